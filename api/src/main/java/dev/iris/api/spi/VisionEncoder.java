@@ -1,0 +1,24 @@
+package dev.iris.api.spi;
+
+import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.graph.Value;
+import dev.iris.api.tensor.Tensor;
+import java.awt.image.BufferedImage;
+
+/** Turns images into patch features. Weights are requested by name in group {@code vision}. */
+public interface VisionEncoder {
+    /** Preprocesses one decoded image into the pixel tensor [3, H, W] the encoder expects. */
+    Tensor preprocess(BufferedImage image);
+
+    /** Image side in pixels (square input). */
+    int imageSize();
+
+    /** Patch tokens per image. */
+    int tokens();
+
+    /** Feature width of each patch token. */
+    int hiddenSize();
+
+    /** Describes the forward pass: pixels [B, 3, H, W] to features [B, tokens, hiddenSize]. */
+    Value encode(GraphBuilder g, Value pixels);
+}

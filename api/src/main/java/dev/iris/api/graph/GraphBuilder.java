@@ -208,6 +208,14 @@ public final class GraphBuilder {
         return add(new Op.Reshape(x, dims.clone()), x.dtype(), new Shape(out));
     }
 
+    /** Inserts a dimension of size 1 at {@code axis} (counted in the result's rank). */
+    public Value unsqueeze(Value x, int axis) {
+        int ax = normalizeAxis(axis, x.rank() + 1);
+        List<Dim> dims = new ArrayList<>(x.shape().dims());
+        dims.add(ax, Dim.of(1));
+        return add(new Op.Unsqueeze(x, ax), x.dtype(), new Shape(dims));
+    }
+
     public Value reshapeLike(Value x, Value like) {
         return add(new Op.ReshapeLike(x, like), x.dtype(), like.shape());
     }

@@ -115,6 +115,13 @@ public sealed interface Op {
         }
     }
 
+    /** Inserts a dimension of size 1 at {@code axis}. */
+    record Unsqueeze(Value x, int axis) implements Op {
+        public List<Value> inputs() {
+            return List.of(x);
+        }
+    }
+
     /** x reshaped to the run-time shape of {@code like}. */
     record ReshapeLike(Value x, Value like) implements Op {
         public List<Value> inputs() {

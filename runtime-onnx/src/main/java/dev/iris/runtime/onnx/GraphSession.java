@@ -1,0 +1,163 @@
+package dev.iris.runtime.onnx;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.iris.api.IrisException;
+import dev.iris.api.graph.Dim;
+import dev.iris.api.graph.Value;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A compiled graph loaded into ONNX Runtime, with its frozen weights bound. Thread-safe for runs. */
+public final class GraphSession implements AutoCloseable {
+
+    private final OrtRuntime runtime;
+    private final CompiledGraph graph;
+    private final OrtSession session;
+    private final List<OnnxTensor> bound = new ArrayList<>();
+
+    GraphSession(OrtRuntime runtime, CompiledGraph graph, Map<String, Tensor> frozen) {
+        this.runtime = runtime;
+        this.graph = graph;
+        try (OrtSession.SessionOptions opts = runtime.sessionOptions(graph.precision())) {
+            Map<String, OnnxTensorLike> initializers = new HashMap<>();
+            for (Map.Entry<String, Value> e : graph.frozen().entrySet()) {
+                Tensor t = frozen.get(e.getKey());
+                if (t == null) throw new IrisException("weight " + e.getKey() + " was not bound");
+                check(e.getKey(), "weight", e.getValue(), t);
+                OnnxTensor ot = toOrt(t);
+                bound.add(ot);
+                initializers.put(e.getKey(), ot);
+            }
+            if (!initializers.isEmpty()) opts.addExternalInitializers(initializers);
+            this.session = runtime.env().createSession(graph.model(), opts);
+        } catch (OrtException e) {
+            closeBound();
+            throw new IrisException("ONNX Runtime could not load the compiled graph: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeBound();
+            throw e;
+        }
+    }
+
+    public CompiledGraph graph() {
+        return graph;
+    }
+
+    /** Runs the graph; {@code feeds} must hold every feed of the compiled graph. Returns every output. */
+    public Map<String, Tensor> run(Map<String, Tensor> feeds) {
+        return run(feeds, graph.outputs());
+    }
+
+    /** Runs the graph and returns only the named outputs (others are not computed when not needed). */
+    public Map<String, Tensor> run(Map<String, Tensor> feeds, List<String> wanted) {
+        for (String name : feeds.keySet()) {
+            if (!graph.feedValues().containsKey(name)) {
+                throw new IrisException("graph has no input '" + name + "' (inputs: " + graph.feeds() + ")");
+            }
+        }
+        Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
+        try {
+            for (String name : graph.feeds()) {
+                Tensor t = feeds.get(name);
+                if (t == null) throw new IrisException("input '" + name + "' was not given (inputs: " + graph.feeds() + ")");
+                check(name, "input", graph.feedValues().get(name), t);
+                inputs.put(name, toOrt(t));
+            }
+            try (OrtSession.Result result = session.run(inputs, new java.util.LinkedHashSet<>(wanted))) {
+                Map<String, Tensor> out = new LinkedHashMap<>();
+                for (Map.Entry<String, OnnxValue> e : result) out.put(e.getKey(), fromOrt(e.getKey(), (OnnxTensor) e.getValue()));
+                return out;
+            }
+        } catch (OrtException e) {
+            throw new IrisException("ONNX Runtime failed to run the graph: " + e.getMessage(), e);
+        } finally {
+            inputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private void check(String name, String what, Value expected, Tensor t) {
+        DType want = expected.dtype().isFloating() ? graph.precision() : expected.dtype();
+        if (t.dtype() != want) {
+            throw new IrisException(what + " '" + name + "' must be " + want + ", got " + t.dtype());
+        }
+        long[] shape = t.shape();
+        List<Dim> dims = expected.shape().dims();
+        boolean ok = shape.length == dims.size();
+        for (int i = 0; ok && i < shape.length; i++) {
+            if (dims.get(i) instanceof Dim.Fixed f && f.size() != shape[i]) ok = false;
+        }
+        if (!ok) throw new IrisException(what + " '" + name + "' must have shape " + expected.shape() + ", got " + Arrays.toString(shape));
+    }
+
+    private OnnxTensor toOrt(Tensor t) throws OrtException {
+        ByteBuffer data = t.data();
+        if (!data.isDirect()) {
+            ByteBuffer copy = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+            copy.put(data.duplicate()).flip();
+            data = copy;
+        }
+        return OnnxTensor.createTensor(runtime.env(), data.order(ByteOrder.nativeOrder()), t.shape(), javaType(t.dtype()));
+    }
+
+    private static Tensor fromOrt(String name, OnnxTensor t) {
+        TensorInfo info = t.getInfo();
+        DType dtype = switch (info.type) {
+            case FLOAT -> DType.F32;
+            case DOUBLE -> DType.F64;
+            case INT64 -> DType.I64;
+            case INT32 -> DType.I32;
+            case UINT8 -> DType.U8;
+            case BOOL -> DType.BOOL;
+            case FLOAT16 -> DType.F16;
+            case BFLOAT16 -> DType.BF16;
+            default -> throw new IrisException("output '" + name + "' has an unsupported element type " + info.type);
+        };
+        ByteBuffer src = t.getByteBuffer();
+        ByteBuffer copy = Tensor.allocate(src.remaining());
+        copy.put(src.order(ByteOrder.LITTLE_ENDIAN)).flip();
+        return new Tensor(dtype, info.getShape(), copy);
+    }
+
+    private static OnnxJavaType javaType(DType t) {
+        return switch (t) {
+            case F32 -> OnnxJavaType.FLOAT;
+            case F64 -> OnnxJavaType.DOUBLE;
+            case F16 -> OnnxJavaType.FLOAT16;
+            case BF16 -> OnnxJavaType.BFLOAT16;
+            case I64 -> OnnxJavaType.INT64;
+            case I32 -> OnnxJavaType.INT32;
+            case U8 -> OnnxJavaType.UINT8;
+            case BOOL -> OnnxJavaType.BOOL;
+        };
+    }
+
+    private void closeBound() {
+        bound.forEach(OnnxTensor::close);
+        bound.clear();
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (session != null) session.close();
+        } catch (OrtException e) {
+            throw new IrisException("closing an ONNX Runtime session failed: " + e.getMessage(), e);
+        } finally {
+            closeBound();
+        }
+    }
+}

@@ -1,0 +1,391 @@
+package dev.iris.runtime.onnx;
+
+import ai.onnx.proto.OnnxMl;
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import com.google.protobuf.ByteString;
+import dev.iris.api.graph.Dim;
+import dev.iris.api.graph.Graph;
+import dev.iris.api.graph.Op;
+import dev.iris.api.graph.Value;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import dev.iris.runtime.graph.Decomposer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Compiles a graph description into an ONNX model (opset 21), built as protobuf in Java.
+ * Float values are emitted in the requested precision (float32, or float64 for gradient
+ * checks). Frozen weights become external initializers that the session binds from direct
+ * buffers; trainable weights become graph inputs fed on every step.
+ */
+public final class OnnxCompiler {
+
+    public static final int OPSET = 21;
+    private static final int IR_VERSION = 10;
+
+    private final Graph graph;
+    private final DType precision;
+    private final Set<String> trainable;
+    private final GraphProto.Builder gp = GraphProto.newBuilder().setName("iris");
+    private int counter;
+
+    private OnnxCompiler(Graph graph, DType precision, Set<String> trainable) {
+        this.graph = graph;
+        this.precision = precision;
+        this.trainable = trainable;
+    }
+
+    /**
+     * @param precision F32 or F64: the element type float values are computed in
+     * @param trainable qualified weight names fed as inputs instead of bound as initializers
+     */
+    public static CompiledGraph compile(Graph graph, DType precision, Collection<String> trainable) {
+        if (precision != DType.F32 && precision != DType.F64) throw new IllegalArgumentException("precision must be F32 or F64: " + precision);
+        Graph g = Decomposer.expand(graph);
+        OnnxCompiler c = new OnnxCompiler(g, precision, new LinkedHashSet<>(trainable));
+        return c.emit();
+    }
+
+    private CompiledGraph emit() {
+        List<String> feeds = new ArrayList<>();
+        Map<String, Value> frozen = new LinkedHashMap<>();
+        Map<String, Value> fed = new LinkedHashMap<>();
+        Set<String> unknown = new LinkedHashSet<>(trainable);
+        for (Graph.Node n : graph.nodes()) {
+            Value v = n.value();
+            switch (n.op()) {
+                case Op.Input in -> {
+                    gp.addInput(valueInfo(in.name(), v, true));
+                    feeds.add(in.name());
+                    fed.put(in.name(), v);
+                    gp.addNode(node("Identity", List.of(in.name()), name(v)));
+                }
+                case Op.Weight w -> {
+                    String q = w.qualifiedName();
+                    if (trainable.contains(q)) {
+                        unknown.remove(q);
+                        gp.addInput(valueInfo(q, v, true));
+                        feeds.add(q);
+                        fed.put(q, v);
+                    } else {
+                        frozen.put(q, v);
+                        gp.addInitializer(externalInitializer(q, v));
+                    }
+                    gp.addNode(node("Identity", List.of(q), name(v)));
+                }
+                default -> lower(n.op(), v);
+            }
+        }
+        if (!unknown.isEmpty()) throw new IllegalArgumentException("trainable weights not in the graph: " + unknown);
+        List<String> outputs = new ArrayList<>();
+        graph.outputs().forEach((outName, v) -> {
+            gp.addNode(node("Identity", List.of(name(v)), outName));
+            gp.addOutput(valueInfo(outName, v, false));
+            outputs.add(outName);
+        });
+        OnnxMl.ModelProto model = OnnxMl.ModelProto.newBuilder()
+                .setIrVersion(IR_VERSION)
+                .setProducerName("iris")
+                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setGraph(gp)
+                .build();
+        return new CompiledGraph(model.toByteArray(), precision, feeds, fed, outputs, frozen);
+    }
+
+    // ------------------------------------------------------------------ lowering
+
+    private void lower(Op op, Value v) {
+        String out = name(v);
+        switch (op) {
+            case Op.Input in -> throw new AssertionError();
+            case Op.Weight w -> throw new AssertionError();
+            case Op.Constant c -> gp.addNode(constantNode(out, convert(c.value())));
+            case Op.Unary u -> unary(u, out);
+            case Op.Binary b -> gp.addNode(node(switch (b.fn()) {
+                case ADD -> "Add";
+                case SUB -> "Sub";
+                case MUL -> "Mul";
+                case DIV -> "Div";
+            }, List.of(name(b.a()), name(b.b())), out));
+            case Op.Pow p -> gp.addNode(node("Pow", List.of(name(p.x()), floatConst(p.exponent())), out));
+            case Op.MatMul m -> gp.addNode(node("MatMul", List.of(name(m.a()), name(m.b())), out));
+            case Op.Linear l -> {
+                String wt = tmp();
+                gp.addNode(node("Transpose", List.of(name(l.weight())), wt, ints("perm", 1, 0)));
+                if (l.bias() == null) {
+                    gp.addNode(node("MatMul", List.of(name(l.x()), wt), out));
+                } else {
+                    String mm = tmp();
+                    gp.addNode(node("MatMul", List.of(name(l.x()), wt), mm));
+                    gp.addNode(node("Add", List.of(mm, name(l.bias())), out));
+                }
+            }
+            case Op.Reduce r -> gp.addNode(node(r.fn() == Op.ReduceFn.SUM ? "ReduceSum" : "ReduceMean",
+                    List.of(name(r.x()), longConst(toLongs(r.axes()))), out, intAttr("keepdims", r.keepDims() ? 1 : 0)));
+            case Op.Softmax s -> gp.addNode(node("Softmax", List.of(name(s.x())), out, intAttr("axis", s.axis())));
+            case Op.Reshape r -> gp.addNode(node("Reshape", List.of(name(r.x()), longConst(r.dims())), out));
+            case Op.Unsqueeze u -> gp.addNode(node("Unsqueeze", List.of(name(u.x()), longConst(new long[] {u.axis()})), out));
+            case Op.ReshapeLike r -> gp.addNode(node("Reshape", List.of(name(r.x()), shapeOf(name(r.like()))), out));
+            case Op.ExpandLike e -> gp.addNode(node("Expand", List.of(name(e.x()), shapeOf(name(e.like()))), out));
+            case Op.Transpose t -> gp.addNode(node("Transpose", List.of(name(t.x())), out, ints("perm", t.perm())));
+            case Op.Concat c -> gp.addNode(node("Concat", c.parts().stream().map(OnnxCompiler::name).toList(), out, intAttr("axis", c.axis())));
+            case Op.Slice s -> gp.addNode(node("Slice", List.of(name(s.x()), longConst(new long[] {s.start()}),
+                    longConst(new long[] {s.end()}), longConst(new long[] {s.axis()})), out));
+            case Op.Pad p -> {
+                long[] pads = new long[2 * p.x().rank()];
+                pads[p.axis()] = p.before();
+                pads[p.x().rank() + p.axis()] = p.after();
+                gp.addNode(node("Pad", List.of(name(p.x()), longConst(pads)), out));
+            }
+            case Op.Gather ga -> gp.addNode(node("Gather", List.of(name(ga.table()), name(ga.indices())), out, intAttr("axis", 0)));
+            case Op.ScatterAddRows s -> {
+                String zeros = zerosLike(name(s.like()));
+                String idx = tmp();
+                gp.addNode(node("Unsqueeze", List.of(name(s.indices()), longConst(new long[] {-1})), idx));
+                gp.addNode(node("ScatterND", List.of(zeros, idx, name(s.updates())), out, strAttr("reduction", "add")));
+            }
+            case Op.Cast c -> gp.addNode(node("Cast", List.of(name(c.x())), out, intAttr("to", onnxTypeOfCast(c.to()))));
+            case Op.CrossEntropy ce -> crossEntropy(ce, out);
+            case Op.CrossEntropyGrad ce -> crossEntropyGrad(ce, out);
+            case Op.RmsNorm r -> throw composite(op);
+            case Op.LayerNorm l -> throw composite(op);
+            case Op.Rotary r -> throw composite(op);
+            case Op.Attention a -> throw composite(op);
+        }
+    }
+
+    private static IllegalStateException composite(Op op) {
+        return new IllegalStateException("composite operation was not expanded: " + op);
+    }
+
+    private void unary(Op.Unary u, String out) {
+        String x = name(u.x());
+        switch (u.fn()) {
+            case NEG -> gp.addNode(node("Neg", List.of(x), out));
+            case EXP -> gp.addNode(node("Exp", List.of(x), out));
+            case LOG -> gp.addNode(node("Log", List.of(x), out));
+            case SQRT -> gp.addNode(node("Sqrt", List.of(x), out));
+            case RSQRT -> {
+                String s = tmp();
+                gp.addNode(node("Sqrt", List.of(x), s));
+                gp.addNode(node("Reciprocal", List.of(s), out));
+            }
+            case RECIPROCAL -> gp.addNode(node("Reciprocal", List.of(x), out));
+            case TANH -> gp.addNode(node("Tanh", List.of(x), out));
+            case SIGMOID -> gp.addNode(node("Sigmoid", List.of(x), out));
+            case SILU -> {
+                String s = tmp();
+                gp.addNode(node("Sigmoid", List.of(x), s));
+                gp.addNode(node("Mul", List.of(x, s), out));
+            }
+            case GELU_TANH -> {
+                // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+                String x3 = tmp(), inner = tmp(), scaled = tmp(), t = tmp(), onePlus = tmp(), half = tmp();
+                gp.addNode(node("Mul", List.of(x, mulSelf(x)), x3));
+                gp.addNode(node("Add", List.of(x, scale(x3, 0.044715)), inner));
+                gp.addNode(node("Mul", List.of(inner, floatConst(Math.sqrt(2 / Math.PI))), scaled));
+                gp.addNode(node("Tanh", List.of(scaled), t));
+                gp.addNode(node("Add", List.of(t, floatConst(1.0)), onePlus));
+                gp.addNode(node("Mul", List.of(x, floatConst(0.5)), half));
+                gp.addNode(node("Mul", List.of(half, onePlus), out));
+            }
+            case SIN -> gp.addNode(node("Sin", List.of(x), out));
+            case COS -> gp.addNode(node("Cos", List.of(x), out));
+        }
+    }
+
+    private String mulSelf(String x) {
+        String o = tmp();
+        gp.addNode(node("Mul", List.of(x, x), o));
+        return o;
+    }
+
+    private String scale(String x, double s) {
+        String o = tmp();
+        gp.addNode(node("Mul", List.of(x, floatConst(s)), o));
+        return o;
+    }
+
+    /** Shared part of the loss and its gradient: log-probabilities, the label mask and the label count. */
+    private record LossParts(String safeLabels2d, String validFloat, String count) {}
+
+    private LossParts lossParts(String labels, long ignoreIndex) {
+        String ignore = longConst(new long[] {ignoreIndex});
+        String isIgnored = tmp(), valid = tmp(), validF = tmp(), safe = tmp(), safe2d = tmp(), count = tmp();
+        gp.addNode(node("Equal", List.of(labels, ignore), isIgnored));
+        gp.addNode(node("Not", List.of(isIgnored), valid));
+        gp.addNode(node("Cast", List.of(valid), validF, intAttr("to", onnxType(precision))));
+        gp.addNode(node("Where", List.of(valid, labels, longConst(new long[] {0})), safe));
+        gp.addNode(node("Unsqueeze", List.of(safe, longConst(new long[] {1})), safe2d));
+        gp.addNode(node("ReduceSum", List.of(validF, longConst(new long[] {0})), count, intAttr("keepdims", 0)));
+        return new LossParts(safe2d, validF, count);
+    }
+
+    /** mean over labelled rows of -log softmax(logits)[label]; 0/0 (NaN) when no row is labelled. */
+    private void crossEntropy(Op.CrossEntropy ce, String out) {
+        LossParts p = lossParts(name(ce.labels()), ce.ignoreIndex());
+        String lsm = tmp(), picked = tmp(), picked1 = tmp(), masked = tmp(), total = tmp(), mean = tmp();
+        gp.addNode(node("LogSoftmax", List.of(name(ce.logits())), lsm, intAttr("axis", 1)));
+        gp.addNode(node("GatherElements", List.of(lsm, p.safeLabels2d()), picked, intAttr("axis", 1)));
+        gp.addNode(node("Reshape", List.of(picked, longConst(new long[] {-1})), picked1));
+        gp.addNode(node("Mul", List.of(picked1, p.validFloat()), masked));
+        gp.addNode(node("ReduceSum", List.of(masked, longConst(new long[] {0})), total, intAttr("keepdims", 0)));
+        gp.addNode(node("Div", List.of(total, p.count()), mean));
+        gp.addNode(node("Neg", List.of(mean), out));
+    }
+
+    /** (softmax(logits) - onehot(label)) * valid / count * upstream. */
+    private void crossEntropyGrad(Op.CrossEntropyGrad ce, String out) {
+        LossParts p = lossParts(name(ce.labels()), ce.ignoreIndex());
+        String logits = name(ce.logits());
+        String sm = tmp(), onesCol = tmp(), oneHot = tmp(), diff = tmp(), w = tmp(), w2 = tmp(), w3 = tmp();
+        gp.addNode(node("Softmax", List.of(logits), sm, intAttr("axis", 1)));
+        gp.addNode(node("Expand", List.of(floatConst(1.0), shapeOf(p.safeLabels2d())), onesCol));
+        gp.addNode(node("ScatterElements", List.of(zerosLike(logits), p.safeLabels2d(), onesCol), oneHot, intAttr("axis", 1)));
+        gp.addNode(node("Sub", List.of(sm, oneHot), diff));
+        gp.addNode(node("Div", List.of(p.validFloat(), p.count()), w));
+        gp.addNode(node("Mul", List.of(w, name(ce.upstream())), w2));
+        gp.addNode(node("Unsqueeze", List.of(w2, longConst(new long[] {1})), w3));
+        gp.addNode(node("Mul", List.of(diff, w3), out));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    static String name(Value v) {
+        return "v" + v.id();
+    }
+
+    private String tmp() {
+        return "t" + (counter++);
+    }
+
+    private String shapeOf(String x) {
+        String s = tmp();
+        gp.addNode(node("Shape", List.of(x), s));
+        return s;
+    }
+
+    private String zerosLike(String x) {
+        String z = tmp();
+        TensorProto zero = tensorProto("", convert(Tensor.scalar(0f)), new long[] {1});
+        gp.addNode(node("ConstantOfShape", List.of(shapeOf(x)), z,
+                AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR).setT(zero).build()));
+        return z;
+    }
+
+    private String floatConst(double value) {
+        String n = tmp();
+        Tensor t = precision == DType.F64 ? Tensor.ofDoubles(new double[] {value}) : Tensor.ofFloats(new float[] {(float) value});
+        gp.addNode(constantNode(n, t));
+        return n;
+    }
+
+    private String longConst(long[] values) {
+        String n = tmp();
+        gp.addNode(constantNode(n, Tensor.ofLongs(values, values.length)));
+        return n;
+    }
+
+    /** Float constants follow the compile precision. */
+    private Tensor convert(Tensor t) {
+        return t.dtype().isFloating() ? t.toFloating(precision) : t;
+    }
+
+    private static NodeProto constantNode(String out, Tensor t) {
+        return node("Constant", List.of(), out, AttributeProto.newBuilder().setName("value")
+                .setType(AttributeProto.AttributeType.TENSOR).setT(tensorProto("", t, t.shape())).build());
+    }
+
+    static TensorProto tensorProto(String name, Tensor t, long[] shape) {
+        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(onnxType(t.dtype()));
+        for (long d : shape) b.addDims(d);
+        ByteBuffer data = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        return b.setRawData(ByteString.copyFrom(data)).build();
+    }
+
+    private TensorProto externalInitializer(String name, Value v) {
+        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(onnxType(typeOf(v)))
+                .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                // never read: the session receives the data through addExternalInitializers
+                .addExternalData(OnnxMl.StringStringEntryProto.newBuilder().setKey("location").setValue("bound-by-iris"));
+        for (long d : v.shape().sizes()) b.addDims(d);
+        return b.build();
+    }
+
+    private DType typeOf(Value v) {
+        return v.dtype().isFloating() ? precision : v.dtype();
+    }
+
+    private OnnxMl.ValueInfoProto valueInfo(String name, Value v, boolean withDims) {
+        OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
+        for (Dim d : v.shape().dims()) {
+            OnnxMl.TensorShapeProto.Dimension.Builder db = OnnxMl.TensorShapeProto.Dimension.newBuilder();
+            if (withDims) {
+                switch (d) {
+                    case Dim.Fixed f -> db.setDimValue(f.size());
+                    case Dim.Symbol s -> db.setDimParam(s.name());
+                }
+            }
+            shape.addDim(db);
+        }
+        return OnnxMl.ValueInfoProto.newBuilder().setName(name)
+                .setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                        .setElemType(onnxType(typeOf(v))).setShape(shape)))
+                .build();
+    }
+
+    static int onnxType(DType t) {
+        return switch (t) {
+            case F32 -> TensorProto.DataType.FLOAT_VALUE;
+            case F64 -> TensorProto.DataType.DOUBLE_VALUE;
+            case F16 -> TensorProto.DataType.FLOAT16_VALUE;
+            case BF16 -> TensorProto.DataType.BFLOAT16_VALUE;
+            case I64 -> TensorProto.DataType.INT64_VALUE;
+            case I32 -> TensorProto.DataType.INT32_VALUE;
+            case U8 -> TensorProto.DataType.UINT8_VALUE;
+            case BOOL -> TensorProto.DataType.BOOL_VALUE;
+        };
+    }
+
+    private int onnxTypeOfCast(DType t) {
+        return onnxType(t.isFloating() ? precision : t);
+    }
+
+    private static NodeProto node(String opType, List<String> inputs, String output, AttributeProto... attrs) {
+        NodeProto.Builder b = NodeProto.newBuilder().setOpType(opType).setName(output + "_" + opType).addOutput(output);
+        inputs.forEach(b::addInput);
+        for (AttributeProto a : attrs) b.addAttribute(a);
+        return b.build();
+    }
+
+    private static AttributeProto intAttr(String name, long v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
+    private static AttributeProto strAttr(String name, String v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(v)).build();
+    }
+
+    private static AttributeProto ints(String name, int... v) {
+        AttributeProto.Builder b = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+        for (int i : v) b.addInts(i);
+        return b.build();
+    }
+
+    private static long[] toLongs(int[] v) {
+        long[] out = new long[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = v[i];
+        return out;
+    }
+}

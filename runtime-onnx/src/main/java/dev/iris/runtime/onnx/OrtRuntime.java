@@ -1,0 +1,91 @@
+package dev.iris.runtime.onnx;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import dev.iris.api.IrisException;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ONNX Runtime for this process: one environment, the device and thread settings, and the
+ * sessions made from compiled graphs.
+ */
+public final class OrtRuntime {
+    private static final Logger LOG = LoggerFactory.getLogger(OrtRuntime.class);
+
+    private final OrtEnvironment env;
+    private final Device requested;
+    private final int threads;
+    private volatile Boolean cudaUsable;
+
+    public OrtRuntime(Device device, int threads) {
+        this.env = OrtEnvironment.getEnvironment();
+        this.requested = device;
+        this.threads = threads;
+        if (device.kind() == Device.Kind.CUDA && !env.getAvailableProviders().contains(OrtProvider.CUDA)) {
+            throw new IrisException("runtime.device: " + device + " was asked for, but this ONNX Runtime build has no CUDA provider "
+                    + "(available: " + env.getAvailableProviders() + "). Put com.microsoft.onnxruntime:onnxruntime_gpu on the class path "
+                    + "with CUDA 12 and cuDNN 9 installed, or set runtime.device: cpu (or auto to fall back).");
+        }
+    }
+
+    /** CPU with the given thread count (0 = ONNX Runtime's default). */
+    public static OrtRuntime cpu(int threads) {
+        return new OrtRuntime(Device.CPU, threads);
+    }
+
+    OrtEnvironment env() {
+        return env;
+    }
+
+    public Device device() {
+        return requested;
+    }
+
+    /** Creates a session for a compiled graph; {@code frozen} holds every frozen weight in the graph's precision. */
+    public GraphSession open(CompiledGraph graph, Map<String, Tensor> frozen) {
+        return new GraphSession(this, graph, frozen);
+    }
+
+    OrtSession.SessionOptions sessionOptions(DType precision) throws OrtException {
+        OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+        // ORT's extended fusions produce float32-only contrib kernels; float64 graphs (gradient checks) stay basic
+        opts.setOptimizationLevel(precision == DType.F64 ? OrtSession.SessionOptions.OptLevel.BASIC_OPT
+                : OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        if (threads > 0) {
+            opts.setIntraOpNumThreads(threads);
+            opts.setInterOpNumThreads(1);
+        }
+        switch (requested.kind()) {
+            case CPU -> {}
+            case CUDA -> addCuda(opts, true);
+            case AUTO -> addCuda(opts, false);
+        }
+        return opts;
+    }
+
+    private void addCuda(OrtSession.SessionOptions opts, boolean required) {
+        if (Boolean.FALSE.equals(cudaUsable)) return;
+        if (!env.getAvailableProviders().contains(OrtProvider.CUDA)) {
+            cudaUsable = false;
+            LOG.warn("runtime.device: auto: this ONNX Runtime build has no CUDA provider; running on CPU");
+            return;
+        }
+        try {
+            opts.addCUDA(requested.index());
+            cudaUsable = true;
+        } catch (OrtException e) {
+            if (required) {
+                throw new IrisException("runtime.device: " + requested + ": the CUDA provider could not be loaded: " + e.getMessage()
+                        + ". It needs CUDA 12 and cuDNN 9 libraries on the library path; set runtime.device: cpu to run on the CPU.", e);
+            }
+            cudaUsable = false;
+            LOG.warn("runtime.device: auto: CUDA could not be loaded ({}); running on CPU", e.getMessage());
+        }
+    }
+}

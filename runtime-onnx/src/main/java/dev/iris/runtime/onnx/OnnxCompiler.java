@@ -201,7 +201,16 @@ public final class OnnxCompiler {
                 gp.addNode(node("Mul", List.of(half, onePlus), out));
             }
             case SIN -> gp.addNode(node("Sin", List.of(x), out));
-            case COS -> gp.addNode(node("Cos", List.of(x), out));
+            case COS -> {
+                if (precision == DType.F64) {
+                    // ORT's CPU provider has no float64 Cos kernel, but has Sin: cos x = sin(x + pi/2)
+                    String shifted = tmp();
+                    gp.addNode(node("Add", List.of(x, floatConst(Math.PI / 2)), shifted));
+                    gp.addNode(node("Sin", List.of(shifted), out));
+                } else {
+                    gp.addNode(node("Cos", List.of(x), out));
+                }
+            }
         }
     }
 

@@ -1,0 +1,94 @@
+package dev.iris.runtime.weights;
+
+import dev.iris.api.graph.Init;
+import dev.iris.api.graph.Op;
+import dev.iris.api.graph.Graph;
+import dev.iris.api.graph.Value;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import dev.iris.api.weights.WeightException;
+import dev.iris.api.weights.WeightSource;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Binds a graph's weights by name: each weight group (vision, llm, fusion) reads from its own
+ * checkpoint. Shapes are checked against what the graph asked for; stored dtypes (F16, BF16)
+ * are converted to the compute precision. A weight absent from its checkpoint is initialised
+ * from its declared {@link Init}, or is an error naming it when it must be loaded.
+ */
+public final class WeightBinder {
+    private final Map<String, WeightSource> sources;
+    private final Random random;
+
+    /** @param sources checkpoints by weight group; a group without one is initialised */
+    public WeightBinder(Map<String, WeightSource> sources, long seed) {
+        this.sources = Map.copyOf(sources);
+        this.random = new Random(seed);
+    }
+
+    /** Tensors for the named weights of a graph, in {@code precision}. */
+    public Map<String, Tensor> bind(Graph graph, Iterable<String> qualifiedNames, DType precision) {
+        Map<String, Value> weights = graph.weights();
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (String q : qualifiedNames) {
+            Value v = weights.get(q);
+            if (v == null) throw new IllegalArgumentException("graph has no weight " + q);
+            out.put(q, bindOne((Op.Weight) graph.op(v), v.shape().sizes(), precision));
+        }
+        return out;
+    }
+
+    /** Every weight of the graph. */
+    public Map<String, Tensor> bindAll(Graph graph, DType precision) {
+        return bind(graph, graph.weights().keySet(), precision);
+    }
+
+    private Tensor bindOne(Op.Weight w, long[] shape, DType precision) {
+        WeightSource src = sources.get(w.group());
+        if (src != null && src.info(w.name()).isPresent()) {
+            WeightSource.Info info = src.info(w.name()).get();
+            if (!Arrays.equals(info.shape(), shape)) {
+                throw new WeightException("weight " + w.name() + " in " + src.describe() + " has shape " + Arrays.toString(info.shape())
+                        + ", the model expects " + Arrays.toString(shape));
+            }
+            if (!info.dtype().isFloating()) {
+                throw new WeightException("weight " + w.name() + " in " + src.describe() + " is " + info.dtype() + ", a float type is needed");
+            }
+            return src.read(w.name()).toFloating(precision);
+        }
+        if (w.init() instanceof Init.Required) {
+            String where = src == null ? "no checkpoint was given for group '" + w.group() + "'" : "it is not in " + src.describe();
+            throw new WeightException("missing weight " + w.name() + ": " + where);
+        }
+        return initialise(w.init(), shape, precision);
+    }
+
+    private Tensor initialise(Init init, long[] shape, DType precision) {
+        int n = Math.toIntExact(Tensor.numel(shape));
+        float[] v = new float[n];
+        switch (init) {
+            case Init.Zeros z -> {}
+            case Init.Ones o -> Arrays.fill(v, 1f);
+            case Init.Constant c -> Arrays.fill(v, (float) c.value());
+            case Init.Normal nd -> {
+                for (int i = 0; i < n; i++) v[i] = (float) (random.nextGaussian() * nd.std());
+            }
+            case Init.Uniform u -> {
+                for (int i = 0; i < n; i++) v[i] = (float) ((random.nextDouble() * 2 - 1) * u.bound());
+            }
+            case Init.Required r -> throw new IllegalStateException("unreachable");
+        }
+        return Tensor.ofFloats(v, shape).toFloating(precision);
+    }
+
+    /** A fresh direct copy, so the caller may update it in place (trainable parameters). */
+    public static Tensor writableCopy(Tensor t) {
+        ByteBuffer b = Tensor.allocate(t.data().remaining());
+        b.put(t.data().duplicate()).flip();
+        return new Tensor(t.dtype(), t.shape(), b);
+    }
+}

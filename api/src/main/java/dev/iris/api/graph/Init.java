@@ -25,6 +25,10 @@ public sealed interface Init {
         return new Ones();
     }
 
+    static Init constant(double value) {
+        return new Constant(value);
+    }
+
     static Init normal(double std) {
         return new Normal(std);
     }

@@ -2,17 +2,63 @@ package dev.iris.api.spi;
 
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
+import java.util.List;
 
 /**
- * A decoder-only language model. Weights are requested by name in group {@code llm}.
- * (The generation-facing parts, tokenizer and chat template, arrive with the first LLM plugin.)
+ * A decoder-only language model described through the graph interface. Weights are requested
+ * by their checkpoint names in group {@code llm}. The decoder takes embeddings rather than ids
+ * so a fusion module can splice image embeddings in (architecture A), and it calls a
+ * {@link LayerHook} after every layer so a fusion module can add work between layers
+ * (architecture B) without knowing the model family.
  */
 public interface LanguageModel {
-    /** Width of the token embeddings and hidden states. */
+
     int hiddenSize();
 
     int vocabSize();
 
+    int layers();
+
+    int kvHeads();
+
+    int headDim();
+
+    /** The longest context the model supports (prompt plus generated tokens). */
+    int maxPositions();
+
     /** Token ids [B, T] (int64) to embeddings [B, T, hiddenSize]. */
     Value embed(GraphBuilder g, Value ids);
+
+    /** Runs the decoder stack; the result's hidden states are after the final norm. */
+    Decoded decode(GraphBuilder g, DecoderInput in);
+
+    /** Hidden states [..., hiddenSize] to logits [..., vocabSize]. */
+    Value logits(GraphBuilder g, Value hidden);
+
+    /**
+     * @param embeddings [B, T, hidden]
+     * @param positions  int64 [B, T]: each token's position in its sequence
+     * @param mask       additive float mask broadcastable to [B, 1, T, past + T] (causal and padding)
+     * @param pastKeys   per layer [B, kvHeads, past, headDim], or empty for no cache
+     * @param pastValues per layer, like pastKeys
+     * @param hook       called after every layer
+     */
+    record DecoderInput(Value embeddings, Value positions, Value mask, List<Value> pastKeys, List<Value> pastValues, LayerHook hook) {
+        public DecoderInput {
+            pastKeys = List.copyOf(pastKeys);
+            pastValues = List.copyOf(pastValues);
+            if (hook == null) hook = LayerHook.NONE;
+        }
+    }
+
+    /** Final hidden states and, per layer, the keys and values including the past (the new cache). */
+    record Decoded(Value hidden, List<Value> keys, List<Value> values) {}
+
+    /** Work added after a decoder layer; returns the (possibly changed) hidden states. */
+    @FunctionalInterface
+    interface LayerHook {
+        Value afterLayer(GraphBuilder g, int layer, Value hidden);
+
+        LayerHook NONE = (g, layer, hidden) -> hidden;
+    }
 }

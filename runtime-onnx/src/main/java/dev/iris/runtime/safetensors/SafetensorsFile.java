@@ -41,6 +41,7 @@ public final class SafetensorsFile implements WeightSource {
     private final Map<String, Slot> slots = new HashMap<>();
     private final List<long[]> windows = new ArrayList<>(); // [start, end) relative to dataStart
     private final MappedByteBuffer[] mapped;
+    private final long maxWindow;
     private boolean closed;
 
     /** Where a tensor lives: window index (-1 when too large for one buffer) and offset in it. */
@@ -51,6 +52,7 @@ public final class SafetensorsFile implements WeightSource {
         this.channel = channel;
         this.dataStart = dataStart;
         this.header = header;
+        this.maxWindow = maxWindow;
         List<SafetensorsHeader.Entry> byOffset = new ArrayList<>(header.entries().values());
         byOffset.sort(Comparator.comparingLong(SafetensorsHeader.Entry::begin));
         long[] current = null;
@@ -156,7 +158,7 @@ public final class SafetensorsFile implements WeightSource {
         }
         if (slot.window() < 0) {
             throw error(file, "tensor '" + name + "' is " + e.length() + " bytes, more than one Java buffer can"
-                    + " hold (" + MAX_WINDOW + "); it cannot be read as a single tensor");
+                    + " hold (" + maxWindow + " bytes); it cannot be read as a single tensor");
         }
         ByteBuffer view = window(slot.window(), name).slice(slot.offset(), (int) e.length());
         return new Tensor(e.dtype(), e.shape(), view.order(ByteOrder.LITTLE_ENDIAN));

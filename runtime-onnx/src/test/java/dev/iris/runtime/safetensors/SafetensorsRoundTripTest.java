@@ -15,7 +15,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,8 +112,7 @@ class SafetensorsRoundTripTest {
         Layout l = layout(file);
         assertThat((8 + l.headerLength()) % 8).isZero();
         List<long[]> spans = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = l.header().fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : l.header().properties()) {
             long begin = e.getValue().get("data_offsets").get(0).asLong();
             long end = e.getValue().get("data_offsets").get(1).asLong();
             int size = switch (e.getValue().get("dtype").asText()) {

@@ -1,8 +1,7 @@
 package dev.iris.runtime.safetensors;
 
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.iris.api.tensor.DType;
@@ -36,10 +35,9 @@ public final class Safetensors {
             "I8", "I16", "U16", "U32", "U64", "C64",
             "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4");
 
-    // Duplicate keys and trailing garbage would otherwise be silently accepted by Jackson.
+    // Duplicate keys would otherwise be silently accepted, the last one winning.
     static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     private Safetensors() {}
@@ -147,15 +145,17 @@ public final class Safetensors {
         return i <= 0 ? name : name.substring(i + 1);
     }
 
-    /** A short description of a JSON node's kind for error messages. */
-    static String kind(JsonNode node) {
-        if (node == null || node.isMissingNode()) return "nothing";
-        if (node.isNull()) return "null";
-        if (node.isTextual()) return "a string";
-        if (node.isNumber()) return "a number";
-        if (node.isBoolean()) return "a boolean";
-        if (node.isArray()) return "an array";
-        if (node.isObject()) return "an object";
-        return node.getNodeType().toString().toLowerCase(Locale.ROOT);
+    /** A short description of a JSON token's kind for error messages. */
+    static String kind(JsonToken t) {
+        if (t == null) return "nothing";
+        return switch (t) {
+            case START_OBJECT -> "an object";
+            case START_ARRAY -> "an array";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> t.toString();
+        };
     }
 }

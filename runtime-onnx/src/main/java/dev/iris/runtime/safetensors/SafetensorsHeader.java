@@ -3,11 +3,15 @@ package dev.iris.runtime.safetensors;
 import static dev.iris.runtime.safetensors.Safetensors.error;
 import static dev.iris.runtime.safetensors.Safetensors.kind;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.iris.api.tensor.DType;
+import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,10 +23,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The parsed and validated JSON header of one safetensors file. */
+/**
+ * The parsed and validated JSON header of one safetensors file. Parsing streams over the
+ * tokens instead of building a JSON tree, so even a hostile 100 MB header costs memory in
+ * proportion to the tensors it declares, not several times its size in tree nodes.
+ */
 record SafetensorsHeader(Map<String, String> metadata, Map<String, Entry> entries) {
 
     static final String METADATA_KEY = "__metadata__";
+    /** Far above any real tensor rank; bounds what one shape array may allocate. */
+    static final int MAX_RANK = 1024;
 
     /** One tensor's description; offsets are relative to the start of the data section. */
     record Entry(String name, DType dtype, long[] shape, long begin, long end) {
@@ -36,71 +46,98 @@ record SafetensorsHeader(Map<String, String> metadata, Map<String, Entry> entrie
      * {@code dataSize}, the number of bytes that follow the header in the file.
      */
     static SafetensorsHeader parse(Path file, byte[] header, long dataSize) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(header))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw error(file, "header is not valid UTF-8");
-        }
-        if (text.isBlank()) throw error(file, "header is empty");
-        JsonNode root;
-        try {
-            root = Safetensors.JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw error(file, "header is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw error(file, "header must be a JSON object, found " + kind(root));
-        }
-
+        checkUtf8(file, header);
         Map<String, String> metadata = Map.of();
         Map<String, Entry> entries = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> field : root.properties()) {
-            String name = field.getKey();
-            if (name.equals(METADATA_KEY)) {
-                metadata = parseMetadata(file, field.getValue());
-            } else {
-                entries.put(name, parseEntry(file, name, field.getValue(), dataSize));
+        try (JsonParser p = Safetensors.JSON.createParser(header)) {
+            JsonToken t = p.nextToken();
+            if (t == null) throw error(file, "header is empty");
+            if (t != JsonToken.START_OBJECT) throw error(file, "header must be a JSON object, found " + kind(t));
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                if (name.equals(METADATA_KEY)) {
+                    metadata = parseMetadata(file, p);
+                } else {
+                    entries.put(name, parseEntry(file, name, p, dataSize));
+                }
             }
+            if (p.nextToken() != null) {
+                throw error(file, "header is not valid JSON: unexpected content after the closing '}' at byte "
+                        + p.currentTokenLocation().getByteOffset());
+            }
+        } catch (JsonProcessingException e) {
+            throw error(file, "header is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw error(file, "cannot parse header: " + e.getMessage(), e); // not expected from a byte array
         }
         checkOverlap(file, entries.values());
         return new SafetensorsHeader(metadata, Collections.unmodifiableMap(entries));
     }
 
-    private static Map<String, String> parseMetadata(Path file, JsonNode node) {
-        if (!node.isObject()) throw error(file, METADATA_KEY + " must be an object, found " + kind(node));
+    /** Strict UTF-8 check in small steps, so no second copy of a large header is made. */
+    private static void checkUtf8(Path file, byte[] header) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(header);
+        CharBuffer out = CharBuffer.allocate(4096);
+        while (true) {
+            CoderResult r = decoder.decode(in, out, true);
+            if (r.isError()) throw error(file, "header is not valid UTF-8 (at byte " + in.position() + ")");
+            if (r.isUnderflow()) break;
+            out.clear();
+        }
+        if (decoder.flush(out.clear()).isError()) throw error(file, "header is not valid UTF-8");
+    }
+
+    private static Map<String, String> parseMetadata(Path file, JsonParser p) throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw error(file, METADATA_KEY + " must be an object, found " + kind(p.currentToken()));
+        }
         Map<String, String> out = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> e : node.properties()) {
-            if (!e.getValue().isTextual()) {
-                throw error(file, METADATA_KEY + " value for '" + e.getKey() + "' must be a string, found "
-                        + kind(e.getValue()));
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            JsonToken v = p.nextToken();
+            if (v != JsonToken.VALUE_STRING) {
+                throw error(file, METADATA_KEY + " value for '" + key + "' must be a string, found " + kind(v));
             }
-            out.put(e.getKey(), e.getValue().textValue());
+            out.put(key, p.getText());
         }
         return Collections.unmodifiableMap(out);
     }
 
-    private static Entry parseEntry(Path file, String name, JsonNode node, long dataSize) {
+    private static Entry parseEntry(Path file, String name, JsonParser p, long dataSize) throws IOException {
         String where = "tensor '" + name + "'";
-        if (!node.isObject()) {
-            throw error(file, where + " must be an object with dtype, shape and data_offsets, found " + kind(node));
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw error(file, where + " must be an object with dtype, shape and data_offsets, found "
+                    + kind(p.currentToken()));
         }
-        JsonNode dt = node.get("dtype");
-        if (dt == null) throw error(file, where + " has no \"dtype\"");
-        if (!dt.isTextual()) throw error(file, where + ": \"dtype\" must be a string, found " + kind(dt));
-        DType dtype = Safetensors.parseDType(file, name, dt.textValue());
+        String dtypeName = null;
+        long[] shape = null;
+        long[] offsets = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (key) {
+                case "dtype" -> {
+                    if (v != JsonToken.VALUE_STRING) {
+                        throw error(file, where + ": \"dtype\" must be a string, found " + kind(v));
+                    }
+                    dtypeName = p.getText();
+                }
+                case "shape" -> shape = longs(file, where, "shape", p, MAX_RANK);
+                case "data_offsets" -> offsets = longs(file, where, "data_offsets", p, 2);
+                default -> p.skipChildren(); // unknown keys are tolerated, as other readers do
+            }
+        }
+        if (dtypeName == null) throw error(file, where + " has no \"dtype\"");
+        if (shape == null) throw error(file, where + " has no \"shape\"");
+        if (offsets == null) throw error(file, where + " has no \"data_offsets\"");
+        DType dtype = Safetensors.parseDType(file, name, dtypeName);
 
-        long[] shape = longs(file, where, "shape", node.get("shape"));
         for (long d : shape) {
             if (d < 0) throw error(file, where + " has a negative dimension in shape " + Arrays.toString(shape));
-        }
-        long[] offsets = longs(file, where, "data_offsets", node.get("data_offsets"));
-        if (offsets.length != 2) {
-            throw error(file, where + ": \"data_offsets\" must be [begin, end], found " + offsets.length + " numbers");
         }
         long begin = offsets[0];
         long end = offsets[1];
@@ -127,18 +164,46 @@ record SafetensorsHeader(Map<String, String> metadata, Map<String, Entry> entrie
         return new Entry(name, dtype, shape, begin, end);
     }
 
-    private static long[] longs(Path file, String where, String key, JsonNode node) {
-        if (node == null) throw error(file, where + " has no \"" + key + "\"");
-        if (!node.isArray()) throw error(file, where + ": \"" + key + "\" must be an array, found " + kind(node));
-        long[] out = new long[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            JsonNode v = node.get(i);
-            if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-                throw error(file, where + ": \"" + key + "\" must hold integers, found " + v + " at position " + i);
-            }
-            out[i] = v.longValue();
+    /**
+     * Reads an array of integers at the parser's current token. {@code expected} is the exact
+     * count for data_offsets (2) or the upper bound for a shape.
+     */
+    private static long[] longs(Path file, String where, String key, JsonParser p, int expected) throws IOException {
+        boolean exact = expected == 2;
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            throw error(file, where + ": \"" + key + "\" must be an array, found " + kind(p.currentToken()));
         }
-        return out;
+        long[] out = new long[8];
+        int n = 0;
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                String shown = t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT
+                        ? p.getText() : kind(t);
+                throw error(file, where + ": \"" + key + "\" must hold integers, found " + abbreviate(shown)
+                        + " at position " + n);
+            }
+            if (n == (exact ? 2 : expected)) {
+                if (exact) {
+                    int count = n + 1;
+                    for (JsonToken rest = p.nextToken(); rest != JsonToken.END_ARRAY && rest != null; rest = p.nextToken()) {
+                        count++;
+                    }
+                    throw error(file, where + ": \"data_offsets\" must be [begin, end], found " + count + " numbers");
+                }
+                throw error(file, where + ": \"shape\" has more than " + expected + " dimensions");
+            }
+            if (n == out.length) out = Arrays.copyOf(out, n * 2);
+            out[n++] = p.getLongValue();
+        }
+        if (exact && n != 2) {
+            throw error(file, where + ": \"data_offsets\" must be [begin, end], found " + n + " numbers");
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 
     /** Two non-empty tensors sharing bytes means a corrupt or hand-edited header. */

@@ -4,7 +4,8 @@ import static dev.iris.runtime.safetensors.Safetensors.error;
 import static dev.iris.runtime.safetensors.Safetensors.kind;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.api.weights.WeightException;
 import dev.iris.api.weights.WeightSource;
@@ -78,24 +79,15 @@ public final class ShardedSafetensors implements WeightSource {
         if (!Files.isRegularFile(index)) {
             throw error(index, Files.exists(index) ? "not a regular file" : "no such file");
         }
-        JsonNode root = readIndex(index);
-        JsonNode weightMap = root.get("weight_map");
-        if (weightMap == null) throw error(index, "index has no \"weight_map\"");
-        if (!weightMap.isObject()) throw error(index, "\"weight_map\" must be an object, found " + kind(weightMap));
-        if (weightMap.isEmpty()) throw error(index, "\"weight_map\" is empty");
+        IndexJson parsed = readIndex(index);
+        Map<String, String> weightMap = parsed.weightMap();
 
         // shard file -> tensor names the index puts there, in first-seen order; keyed by the
         // normalized path so "a.safetensors" and "./a.safetensors" open one file once
         Path folder = index.toAbsolutePath().getParent();
         Map<Path, List<String>> planned = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> e : weightMap.properties()) {
-            JsonNode v = e.getValue();
-            if (!v.isTextual() || v.textValue().isBlank()) {
-                throw error(index, "\"weight_map\" entry for '" + e.getKey() + "' must be a shard file name, found "
-                        + (v.isTextual() ? "an empty string" : kind(v)));
-            }
-            planned.computeIfAbsent(folder.resolve(v.textValue()).normalize(), k -> new ArrayList<>()).add(e.getKey());
-        }
+        weightMap.forEach((name, shard) ->
+                planned.computeIfAbsent(folder.resolve(shard).normalize(), k -> new ArrayList<>()).add(name));
 
         for (Map.Entry<Path, List<String>> e : planned.entrySet()) {
             Path shard = e.getKey();
@@ -121,40 +113,74 @@ public final class ShardedSafetensors implements WeightSource {
                 }
             }
             addUnmapped(byName, opened, byName.keySet());
-            Map<String, String> meta = new LinkedHashMap<>();
-            JsonNode m = root.get("metadata");
-            if (m != null && !m.isNull()) {
-                if (!m.isObject()) throw error(index, "\"metadata\" must be an object, found " + kind(m));
-                // Index metadata holds numbers (total_size) as well as strings; expose them as text.
-                for (Map.Entry<String, JsonNode> e : m.properties()) {
-                    JsonNode v = e.getValue();
-                    meta.put(e.getKey(), v.isValueNode() ? v.asText() : v.toString());
-                }
-            }
-            return new ShardedSafetensors(index.toString(), opened, byName, mergedMetadata(opened, meta));
+            return new ShardedSafetensors(index.toString(), opened, byName, mergedMetadata(opened, parsed.metadata()));
         } catch (RuntimeException e) {
             closeAll(opened, e);
             throw e;
         }
     }
 
-    private static JsonNode readIndex(Path index) {
+    private record IndexJson(Map<String, String> weightMap, Map<String, String> metadata) {}
+
+    /** Streams the index (no JSON tree), keeping only weight_map and scalar metadata. */
+    private static IndexJson readIndex(Path index) {
+        byte[] bytes;
         try {
             long size = Files.size(index);
             if (size > Safetensors.MAX_HEADER_BYTES) {
                 throw error(index, "index is " + size + " bytes, implausibly large (limit "
                         + Safetensors.MAX_HEADER_BYTES + ")");
             }
-            JsonNode root = Safetensors.JSON.readTree(Files.readAllBytes(index));
-            if (root == null || !root.isObject()) {
-                throw error(index, "index must be a JSON object, found " + kind(root));
-            }
-            return root;
-        } catch (JsonProcessingException e) {
-            throw error(index, "index is not valid JSON: " + e.getOriginalMessage(), e);
+            bytes = Files.readAllBytes(index);
         } catch (IOException e) {
             throw error(index, "cannot read index: " + e.getMessage(), e);
         }
+        Map<String, String> weightMap = null;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        try (JsonParser p = Safetensors.JSON.createParser(bytes)) {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_OBJECT) throw error(index, "index must be a JSON object, found " + kind(t));
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                JsonToken v = p.nextToken();
+                if (key.equals("weight_map")) {
+                    if (v != JsonToken.START_OBJECT) {
+                        throw error(index, "\"weight_map\" must be an object, found " + kind(v));
+                    }
+                    weightMap = new LinkedHashMap<>();
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String name = p.currentName();
+                        JsonToken s = p.nextToken();
+                        if (s != JsonToken.VALUE_STRING || p.getText().isBlank()) {
+                            throw error(index, "\"weight_map\" entry for '" + name
+                                    + "' must be a shard file name, found "
+                                    + (s == JsonToken.VALUE_STRING ? "an empty string" : kind(s)));
+                        }
+                        weightMap.put(name, p.getText());
+                    }
+                } else if (key.equals("metadata") && v != JsonToken.VALUE_NULL) {
+                    if (v != JsonToken.START_OBJECT) throw error(index, "\"metadata\" must be an object, found " + kind(v));
+                    // Index metadata holds numbers (total_size) as well as strings; scalars are kept
+                    // as text, nested values skipped since metadata() is a flat string map.
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String name = p.currentName();
+                        JsonToken m = p.nextToken();
+                        if (m.isScalarValue()) metadata.put(name, p.getText());
+                        else p.skipChildren();
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) throw error(index, "index is not valid JSON: unexpected content after the closing '}'");
+        } catch (JsonProcessingException e) {
+            throw error(index, "index is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw error(index, "cannot parse index: " + e.getMessage(), e);
+        }
+        if (weightMap == null) throw error(index, "index has no \"weight_map\"");
+        if (weightMap.isEmpty()) throw error(index, "\"weight_map\" is empty");
+        return new IndexJson(weightMap, metadata);
     }
 
     /** Adds every shard tensor not in {@code routed}; such a name in two shards is ambiguous. */

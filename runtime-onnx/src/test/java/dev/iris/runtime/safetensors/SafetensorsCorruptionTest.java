@@ -106,6 +106,28 @@ class SafetensorsCorruptionTest {
     }
 
     @Test
+    void hostileHeadersFailFastWithoutBuildingHugeStructures() throws IOException {
+        // ~10 MB shape array: rejected at the rank bound instead of being materialised.
+        String zeros = "0,".repeat(5_000_000) + "0";
+        assertEntryRejected("{\"dtype\":\"F32\",\"shape\":[" + zeros + "],\"data_offsets\":[0,0]}", 0,
+                "\"shape\" has more than 1024 dimensions");
+        // Deep nesting under an unknown key hits the parser's depth limit.
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+        assertEntryRejected("{\"extra\":" + deep + ",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}", 4,
+                "header is not valid JSON");
+        assertRejected(file("{} {}", new byte[0]), "header is not valid JSON", "after the closing");
+    }
+
+    @Test
+    void unknownEntryKeysAreTolerated() throws IOException {
+        Path file = write(file("{\"t\":{\"note\":{\"a\":[1,2]},\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+                floats(8f)));
+        try (SafetensorsFile st = SafetensorsFile.open(file)) {
+            assertThat(st.read("t").toFloats()).containsExactly(8f);
+        }
+    }
+
+    @Test
     void unknownOrUnsupportedDtype() throws IOException {
         assertEntryRejected("{\"dtype\":\"Q7\",\"shape\":[1],\"data_offsets\":[0,1]}", 1,
                 "tensor 't'", "unknown dtype 'Q7'", "supported: F32");

@@ -28,6 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
@@ -184,7 +185,9 @@ class OpForwardTest {
     }
 
     static Stream<Arguments> unaryCases() {
-        return Arrays.stream(UnaryFn.values()).flatMap(fn -> precisions().map(p -> arguments(fn, p)));
+        // COS in float64 is the disabled test cosInFloat64 below
+        return Arrays.stream(UnaryFn.values()).flatMap(fn -> precisions().map(p -> arguments(fn, p)))
+                .filter(a -> !(a.get()[0] == UnaryFn.COS && a.get()[1] == DType.F64));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -198,16 +201,23 @@ class OpForwardTest {
         assertClose(f.run().get("y"), NaiveOps.map(f.arr("x"), v -> unaryRef(fn, v)), f.tol());
     }
 
+    @Disabled("BUG: COS compiles to ONNX Cos, which ONNX Runtime's CPU provider implements for float only: "
+            + "any float64 graph using cos (e.g. Rotary, so its F64 gradient checks) fails to load")
+    @Test
+    void cosInFloat64() {
+        unary(UnaryFn.COS, DType.F64);
+    }
+
     @Test
     void geluTanhAtKnownPoints() {
         // Values of torch.nn.functional.gelu(x, approximate="tanh"), so the reference formula itself is pinned.
-        assertThat(NaiveOps.geluTanh(1.0)).isCloseTo(0.8411919906082768, org.assertj.core.data.Offset.offset(1e-15));
-        assertThat(NaiveOps.geluTanh(-2.0)).isCloseTo(-0.04540230591222494, org.assertj.core.data.Offset.offset(1e-15));
+        assertThat(NaiveOps.geluTanh(1.0)).isCloseTo(0.8411919906082768, offset(1e-15));
+        assertThat(NaiveOps.geluTanh(-2.0)).isCloseTo(-0.04540230591222494, offset(1e-15));
         Fixture f = new Fixture(DType.F64, 3);
         Value x = f.input("x", Tensor.ofDoubles(new double[] {1.0, -2.0, 0.0}, 3));
         f.g.output("y", f.g.geluTanh(x));
         assertThat(f.run().get("y").toDoubles()).containsExactly(new double[] {0.8411919906082768, -0.04540230591222494, 0.0},
-                org.assertj.core.data.Offset.offset(1e-14));
+                offset(1e-14));
     }
 
     static double binaryRef(BinaryFn fn, double a, double b) {
@@ -385,7 +395,7 @@ class OpForwardTest {
         assertClose(y, expected, f.tol());
         // each slice along the axis sums to one
         Arr sums = NaiveOps.reduce(NaiveOps.toArr(y), new int[] {axis}, false, false);
-        for (double s : sums.data()) assertThat(s).isCloseTo(1.0, org.assertj.core.data.Offset.offset(10 * f.tol()));
+        for (double s : sums.data()) assertThat(s).isCloseTo(1.0, offset(10 * f.tol()));
     }
 
     static Stream<Arguments> softmaxCases() {
@@ -614,9 +624,9 @@ class OpForwardTest {
         Tensor out = f.run().get("loss");
         assertThat(out.shape()).isEmpty();
         double expected = NaiveOps.crossEntropy(f.arr("logits"), LABELS, -100);
-        assertThat(out.getDouble(0)).isCloseTo(expected, org.assertj.core.data.Offset.offset(f.tol() * (1 + Math.abs(expected))));
+        assertThat(out.getDouble(0)).isCloseTo(expected, offset(f.tol() * (1 + Math.abs(expected))));
         // dividing by all 6 rows instead of the 4 labelled ones would be visibly smaller
-        assertThat(out.getDouble(0)).isNotCloseTo(expected * 4 / 6, org.assertj.core.data.Offset.offset(1e-3));
+        assertThat(out.getDouble(0)).isNotCloseTo(expected * 4 / 6, offset(1e-3));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -637,7 +647,7 @@ class OpForwardTest {
         Value lab = f.input("labels", Tensor.ofLongs(labels, 4));
         f.g.output("loss", f.g.crossEntropy(logits, lab, -1));
         double expected = NaiveOps.crossEntropy(f.arr("logits"), labels, -1);
-        assertThat(f.run().get("loss").getDouble(0)).isCloseTo(expected, org.assertj.core.data.Offset.offset(F32_TOL * (1 + expected)));
+        assertThat(f.run().get("loss").getDouble(0)).isCloseTo(expected, offset(F32_TOL * (1 + expected)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -656,6 +666,18 @@ class OpForwardTest {
         assertClose(out, NaiveOps.crossEntropyGrad(f.arr("logits"), LABELS, u, -100), f.tol());
         // ignored rows get no gradient at all
         for (int j = 0; j < 7; j++) assertThat(out.getDouble(7 + j)).isZero();
+    }
+
+    @Disabled("BUG: CrossEntropyGrad with every label ignored is NaN everywhere (0/0 label count); "
+            + "PyTorch's cross_entropy backward gives zeros, so one fully-masked batch poisons the weights")
+    @Test
+    void crossEntropyGradOfOnlyIgnoredRowsIsZero() {
+        Fixture f = new Fixture(DType.F32, 940);
+        Value logits = f.input("logits", f.random(3, 4));
+        Value labels = f.input("labels", Tensor.ofLongs(new long[] {-100, -100, -100}, 3));
+        Value up = f.input("up", Tensor.scalar(1f));
+        f.g.output("grad", f.g.crossEntropyGrad(logits, labels, up, -100));
+        assertClose(f.run().get("grad"), NaiveOps.Arr.zeros(3, 4), 0);
     }
 
     // ================================================================== composites
@@ -707,6 +729,18 @@ class OpForwardTest {
         // position 0 is the identity
         Arr xa = f.arr("x");
         for (int j = 0; j < 8; j++) assertThat(out.getDouble(j)).isEqualTo(xa.data()[j]);
+    }
+
+    @Disabled("BUG: Rotary in float64 fails to load in ONNX Runtime (no float64 Cos kernel on CPU), see cosInFloat64")
+    @Test
+    void rotaryInFloat64() {
+        Fixture f = new Fixture(DType.F64, 1105);
+        long[] pos = {0, 1, 2, 7, 3, 9};
+        Value x = f.input("x", f.random(2, 2, 3, 8), "batch", 2L, "seq", 8L);
+        Value p = f.input("pos", Tensor.ofLongs(pos, 2, 3), "batch", "seq");
+        f.g.output("y", f.g.rotary(x, p, 10000));
+        // F32 tolerance: inv_freq is rounded to float32 by design (as Hugging Face)
+        assertClose(f.run().get("y"), NaiveOps.rotary(f.arr("x"), pos, 10000), F32_TOL);
     }
 
     static Stream<Double> rotaryThetas() {
@@ -824,6 +858,20 @@ class OpForwardTest {
         Value k = f.input("k", f.random(2, 2, 5, 4));
         Value v = f.input("v", f.random(2, 2, 5, 4));
         Value mask = f.input("mask", f.random(3, 5));
+        f.g.output("y", f.g.attention(q, k, v, mask, 0.5));
+        assertClose(f.run().get("y"), NaiveOps.attention(f.arr("q"), f.arr("k"), f.arr("v"), f.arr("mask"), 0.5), F32_TOL);
+    }
+
+    @Disabled("BUG: Decomposer.attention (GQA path) unsqueezes the mask at axis 2, so a rank-3 [1, T, S] mask "
+            + "lines T up with the head-group axis: wrong values, silently, when T == H / KV")
+    @Test
+    void attentionGqaWithRank3Mask() {
+        // H = 4, KV = 2: two query heads per group, and T = 2 so the misaligned broadcast does not fail
+        Fixture f = new Fixture(DType.F32, 1275);
+        Value q = f.input("q", f.random(2, 4, 2, 4));
+        Value k = f.input("k", f.random(2, 2, 5, 4));
+        Value v = f.input("v", f.random(2, 2, 5, 4));
+        Value mask = f.input("mask", f.random(1, 2, 5));
         f.g.output("y", f.g.attention(q, k, v, mask, 0.5));
         assertClose(f.run().get("y"), NaiveOps.attention(f.arr("q"), f.arr("k"), f.arr("v"), f.arr("mask"), 0.5), F32_TOL);
     }

@@ -84,15 +84,19 @@ public final class GraphBuilder {
         return weight(group, name, Init.required(), shape);
     }
 
+    /**
+     * A literal. Float data is recorded as given (float64 keeps its precision for float64
+     * compilation) and typed as the graph's float type.
+     */
     public Value constant(Tensor t) {
         DType dt = t.dtype().isFloating() ? DType.F32 : t.dtype();
-        if (t.dtype().isFloating() && t.dtype() != DType.F32) t = t.toFloating(DType.F32);
+        if (t.dtype() == DType.F16 || t.dtype() == DType.BF16) t = t.toFloating(DType.F32);
         return add(new Op.Constant(t), dt, Shape.of(t.shape()));
     }
 
-    /** A float scalar. */
+    /** A float scalar, exact in float64 graphs. */
     public Value scalar(double v) {
-        return constant(Tensor.ofFloats(new float[] {(float) v}));
+        return constant(Tensor.ofDoubles(new double[] {v}));
     }
 
     // ---------------------------------------------------------------- elementwise
@@ -164,6 +168,7 @@ public final class GraphBuilder {
     // ---------------------------------------------------------------- reductions
 
     public Value reduce(ReduceFn fn, Value x, boolean keepDims, int... axes) {
+        if (axes.length == 0) throw new IllegalArgumentException("reduce needs at least one axis: " + x);
         int[] norm = normalizeAxes(axes, x.rank());
         List<Dim> out = new ArrayList<>();
         for (int i = 0; i < x.rank(); i++) {

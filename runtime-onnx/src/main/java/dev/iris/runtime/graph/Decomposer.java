@@ -82,7 +82,11 @@ public final class Decomposer {
         Value k5 = g.unsqueeze(k, 2);
         Value v5 = g.unsqueeze(v, 2);
         Value scores = g.mul(g.matmul(q5, g.transposeLast(k5)), scale);      // [B, KV, rep, T, S]
-        if (mask != null) scores = g.add(scores, g.unsqueeze(mask, 2));
+        if (mask != null) {
+            // align the mask with [B, 1, T, S] first (numpy broadcasting from the right), then add the group axis
+            while (mask.rank() < 4) mask = g.unsqueeze(mask, 0);
+            scores = g.add(scores, g.unsqueeze(mask, 2));
+        }
         Value out = g.matmul(g.softmax(scores, -1), v5);                      // [B, KV, rep, T, D]
         return g.reshape(out, 0, heads, -1, headDim);
     }

@@ -263,7 +263,10 @@ public final class OnnxCompiler {
         gp.addNode(node("Expand", List.of(floatConst(1.0), shapeOf(p.safeLabels2d())), onesCol));
         gp.addNode(node("ScatterElements", List.of(zerosLike(logits), p.safeLabels2d(), onesCol), oneHot, intAttr("axis", 1)));
         gp.addNode(node("Sub", List.of(sm, oneHot), diff));
-        gp.addNode(node("Div", List.of(p.validFloat(), p.count()), w));
+        // a batch with no labelled row gets zero gradient, not 0/0 (the loss itself is NaN and stops training)
+        String safeCount = tmp();
+        gp.addNode(node("Max", List.of(p.count(), floatConst(1.0)), safeCount));
+        gp.addNode(node("Div", List.of(p.validFloat(), safeCount), w));
         gp.addNode(node("Mul", List.of(w, name(ce.upstream())), w2));
         gp.addNode(node("Unsqueeze", List.of(w2, longConst(new long[] {1})), w3));
         gp.addNode(node("Mul", List.of(diff, w3), out));

@@ -47,14 +47,32 @@ public final class ConfigLoader {
      */
     public IrisConfig parse(String yaml, String sourceName, Path baseDir, List<String> overrides) {
         Map<String, Object> root = YamlReader.readDocument(yaml, sourceName);
+        IrisConfig.checkKnownKeys(root, sourceName);
         Map<String, String> overridden = new LinkedHashMap<>();
         for (String s : overrides) {
             ConfigOverride o = ConfigOverride.parse(s);
+            if (o.value() != null) {
+                IrisConfig.checkKnownKeys(nested(o), "--set " + o.text()); // a typo on the command line fails too
+            }
             apply(root, o);
             overridden.put(o.key(), o.text());
         }
         ConfigOrigin origin = new ConfigOrigin(sourceName, baseDir.toAbsolutePath().normalize(), workingDir, overridden);
         return new IrisConfig(new SectionConfig("", root, origin));
+    }
+
+    /** The override as a tree of its own: {@code a.b=1} is {@code {a: {b: 1}}}. */
+    private static Map<String, Object> nested(ConfigOverride o) {
+        Object v = o.value();
+        List<String> path = o.path();
+        for (int i = path.size() - 1; i >= 0; i--) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put(path.get(i), v);
+            v = m;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> tree = (Map<String, Object>) v;
+        return tree;
     }
 
     /** Sets one value, creating the sections on its way that do not exist yet. */

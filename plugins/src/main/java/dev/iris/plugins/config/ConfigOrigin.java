@@ -40,9 +40,4 @@ record ConfigOrigin(String sourceName, Path fileDir, Path workingDir, Map<String
     Path baseFor(String fullKey) {
         return overrideOf(fullKey).isPresent() ? workingDir : fileDir;
     }
-
-    /** "the file" or "--set k=v", for messages about where a key came from. */
-    String sourceOf(String fullKey) {
-        return overrideOf(fullKey).map(o -> "--set " + o).orElse(sourceName);
-    }
 }

@@ -33,7 +33,6 @@ public final class IrisConfig {
 
     IrisConfig(SectionConfig root) {
         this.root = root;
-        checkKnownKeys();
     }
 
     /** Loads {@code file} and applies {@code --set} overrides, resolving theirs against the current directory. */
@@ -102,33 +101,34 @@ public final class IrisConfig {
         return root.has(name) ? root.section(name) : new SectionConfig(name, Map.of(), root.origin());
     }
 
-    private void checkKnownKeys() {
+    /**
+     * Fails on keys Iris does not know at the top level and inside the sections it owns.
+     * {@code source} names where {@code tree} came from (the file, or one {@code --set}).
+     */
+    static void checkKnownKeys(Map<String, Object> tree, String source) {
         List<String> unknownTop = new ArrayList<>();
-        for (String k : root.values().keySet()) {
+        for (String k : tree.keySet()) {
             if (!KNOWN_KEYS.containsKey(k)) {
                 unknownTop.add(k);
             }
         }
         if (!unknownTop.isEmpty()) {
-            throw new ConfigException(root.origin().sourceOf(unknownTop.get(0)) + ": unknown top-level key"
-                    + (unknownTop.size() > 1 ? "s " : " ") + quoted(unknownTop)
-                    + " (known: " + String.join(", ", KNOWN_KEYS.keySet()) + ")");
+            throw new ConfigException(source + ": unknown top-level key" + (unknownTop.size() > 1 ? "s " : " ")
+                    + quoted(unknownTop) + " (known: " + String.join(", ", KNOWN_KEYS.keySet()) + ")");
         }
         for (Map.Entry<String, List<String>> e : KNOWN_KEYS.entrySet()) {
             String section = e.getKey();
-            if (!root.has(section)) {
-                continue;
+            if (!(tree.get(section) instanceof Map<?, ?> values)) {
+                continue; // absent, or not a section: the typed accessor reports that with the key
             }
-            SectionConfig s = root.section(section); // also fails when it is not a section
             List<String> unknown = new ArrayList<>();
-            for (String k : s.values().keySet()) {
-                if (!e.getValue().contains(k)) {
+            for (Object k : values.keySet()) {
+                if (!e.getValue().contains(String.valueOf(k))) {
                     unknown.add(section + "." + k);
                 }
             }
             if (!unknown.isEmpty()) {
-                throw new ConfigException(root.origin().sourceOf(unknown.get(0)) + ": unknown key"
-                        + (unknown.size() > 1 ? "s " : " ") + quoted(unknown)
+                throw new ConfigException(source + ": unknown key" + (unknown.size() > 1 ? "s " : " ") + quoted(unknown)
                         + " (known in " + section + ": " + String.join(", ", e.getValue()) + ")");
             }
         }

@@ -48,10 +48,16 @@ public final class IrisCli implements Callable<Integer> {
     public static CommandLine commandLine(Supplier<PluginRegistry> registry) {
         CommandLine cl = new CommandLine(new IrisCli(registry));
         cl.setExecutionStrategy(parseResult -> {
-            if (verbose(parseResult)) {
-                debugLogging();
+            if (!verbose(parseResult)) {
+                return new CommandLine.RunLast().execute(parseResult);
             }
-            return new CommandLine.RunLast().execute(parseResult);
+            // debug logging for this run only (matters when the CLI runs in-process, as in tests)
+            Level before = setIrisLogLevel(Level.DEBUG);
+            try {
+                return new CommandLine.RunLast().execute(parseResult);
+            } finally {
+                setIrisLogLevel(before);
+            }
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             var err = commandLine.getErr();
@@ -86,9 +92,13 @@ public final class IrisCli implements Callable<Integer> {
         return false;
     }
 
-    private static void debugLogging() {
+    /** Sets the level of Iris's loggers, returning the previous one. */
+    private static Level setIrisLogLevel(Level level) {
         if (LoggerFactory.getLogger("dev.iris") instanceof ch.qos.logback.classic.Logger l) {
-            l.setLevel(Level.DEBUG);
+            Level before = l.getLevel();
+            l.setLevel(level);
+            return before;
         }
+        return null;
     }
 }

@@ -8,8 +8,11 @@ import dev.iris.api.IrisException;
 import dev.iris.plugins.host.PluginRegistry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class IrisCliTest {
@@ -108,6 +111,24 @@ class IrisCliTest {
 
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err()).startsWith("java.lang.IllegalStateException: a bug").contains("\tat ");
+    }
+
+    @Test
+    void configPrintsTheEffectiveConfigAndFailsWithTheKey(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("iris.yaml"), "model:\n  vision: { type: siglip, path: m }\nruntime: { threads: 2 }\n");
+
+        Run ok = run("config", file.toString(), "--set", "generate.temperature=0.5", "--set", "model.fusion.layers=[3,7]");
+        assertThat(ok.exitCode()).isZero();
+        assertThat(ok.out()).contains("temperature: 0.5", "threads: 2", "- 3\n", "- 7\n");
+
+        Run bad = run("config", file.toString(), "--set", "runtime.device=gpu");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.err()).isEqualTo("runtime.device: expected cpu, auto or cuda:N but got \"gpu\" (found: threads, device)"
+                + System.lineSeparator());
+
+        Run missing = run("config", dir.resolve("nope.yaml").toString());
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err()).isEqualTo(dir.resolve("nope.yaml") + ": config file not found" + System.lineSeparator());
     }
 
     @Test

@@ -19,6 +19,7 @@ import dev.iris.plugins.archfixture.PluginsUsesServer;
 import dev.iris.runtime.archfixture.RuntimeUsesOnnx;
 import dev.iris.server.archfixture.ServerThing;
 import dev.iris.vision.archfixture.VisionUsesOnnx;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,7 +78,7 @@ class ArchitectureTest {
     static JavaClasses main;
 
     static ArchRule pluginRule(String pkg, String... extra) {
-        List<String> allowed = new java.util.ArrayList<>(List.of(pkg, API, "java..", "javax.."));
+        List<String> allowed = new ArrayList<>(List.of(pkg, API, "java..", "javax.."));
         allowed.addAll(List.of(extra));
         return classes()
                 .that().resideInAPackage(pkg)

@@ -4,6 +4,7 @@ import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,7 @@ public final class IrisConfig {
         k.put("train", List.of("dataset", "stage", "system", "prompts", "optimizer", "weight_decay", "schedule", "lr",
                 "warmup_steps", "max_grad_norm", "batch_size", "grad_accum", "epochs", "steps", "shuffle", "seed",
                 "save_every", "output"));
-        KNOWN_KEYS = java.util.Collections.unmodifiableMap(k);
+        KNOWN_KEYS = Collections.unmodifiableMap(k);
     }
 
     private final SectionConfig root;

@@ -2,6 +2,7 @@ package dev.iris.plugins.config;
 
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
+import java.math.BigInteger;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.DoublePredicate;
 
 /**
  * {@link ComponentConfig} over one section of a loaded YAML tree. Errors follow the format
@@ -204,7 +206,7 @@ public final class SectionConfig implements ComponentConfig {
     }
 
     /** A number field checked against a range, described in the message as {@code what}. */
-    public double numberWhere(String field, double defaultValue, java.util.function.DoublePredicate ok, String what) {
+    public double numberWhere(String field, double defaultValue, DoublePredicate ok, String what) {
         double v = number(field, defaultValue);
         if (!ok.test(v)) {
             throw wrong(field, what, v);
@@ -240,7 +242,7 @@ public final class SectionConfig implements ComponentConfig {
         if (v instanceof Integer i) {
             return i;
         }
-        if (v instanceof Long || v instanceof java.math.BigInteger) {
+        if (v instanceof Long || v instanceof BigInteger) {
             throw wrongAt(fullKey, "an integer between " + Integer.MIN_VALUE + " and " + Integer.MAX_VALUE, v);
         }
         if (v instanceof String s) {

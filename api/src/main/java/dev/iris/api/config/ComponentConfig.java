@@ -7,11 +7,16 @@ import java.util.Optional;
 
 /**
  * One component's section of the config (for example {@code model.vision}). Every getter that
- * fails throws {@link ConfigException} naming the full key ({@code model.vision.path}) and what
- * was found instead.
+ * fails throws {@link ConfigException} whose message starts with the full dotted key
+ * ({@code model.vision.path}) and ends with the fields found in this section, e.g.
+ * {@code model.vision.path: required field is missing (found: type, image_size)} or
+ * {@code model.fusion.factor: expected an integer but got "four" (found: type, factor)}.
+ *
+ * <p>A field whose value is YAML {@code null} (written {@code weights:} or {@code ~}) counts as
+ * absent.
  */
 public interface ComponentConfig {
-    /** Full key of this section, e.g. {@code model.fusion}. */
+    /** Full key of this section, e.g. {@code model.fusion} (empty for the root). */
     String key();
 
     /** The {@code type} field. */
@@ -45,4 +50,39 @@ public interface ComponentConfig {
 
     /** The raw values of this section (read-only). */
     Map<String, Object> values();
+
+    /** A required number. */
+    default double number(String field) {
+        if (!has(field)) {
+            throw error(field, "required field is missing");
+        }
+        return number(field, 0.0);
+    }
+
+    default Optional<Integer> optInteger(String field) {
+        return has(field) ? Optional.of(integer(field)) : Optional.empty();
+    }
+
+    default Optional<ComponentConfig> optSection(String field) {
+        return has(field) ? Optional.of(section(field)) : Optional.empty();
+    }
+
+    /** The full dotted key of a field of this section. */
+    default String keyOf(String field) {
+        return key().isEmpty() ? field : key() + "." + field;
+    }
+
+    /**
+     * An error about one field in the common format {@code <full key>: <problem> (found: <fields>)},
+     * for checks a plugin makes itself, e.g. {@code error("image_size", "expected a multiple of
+     * 16 but got 250")}.
+     */
+    default ConfigException error(String field, String problem) {
+        List<String> found = values().entrySet().stream()
+                .filter(e -> e.getValue() != null)
+                .map(Map.Entry::getKey)
+                .toList();
+        String list = found.isEmpty() ? "nothing" : String.join(", ", found);
+        return new ConfigException(keyOf(field) + ": " + problem + " (found: " + list + ")");
+    }
 }

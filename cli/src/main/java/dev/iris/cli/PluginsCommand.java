@@ -1,0 +1,104 @@
+package dev.iris.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.iris.api.spi.Provider;
+import dev.iris.api.spi.ProviderKind;
+import dev.iris.plugins.host.PluginRegistry;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** Lists what discovery found, grouped by kind. */
+@Command(name = "plugins", description = "List the plugins found on the class path, by kind.")
+final class PluginsCommand implements Callable<Integer> {
+    @ParentCommand
+    IrisCli parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print JSON instead of text.")
+    boolean json;
+
+    @Override
+    public Integer call() throws JsonProcessingException {
+        PluginRegistry registry = parent.registry();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(asMap(registry)));
+        } else {
+            printText(registry, out);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** {"vision": [{type, class, version, description}, ...], "llm": [...], ..., "guice_modules": [...]} */
+    static Map<String, Object> asMap(PluginRegistry registry) {
+        Map<String, Object> all = new LinkedHashMap<>();
+        for (ProviderKind kind : ProviderKind.values()) {
+            List<Map<String, String>> list = new ArrayList<>();
+            for (Provider p : registry.providers(kind)) {
+                Map<String, String> m = new LinkedHashMap<>();
+                m.put("type", p.type());
+                m.put("class", p.getClass().getName());
+                m.put("version", p.version());
+                m.put("description", p.description());
+                list.add(m);
+            }
+            all.put(kind.name().toLowerCase(Locale.ROOT), list);
+        }
+        all.put("guice_modules", registry.modules().stream().map(m -> m.getClass().getName()).toList());
+        return all;
+    }
+
+    private static void printText(PluginRegistry registry, PrintWriter out) {
+        // one set of column widths for all kinds, so the table reads straight down
+        int wType = 4;
+        int wVersion = 7;
+        int wClass = 5;
+        for (ProviderKind kind : ProviderKind.values()) {
+            for (Provider p : registry.providers(kind)) {
+                wType = Math.max(wType, p.type().length());
+                wVersion = Math.max(wVersion, p.version().length());
+                wClass = Math.max(wClass, p.getClass().getName().length());
+            }
+        }
+        String row = "  %-" + wType + "s  %-" + wVersion + "s  %-" + wClass + "s  %s";
+        for (ProviderKind kind : ProviderKind.values()) {
+            out.println(plural(kind) + " (" + kind.configKey() + ".type):");
+            List<Provider> ps = registry.providers(kind);
+            if (ps.isEmpty()) {
+                out.println("  (none found)");
+            }
+            for (Provider p : ps) {
+                out.println(String.format(row, p.type(), p.version(), p.getClass().getName(), p.description()).stripTrailing());
+            }
+        }
+        out.println("Guice modules from plugins:");
+        if (registry.modules().isEmpty()) {
+            out.println("  (none found)");
+        }
+        registry.modules().forEach(m -> out.println("  " + m.getClass().getName()));
+    }
+
+    private static String plural(ProviderKind kind) {
+        return switch (kind) {
+            case VISION -> "vision encoders";
+            case LLM -> "language models";
+            case FUSION -> "fusion modules";
+            case DATASET -> "datasets";
+        };
+    }
+}

@@ -1,0 +1,6 @@
+package dev.iris.plugins.archfixture;
+
+/** Breaks "nothing but cli uses cli" on purpose (ArchitectureTest). */
+public class PluginsUsesCli {
+    dev.iris.cli.IrisCli cli;
+}

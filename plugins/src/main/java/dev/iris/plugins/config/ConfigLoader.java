@@ -1,0 +1,106 @@
+package dev.iris.plugins.config;
+
+import dev.iris.api.config.ConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads one YAML config file and applies {@code --set key=value} overrides on top of it.
+ * Relative paths in the file resolve against the file's folder; relative paths given with
+ * {@code --set} resolve against the working directory.
+ */
+public final class ConfigLoader {
+    private final Path workingDir;
+
+    /** Overrides resolve against the process's current directory. */
+    public ConfigLoader() {
+        this(Path.of("").toAbsolutePath());
+    }
+
+    public ConfigLoader(Path workingDir) {
+        this.workingDir = workingDir.toAbsolutePath().normalize();
+    }
+
+    /** Reads {@code file}, then applies {@code overrides} (each {@code key=value}) in order. */
+    public IrisConfig load(Path file, List<String> overrides) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": config file not found");
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read the config file: " + e.getMessage());
+        }
+        Path dir = file.toAbsolutePath().normalize().getParent();
+        return parse(text, file.toString(), dir, overrides);
+    }
+
+    /**
+     * Reads YAML text that did not come from a file the user named (for example a default
+     * config embedded in the jar). {@code sourceName} is used in messages, {@code baseDir} for
+     * relative paths in the text.
+     */
+    public IrisConfig parse(String yaml, String sourceName, Path baseDir, List<String> overrides) {
+        Map<String, Object> root = YamlReader.readDocument(yaml, sourceName);
+        IrisConfig.checkKnownKeys(root, sourceName);
+        Map<String, String> overridden = new LinkedHashMap<>();
+        for (String s : overrides) {
+            ConfigOverride o = ConfigOverride.parse(s);
+            if (o.value() != null) {
+                IrisConfig.checkKnownKeys(nested(o), "--set " + o.text()); // a typo on the command line fails too
+            }
+            apply(root, o);
+            overridden.put(o.key(), o.text());
+        }
+        ConfigOrigin origin = new ConfigOrigin(sourceName, baseDir.toAbsolutePath().normalize(), workingDir, overridden);
+        return new IrisConfig(new SectionConfig("", root, origin));
+    }
+
+    /** The override as a tree of its own: {@code a.b=1} is {@code {a: {b: 1}}}. */
+    private static Map<String, Object> nested(ConfigOverride o) {
+        Object v = o.value();
+        List<String> path = o.path();
+        for (int i = path.size() - 1; i >= 0; i--) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put(path.get(i), v);
+            v = m;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> tree = (Map<String, Object>) v;
+        return tree;
+    }
+
+    /** Sets one value, creating the sections on its way that do not exist yet. */
+    static void apply(Map<String, Object> root, ConfigOverride o) {
+        Map<String, Object> at = root;
+        List<String> path = o.path();
+        for (int i = 0; i < path.size() - 1; i++) {
+            String part = path.get(i);
+            Object next = at.get(part);
+            if (next == null) {
+                Map<String, Object> created = new LinkedHashMap<>();
+                at.put(part, created);
+                at = created;
+            } else if (next instanceof Map<?, ?> m) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> section = (Map<String, Object>) m;
+                at = section;
+            } else {
+                String prefix = String.join(".", path.subList(0, i + 1));
+                throw new ConfigException("--set " + o.text() + ": " + prefix + " is a value ("
+                        + SectionConfig.describe(next) + "), not a section");
+            }
+        }
+        String last = path.get(path.size() - 1);
+        if (o.value() == null) {
+            at.remove(last);
+        } else {
+            at.put(last, o.value());
+        }
+    }
+}

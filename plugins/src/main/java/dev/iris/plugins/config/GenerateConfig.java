@@ -1,0 +1,42 @@
+package dev.iris.plugins.config;
+
+import java.util.Optional;
+
+/**
+ * The {@code generate} section, with the defaults of DESIGN.md.
+ *
+ * @param system {@code system}: the system turn; absent means none
+ * @param maxNewTokens {@code max_new_tokens}, default 256
+ * @param temperature {@code temperature}, default 0.0 (greedy)
+ * @param topK {@code top_k}, default 0 (off)
+ * @param topP {@code top_p}, default 1.0 (off)
+ * @param repetitionPenalty {@code repetition_penalty}, default 1.0 (off)
+ * @param seed {@code seed}, default 0
+ */
+public record GenerateConfig(
+        Optional<String> system,
+        int maxNewTokens,
+        double temperature,
+        int topK,
+        double topP,
+        double repetitionPenalty,
+        int seed) {
+
+    public static final GenerateConfig DEFAULTS = new GenerateConfig(Optional.empty(), 256, 0.0, 0, 1.0, 1.0, 0);
+
+    public boolean greedy() {
+        return temperature == 0.0;
+    }
+
+    static GenerateConfig from(SectionConfig s) {
+        GenerateConfig d = DEFAULTS;
+        return new GenerateConfig(
+                s.optString("system"),
+                s.integerIn("max_new_tokens", d.maxNewTokens(), 1, Integer.MAX_VALUE),
+                s.numberWhere("temperature", d.temperature(), v -> v >= 0, "a number >= 0"),
+                s.integerIn("top_k", d.topK(), 0, Integer.MAX_VALUE),
+                s.numberWhere("top_p", d.topP(), v -> v > 0 && v <= 1, "a number in (0, 1]"),
+                s.numberWhere("repetition_penalty", d.repetitionPenalty(), v -> v > 0, "a number > 0"),
+                s.integer("seed", d.seed()));
+    }
+}

@@ -1,0 +1,146 @@
+package dev.iris.plugins.config;
+
+import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole Iris config: {@code model.vision / llm / fusion} (plugin sections, selected by their
+ * {@code type}), {@code runtime}, {@code generate} and {@code train}. The keys Iris itself owns
+ * are checked when the config is loaded, so a typo fails early instead of being ignored; the
+ * inside of plugin sections ({@code model.*}, {@code train.dataset}) is the plugin's to check.
+ */
+public final class IrisConfig {
+    /** The keys of each section Iris owns, in the order DESIGN.md lists them. */
+    public static final Map<String, List<String>> KNOWN_KEYS;
+
+    static {
+        Map<String, List<String>> k = new LinkedHashMap<>();
+        k.put("model", List.of("vision", "llm", "fusion"));
+        k.put("runtime", List.of("device", "threads"));
+        k.put("generate", List.of("system", "max_new_tokens", "temperature", "top_k", "top_p", "repetition_penalty", "seed"));
+        k.put("train", List.of("dataset", "stage", "system", "prompts", "optimizer", "weight_decay", "schedule", "lr",
+                "warmup_steps", "max_grad_norm", "batch_size", "grad_accum", "epochs", "steps", "shuffle", "seed",
+                "save_every", "output"));
+        KNOWN_KEYS = Collections.unmodifiableMap(k);
+    }
+
+    private final SectionConfig root;
+
+    IrisConfig(SectionConfig root) {
+        this.root = root;
+    }
+
+    /** Loads {@code file} and applies {@code --set} overrides, resolving theirs against the current directory. */
+    public static IrisConfig load(Path file, List<String> overrides) {
+        return new ConfigLoader().load(file, overrides);
+    }
+
+    /** The whole tree as a section with the empty key. */
+    public ComponentConfig root() {
+        return root;
+    }
+
+    /** Any section by its dotted key, e.g. {@code train.dataset}. */
+    public ComponentConfig section(String dottedKey) {
+        SectionConfig s = root;
+        for (String part : dottedKey.split("\\.")) {
+            s = s.section(part);
+        }
+        return s;
+    }
+
+    public ComponentConfig vision() {
+        return model().section("vision");
+    }
+
+    public ComponentConfig llm() {
+        return model().section("llm");
+    }
+
+    public ComponentConfig fusion() {
+        return model().section("fusion");
+    }
+
+    public RuntimeConfig runtime() {
+        return RuntimeConfig.from(optional("runtime"));
+    }
+
+    public GenerateConfig generate() {
+        return GenerateConfig.from(optional("generate"));
+    }
+
+    public boolean hasTrain() {
+        return root.has("train");
+    }
+
+    public TrainConfig train() {
+        return TrainConfig.from(root.section("train"));
+    }
+
+    /** The file (as the user named it) this config came from. */
+    public String source() {
+        return root.origin().sourceName();
+    }
+
+    /** The effective config (file + overrides) as YAML, e.g. to record next to a run's results. */
+    public String toYaml() {
+        return YamlReader.write(root.values());
+    }
+
+    private SectionConfig model() {
+        return root.section("model");
+    }
+
+    /** A section Iris has defaults for: absent is the same as empty. */
+    private SectionConfig optional(String name) {
+        return root.has(name) ? root.section(name) : new SectionConfig(name, Map.of(), root.origin());
+    }
+
+    /**
+     * Fails on keys Iris does not know at the top level and inside the sections it owns.
+     * {@code source} names where {@code tree} came from (the file, or one {@code --set}).
+     */
+    static void checkKnownKeys(Map<String, Object> tree, String source) {
+        List<String> unknownTop = new ArrayList<>();
+        for (String k : tree.keySet()) {
+            if (!KNOWN_KEYS.containsKey(k)) {
+                unknownTop.add(k);
+            }
+        }
+        if (!unknownTop.isEmpty()) {
+            throw new ConfigException(source + ": unknown top-level key" + (unknownTop.size() > 1 ? "s " : " ")
+                    + quoted(unknownTop) + " (known: " + String.join(", ", KNOWN_KEYS.keySet()) + ")");
+        }
+        for (Map.Entry<String, List<String>> e : KNOWN_KEYS.entrySet()) {
+            String section = e.getKey();
+            if (!(tree.get(section) instanceof Map<?, ?> values)) {
+                continue; // absent, or not a section: the typed accessor reports that with the key
+            }
+            List<String> unknown = new ArrayList<>();
+            for (Object k : values.keySet()) {
+                if (!e.getValue().contains(String.valueOf(k))) {
+                    unknown.add(section + "." + k);
+                }
+            }
+            if (!unknown.isEmpty()) {
+                throw new ConfigException(source + ": unknown key" + (unknown.size() > 1 ? "s " : " ") + quoted(unknown)
+                        + " (known in " + section + ": " + String.join(", ", e.getValue()) + ")");
+            }
+        }
+    }
+
+    private static String quoted(List<String> keys) {
+        return String.join(", ", keys.stream().map(k -> "'" + k + "'").toList());
+    }
+
+    @Override
+    public String toString() {
+        return "IrisConfig[" + source() + "]";
+    }
+}

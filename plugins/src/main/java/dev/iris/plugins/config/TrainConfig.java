@@ -1,0 +1,90 @@
+package dev.iris.plugins.config;
+
+import dev.iris.api.config.ComponentConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The {@code train} section, with the defaults of DESIGN.md.
+ *
+ * @param dataset {@code dataset}: the dataset plugin's section (required)
+ * @param stage {@code stage}, default {@code pretrain}
+ * @param system {@code system}: absent means no system turn
+ * @param prompts {@code prompts}: absent means the LLaVA pretraining instructions
+ * @param optimizer {@code optimizer}, default {@code adamw}
+ * @param weightDecay {@code weight_decay}, default 0.0
+ * @param schedule {@code schedule}, default {@code cosine}
+ * @param lr {@code lr}, default 1.0e-4
+ * @param warmupSteps {@code warmup_steps}, default 500
+ * @param maxGradNorm {@code max_grad_norm}, default 1.0 (0 = no clipping)
+ * @param batchSize {@code batch_size}, default 8
+ * @param gradAccum {@code grad_accum}, default 4
+ * @param length {@code epochs: N} or {@code steps: N} (not both), default 1 epoch
+ * @param shuffle {@code shuffle}, default true
+ * @param seed {@code seed}, default 0
+ * @param saveEvery {@code save_every}: steps between checkpoints, default 500 (0 = only at the end)
+ * @param output {@code output}: the run folder (required)
+ */
+public record TrainConfig(
+        ComponentConfig dataset,
+        Stage stage,
+        Optional<String> system,
+        Optional<List<String>> prompts,
+        Optimizer optimizer,
+        double weightDecay,
+        Schedule schedule,
+        double lr,
+        int warmupSteps,
+        double maxGradNorm,
+        int batchSize,
+        int gradAccum,
+        Length length,
+        boolean shuffle,
+        int seed,
+        int saveEvery,
+        Path output) {
+
+    /** What is trained: the fusion module; fusion + language model; or the language model on text alone. */
+    public enum Stage { PRETRAIN, FINETUNE, LM }
+
+    public enum Optimizer { ADAMW, SGD }
+
+    public enum Schedule { COSINE, CONSTANT, LINEAR }
+
+    /** How long to train. */
+    public sealed interface Length permits Epochs, Steps {}
+
+    public record Epochs(int count) implements Length {}
+
+    public record Steps(int count) implements Length {}
+
+    static TrainConfig from(SectionConfig s) {
+        Length length;
+        if (s.has("epochs") && s.has("steps")) {
+            throw s.error("steps", "set either epochs or steps, not both");
+        } else if (s.has("steps")) {
+            length = new Steps(s.integerIn("steps", 0, 1, Integer.MAX_VALUE));
+        } else {
+            length = new Epochs(s.integerIn("epochs", 1, 1, Integer.MAX_VALUE));
+        }
+        return new TrainConfig(
+                s.section("dataset"),
+                s.choice("stage", Stage.class, Stage.PRETRAIN),
+                s.optString("system"),
+                s.has("prompts") ? Optional.of(s.strings("prompts", List.of())) : Optional.empty(),
+                s.choice("optimizer", Optimizer.class, Optimizer.ADAMW),
+                s.numberWhere("weight_decay", 0.0, v -> v >= 0, "a number >= 0"),
+                s.choice("schedule", Schedule.class, Schedule.COSINE),
+                s.numberWhere("lr", 1.0e-4, v -> v > 0, "a number > 0"),
+                s.integerIn("warmup_steps", 500, 0, Integer.MAX_VALUE),
+                s.numberWhere("max_grad_norm", 1.0, v -> v >= 0, "a number >= 0"),
+                s.integerIn("batch_size", 8, 1, Integer.MAX_VALUE),
+                s.integerIn("grad_accum", 4, 1, Integer.MAX_VALUE),
+                length,
+                s.bool("shuffle", true),
+                s.integer("seed", 0),
+                s.integerIn("save_every", 500, 0, Integer.MAX_VALUE),
+                s.path("output"));
+    }
+}

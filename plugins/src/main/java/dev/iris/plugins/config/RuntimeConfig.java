@@ -1,5 +1,7 @@
 package dev.iris.plugins.config;
 
+import dev.iris.runtime.onnx.Device;
+
 /**
  * The {@code runtime} section.
  *
@@ -12,7 +14,7 @@ public record RuntimeConfig(Device device, int threads) {
         Device device = Device.CPU;
         if (s.has("device")) {
             String raw = s.string("device");
-            device = Device.parse(raw).orElseThrow(() -> s.wrong("device", "cpu, auto or cuda:N", raw));
+            device = Device.tryParse(raw).orElseThrow(() -> s.wrong("device", "cpu, auto or cuda:N", raw));
         }
         int threads = s.integerIn("threads", Runtime.getRuntime().availableProcessors(), 1, Integer.MAX_VALUE);
         return new RuntimeConfig(device, threads);

@@ -1,5 +1,6 @@
 package dev.iris.plugins.config;
 
+import dev.iris.runtime.onnx.Device;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

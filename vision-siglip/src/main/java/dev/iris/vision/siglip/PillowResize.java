@@ -94,7 +94,9 @@ public final class PillowResize {
         double filterScale = Math.max(scale, 1.0);
         double support = filter.support() * filterScale;
         int ksize = (int) Math.ceil(support) * 2 + 1;
-        double invScale = 1.0 / filterScale; // Pillow multiplies by the reciprocal; dividing would differ in the last bit
+        // Same operations in the same order as Pillow (multiply by the reciprocal, normalise by dividing)
+        // so the doubles agree bit for bit and no rounded coefficient can come out one unit off.
+        double invScale = 1.0 / filterScale;
         int[] start = new int[outSize];
         int[] count = new int[outSize];
         int[] fixed = new int[outSize * ksize];

@@ -42,7 +42,7 @@ public enum Resample {
     /**
      * The filter kernel at distance {@code x} (in filter units). The expressions keep Pillow's
      * evaluation order on purpose: coefficients are rounded to 22-bit fixed point afterwards, and a
-     * last-bit difference in a double here can flip a rounded coefficient and so an output pixel.
+     * last-bit difference in a double here could (rarely) flip a rounded coefficient and so a pixel.
      */
     double kernel(double x) {
         switch (this) {

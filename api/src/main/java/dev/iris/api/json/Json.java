@@ -29,6 +29,7 @@ public final class Json {
 
     public static Object parse(String text, String source) {
         Json p = new Json(text, source);
+        if (text.startsWith("\uFEFF")) p.pos = 1; // tolerate a UTF-8 byte order mark
         p.skipSpace();
         Object v = p.value(0);
         p.skipSpace();

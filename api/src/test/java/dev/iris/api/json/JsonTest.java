@@ -24,6 +24,11 @@ class JsonTest {
     }
 
     @Test
+    void toleratesAByteOrderMark() {
+        assertThat(Json.parse("\uFEFF{\"a\": 1}", "bom.json")).isEqualTo(Map.of("a", 1L));
+    }
+
+    @Test
     void errorsNameSourceLineAndColumn() {
         assertThatThrownBy(() -> Json.parse("{\n  \"a\": 1,\n  \"b\" 2}", "models/x/config.json"))
                 .hasMessage("models/x/config.json: bad JSON at line 3, column 7: expected ':'");

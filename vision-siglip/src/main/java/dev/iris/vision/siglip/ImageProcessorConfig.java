@@ -1,5 +1,8 @@
 package dev.iris.vision.siglip;
 
+import dev.iris.api.IrisException;
+import dev.iris.api.json.Json;
+
 import dev.iris.api.config.ConfigException;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -90,9 +93,9 @@ public record ImageProcessorConfig(boolean doResize, Size size, Resample resampl
     public static ImageProcessorConfig parse(String json, String source) {
         Object root;
         try {
-            root = MiniJson.parse(json);
-        } catch (MiniJson.SyntaxError e) {
-            throw new ConfigException(source + ": invalid JSON: " + e.getMessage());
+            root = widenNumbers(Json.parse(json, source));
+        } catch (IrisException e) {
+            throw new ConfigException(e.getMessage());
         }
         if (!(root instanceof Map<?, ?> map)) {
             throw new ConfigException(source + ": expected a JSON object at the top level, found " + kind(root));
@@ -122,6 +125,18 @@ public record ImageProcessorConfig(boolean doResize, Size size, Resample resampl
 
     private static String formatNumber(double d) {
         return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    /** Every JSON number as a Double, so checks below treat 224 and 224.0 alike. */
+    private static Object widenNumbers(Object v) {
+        if (v instanceof Number n) return n.doubleValue();
+        if (v instanceof List<?> l) return l.stream().map(ImageProcessorConfig::widenNumbers).toList();
+        if (v instanceof Map<?, ?> m) {
+            Map<Object, Object> out = new java.util.LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(k, widenNumbers(x)));
+            return out;
+        }
+        return v;
     }
 
     /** Typed access to the parsed object; every error names the source and the key. */

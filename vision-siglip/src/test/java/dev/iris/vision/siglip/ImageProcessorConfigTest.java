@@ -94,11 +94,11 @@ class ImageProcessorConfigTest {
     void badJsonAndBadFiles() throws Exception {
         assertThatThrownBy(() -> ImageProcessorConfig.parse("{\n  \"do_resize\": true,\n}", "b.json"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("b.json: invalid JSON: expected a quoted key, found '}' at line 3, column 1");
+                .hasMessage("b.json: bad JSON at line 3, column 1: expected a string key");
         assertThatThrownBy(() -> ImageProcessorConfig.parse("[1, 2]", "b.json"))
                 .hasMessage("b.json: expected a JSON object at the top level, found an array");
         assertThatThrownBy(() -> ImageProcessorConfig.parse("", "b.json"))
-                .hasMessage("b.json: invalid JSON: unexpected end of input at line 1, column 1");
+                .hasMessage("b.json: bad JSON at line 1, column 1: unexpected end of input");
         Path missing = tmp.resolve("preprocessor_config.json");
         assertThatThrownBy(() -> ImageProcessorConfig.load(missing))
                 .isInstanceOf(ConfigException.class)

@@ -2,7 +2,10 @@ package dev.iris.api.spi;
 
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
+import dev.iris.api.text.ChatTemplate;
+import dev.iris.api.text.TextTokenizer;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A decoder-only language model described through the graph interface. Weights are requested
@@ -25,6 +28,13 @@ public interface LanguageModel {
 
     /** The longest context the model supports (prompt plus generated tokens). */
     int maxPositions();
+
+    TextTokenizer tokenizer();
+
+    ChatTemplate chatTemplate();
+
+    /** Ids that end generation (generation_config's eos_token_id and the end-of-turn token). */
+    Set<Long> stopTokenIds();
 
     /** Token ids [B, T] (int64) to embeddings [B, T, hiddenSize]. */
     Value embed(GraphBuilder g, Value ids);

@@ -1,5 +1,6 @@
 package dev.iris.api.spi;
 
+import dev.iris.api.IrisException;
 import dev.iris.api.weights.WeightSource;
 import java.nio.file.Path;
 
@@ -7,4 +8,14 @@ import java.nio.file.Path;
 public interface PluginContext {
     /** Opens a safetensors checkpoint: a file, an index json, or a folder holding them. */
     WeightSource openWeights(Path fileOrFolder);
+
+    /** The model's vision encoder, once created (fusion modules size themselves from it). */
+    default VisionEncoder vision() {
+        throw new IrisException("no vision encoder has been created yet");
+    }
+
+    /** The model's language model, once created. */
+    default LanguageModel languageModel() {
+        throw new IrisException("no language model has been created yet");
+    }
 }

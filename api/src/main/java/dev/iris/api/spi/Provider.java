@@ -13,6 +13,23 @@ public interface Provider {
         return "";
     }
 
+    /**
+     * Presets {@code iris init} can write for this provider: small random-weight models in the
+     * provider's own checkpoint format (e.g. {@code tiny}). Empty when it has none.
+     */
+    default java.util.List<String> presets() {
+        return java.util.List.of();
+    }
+
+    /**
+     * The files (name to UTF-8 content) of a model folder for {@code preset}, without weights:
+     * {@code iris init} writes them, opens the model through {@link #presets()}' provider and fills
+     * every weight the model asks for with seeded random values.
+     */
+    default java.util.Map<String, String> presetFiles(String preset) {
+        throw new IllegalArgumentException("'" + type() + "' has no preset '" + preset + "' (presets: " + presets() + ")");
+    }
+
     /** The plugin's version, recorded in files it writes. */
     default String version() {
         Package p = getClass().getPackage();

@@ -1,0 +1,95 @@
+package dev.iris.fusion.projector;
+
+import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.graph.Init;
+import dev.iris.api.graph.Value;
+import dev.iris.api.spi.Fusion;
+
+/**
+ * Architecture A, the unified-embedding projector: merge {@code factor} patch tokens into one,
+ * then {@code linear2(silu(linear1(x)))}, and write the results into the text embeddings at the
+ * image positions of the prompt.
+ */
+public final class ProjectorFusion implements Fusion {
+    static final String GROUP = "fusion";
+
+    /** How patch tokens are grouped before the MLP. */
+    public enum Merge {
+        /** Consecutive tokens, exactly PyTorch's {@code view(b, -1, factor * d)} (the tutorial's checkpoints). */
+        SEQUENTIAL,
+        /** Square neighbourhoods of the patch grid (2x2 for factor 4). */
+        SPATIAL
+    }
+
+    private final Merge merge;
+    private final int factor;
+    private final int patches;
+    private final int visionHidden;
+    private final int hidden;
+    private final int textHidden;
+
+    /**
+     * @param patches      patch tokens per image from the vision encoder
+     * @param visionHidden their width
+     * @param hidden       width of linear1's output
+     * @param textHidden   the language model's embedding width
+     */
+    public ProjectorFusion(Merge merge, int factor, int patches, int visionHidden, int hidden, int textHidden) {
+        if (factor < 1 || patches % factor != 0) {
+            throw new IllegalArgumentException("merge factor " + factor + " does not divide the " + patches + " patch tokens");
+        }
+        if (merge == Merge.SPATIAL) {
+            int side = (int) Math.round(Math.sqrt(patches)), k = (int) Math.round(Math.sqrt(factor));
+            if (side * side != patches || k * k != factor || side % k != 0) {
+                throw new IllegalArgumentException("spatial merge needs a square patch grid and a square factor dividing its side: "
+                        + patches + " patches, factor " + factor);
+            }
+        }
+        this.merge = merge;
+        this.factor = factor;
+        this.patches = patches;
+        this.visionHidden = visionHidden;
+        this.hidden = hidden;
+        this.textHidden = textHidden;
+    }
+
+    public Merge merge() {
+        return merge;
+    }
+
+    public int factor() {
+        return factor;
+    }
+
+    @Override
+    public int imageTokens() {
+        return patches / factor;
+    }
+
+    @Override
+    public Value projectImage(GraphBuilder g, Value features) {
+        Value merged = mergeTokens(g, features);
+        long in = (long) factor * visionHidden;
+        // PyTorch's nn.Linear initialisation: uniform in +-1/sqrt(fan_in)
+        Value w1 = g.weight(GROUP, "linear1.weight", Init.uniform(1 / Math.sqrt(in)), hidden, in);
+        Value b1 = g.weight(GROUP, "linear1.bias", Init.uniform(1 / Math.sqrt(in)), hidden);
+        Value w2 = g.weight(GROUP, "linear2.weight", Init.uniform(1 / Math.sqrt(hidden)), textHidden, hidden);
+        Value b2 = g.weight(GROUP, "linear2.bias", Init.uniform(1 / Math.sqrt(hidden)), textHidden);
+        return g.linear(g.silu(g.linear(merged, w1, b1)), w2, b2);
+    }
+
+    /** [B, P, D] to [B, P / factor, factor * D]. */
+    Value mergeTokens(GraphBuilder g, Value x) {
+        if (merge == Merge.SEQUENTIAL) return g.reshape(x, 0, patches / factor, (long) factor * visionHidden);
+        long side = Math.round(Math.sqrt(patches)), k = Math.round(Math.sqrt(factor)), blocks = side / k;
+        Value grid = g.reshape(x, 0, blocks, k, blocks, k, visionHidden);       // [B, row block, row, col block, col, D]
+        Value grouped = g.transpose(grid, 0, 1, 3, 2, 4, 5);                     // [B, row block, col block, row, col, D]
+        return g.reshape(grouped, 0, patches / factor, (long) factor * visionHidden);
+    }
+
+    @Override
+    public Value mergeEmbeddings(GraphBuilder g, Value textEmbeddings, Value image, Value spliceIndex) {
+        Value table = g.concat(0, g.reshape(textEmbeddings, -1, textHidden), g.reshape(image, -1, textHidden));
+        return g.gather(table, spliceIndex);
+    }
+}

@@ -1,0 +1,102 @@
+package dev.iris.runtime.generate;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Picks the next token from logits: repetition penalty (as in CTRL and Hugging Face: positive
+ * logits divided, negative multiplied), then greedy when temperature is 0, else temperature,
+ * top-k and top-p (nucleus) filtering and a draw from a seeded generator.
+ */
+public final class Sampler {
+
+    /** Sampling settings; {@code topK = 0} and {@code topP = 1} disable those filters. */
+    public record Settings(double temperature, int topK, double topP, double repetitionPenalty, long seed) {
+        public Settings {
+            if (temperature < 0) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+            if (topK < 0) throw new IllegalArgumentException("top_k must be >= 0, got " + topK);
+            if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
+            if (!(repetitionPenalty > 0)) throw new IllegalArgumentException("repetition_penalty must be > 0, got " + repetitionPenalty);
+        }
+
+        public static Settings greedy() {
+            return new Settings(0, 0, 1, 1, 0);
+        }
+    }
+
+    private final Settings settings;
+    private final Random random;
+    private final boolean[] seen;
+    private double[] probs = new double[0];
+    private Integer[] order = new Integer[0];
+
+    /** @param vocab the logits' length */
+    public Sampler(Settings settings, int vocab) {
+        this.settings = settings;
+        this.random = new Random(settings.seed());
+        this.seen = new boolean[vocab];
+    }
+
+    /** Marks ids as already present (the prompt and generated tokens) for the repetition penalty. */
+    public void observe(long id) {
+        if (id >= 0 && id < seen.length) seen[(int) id] = true;
+    }
+
+    public int next(float[] logits) {
+        if (logits.length != seen.length) throw new IllegalArgumentException("expected " + seen.length + " logits, got " + logits.length);
+        double penalty = settings.repetitionPenalty();
+        int n = logits.length;
+        if (probs.length != n) probs = new double[n];
+        for (int i = 0; i < n; i++) {
+            double l = logits[i];
+            if (penalty != 1 && seen[i]) l = l > 0 ? l / penalty : l * penalty;
+            probs[i] = l;
+        }
+        if (settings.temperature() == 0) return argmax(probs);
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, probs[i] / settings.temperature());
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += probs[i] = Math.exp(probs[i] / settings.temperature() - max);
+        for (int i = 0; i < n; i++) probs[i] /= sum;
+        int keep = n;
+        if (settings.topK() > 0 || settings.topP() < 1) {
+            if (order.length != n) {
+                order = new Integer[n];
+            }
+            for (int i = 0; i < n; i++) order[i] = i;
+            final double[] p = probs;
+            Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+            if (settings.topK() > 0) keep = Math.min(keep, settings.topK());
+            if (settings.topP() < 1) {
+                double cum = 0;
+                int k = 0;
+                while (k < keep) {
+                    cum += probs[order[k]];
+                    k++;
+                    if (cum >= settings.topP()) break;   // the smallest set reaching top_p
+                }
+                keep = k;
+            }
+            double kept = 0;
+            for (int i = 0; i < keep; i++) kept += probs[order[i]];
+            double r = random.nextDouble() * kept;
+            for (int i = 0; i < keep; i++) {
+                r -= probs[order[i]];
+                if (r <= 0) return order[i];
+            }
+            return order[keep - 1];
+        }
+        double r = random.nextDouble();
+        for (int i = 0; i < n; i++) {
+            r -= probs[i];
+            if (r <= 0) return i;
+        }
+        return argmax(probs);
+    }
+
+    private static int argmax(double[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+}

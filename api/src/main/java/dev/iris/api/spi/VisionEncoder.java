@@ -10,6 +10,21 @@ public interface VisionEncoder {
     /** Preprocesses one decoded image into the pixel tensor [3, H, W] the encoder expects. */
     Tensor preprocess(BufferedImage image);
 
+    /**
+     * Decodes and preprocesses an encoded image (PNG, JPEG). {@code name} (a file name, or
+     * "image bytes") appears in errors: an unreadable or truncated image is an error, never a blank one.
+     */
+    default Tensor preprocess(byte[] encoded, String name) {
+        BufferedImage image;
+        try {
+            image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(encoded));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new dev.iris.api.IrisException(name + ": cannot decode the image: " + e.getMessage(), e);
+        }
+        if (image == null) throw new dev.iris.api.IrisException(name + ": not a PNG or JPEG image (or an unsupported format)");
+        return preprocess(image);
+    }
+
     /** Image side in pixels (square input). */
     int imageSize();
 

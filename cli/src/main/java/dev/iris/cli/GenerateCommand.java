@@ -1,0 +1,94 @@
+package dev.iris.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.iris.api.IrisException;
+import dev.iris.plugins.config.ConfigLoader;
+import dev.iris.plugins.config.IrisConfig;
+import dev.iris.plugins.model.GenerationResult;
+import dev.iris.plugins.model.VisionLanguageModel;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** Answers a prompt about an image (or text alone), streaming the text as it is generated. */
+@Command(name = "generate", description = "Generate text about an image with the model a config describes.")
+final class GenerateCommand implements Callable<Integer> {
+    @ParentCommand
+    IrisCli parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config.")
+    Path config;
+
+    @Option(names = "--image", paramLabel = "FILE", description = "A PNG or JPEG image (leave out for a text-only prompt).")
+    Path image;
+
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The question or instruction.")
+    String prompt;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config value (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print one JSON object: text, prompt_ids, generated_ids and timings.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        IrisConfig cfg = new ConfigLoader().load(config, overrides);
+        Optional<byte[]> bytes = Optional.empty();
+        if (image != null) {
+            try {
+                bytes = Optional.of(Files.readAllBytes(image));
+            } catch (NoSuchFileException e) {
+                throw new IrisException(image + ": file not found");
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        long t0 = System.nanoTime();
+        try (VisionLanguageModel model = VisionLanguageModel.load(cfg, parent.registry())) {
+            double loadS = (System.nanoTime() - t0) / 1e9;
+            GenerationResult r = model.generate(bytes, image == null ? "" : image.toString(), prompt, cfg.generate(), piece -> {
+                if (!json) {
+                    out.print(piece);
+                    out.flush();
+                }
+            });
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("text", r.text());
+                m.put("prompt_ids", r.promptIds());
+                m.put("generated_ids", r.generatedIds());
+                m.put("stop_reason", r.stopReason());
+                Map<String, Object> timings = new LinkedHashMap<>();
+                timings.put("load_s", loadS);
+                timings.put("image_encode_ms", r.imageEncodeMs());
+                timings.put("prefill_ms", r.prefillMs());
+                timings.put("prefill_tokens", r.promptIds().length);
+                timings.put("decode_ms_per_token_median", r.medianDecodeMs());
+                timings.put("decode_ms", r.decodeMs());
+                m.put("timings", timings);
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+            } else {
+                out.println();
+            }
+            out.flush();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,304 @@
+package dev.iris.plugins.model;
+
+import dev.iris.api.IrisException;
+import dev.iris.api.graph.Graph;
+import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.graph.Value;
+import dev.iris.api.spi.Fusion;
+import dev.iris.api.spi.LanguageModel;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import dev.iris.api.text.ChatMessage;
+import dev.iris.api.text.ChatTemplate;
+import dev.iris.api.text.StreamingDetokenizer;
+import dev.iris.api.text.TextTokenizer;
+import dev.iris.plugins.config.GenerateConfig;
+import dev.iris.plugins.config.IrisConfig;
+import dev.iris.plugins.host.PluginRegistry;
+import dev.iris.runtime.generate.Sampler;
+import dev.iris.runtime.onnx.CompiledGraph;
+import dev.iris.runtime.onnx.GraphSession;
+import dev.iris.runtime.onnx.OnnxCompiler;
+import dev.iris.runtime.onnx.OrtRuntime;
+import dev.iris.runtime.weights.WeightBinder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A vision-language model assembled from its plugins, ready to generate: the image is encoded
+ * once, the prompt is prefilled once, and tokens are decoded one at a time with a KV cache.
+ * Logits are computed only for the rows that are sampled.
+ */
+public final class VisionLanguageModel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VisionLanguageModel.class);
+
+    /** Names of the graphs' inputs and outputs. */
+    static final String PIXELS = "pixels", IMAGE = "image", IDS = "ids", POSITIONS = "positions", MASK = "mask",
+            SPLICE = "splice", ROWS = "logit_rows", LOGITS = "logits";
+
+    private final ModelParts parts;
+    private final OrtRuntime runtime;
+    private final long seed;
+    private GraphSession imageSession;
+    private GraphSession promptSession;   // with the image spliced in (architecture A) or attached (B)
+    private GraphSession stepSession;     // text tokens with the cache
+
+    public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed) {
+        this.parts = parts;
+        this.runtime = runtime;
+        this.seed = seed;
+        if (parts.fusionWeightsFile().isEmpty()) {
+            LOG.warn("model.fusion.weights is not set: the {} fusion starts from its initialiser (seed {}), so image answers are untrained",
+                    parts.fusionType(), seed);
+        }
+    }
+
+    public static VisionLanguageModel load(IrisConfig config, PluginRegistry registry) {
+        ModelParts parts = ModelParts.create(config, registry);
+        try {
+            OrtRuntime rt = new OrtRuntime(config.runtime().device(), config.runtime().threads());
+            return new VisionLanguageModel(parts, rt, config.generate().seed());
+        } catch (RuntimeException e) {
+            parts.close();
+            throw e;
+        }
+    }
+
+    public ModelParts parts() {
+        return parts;
+    }
+
+    // ------------------------------------------------------------------ graphs
+
+    private GraphSession open(Graph graph) {
+        CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of());
+        WeightBinder binder = new WeightBinder(parts.sources(graph), seed);
+        return runtime.open(cg, binder.bind(graph, cg.frozen().keySet(), DType.F32));
+    }
+
+    private synchronized GraphSession imageSession() {
+        if (imageSession == null) {
+            int s = parts.vision().imageSize();
+            GraphBuilder g = new GraphBuilder();
+            Value pixels = g.input(PIXELS, DType.F32, "batch", 3L, (long) s, (long) s);
+            g.output(IMAGE, parts.fusion().projectImage(g, parts.vision().encode(g, pixels)));
+            imageSession = open(g.build());
+        }
+        return imageSession;
+    }
+
+    /** The decoder graph; {@code withImage} adds the image input, {@code splice} its splice index. */
+    private Graph languageGraph(boolean withImage, boolean splice) {
+        LanguageModel llm = parts.llm();
+        Fusion fusion = parts.fusion();
+        GraphBuilder g = new GraphBuilder();
+        Value ids = g.input(IDS, DType.I64, "batch", "seq");
+        Value positions = g.input(POSITIONS, DType.I64, "batch", "seq");
+        Value mask = g.input(MASK, DType.F32, "batch", 1L, "seq", "total");
+        List<Value> pk = new ArrayList<>(), pv = new ArrayList<>();
+        for (int l = 0; l < llm.layers(); l++) {
+            pk.add(g.input("past_key." + l, DType.F32, "batch", (long) llm.kvHeads(), "past", (long) llm.headDim()));
+            pv.add(g.input("past_value." + l, DType.F32, "batch", (long) llm.kvHeads(), "past", (long) llm.headDim()));
+        }
+        Value emb = llm.embed(g, ids);
+        LanguageModel.LayerHook hook = LanguageModel.LayerHook.NONE;
+        if (withImage) {
+            Value image = g.input(IMAGE, DType.F32, "batch", "image_tokens", (long) llm.hiddenSize());
+            if (splice) emb = fusion.mergeEmbeddings(g, emb, image, g.input(SPLICE, DType.I64, "batch", "seq"));
+            hook = fusion.layerHook(g, image);
+        }
+        LanguageModel.Decoded out = llm.decode(g, new LanguageModel.DecoderInput(emb, positions, mask, pk, pv, hook));
+        Value rows = g.gather(g.reshape(out.hidden(), -1, llm.hiddenSize()), g.input(ROWS, DType.I64, "rows"));
+        g.output(LOGITS, llm.logits(g, rows));
+        for (int l = 0; l < llm.layers(); l++) {
+            g.output("present_key." + l, out.keys().get(l));
+            g.output("present_value." + l, out.values().get(l));
+        }
+        return g.build();
+    }
+
+    /** Architecture B reads the image at every step; A only in the prompt. */
+    private boolean imageAtEveryStep() {
+        return parts.fusion().imageTokens() == 0;
+    }
+
+    private synchronized GraphSession promptSession() {
+        if (promptSession == null) promptSession = open(languageGraph(true, !imageAtEveryStep()));
+        return promptSession;
+    }
+
+    private synchronized GraphSession stepSession() {
+        if (stepSession == null) stepSession = open(languageGraph(imageAtEveryStep(), false));
+        return stepSession;
+    }
+
+    // ------------------------------------------------------------------ generation
+
+    /** Encodes one image (already preprocessed to [3, H, W]) into the fusion's representation [1, N, D]. */
+    public Tensor encodeImage(Tensor pixels) {
+        long[] s = pixels.shape();
+        Tensor batched = new Tensor(pixels.dtype(), new long[] {1, s[0], s[1], s[2]}, pixels.data());
+        return imageSession().run(Map.of(PIXELS, batched)).get(IMAGE);
+    }
+
+    /** The prompt text for a question, with the image block when there is an image (the same layout training uses). */
+    public String renderPrompt(String question, boolean withImage, Optional<String> system) {
+        ChatTemplate t = parts.llm().chatTemplate();
+        List<ChatMessage> messages = new ArrayList<>();
+        system.ifPresent(s -> messages.add(ChatMessage.system(s)));
+        int tokens = parts.fusion().imageTokens();
+        String user = withImage && tokens > 0 ? question + "\n" + t.imageBlock(tokens) : question;
+        messages.add(ChatMessage.user(user));
+        return t.render(messages, true);
+    }
+
+    /**
+     * Generates an answer. {@code image} is an encoded PNG/JPEG (or empty for text only);
+     * {@code onText} receives text as it becomes complete.
+     */
+    public GenerationResult generate(Optional<byte[]> image, String imageName, String question, GenerateConfig cfg, Consumer<String> onText) {
+        LanguageModel llm = parts.llm();
+        TextTokenizer tok = llm.tokenizer();
+        double encodeMs = 0;
+        Tensor imageRep = null;
+        if (image.isPresent()) {
+            long t0 = System.nanoTime();
+            imageRep = encodeImage(parts.vision().preprocess(image.get(), imageName));
+            encodeMs = (System.nanoTime() - t0) / 1e6;
+        }
+        long[] ids = tok.encode(renderPrompt(question, image.isPresent(), cfg.system()));
+        int pads = countPads(ids);
+        int expected = image.isPresent() ? parts.fusion().imageTokens() : 0;
+        if (pads != expected) {
+            throw new IrisException("the prompt carries " + pads + " image pad tokens but the image gives " + expected
+                    + " image tokens (a question must not contain " + llm.chatTemplate().imagePadToken() + ")");
+        }
+        int context = llm.maxPositions();
+        if (ids.length >= context) {
+            throw new IrisException("the prompt is " + ids.length + " tokens long, but the model's context is " + context + " tokens");
+        }
+        Sampler sampler = new Sampler(new Sampler.Settings(cfg.temperature(), cfg.topK(), cfg.topP(), cfg.repetitionPenalty(), cfg.seed()), llm.vocabSize());
+        for (long id : ids) sampler.observe(id);
+
+        long t0 = System.nanoTime();
+        Map<String, Tensor> feeds = new HashMap<>();
+        int t = ids.length;
+        feeds.put(IDS, Tensor.ofLongs(ids, 1, t));
+        feeds.put(POSITIONS, positions(0, t));
+        feeds.put(MASK, causalMask(0, t));
+        emptyCache(feeds);
+        feeds.put(ROWS, Tensor.ofLongs(new long[] {t - 1}, 1));
+        GraphSession first;
+        if (imageRep != null) {
+            feeds.put(IMAGE, imageRep);
+            if (!imageAtEveryStep()) feeds.put(SPLICE, Tensor.ofLongs(spliceIndex(ids, tok), 1, t));
+            first = promptSession();
+        } else {
+            first = textOnlySession();
+            if (imageAtEveryStep()) feeds.put(IMAGE, Tensor.zeros(DType.F32, 1, 0, llm.hiddenSize()));
+        }
+        Map<String, Tensor> out = first.run(feeds);
+        double prefillMs = (System.nanoTime() - t0) / 1e6;
+
+        StreamingDetokenizer detok = new StreamingDetokenizer(tok);
+        List<Long> generated = new ArrayList<>();
+        List<Double> stepMs = new ArrayList<>();
+        String reason = "length";
+        int pos = t;
+        for (int step = 0; step < cfg.maxNewTokens(); step++) {
+            int next = sampler.next(out.get(LOGITS).toFloats());
+            generated.add((long) next);
+            sampler.observe(next);
+            if (llm.stopTokenIds().contains((long) next)) {
+                reason = "stop";
+                break;
+            }
+            String piece = detok.push(next);
+            if (!piece.isEmpty()) onText.accept(piece);
+            if (step + 1 == cfg.maxNewTokens()) break;
+            if (pos + 1 >= context) {
+                reason = "context";
+                break;
+            }
+            long s0 = System.nanoTime();
+            Map<String, Tensor> stepFeeds = new HashMap<>();
+            stepFeeds.put(IDS, Tensor.ofLongs(new long[] {next}, 1, 1));
+            stepFeeds.put(POSITIONS, positions(pos, 1));
+            stepFeeds.put(MASK, Tensor.zeros(DType.F32, 1, 1, 1, pos + 1));
+            stepFeeds.put(ROWS, Tensor.ofLongs(new long[] {0}, 1));
+            for (int l = 0; l < llm.layers(); l++) {
+                stepFeeds.put("past_key." + l, out.get("present_key." + l));
+                stepFeeds.put("past_value." + l, out.get("present_value." + l));
+            }
+            if (imageAtEveryStep()) stepFeeds.put(IMAGE, imageRep != null ? imageRep : Tensor.zeros(DType.F32, 1, 0, llm.hiddenSize()));
+            out = stepSession().run(stepFeeds);
+            stepMs.add((System.nanoTime() - s0) / 1e6);
+            pos++;
+        }
+        String rest = detok.flush();
+        if (!rest.isEmpty()) onText.accept(rest);
+        return new GenerationResult(detok.text(), ids, generated.stream().mapToLong(Long::longValue).toArray(), reason,
+                encodeMs, prefillMs, stepMs);
+    }
+
+    /** Text-only prompts run through the step graph (an empty cache). */
+    private GraphSession textOnlySession() {
+        return stepSession();
+    }
+
+    private int countPads(long[] ids) {
+        long pad = padId();
+        int n = 0;
+        for (long id : ids) if (id == pad) n++;
+        return n;
+    }
+
+    private long padId() {
+        String padToken = parts.llm().chatTemplate().imagePadToken();
+        return parts.llm().tokenizer().tokenId(padToken)
+                .orElseThrow(() -> new IrisException("the tokenizer has no single token for " + padToken));
+    }
+
+    /** For each prompt position its row in [text rows; image rows]: pads take the image rows in order. */
+    private long[] spliceIndex(long[] ids, TextTokenizer tok) {
+        long pad = padId();
+        long[] index = new long[ids.length];
+        int k = 0;
+        for (int i = 0; i < ids.length; i++) index[i] = ids[i] == pad ? ids.length + k++ : i;
+        return index;
+    }
+
+    private void emptyCache(Map<String, Tensor> feeds) {
+        LanguageModel llm = parts.llm();
+        for (int l = 0; l < llm.layers(); l++) {
+            feeds.put("past_key." + l, Tensor.zeros(DType.F32, 1, llm.kvHeads(), 0, llm.headDim()));
+            feeds.put("past_value." + l, Tensor.zeros(DType.F32, 1, llm.kvHeads(), 0, llm.headDim()));
+        }
+    }
+
+    static Tensor positions(int from, int count) {
+        long[] p = new long[count];
+        for (int i = 0; i < count; i++) p[i] = from + i;
+        return Tensor.ofLongs(p, 1, count);
+    }
+
+    /** Additive causal mask [1, 1, T, past + T]. */
+    static Tensor causalMask(int past, int t) {
+        float[] m = new float[t * (past + t)];
+        for (int i = 0; i < t; i++) for (int j = past + i + 1; j < past + t; j++) m[i * (past + t) + j] = Float.NEGATIVE_INFINITY;
+        return Tensor.ofFloats(m, 1, 1, t, past + t);
+    }
+
+    @Override
+    public synchronized void close() {
+        for (GraphSession s : new GraphSession[] {imageSession, promptSession, stepSession}) if (s != null) s.close();
+        imageSession = promptSession = stepSession = null;
+        parts.close();
+    }
+}

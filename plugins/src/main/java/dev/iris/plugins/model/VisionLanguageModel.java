@@ -163,6 +163,16 @@ public final class VisionLanguageModel implements AutoCloseable {
      * {@code onText} receives text as it becomes complete.
      */
     public GenerationResult generate(Optional<byte[]> image, String imageName, String question, GenerateConfig cfg, Consumer<String> onText) {
+        return generate(image, imageName, question, cfg, onText, false);
+    }
+
+    /**
+     * As {@link #generate(Optional, String, String, GenerateConfig, Consumer)}; with {@code recompute}
+     * every step runs the whole sequence again instead of using the KV cache (for checking the
+     * cache, and for comparing with loops that have none).
+     */
+    public GenerationResult generate(Optional<byte[]> image, String imageName, String question, GenerateConfig cfg,
+                                     Consumer<String> onText, boolean recompute) {
         LanguageModel llm = parts.llm();
         TextTokenizer tok = llm.tokenizer();
         double encodeMs = 0;
@@ -187,30 +197,14 @@ public final class VisionLanguageModel implements AutoCloseable {
         for (long id : ids) sampler.observe(id);
 
         long t0 = System.nanoTime();
-        Map<String, Tensor> feeds = new HashMap<>();
-        int t = ids.length;
-        feeds.put(IDS, Tensor.ofLongs(ids, 1, t));
-        feeds.put(POSITIONS, positions(0, t));
-        feeds.put(MASK, causalMask(0, t));
-        emptyCache(feeds);
-        feeds.put(ROWS, Tensor.ofLongs(new long[] {t - 1}, 1));
-        GraphSession first;
-        if (imageRep != null) {
-            feeds.put(IMAGE, imageRep);
-            if (!imageAtEveryStep()) feeds.put(SPLICE, Tensor.ofLongs(spliceIndex(ids, tok), 1, t));
-            first = promptSession();
-        } else {
-            first = textOnlySession();
-            if (imageAtEveryStep()) feeds.put(IMAGE, Tensor.zeros(DType.F32, 1, 0, llm.hiddenSize()));
-        }
-        Map<String, Tensor> out = first.run(feeds);
+        Map<String, Tensor> out = prefill(ids, imageRep);
         double prefillMs = (System.nanoTime() - t0) / 1e6;
 
         StreamingDetokenizer detok = new StreamingDetokenizer(tok);
         List<Long> generated = new ArrayList<>();
         List<Double> stepMs = new ArrayList<>();
         String reason = "length";
-        int pos = t;
+        int pos = ids.length;
         for (int step = 0; step < cfg.maxNewTokens(); step++) {
             int next = sampler.next(out.get(LOGITS).toFloats());
             generated.add((long) next);
@@ -227,6 +221,14 @@ public final class VisionLanguageModel implements AutoCloseable {
                 break;
             }
             long s0 = System.nanoTime();
+            if (recompute) {
+                long[] all = java.util.Arrays.copyOf(ids, pos + 1);
+                for (int i = 0; i < generated.size(); i++) all[ids.length + i] = generated.get(i);
+                out = prefill(all, imageRep);
+                stepMs.add((System.nanoTime() - s0) / 1e6);
+                pos++;
+                continue;
+            }
             Map<String, Tensor> stepFeeds = new HashMap<>();
             stepFeeds.put(IDS, Tensor.ofLongs(new long[] {next}, 1, 1));
             stepFeeds.put(POSITIONS, positions(pos, 1));
@@ -245,6 +247,25 @@ public final class VisionLanguageModel implements AutoCloseable {
         if (!rest.isEmpty()) onText.accept(rest);
         return new GenerationResult(detok.text(), ids, generated.stream().mapToLong(Long::longValue).toArray(), reason,
                 encodeMs, prefillMs, stepMs);
+    }
+
+    /** Runs a whole sequence from an empty cache; logits for its last position. */
+    private Map<String, Tensor> prefill(long[] ids, Tensor imageRep) {
+        LanguageModel llm = parts.llm();
+        Map<String, Tensor> feeds = new HashMap<>();
+        int t = ids.length;
+        feeds.put(IDS, Tensor.ofLongs(ids, 1, t));
+        feeds.put(POSITIONS, positions(0, t));
+        feeds.put(MASK, causalMask(0, t));
+        emptyCache(feeds);
+        feeds.put(ROWS, Tensor.ofLongs(new long[] {t - 1}, 1));
+        if (imageRep != null) {
+            feeds.put(IMAGE, imageRep);
+            if (!imageAtEveryStep()) feeds.put(SPLICE, Tensor.ofLongs(spliceIndex(ids), 1, t));
+            return promptSession().run(feeds);
+        }
+        if (imageAtEveryStep()) feeds.put(IMAGE, Tensor.zeros(DType.F32, 1, 0, llm.hiddenSize()));
+        return textOnlySession().run(feeds);
     }
 
     /** Text-only prompts run through the step graph (an empty cache). */
@@ -266,7 +287,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     }
 
     /** For each prompt position its row in [text rows; image rows]: pads take the image rows in order. */
-    private long[] spliceIndex(long[] ids, TextTokenizer tok) {
+    private long[] spliceIndex(long[] ids) {
         long pad = padId();
         long[] index = new long[ids.length];
         int k = 0;

@@ -39,7 +39,9 @@ public final class SiglipVisionEncoder implements VisionEncoder {
      * here; the runtime binds them by name when a graph is run.
      */
     public static SiglipVisionEncoder open(Path folder) {
-        SiglipVisionConfig config = SiglipVisionConfig.read(folder.resolve(CONFIG));
+        Path configJson = folder.resolve(CONFIG);
+        SiglipVisionConfig config = SiglipVisionConfig.read(configJson);
+        if (config.channels() != 3) throw new ConfigException(configJson + ": " + channelsProblem(config));
         Path pre = folder.resolve(PREPROCESSOR_CONFIG);
         ImageProcessorConfig pc = Files.isRegularFile(pre) ? ImageProcessorConfig.load(pre) : defaultsFor(config);
         String problem = mismatch(config, pc);
@@ -56,9 +58,7 @@ public final class SiglipVisionEncoder implements VisionEncoder {
 
     /** Why the processor's output cannot feed the tower, or null when it can. */
     private static String mismatch(SiglipVisionConfig config, ImageProcessorConfig pc) {
-        if (config.channels() != 3) {
-            return "num_channels is " + config.channels() + ", but images are preprocessed to 3 channels (RGB)";
-        }
+        if (config.channels() != 3) return channelsProblem(config);
         // without a fixed square resize the image size would depend on the input: refuse it up front
         int s = config.imageSize();
         if (!pc.doResize() || !(pc.size() instanceof ImageProcessorConfig.Fixed f) || f.height() != s || f.width() != s) {
@@ -67,6 +67,10 @@ public final class SiglipVisionEncoder implements VisionEncoder {
                     + s + ", \"width\": " + s + "})";
         }
         return null;
+    }
+
+    private static String channelsProblem(SiglipVisionConfig config) {
+        return "num_channels is " + config.channels() + ", but images are preprocessed to 3 channels (RGB)";
     }
 
     private static String describe(ImageProcessorConfig.Size size) {

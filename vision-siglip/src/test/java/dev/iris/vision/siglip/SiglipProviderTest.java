@@ -159,6 +159,16 @@ class SiglipProviderTest {
     }
 
     @Test
+    void nonRgbTowerIsRefusedNamingConfigJson() throws Exception {
+        Path folder = writePreset("tiny");
+        Path config = folder.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"num_channels\": 3", "\"num_channels\": 1"));
+        assertThatThrownBy(() -> SiglipVisionEncoder.open(folder))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(config + ": num_channels is 1, but images are preprocessed to 3 channels (RGB)");
+    }
+
+    @Test
     void tinyEncoderRunsAnImageEndToEnd() throws Exception {
         SiglipVisionEncoder enc = (SiglipVisionEncoder) provider.create(vision(writePreset("tiny")), NO_WEIGHTS);
         // a quickstart-like picture: a red square and a blue disc on grey, not at the model's size

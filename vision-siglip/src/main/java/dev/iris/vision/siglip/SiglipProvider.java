@@ -1,0 +1,105 @@
+package dev.iris.vision.siglip;
+
+import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigException;
+import dev.iris.api.spi.PluginContext;
+import dev.iris.api.spi.VisionEncoder;
+import dev.iris.api.spi.VisionEncoderProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** {@code type: siglip}: a SigLIP vision tower from a Hugging Face folder ({@code config.json}, weights). */
+public final class SiglipProvider implements VisionEncoderProvider {
+    public static final String TYPE = "siglip";
+
+    /** Presets {@code iris init} can write: the quickstart's tiny tower and the real base shapes. */
+    public static final List<String> PRESETS = List.of("tiny", "siglip-base-patch16-224");
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public String description() {
+        return "SigLIP vision tower (last_hidden_state) from a Hugging Face folder (config.json, *.safetensors)";
+    }
+
+    @Override
+    public VisionEncoder create(ComponentConfig config, PluginContext context) {
+        Path folder = config.path("path");
+        String key = config.keyOf("path");
+        if (!Files.exists(folder)) throw new ConfigException(key + ": folder " + folder + " does not exist");
+        if (!Files.isDirectory(folder)) throw new ConfigException(key + ": " + folder + " is not a folder");
+        if (!Files.isRegularFile(folder.resolve(SiglipVisionEncoder.CONFIG))) {
+            throw new ConfigException(key + ": " + folder + " has no " + SiglipVisionEncoder.CONFIG
+                    + " (is it a Hugging Face SigLIP folder?)");
+        }
+        return SiglipVisionEncoder.open(folder);
+    }
+
+    @Override
+    public List<String> presets() {
+        return PRESETS;
+    }
+
+    @Override
+    public Map<String, String> presetFiles(String preset) {
+        SiglipVisionConfig c = switch (preset) {
+            // 64 px in 8 px patches: 64 patches (16 image tokens after a 4x merge), room for coloured
+            // shapes at distinct positions, and fast enough for unit tests on a CPU
+            case "tiny" -> new SiglipVisionConfig(64, 128, 2, 4, 3, 64, 8, 1e-6, "gelu_pytorch_tanh");
+            case "siglip-base-patch16-224" -> SiglipVisionConfig.defaults();
+            default -> throw new IllegalArgumentException("'" + TYPE + "' has no preset '" + preset + "' (presets: " + PRESETS + ")");
+        };
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(SiglipVisionEncoder.CONFIG, configJson(c));
+        files.put(SiglipVisionEncoder.PREPROCESSOR_CONFIG, preprocessorJson(c.imageSize()));
+        return files;
+    }
+
+    /** A vision-only config as Hugging Face's {@code SiglipVisionModel.save_pretrained} writes it. */
+    static String configJson(SiglipVisionConfig c) {
+        // Locale.ROOT: JSON needs ASCII digits whatever the user's locale
+        return String.format(Locale.ROOT, """
+                {
+                  "architectures": ["SiglipVisionModel"],
+                  "model_type": "siglip_vision_model",
+                  "hidden_size": %d,
+                  "intermediate_size": %d,
+                  "num_hidden_layers": %d,
+                  "num_attention_heads": %d,
+                  "num_channels": %d,
+                  "image_size": %d,
+                  "patch_size": %d,
+                  "hidden_act": "%s",
+                  "layer_norm_eps": %s,
+                  "attention_dropout": 0.0,
+                  "torch_dtype": "float32"
+                }
+                """, c.hiddenSize(), c.intermediateSize(), c.layers(), c.heads(), c.channels(), c.imageSize(),
+                c.patchSize(), c.hiddenAct(), Double.toString(c.layerNormEps()));
+    }
+
+    /** SigLIP's preprocessing: bicubic resize to the square image size, 1/255, mean and std 0.5. */
+    static String preprocessorJson(int imageSize) {
+        return String.format(Locale.ROOT, """
+                {
+                  "do_normalize": true,
+                  "do_rescale": true,
+                  "do_resize": true,
+                  "image_mean": [0.5, 0.5, 0.5],
+                  "image_processor_type": "SiglipImageProcessor",
+                  "image_std": [0.5, 0.5, 0.5],
+                  "processor_class": "SiglipProcessor",
+                  "resample": 3,
+                  "rescale_factor": 0.00392156862745098,
+                  "size": {"height": %d, "width": %d}
+                }
+                """, imageSize, imageSize);
+    }
+}

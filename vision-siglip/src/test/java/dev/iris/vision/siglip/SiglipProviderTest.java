@@ -1,0 +1,209 @@
+package dev.iris.vision.siglip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigException;
+import dev.iris.api.graph.Graph;
+import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.graph.Value;
+import dev.iris.api.spi.PluginContext;
+import dev.iris.api.spi.VisionEncoder;
+import dev.iris.api.spi.VisionEncoderProvider;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import dev.iris.api.weights.WeightSource;
+import dev.iris.runtime.onnx.CompiledGraph;
+import dev.iris.runtime.onnx.GraphSession;
+import dev.iris.runtime.onnx.OnnxCompiler;
+import dev.iris.runtime.onnx.OrtRuntime;
+import dev.iris.runtime.weights.MapWeightSource;
+import dev.iris.runtime.weights.WeightBinder;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SiglipProviderTest {
+    @TempDir
+    Path tmp;
+
+    private final SiglipProvider provider = new SiglipProvider();
+
+    /** Just enough of a config section: {@code <key>.path} resolved against nothing. */
+    private record Section(String key, Map<String, Object> values) implements ComponentConfig {
+        public String type() { return "siglip"; }
+        public boolean has(String f) { return values.get(f) != null; }
+        public String string(String f) {
+            if (!has(f)) throw error(f, "required field is missing");
+            return values.get(f).toString();
+        }
+        public Optional<String> optString(String f) { return has(f) ? Optional.of(string(f)) : Optional.empty(); }
+        public int integer(String f, int d) { throw new UnsupportedOperationException(); }
+        public int integer(String f) { throw new UnsupportedOperationException(); }
+        public double number(String f, double d) { throw new UnsupportedOperationException(); }
+        public boolean bool(String f, boolean d) { throw new UnsupportedOperationException(); }
+        public List<Integer> integers(String f, List<Integer> d) { throw new UnsupportedOperationException(); }
+        public List<String> strings(String f, List<String> d) { throw new UnsupportedOperationException(); }
+        public Path path(String f) { return Path.of(string(f)); }
+        public Optional<Path> optPath(String f) { return optString(f).map(Path::of); }
+        public ComponentConfig section(String f) { throw new UnsupportedOperationException(); }
+    }
+
+    private static final PluginContext NO_WEIGHTS = new PluginContext() {
+        @Override
+        public WeightSource openWeights(Path fileOrFolder) {
+            throw new AssertionError("the encoder reads no weights when created");
+        }
+    };
+
+    private static ComponentConfig vision(Path folder) {
+        return new Section("model.vision", Map.of("type", "siglip", "path", folder.toString()));
+    }
+
+    private Path writePreset(String preset) throws IOException {
+        Path folder = Files.createDirectories(tmp.resolve(preset));
+        for (var e : provider.presetFiles(preset).entrySet()) Files.writeString(folder.resolve(e.getKey()), e.getValue());
+        return folder;
+    }
+
+    @Test
+    void foundByServiceLoaderAsSiglip() {
+        List<String> types = ServiceLoader.load(VisionEncoderProvider.class).stream().map(p -> p.get().type()).toList();
+        assertThat(types).contains("siglip");
+        assertThat(provider.presets()).containsExactly("tiny", "siglip-base-patch16-224");
+    }
+
+    @Test
+    void tinyPresetOpensAsTheSmallTower() throws Exception {
+        VisionEncoder enc = provider.create(vision(writePreset("tiny")), NO_WEIGHTS);
+        assertThat(enc.imageSize()).isEqualTo(64);
+        assertThat(enc.tokens()).isEqualTo(64); // 8 x 8 patches; a 4x merge makes 16 image tokens
+        assertThat(enc.hiddenSize()).isEqualTo(64);
+        SiglipVisionConfig c = ((SiglipVisionEncoder) enc).config();
+        assertThat(c).isEqualTo(new SiglipVisionConfig(64, 128, 2, 4, 3, 64, 8, 1e-6, "gelu_pytorch_tanh"));
+        ImageProcessorConfig pc = ((SiglipVisionEncoder) enc).processor().config();
+        assertThat(pc.size()).isEqualTo(new ImageProcessorConfig.Fixed(64, 64));
+        assertThat(pc.resample()).isEqualTo(Resample.BICUBIC);
+        assertThat(pc.rescaleFactor()).isEqualTo(1 / 255.0);
+        assertThat(pc.imageMean()).containsExactly(0.5, 0.5, 0.5);
+        assertThat(pc.imageStd()).containsExactly(0.5, 0.5, 0.5);
+    }
+
+    @Test
+    void basePresetHasTheRealShapes() throws Exception {
+        Path folder = writePreset("siglip-base-patch16-224");
+        assertThat(Files.readString(folder.resolve("config.json"))).contains("\"model_type\": \"siglip_vision_model\"");
+        SiglipVisionEncoder enc = (SiglipVisionEncoder) provider.create(vision(folder), NO_WEIGHTS);
+        assertThat(enc.config()).isEqualTo(SiglipVisionConfig.defaults());
+        assertThat(enc.tokens()).isEqualTo(196);
+        assertThat(enc.hiddenSize()).isEqualTo(768);
+        // the preprocessing is exactly google/siglip-base-patch16-224's
+        assertThat(enc.processor().config()).isEqualTo(ImageProcessorConfig.siglipDefaults());
+    }
+
+    @Test
+    void unknownPreset() {
+        assertThatThrownBy(() -> provider.presetFiles("huge"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("'siglip' has no preset 'huge' (presets: [tiny, siglip-base-patch16-224])");
+    }
+
+    @Test
+    void missingFolderOrConfigNamesTheKeyAndTheFolder() throws Exception {
+        Path missing = tmp.resolve("models/siglip");
+        assertThatThrownBy(() -> provider.create(vision(missing), NO_WEIGHTS))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("model.vision.path: folder " + missing + " does not exist");
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        assertThatThrownBy(() -> provider.create(vision(empty), NO_WEIGHTS))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("model.vision.path: " + empty + " has no config.json (is it a Hugging Face SigLIP folder?)");
+        Path file = Files.writeString(tmp.resolve("file"), "x");
+        assertThatThrownBy(() -> provider.create(vision(file), NO_WEIGHTS))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("model.vision.path: " + file + " is not a folder");
+        assertThatThrownBy(() -> provider.create(new Section("model.vision", Map.of("type", "siglip")), NO_WEIGHTS))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("model.vision.path: required field is missing");
+    }
+
+    @Test
+    void withoutPreprocessorConfigSiglipDefaultsAtTheModelsSize() throws Exception {
+        Path folder = writePreset("tiny");
+        Files.delete(folder.resolve("preprocessor_config.json"));
+        SiglipVisionEncoder enc = SiglipVisionEncoder.open(folder);
+        assertThat(enc.processor().config()).isEqualTo(SiglipVisionEncoder.defaultsFor(enc.config()));
+        assertThat(enc.processor().config().size()).isEqualTo(new ImageProcessorConfig.Fixed(64, 64));
+    }
+
+    @Test
+    void preprocessorSizeMustMatchImageSize() throws Exception {
+        Path folder = writePreset("tiny");
+        Path pre = folder.resolve("preprocessor_config.json");
+        Files.writeString(pre, provider.presetFiles("siglip-base-patch16-224").get("preprocessor_config.json"));
+        assertThatThrownBy(() -> SiglipVisionEncoder.open(folder))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(pre + ": size {\"height\": 224, \"width\": 224} does not match the model's image_size 64"
+                        + " (expected do_resize true and size {\"height\": 64, \"width\": 64})");
+    }
+
+    @Test
+    void nonRgbTowerIsRefusedNamingConfigJson() throws Exception {
+        Path folder = writePreset("tiny");
+        Path config = folder.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"num_channels\": 3", "\"num_channels\": 1"));
+        assertThatThrownBy(() -> SiglipVisionEncoder.open(folder))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(config + ": num_channels is 1, but images are preprocessed to 3 channels (RGB)");
+    }
+
+    @Test
+    void tinyEncoderRunsAnImageEndToEnd() throws Exception {
+        SiglipVisionEncoder enc = (SiglipVisionEncoder) provider.create(vision(writePreset("tiny")), NO_WEIGHTS);
+        // a quickstart-like picture: a red square and a blue disc on grey, not at the model's size
+        BufferedImage img = new BufferedImage(100, 80, BufferedImage.TYPE_INT_RGB);
+        Graphics2D gfx = img.createGraphics();
+        gfx.setColor(Color.GRAY);
+        gfx.fillRect(0, 0, 100, 80);
+        gfx.setColor(Color.RED);
+        gfx.fillRect(10, 10, 30, 30);
+        gfx.setColor(Color.BLUE);
+        gfx.fillOval(55, 35, 35, 35);
+        gfx.dispose();
+        Tensor px = enc.preprocess(img);
+        assertThat(px.shape()).containsExactly(3, 64, 64);
+
+        GraphBuilder g = new GraphBuilder();
+        Value pixels = g.input("pixels", DType.F32, "batch", 3L, 64L, 64L);
+        g.output("features", enc.encode(g, pixels));
+        Graph graph = g.build();
+        Map<String, float[]> w = SiglipVisionTowerTest.randomWeights(enc.config(), 7);
+        Map<String, Tensor> checkpoint = new LinkedHashMap<>();
+        graph.weights().forEach((q, v) -> checkpoint.put(q.substring(7), Tensor.ofFloats(w.get(q.substring(7)), v.shape().sizes())));
+        WeightBinder binder = new WeightBinder(Map.of("vision", new MapWeightSource(checkpoint)), 0);
+        CompiledGraph compiled = OnnxCompiler.compile(graph, DType.F32, List.of());
+        float[] got;
+        try (GraphSession s = OrtRuntime.cpu(1).open(compiled, binder.bindAll(graph, DType.F32))) {
+            Tensor out = s.run(Map.of("pixels", Tensor.ofFloats(px.toFloats(), 1, 3, 64, 64))).get("features");
+            assertThat(out.shape()).containsExactly(1, enc.tokens(), enc.hiddenSize());
+            got = out.toFloats();
+        }
+        double[][] expected = new NaiveSiglipVision(enc.config(), w).lastHiddenState(px.toFloats());
+        double max = 0;
+        for (int t = 0; t < enc.tokens(); t++) for (int j = 0; j < enc.hiddenSize(); j++) {
+            max = Math.max(max, Math.abs(got[t * enc.hiddenSize() + j] - expected[t][j]));
+        }
+        assertThat(max).isLessThan(1e-4);
+    }
+}

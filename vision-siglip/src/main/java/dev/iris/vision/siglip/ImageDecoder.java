@@ -56,6 +56,11 @@ public final class ImageDecoder {
         return decode(encoded, "image bytes");
     }
 
+    /** As {@link #read(byte[])}, naming the image {@code name} (e.g. its file) in errors. */
+    public static RgbImage read(byte[] encoded, String name) {
+        return decode(encoded, name == null || name.isBlank() ? "image bytes" : name);
+    }
+
     /** Decodes {@code encoded}; {@code label} names it in error messages ("image file x.png"). */
     static RgbImage decode(byte[] encoded, String label) {
         BufferedImage image = decodeImage(encoded, label);

@@ -27,7 +27,8 @@ public record SiglipVisionConfig(int hiddenSize, int intermediateSize, int layer
                                  int imageSize, int patchSize, double layerNormEps, String hiddenAct) {
 
     /** The activations this tower computes: both names mean GELU with the tanh approximation. */
-    public static final List<String> ACTIVATIONS = List.of("gelu_pytorch_tanh", "gelu_tanh");
+    // all three name the same tanh approximation of GELU
+    public static final List<String> ACTIVATIONS = List.of("gelu_pytorch_tanh", "gelu_tanh", "gelu_new");
 
     public SiglipVisionConfig {
         if (hiddenSize <= 0 || intermediateSize <= 0 || layers <= 0 || heads <= 0 || channels <= 0

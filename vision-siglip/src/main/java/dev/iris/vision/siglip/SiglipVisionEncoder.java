@@ -98,6 +98,12 @@ public final class SiglipVisionEncoder implements VisionEncoder {
         return processor.preprocess(image);
     }
 
+    /** Decodes with the strict decoder (a truncated or corrupt file is an error naming it) and preprocesses. */
+    @Override
+    public Tensor preprocess(byte[] encoded, String name) {
+        return processor.preprocess(ImageDecoder.read(encoded, name));
+    }
+
     @Override
     public int imageSize() {
         return config().imageSize();

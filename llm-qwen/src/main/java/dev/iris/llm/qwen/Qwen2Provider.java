@@ -27,6 +27,25 @@ public final class Qwen2Provider implements LanguageModelProvider {
         if (!Files.isRegularFile(folder.resolve("config.json"))) {
             throw new ConfigException(config.key() + ".path: " + folder + " has no config.json (is it a Hugging Face model folder?)");
         }
-        return Qwen2LanguageModel.open(folder);
+        if (!Files.isRegularFile(folder.resolve("tokenizer.json"))) {
+            throw new ConfigException(config.key() + ".path: " + folder + " has no tokenizer.json (Iris needs the checkpoint's own tokenizer)");
+        }
+        return Qwen2LanguageModel.open(folder, template(config));
+    }
+
+    /**
+     * Optional {@code chat_template}: {@code auto} (default: from the folder's tokenizer_config.json),
+     * {@code chatml}, {@code qwen25}, {@code qwen3} or {@code qwen3-no-thinking}.
+     */
+    static ChatMl template(ComponentConfig config) {
+        String name = config.optString("chat_template").orElse("auto");
+        return switch (name) {
+            case "auto" -> null;
+            case "chatml" -> ChatMl.chatMl();
+            case "qwen25" -> ChatMl.qwen25();
+            case "qwen3" -> ChatMl.qwen3();
+            case "qwen3-no-thinking" -> ChatMl.qwen3().withThinking(false);
+            default -> throw config.error("chat_template", "expected auto, chatml, qwen25, qwen3 or qwen3-no-thinking but got \"" + name + "\"");
+        };
     }
 }

@@ -7,6 +7,8 @@ import dev.iris.api.spi.LanguageModelProvider;
 import dev.iris.api.spi.PluginContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 /** {@code type: qwen2}: Qwen2 and Qwen2.5 checkpoints in Hugging Face format. */
 public final class Qwen2Provider implements LanguageModelProvider {
@@ -17,7 +19,19 @@ public final class Qwen2Provider implements LanguageModelProvider {
 
     @Override
     public String description() {
-        return "Qwen2 / Qwen2.5 decoder from a Hugging Face folder (config.json, *.safetensors)";
+        return "Qwen2 / Qwen2.5 decoder from a Hugging Face folder (config.json, *.safetensors, tokenizer.json)";
+    }
+
+    /** {@code tiny} (tests, quickstart) and {@code qwen2.5-0.5b} (real shapes and tokenizer); see {@link Qwen2Presets}. */
+    @Override
+    public List<String> presets() {
+        return Qwen2Presets.NAMES;
+    }
+
+    @Override
+    public Map<String, String> presetFiles(String preset) {
+        if (!Qwen2Presets.NAMES.contains(preset)) return LanguageModelProvider.super.presetFiles(preset);
+        return Qwen2Presets.files(preset);
     }
 
     @Override

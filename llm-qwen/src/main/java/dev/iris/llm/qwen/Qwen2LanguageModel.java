@@ -1,23 +1,95 @@
 package dev.iris.llm.qwen;
 
+import dev.iris.api.IrisException;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
+import dev.iris.api.json.Json;
 import dev.iris.api.spi.LanguageModel;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
-/** A Qwen2 / Qwen2.5 checkpoint folder as a {@link LanguageModel}. */
+/**
+ * A Qwen2 / Qwen2.5 checkpoint folder as a {@link LanguageModel}: {@code config.json} for the
+ * decoder, {@code tokenizer.json} for the tokenizer (loaded on first use, it takes about a second
+ * for the real Qwen vocabulary), {@code tokenizer_config.json}'s {@code chat_template} to pick
+ * the {@link ChatMl} flavour, {@code generation_config.json} for the stop ids.
+ */
 public final class Qwen2LanguageModel implements LanguageModel {
+    private static final System.Logger LOG = System.getLogger(Qwen2LanguageModel.class.getName());
+
     private final Path folder;
     private final Qwen2Decoder decoder;
+    private final ChatMl template;
+    private volatile QwenTokenizer tokenizer;
+    private volatile Set<Long> stopIds;
 
+    /** A model whose chat template flavour is read from the folder's tokenizer_config.json. */
     public Qwen2LanguageModel(Path folder, Qwen2Config config) {
-        this.folder = folder;
-        this.decoder = new Qwen2Decoder(config);
+        this(folder, config, templateOf(folder));
     }
 
-    /** Reads {@code config.json} of a Hugging Face model folder. */
+    public Qwen2LanguageModel(Path folder, Qwen2Config config, ChatMl template) {
+        this.folder = folder;
+        this.decoder = new Qwen2Decoder(config);
+        this.template = template;
+    }
+
+    /** Reads a Hugging Face model folder; fails at once when config.json or tokenizer.json is missing. */
     public static Qwen2LanguageModel open(Path folder) {
-        return new Qwen2LanguageModel(folder, Qwen2Config.read(folder.resolve("config.json")));
+        return open(folder, null);
+    }
+
+    /** Like {@link #open(Path)} with the chat template given ({@code null}: chosen from the folder). */
+    public static Qwen2LanguageModel open(Path folder, ChatMl template) {
+        Qwen2Config config = Qwen2Config.read(folder.resolve("config.json"));
+        Path tok = folder.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tok)) {
+            throw new IrisException(tok + ": file not found; a Qwen2 model folder needs the tokenizer.json of its checkpoint");
+        }
+        return new Qwen2LanguageModel(folder, config, template != null ? template : templateOf(folder));
+    }
+
+    /**
+     * The chat template flavour a model folder asks for (see {@link ChatMl#forTemplateText}):
+     * {@code tokenizer_config.json}'s {@code chat_template}, else {@code chat_template.jinja},
+     * else plain ChatML.
+     */
+    public static ChatMl templateOf(Path folder) {
+        String text = null;
+        Path config = folder.resolve("tokenizer_config.json");
+        if (Files.isRegularFile(config)) text = templateText(Json.readObject(config).get("chat_template"));
+        Path jinja = folder.resolve("chat_template.jinja");
+        if (text == null && Files.isRegularFile(jinja)) {
+            try {
+                text = Files.readString(jinja, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IrisException(jinja + ": cannot read: " + e.getMessage(), e);
+            }
+        }
+        ChatMl t = ChatMl.forTemplateText(text);
+        if (t.defaultSystem().isPresent()) {
+            LOG.log(System.Logger.Level.INFO, "{0}: its chat template adds the system prompt \"{1}\" to conversations without one"
+                    + " (as transformers does); set chat_template: chatml to render plain ChatML", folder, t.defaultSystem().get());
+        }
+        return t;
+    }
+
+    // a string, or a list of {name, template} where "default" is the chat template
+    private static String templateText(Object value) {
+        if (value instanceof String s) return s;
+        if (value instanceof List<?> named) {
+            for (Object o : named) {
+                if (o instanceof Map<?, ?> m && "default".equals(m.get("name")) && m.get("template") instanceof String s) return s;
+            }
+        }
+        return null;
     }
 
     public Path folder() {
@@ -56,6 +128,71 @@ public final class Qwen2LanguageModel implements LanguageModel {
     @Override
     public int maxPositions() {
         return config().maxPositions();
+    }
+
+    @Override
+    public QwenTokenizer tokenizer() {
+        QwenTokenizer t = tokenizer;
+        if (t == null) {
+            synchronized (this) {
+                t = tokenizer;
+                if (t == null) {
+                    t = QwenTokenizer.load(folder.resolve("tokenizer.json"));
+                    if (t.size() > vocabSize()) {
+                        throw new IrisException(t.source() + ": the tokenizer has " + t.size() + " ids but config.json's vocab_size is "
+                                + vocabSize() + "; they belong to different models");
+                    }
+                    tokenizer = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    @Override
+    public ChatMl chatTemplate() {
+        return template;
+    }
+
+    /**
+     * {@code generation_config.json}'s {@code eos_token_id} (a number or a list) and the id of
+     * {@code <|im_end|>}; without a generation config (or an eos there), {@code <|im_end|>} and
+     * {@code <|endoftext|>} where the tokenizer has them.
+     */
+    @Override
+    public Set<Long> stopTokenIds() {
+        Set<Long> s = stopIds;
+        if (s == null) {
+            s = Collections.unmodifiableSet(readStopIds(folder.resolve("generation_config.json"), tokenizer()));
+            stopIds = s;
+        }
+        return s;
+    }
+
+    static Set<Long> readStopIds(Path generationConfig, QwenTokenizer tokenizer) {
+        Set<Long> ids = new LinkedHashSet<>();
+        boolean fromConfig = false;
+        if (Files.isRegularFile(generationConfig)) {
+            Object eos = Json.readObject(generationConfig).get("eos_token_id");
+            if (eos instanceof Long id) {
+                ids.add(id);
+            } else if (eos instanceof List<?> list) {
+                for (Object o : list) {
+                    if (!(o instanceof Long id)) throw new IrisException(generationConfig + ": eos_token_id must hold integers, found " + o);
+                    ids.add(id);
+                }
+            } else if (eos != null) {
+                throw new IrisException(generationConfig + ": eos_token_id must be an integer or a list of integers, found " + eos);
+            }
+            fromConfig = !ids.isEmpty();
+        }
+        tokenizer.tokenId(ChatMl.IM_END).ifPresent(ids::add);
+        if (!fromConfig) tokenizer.tokenId("<|endoftext|>").ifPresent(ids::add);
+        if (ids.isEmpty()) {
+            throw new IrisException(generationConfig.getParent() + ": no stop token: no eos_token_id in generation_config.json and the tokenizer has neither "
+                    + ChatMl.IM_END + " nor <|endoftext|>");
+        }
+        return ids;
     }
 
     @Override

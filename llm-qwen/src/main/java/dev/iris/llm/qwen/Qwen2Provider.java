@@ -7,6 +7,8 @@ import dev.iris.api.spi.LanguageModelProvider;
 import dev.iris.api.spi.PluginContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 /** {@code type: qwen2}: Qwen2 and Qwen2.5 checkpoints in Hugging Face format. */
 public final class Qwen2Provider implements LanguageModelProvider {
@@ -17,7 +19,19 @@ public final class Qwen2Provider implements LanguageModelProvider {
 
     @Override
     public String description() {
-        return "Qwen2 / Qwen2.5 decoder from a Hugging Face folder (config.json, *.safetensors)";
+        return "Qwen2 / Qwen2.5 decoder from a Hugging Face folder (config.json, *.safetensors, tokenizer.json)";
+    }
+
+    /** {@code tiny} (tests, quickstart) and {@code qwen2.5-0.5b} (real shapes and tokenizer); see {@link Qwen2Presets}. */
+    @Override
+    public List<String> presets() {
+        return Qwen2Presets.NAMES;
+    }
+
+    @Override
+    public Map<String, String> presetFiles(String preset) {
+        if (!Qwen2Presets.NAMES.contains(preset)) return LanguageModelProvider.super.presetFiles(preset);
+        return Qwen2Presets.files(preset);
     }
 
     @Override
@@ -27,6 +41,25 @@ public final class Qwen2Provider implements LanguageModelProvider {
         if (!Files.isRegularFile(folder.resolve("config.json"))) {
             throw new ConfigException(config.key() + ".path: " + folder + " has no config.json (is it a Hugging Face model folder?)");
         }
-        return Qwen2LanguageModel.open(folder);
+        if (!Files.isRegularFile(folder.resolve("tokenizer.json"))) {
+            throw new ConfigException(config.key() + ".path: " + folder + " has no tokenizer.json (Iris needs the checkpoint's own tokenizer)");
+        }
+        return Qwen2LanguageModel.open(folder, template(config));
+    }
+
+    /**
+     * Optional {@code chat_template}: {@code auto} (default: from the folder's tokenizer_config.json),
+     * {@code chatml}, {@code qwen25}, {@code qwen3} or {@code qwen3-no-thinking}.
+     */
+    static ChatMl template(ComponentConfig config) {
+        String name = config.optString("chat_template").orElse("auto");
+        return switch (name) {
+            case "auto" -> null;
+            case "chatml" -> ChatMl.chatMl();
+            case "qwen25" -> ChatMl.qwen25();
+            case "qwen3" -> ChatMl.qwen3();
+            case "qwen3-no-thinking" -> ChatMl.qwen3().withThinking(false);
+            default -> throw config.error("chat_template", "expected auto, chatml, qwen25, qwen3 or qwen3-no-thinking but got \"" + name + "\"");
+        };
     }
 }

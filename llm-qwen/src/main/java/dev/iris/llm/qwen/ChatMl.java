@@ -1,0 +1,232 @@
+package dev.iris.llm.qwen;
+
+import dev.iris.api.text.ChatMessage;
+import dev.iris.api.text.ChatTemplate;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The ChatML prompt format of the Qwen family, written by hand: every turn is
+ * {@code <|im_start|>role\ncontent<|im_end|>\n}, and the generation prompt is
+ * {@code <|im_start|>assistant\n}. Hugging Face ships it as a Jinja template; this class
+ * reproduces the output of the official templates byte for byte (checked against strings
+ * rendered by Python jinja2) without a template engine.
+ *
+ * <p>Three flavours:
+ * <ul>
+ *   <li>{@link #chatMl()}: plain ChatML, every message as one turn, nothing added. Iris's
+ *       default when a model's template is neither of the two below (and for its presets).</li>
+ *   <li>{@link #qwen25()}: Qwen2.5's template. It <em>adds a system turn</em> "You are Qwen,
+ *       created by Alibaba Cloud. You are a helpful assistant." when the conversation does not
+ *       start with one. Iris chooses it only when the model folder's own template says so, and
+ *       says so in the log; {@link #withDefaultSystem} changes or removes the text.</li>
+ *   <li>{@link #qwen3()}: Qwen3's template. No default system turn. Reasoning
+ *       ({@code <think>...</think>}) is removed from assistant turns before the last user
+ *       query and kept, normalised, after it; an assistant turn after the last query that is
+ *       the last message gets a (possibly empty) {@code <think>} block, as Qwen3 was trained.
+ *       {@link #withThinking(boolean) withThinking(false)} is {@code enable_thinking=false}:
+ *       the generation prompt ends in an empty think block so the model answers directly.</li>
+ * </ul>
+ * Roles {@code system}, {@code user}, {@code assistant} and {@code tool}; the Qwen templates
+ * group consecutive {@code tool} messages into one user turn of {@code <tool_response>} blocks.
+ * Other roles are rejected by the Qwen flavours (their templates drop them silently) and
+ * written as-is by plain ChatML.
+ */
+public final class ChatMl implements ChatTemplate {
+    public static final String IM_START = "<|im_start|>";
+    public static final String IM_END = "<|im_end|>";
+    public static final String VISION_START = "<|vision_start|>";
+    public static final String VISION_END = "<|vision_end|>";
+    public static final String IMAGE_PAD = "<|image_pad|>";
+    /** The system turn Qwen2.5's template adds to a conversation that has none. */
+    public static final String QWEN25_DEFAULT_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
+
+    private static final String THINK_OPEN = "<think>";
+    private static final String THINK_CLOSE = "</think>";
+    private static final String EMPTY_THINK = "<think>\n\n</think>\n\n";
+
+    /** Which template's rules apply to tool and assistant turns. */
+    public enum Flavour { CHATML, QWEN25, QWEN3 }
+
+    private final Flavour flavour;
+    private final String defaultSystem;      // null: none added
+    private final Boolean enableThinking;    // null: not set (Qwen3's default, the model decides)
+
+    private ChatMl(Flavour flavour, String defaultSystem, Boolean enableThinking) {
+        this.flavour = flavour;
+        this.defaultSystem = defaultSystem;
+        this.enableThinking = enableThinking;
+    }
+
+    /** Plain ChatML: no default system turn, no reasoning rules. */
+    public static ChatMl chatMl() {
+        return new ChatMl(Flavour.CHATML, null, null);
+    }
+
+    /** Qwen2.5's template, including its default system turn. */
+    public static ChatMl qwen25() {
+        return new ChatMl(Flavour.QWEN25, QWEN25_DEFAULT_SYSTEM, null);
+    }
+
+    /** Qwen3's template with {@code enable_thinking} not set. */
+    public static ChatMl qwen3() {
+        return new ChatMl(Flavour.QWEN3, null, null);
+    }
+
+    /** The same rules with a different default system turn ({@code null}: none). */
+    public ChatMl withDefaultSystem(String text) {
+        return new ChatMl(flavour, text, enableThinking);
+    }
+
+    /** Qwen3's {@code enable_thinking}: {@code false} closes an empty think block in the generation prompt. */
+    public ChatMl withThinking(boolean enable) {
+        if (flavour != Flavour.QWEN3) throw new IllegalStateException("enable_thinking is a Qwen3 template option, not " + flavour);
+        return new ChatMl(flavour, defaultSystem, enable);
+    }
+
+    public Flavour flavour() {
+        return flavour;
+    }
+
+    /** The system turn added when a conversation has none. */
+    public Optional<String> defaultSystem() {
+        return Optional.ofNullable(defaultSystem);
+    }
+
+    /** Qwen3's {@code enable_thinking}, if set. */
+    public Optional<Boolean> thinking() {
+        return Optional.ofNullable(enableThinking);
+    }
+
+    @Override
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        StringBuilder out = new StringBuilder();
+        int n = messages.size();
+        for (ChatMessage m : messages) checkRole(m.role());
+        boolean systemFirst = n > 0 && messages.get(0).role().equals("system");
+        if (!systemFirst && defaultSystem != null) turn(out, "system", defaultSystem);
+        int lastQuery = flavour == Flavour.QWEN3 ? lastQueryIndex(messages) : n - 1;
+
+        for (int i = 0; i < n; i++) {
+            ChatMessage m = messages.get(i);
+            String role = m.role();
+            if (flavour == Flavour.CHATML) {
+                turn(out, role, m.content());
+            } else if (role.equals("tool")) {
+                // consecutive tool results share one user turn
+                if (i == 0 || !messages.get(i - 1).role().equals("tool")) out.append(IM_START).append("user");
+                out.append("\n<tool_response>\n").append(m.content()).append("\n</tool_response>");
+                if (i == n - 1 || !messages.get(i + 1).role().equals("tool")) out.append(IM_END).append('\n');
+            } else if (role.equals("assistant") && flavour == Flavour.QWEN3) {
+                qwen3Assistant(out, m.content(), i > lastQuery, i == n - 1);
+            } else {
+                turn(out, role, m.content());
+            }
+        }
+        if (addGenerationPrompt) {
+            out.append(IM_START).append("assistant\n");
+            if (flavour == Flavour.QWEN3 && Boolean.FALSE.equals(enableThinking)) out.append(EMPTY_THINK);
+        }
+        return out.toString();
+    }
+
+    private void checkRole(String role) {
+        if (flavour == Flavour.CHATML) return;
+        switch (role) {
+            case "system", "user", "assistant", "tool" -> { }
+            default -> throw new IllegalArgumentException("the " + flavour + " chat template knows roles system, user, assistant and tool, not '" + role + "'");
+        }
+    }
+
+    private static void turn(StringBuilder out, String role, String content) {
+        out.append(IM_START).append(role).append('\n').append(content).append(IM_END).append('\n');
+    }
+
+    // Qwen3: the index of the last user message that is not a wrapped tool response
+    private static int lastQueryIndex(List<ChatMessage> messages) {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            ChatMessage m = messages.get(i);
+            if (m.role().equals("user") && !(m.content().startsWith("<tool_response>") && m.content().endsWith("</tool_response>"))) return i;
+        }
+        return messages.size() - 1;
+    }
+
+    private static void qwen3Assistant(StringBuilder out, String text, boolean afterLastQuery, boolean last) {
+        String content = text, reasoning = "";
+        int close = text.lastIndexOf(THINK_CLOSE);
+        if (close >= 0) {
+            // the template's split('</think>')[-1].lstrip('\n') and split('</think>')[0].rstrip('\n').split('<think>')[-1].lstrip('\n')
+            content = stripLeading(text.substring(close + THINK_CLOSE.length()));
+            String before = stripTrailing(text.substring(0, text.indexOf(THINK_CLOSE)));
+            int open = before.lastIndexOf(THINK_OPEN);
+            reasoning = stripLeading(open >= 0 ? before.substring(open + THINK_OPEN.length()) : before);
+        }
+        out.append(IM_START).append("assistant\n");
+        if (afterLastQuery && (last || !reasoning.isEmpty())) {
+            out.append(THINK_OPEN).append('\n').append(stripTrailing(stripLeading(reasoning))).append('\n')
+                    .append(THINK_CLOSE).append("\n\n").append(stripLeading(content));
+        } else {
+            out.append(content);
+        }
+        out.append(IM_END).append('\n');
+    }
+
+    // Python's lstrip('\n') / rstrip('\n'): newlines only
+    private static String stripLeading(String s) {
+        int i = 0;
+        while (i < s.length() && s.charAt(i) == '\n') i++;
+        return s.substring(i);
+    }
+
+    private static String stripTrailing(String s) {
+        int j = s.length();
+        while (j > 0 && s.charAt(j - 1) == '\n') j--;
+        return s.substring(0, j);
+    }
+
+    @Override
+    public String endOfTurn() {
+        return IM_END;
+    }
+
+    @Override
+    public String imageBlock(int tokens) {
+        if (tokens < 1) throw new IllegalArgumentException("an image block needs at least one token, got " + tokens);
+        return VISION_START + IMAGE_PAD.repeat(tokens) + VISION_END;
+    }
+
+    @Override
+    public String imagePadToken() {
+        return IMAGE_PAD;
+    }
+
+    /**
+     * The flavour a model's {@code chat_template} text (from {@code tokenizer_config.json})
+     * calls for: Qwen2.5's when it writes Qwen2.5's default system prompt, Qwen3's when it
+     * handles {@code </think>}, plain ChatML otherwise (including no template at all).
+     */
+    public static ChatMl forTemplateText(String chatTemplate) {
+        if (chatTemplate == null) return chatMl();
+        if (chatTemplate.contains("You are Qwen, created by Alibaba Cloud")) return qwen25();
+        if (chatTemplate.contains(THINK_CLOSE)) return qwen3();
+        return chatMl();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ChatMl c && c.flavour == flavour && Objects.equals(c.defaultSystem, defaultSystem)
+                && Objects.equals(c.enableThinking, enableThinking);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(flavour, defaultSystem, enableThinking);
+    }
+
+    @Override
+    public String toString() {
+        return "ChatMl[" + flavour + (defaultSystem != null ? ", default system" : "")
+                + (enableThinking != null ? ", enable_thinking=" + enableThinking : "") + "]";
+    }
+}

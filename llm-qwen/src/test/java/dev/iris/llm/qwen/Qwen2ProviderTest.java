@@ -1,0 +1,82 @@
+package dev.iris.llm.qwen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigException;
+import dev.iris.api.spi.LanguageModel;
+import dev.iris.api.spi.PluginContext;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code type: qwen2} from a config section: the folder checks and the {@code chat_template} option. */
+class Qwen2ProviderTest {
+    @TempDir
+    static Path tmp;
+    static Path tiny;
+
+    @BeforeAll
+    static void writeTiny() {
+        tiny = Fixtures.write(Qwen2Presets.files("tiny"), tmp.resolve("tiny"));
+    }
+
+    /** A config section backed by a map (the host's real implementation lives in plugins). */
+    private static ComponentConfig section(Map<String, Object> values) {
+        InvocationHandler h = (proxy, method, args) -> switch (method.getName()) {
+            case "key" -> "model.llm";
+            case "type" -> "qwen2";
+            case "values" -> values;
+            case "has" -> values.get((String) args[0]) != null;
+            case "optString" -> Optional.ofNullable((String) values.get((String) args[0]));
+            case "path" -> Path.of((String) values.get((String) args[0]));
+            default -> {
+                if (method.isDefault()) yield InvocationHandler.invokeDefault(proxy, method, args);
+                throw new UnsupportedOperationException(method.getName());
+            }
+        };
+        return (ComponentConfig) Proxy.newProxyInstance(ComponentConfig.class.getClassLoader(), new Class<?>[] {ComponentConfig.class}, h);
+    }
+
+    private static LanguageModel create(Path folder, String template) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("type", "qwen2");
+        v.put("path", folder.toString());
+        if (template != null) v.put("chat_template", template);
+        return new Qwen2Provider().create(section(v), new PluginContext() {
+            @Override
+            public dev.iris.api.weights.WeightSource openWeights(Path fileOrFolder) {
+                throw new UnsupportedOperationException();
+            }
+        });
+    }
+
+    @Test
+    void theTemplateOptionPicksTheFlavour() {
+        assertThat(create(tiny, null).chatTemplate()).isEqualTo(ChatMl.chatMl());
+        assertThat(create(tiny, "auto").chatTemplate()).isEqualTo(ChatMl.chatMl());
+        assertThat(create(tiny, "qwen25").chatTemplate()).isEqualTo(ChatMl.qwen25());
+        assertThat(create(tiny, "qwen3").chatTemplate()).isEqualTo(ChatMl.qwen3());
+        assertThat(create(tiny, "qwen3-no-thinking").chatTemplate()).isEqualTo(ChatMl.qwen3().withThinking(false));
+        assertThatThrownBy(() -> create(tiny, "llama"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("model.llm.chat_template: expected auto, chatml, qwen25, qwen3 or qwen3-no-thinking but got \"llama\"");
+    }
+
+    @Test
+    void aFolderWithoutTokenizerIsAConfigError() throws Exception {
+        Path f = Files.createDirectories(tmp.resolve("no-tokenizer"));
+        Files.copy(tiny.resolve("config.json"), f.resolve("config.json"));
+        assertThatThrownBy(() -> create(f, null)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("model.llm.path").hasMessageContaining("no tokenizer.json");
+        assertThatThrownBy(() -> create(tmp.resolve("missing"), null)).isInstanceOf(ConfigException.class).hasMessageContaining("is not a folder");
+    }
+}

@@ -46,8 +46,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     private final OrtRuntime runtime;
     private final long seed;
     private GraphSession imageSession;
-    private GraphSession promptSession;   // with the image spliced in (architecture A) or attached (B)
-    private GraphSession stepSession;     // text tokens with the cache
+    private GraphSession languageSession;   // prompt and decode steps alike: one copy of the LLM's weights
 
     public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed) {
         this.parts = parts;
@@ -93,8 +92,13 @@ public final class VisionLanguageModel implements AutoCloseable {
         return imageSession;
     }
 
-    /** The decoder graph; {@code withImage} adds the image input, {@code splice} its splice index. */
-    private Graph languageGraph(boolean withImage, boolean splice) {
+    /**
+     * The decoder graph, used for the prompt and for every decode step: ids with their
+     * positions and mask, the KV cache, the image representation (zero rows when there is no
+     * image) with the splice index that places it (architecture A), and the rows whose logits
+     * are wanted.
+     */
+    private Graph languageGraph() {
         LanguageModel llm = parts.llm();
         Fusion fusion = parts.fusion();
         GraphBuilder g = new GraphBuilder();
@@ -106,13 +110,9 @@ public final class VisionLanguageModel implements AutoCloseable {
             pk.add(g.input("past_key." + l, DType.F32, "batch", (long) llm.kvHeads(), "past", (long) llm.headDim()));
             pv.add(g.input("past_value." + l, DType.F32, "batch", (long) llm.kvHeads(), "past", (long) llm.headDim()));
         }
-        Value emb = llm.embed(g, ids);
-        LanguageModel.LayerHook hook = LanguageModel.LayerHook.NONE;
-        if (withImage) {
-            Value image = g.input(IMAGE, DType.F32, "batch", "image_tokens", (long) llm.hiddenSize());
-            if (splice) emb = fusion.mergeEmbeddings(g, emb, image, g.input(SPLICE, DType.I64, "batch", "seq"));
-            hook = fusion.layerHook(g, image);
-        }
+        Value image = g.input(IMAGE, DType.F32, "batch", "image_tokens", (long) llm.hiddenSize());
+        Value emb = fusion.mergeEmbeddings(g, llm.embed(g, ids), image, g.input(SPLICE, DType.I64, "batch", "seq"));
+        LanguageModel.LayerHook hook = fusion.layerHook(g, image);
         LanguageModel.Decoded out = llm.decode(g, new LanguageModel.DecoderInput(emb, positions, mask, pk, pv, hook));
         Value rows = g.gather(g.reshape(out.hidden(), -1, llm.hiddenSize()), g.input(ROWS, DType.I64, "rows"));
         g.output(LOGITS, llm.logits(g, rows));
@@ -123,19 +123,15 @@ public final class VisionLanguageModel implements AutoCloseable {
         return g.build();
     }
 
-    /** Architecture B reads the image at every step; A only in the prompt. */
-    private boolean imageAtEveryStep() {
-        return parts.fusion().imageTokens() == 0;
+    private synchronized GraphSession languageSession() {
+        if (languageSession == null) languageSession = open(languageGraph());
+        return languageSession;
     }
 
-    private synchronized GraphSession promptSession() {
-        if (promptSession == null) promptSession = open(languageGraph(true, !imageAtEveryStep()));
-        return promptSession;
-    }
-
-    private synchronized GraphSession stepSession() {
-        if (stepSession == null) stepSession = open(languageGraph(imageAtEveryStep(), false));
-        return stepSession;
+    /** Compiles the graphs and binds the weights now rather than on first use (so timings show compute alone). */
+    public void prepare() {
+        imageSession();
+        languageSession();
     }
 
     // ------------------------------------------------------------------ generation
@@ -234,12 +230,14 @@ public final class VisionLanguageModel implements AutoCloseable {
             stepFeeds.put(POSITIONS, positions(pos, 1));
             stepFeeds.put(MASK, Tensor.zeros(DType.F32, 1, 1, 1, pos + 1));
             stepFeeds.put(ROWS, Tensor.ofLongs(new long[] {0}, 1));
+            stepFeeds.put(SPLICE, Tensor.ofLongs(new long[] {0}, 1, 1));
             for (int l = 0; l < llm.layers(); l++) {
                 stepFeeds.put("past_key." + l, out.get("present_key." + l));
                 stepFeeds.put("past_value." + l, out.get("present_value." + l));
             }
-            if (imageAtEveryStep()) stepFeeds.put(IMAGE, imageRep != null ? imageRep : Tensor.zeros(DType.F32, 1, 0, llm.hiddenSize()));
-            out = stepSession().run(stepFeeds);
+            // architecture B attends to the image at every step; A placed it in the prompt already
+            stepFeeds.put(IMAGE, imageRep != null && imageAtEveryStep() ? imageRep : noImage());
+            out = languageSession().run(stepFeeds);
             stepMs.add((System.nanoTime() - s0) / 1e6);
             pos++;
         }
@@ -251,7 +249,6 @@ public final class VisionLanguageModel implements AutoCloseable {
 
     /** Runs a whole sequence from an empty cache; logits for its last position. */
     private Map<String, Tensor> prefill(long[] ids, Tensor imageRep) {
-        LanguageModel llm = parts.llm();
         Map<String, Tensor> feeds = new HashMap<>();
         int t = ids.length;
         feeds.put(IDS, Tensor.ofLongs(ids, 1, t));
@@ -259,18 +256,24 @@ public final class VisionLanguageModel implements AutoCloseable {
         feeds.put(MASK, causalMask(0, t));
         emptyCache(feeds);
         feeds.put(ROWS, Tensor.ofLongs(new long[] {t - 1}, 1));
-        if (imageRep != null) {
-            feeds.put(IMAGE, imageRep);
-            if (!imageAtEveryStep()) feeds.put(SPLICE, Tensor.ofLongs(spliceIndex(ids), 1, t));
-            return promptSession().run(feeds);
-        }
-        if (imageAtEveryStep()) feeds.put(IMAGE, Tensor.zeros(DType.F32, 1, 0, llm.hiddenSize()));
-        return textOnlySession().run(feeds);
+        feeds.put(IMAGE, imageRep != null ? imageRep : noImage());
+        feeds.put(SPLICE, Tensor.ofLongs(imageRep != null ? spliceIndex(ids) : identity(t), 1, t));
+        return languageSession().run(feeds);
     }
 
-    /** Text-only prompts run through the step graph (an empty cache). */
-    private GraphSession textOnlySession() {
-        return stepSession();
+    /** Architecture B reads the image at every step; A only in the prompt. */
+    private boolean imageAtEveryStep() {
+        return parts.fusion().imageTokens() == 0;
+    }
+
+    private Tensor noImage() {
+        return Tensor.zeros(DType.F32, 1, 0, parts.llm().hiddenSize());
+    }
+
+    private static long[] identity(int n) {
+        long[] index = new long[n];
+        for (int i = 0; i < n; i++) index[i] = i;
+        return index;
     }
 
     private int countPads(long[] ids) {
@@ -318,8 +321,8 @@ public final class VisionLanguageModel implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        for (GraphSession s : new GraphSession[] {imageSession, promptSession, stepSession}) if (s != null) s.close();
-        imageSession = promptSession = stepSession = null;
+        for (GraphSession s : new GraphSession[] {imageSession, languageSession}) if (s != null) s.close();
+        imageSession = languageSession = null;
         parts.close();
     }
 }

@@ -122,6 +122,29 @@ class GenerateEndToEndTest {
     }
 
     @Test
+    void aPyTorchTrainingCheckpointProvidesTheProjector() throws Exception {
+        // the tutorial saves the whole model: frozen towers and the projector under a prefix
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("vision_model.embeddings.patch_embedding.weight", Tensor.zeros(dev.iris.api.tensor.DType.F32, 4));
+        t.put("llm_model.model.norm.weight", Tensor.zeros(dev.iris.api.tensor.DType.F32, 4));
+        t.put("projector.linear1.weight", Tensor.zeros(dev.iris.api.tensor.DType.F32, 64, 256));
+        t.put("projector.linear1.bias", Tensor.zeros(dev.iris.api.tensor.DType.F32, 64));
+        t.put("projector.linear2.weight", Tensor.zeros(dev.iris.api.tensor.DType.F32, 64, 64));
+        t.put("projector.linear2.bias", Tensor.zeros(dev.iris.api.tensor.DType.F32, 64));
+        Path ckpt = dir.resolve("tutorial.safetensors");
+        SafetensorsWriter.write(ckpt, t, dev.iris.api.tensor.DType.F32);
+        IrisCliTest.Run ok = IrisCliTest.run(() -> REGISTRY, "generate", "--config", models.resolve("iris.yaml").toString(),
+                "--image", image.toString(), "--prompt", "Describe.", "--set", "model.fusion.weights=" + ckpt, "--set", "generate.max_new_tokens=2");
+        assertThat(ok.exitCode()).as(ok.err()).isZero();
+        // a projector of the wrong width in the same layout is refused by name: the file really is read
+        t.put("projector.linear2.bias", Tensor.zeros(dev.iris.api.tensor.DType.F32, 65));
+        SafetensorsWriter.write(ckpt, t, dev.iris.api.tensor.DType.F32);
+        IrisCliTest.Run bad = IrisCliTest.run(() -> REGISTRY, "generate", "--config", models.resolve("iris.yaml").toString(),
+                "--image", image.toString(), "--prompt", "Describe.", "--set", "model.fusion.weights=" + ckpt);
+        assertThat(bad.err()).contains("weight linear2.bias in " + ckpt + " (tensors under projector.) has shape [65], the model expects [64]");
+    }
+
+    @Test
     void configPointingAtAMissingFolderIsNamed() {
         IrisCliTest.Run r = IrisCliTest.run(() -> REGISTRY, "generate", "--config", models.resolve("iris.yaml").toString(),
                 "--prompt", "Hi", "--set", "model.llm.path=" + dir.resolve("no-such-model"));

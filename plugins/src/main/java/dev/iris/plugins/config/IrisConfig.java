@@ -26,7 +26,7 @@ public final class IrisConfig {
         k.put("generate", List.of("system", "max_new_tokens", "temperature", "top_k", "top_p", "repetition_penalty", "seed"));
         k.put("train", List.of("dataset", "stage", "system", "prompts", "optimizer", "weight_decay", "schedule", "lr",
                 "warmup_steps", "max_grad_norm", "batch_size", "grad_accum", "epochs", "steps", "shuffle", "seed",
-                "save_every", "output"));
+                "save_every", "output", "eval_dataset", "max_length", "feature_cache", "log_every"));
         KNOWN_KEYS = Collections.unmodifiableMap(k);
     }
 

@@ -25,6 +25,10 @@ import java.util.Optional;
  * @param seed {@code seed}, default 0
  * @param saveEvery {@code save_every}: steps between checkpoints, default 500 (0 = only at the end)
  * @param output {@code output}: the run folder (required)
+ * @param evalDataset {@code eval_dataset}: the held-out dataset's section, for {@code iris eval} and the quickstart
+ * @param maxLength {@code max_length}: longest sample in tokens, default 512 (longer ones lose caption tokens from the end)
+ * @param featureCache {@code feature_cache}: folder of cached vision features, default {@code feature-cache} beside the run folder
+ * @param logEvery {@code log_every}: steps between progress lines and metrics records, default 10
  */
 public record TrainConfig(
         ComponentConfig dataset,
@@ -43,7 +47,11 @@ public record TrainConfig(
         boolean shuffle,
         int seed,
         int saveEvery,
-        Path output) {
+        Path output,
+        Optional<ComponentConfig> evalDataset,
+        int maxLength,
+        Optional<Path> featureCache,
+        int logEvery) {
 
     /** What is trained: the fusion module; fusion + language model; or the language model on text alone. */
     public enum Stage { PRETRAIN, FINETUNE, LM }
@@ -85,6 +93,10 @@ public record TrainConfig(
                 s.bool("shuffle", true),
                 s.integer("seed", 0),
                 s.integerIn("save_every", 500, 0, Integer.MAX_VALUE),
-                s.path("output"));
+                s.path("output"),
+                s.has("eval_dataset") ? Optional.of(s.section("eval_dataset")) : Optional.empty(),
+                s.integerIn("max_length", 512, 8, Integer.MAX_VALUE),
+                s.optPath("feature_cache"),
+                s.integerIn("log_every", 10, 1, Integer.MAX_VALUE));
     }
 }

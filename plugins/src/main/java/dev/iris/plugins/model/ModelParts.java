@@ -24,8 +24,8 @@ import java.util.Optional;
 /**
  * The three plugins of a model, created from a config through the registry, and the checkpoint
  * each weight group binds from: {@code vision} and {@code llm} from their model folders
- * ({@code path}), {@code fusion} from {@code model.fusion.weights} when given (else its
- * weights are initialised).
+ * ({@code path}; {@code model.llm.weights} may name trained tensors that override the folder's),
+ * {@code fusion} from {@code model.fusion.weights} when given (else its weights are initialised).
  */
 public final class ModelParts implements AutoCloseable {
     private final VisionEncoder vision;
@@ -61,7 +61,14 @@ public final class ModelParts implements AutoCloseable {
         ModelParts parts = new ModelParts(vision, llm, fusion, fp.type(), fw);
         try {
             parts.sources.put("vision", ctx.openWeights(folder(vc)));
-            parts.sources.put("llm", ctx.openWeights(folder(lc)));
+            WeightSource llmBase = ctx.openWeights(folder(lc));
+            Optional<Path> llmWeights = lc.optPath("weights");
+            if (llmWeights.isPresent()) {
+                // a language model trained by `iris train` (stage lm or finetune): its tensors over the folder's
+                if (!Files.exists(llmWeights.get())) throw new ConfigException(lc.key() + ".weights: " + llmWeights.get() + " does not exist");
+                llmBase = new OverlaySource(ctx.openWeights(llmWeights.get()), llmBase);
+            }
+            parts.sources.put("llm", llmBase);
         } catch (RuntimeException e) {
             parts.close();
             throw e;
@@ -89,6 +96,11 @@ public final class ModelParts implements AutoCloseable {
 
     public String fusionType() {
         return fusionType;
+    }
+
+    /** The folder a component's {@code path} names (for cache keys). */
+    public static Path folderOf(ComponentConfig c) {
+        return folder(c);
     }
 
     public Optional<Path> fusionWeightsFile() {

@@ -1,0 +1,65 @@
+package dev.iris.cli;
+
+import dev.iris.api.IrisException;
+import dev.iris.plugins.config.ConfigLoader;
+import dev.iris.plugins.config.IrisConfig;
+import dev.iris.plugins.train.Trainer;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** Trains the stage's trainable weights and writes a run folder. */
+@Command(name = "train", description = {
+    "Train the fusion module (stage pretrain), fusion + LLM (finetune) or the LLM on text (lm).",
+    "Writes train.output: config.yaml, metrics.jsonl, loss-curve.png, checkpoints/ and final/."})
+final class TrainCommand implements Callable<Integer> {
+    @ParentCommand
+    IrisCli parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "The YAML config (with a train section).")
+    Path config;
+
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its last checkpoint (uses its config.yaml).")
+    Path resume;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config value (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        if ((config == null) == (resume == null)) throw new IrisException("give either --config FILE or --resume RUN_DIR");
+        Path file = config;
+        if (resume != null) {
+            file = resume.resolve("config.yaml");
+            if (!Files.exists(file)) throw new IrisException("--resume " + resume + ": no config.yaml there (not a run folder)");
+        }
+        IrisConfig cfg = new ConfigLoader().load(file, overrides);
+        if (!cfg.hasTrain()) throw new IrisException(file + ": the config has no train section");
+        PrintWriter out = spec.commandLine().getOut();
+        Trainer.Result r;
+        try (TrainProgress progress = new TrainProgress(out, cfg.train().logEvery())) {
+            r = Trainer.train(cfg, parent.registry(), Optional.ofNullable(resume), progress);
+        }
+        out.printf("trained %d steps in %.1f s (%.2f samples/s), final loss %.4f%n", r.steps(), r.seconds(), r.samplesPerSecond(), r.finalLoss());
+        if (r.datasetSkips().count() > 0) {
+            out.printf("skipped %d rows of the dataset %s (first ids: %s)%n", r.datasetSkips().count(), r.datasetSkips().byReason(), r.datasetSkips().firstIds());
+        }
+        if (!r.sampleSkips().isEmpty()) out.printf("skipped samples: %s%n", r.sampleSkips());
+        if (r.truncated() > 0) out.printf("%d samples lost caption tokens to train.max_length%n", r.truncated());
+        out.println("checkpoint: " + r.finalCheckpoint());
+        out.flush();
+        return 0;
+    }
+}

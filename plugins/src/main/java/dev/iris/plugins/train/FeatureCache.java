@@ -1,0 +1,162 @@
+package dev.iris.plugins.train;
+
+import dev.iris.api.IrisException;
+import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.spi.VisionEncoder;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import dev.iris.runtime.onnx.GraphSession;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * Vision features of a frozen vision tower, computed once per image and kept on disk, keyed by
+ * the SHA-256 of the image bytes under a folder named for the vision model. Training never runs
+ * the vision tower twice for the same image.
+ */
+public final class FeatureCache {
+    private final Path dir;
+    private final VisionEncoder vision;
+    private final GraphSession session;
+    private final AtomicLong hits = new AtomicLong(), misses = new AtomicLong();
+
+    /**
+     * @param dir     this vision model's cache folder
+     * @param opener  compiles and binds a graph (the host's weights and runtime)
+     */
+    public FeatureCache(Path dir, VisionEncoder vision, Function<dev.iris.api.graph.Graph, GraphSession> opener) {
+        this.dir = dir;
+        this.vision = vision;
+        GraphBuilder g = new GraphBuilder();
+        int s = vision.imageSize();
+        g.output("features", vision.encode(g, g.input("pixels", DType.F32, "batch", 3L, (long) s, (long) s)));
+        this.session = opener.apply(g.build());
+    }
+
+    /** The cache key of an image: the SHA-256 of its bytes. */
+    public static String key(byte[] image) {
+        return sha256(image);
+    }
+
+    /** Cached features [P, Dv] for a key, or null. */
+    public Tensor cached(String key) {
+        Tensor t = read(file(key));
+        (t == null ? misses : hits).incrementAndGet();
+        return t;
+    }
+
+    /** Runs the vision tower on preprocessed images [3, H, W] in one batch, stores and returns their features [P, Dv]. */
+    public List<Tensor> compute(List<Tensor> pixels, List<String> keys) {
+        if (pixels.isEmpty()) return List.of();
+        int s = vision.imageSize();
+        int per = 3 * s * s;
+        ByteBuffer buffer = Tensor.allocate((long) pixels.size() * per * 4);
+        for (int k = 0; k < pixels.size(); k++) {
+            buffer.position(k * per * 4);
+            buffer.put(pixels.get(k).data().duplicate());
+        }
+        buffer.clear();
+        Tensor batch = new Tensor(DType.F32, new long[] {pixels.size(), 3, s, s}, buffer);
+        Tensor feats = session.run(java.util.Map.of("pixels", batch)).get("features");
+        long[] shape = feats.shape();
+        int each = Math.toIntExact(shape[1] * shape[2]);
+        List<Tensor> out = new ArrayList<>();
+        for (int k = 0; k < pixels.size(); k++) {
+            ByteBuffer slice = feats.data().duplicate().position(k * each * 4).limit((k + 1) * each * 4).slice().order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer copy = Tensor.allocate((long) each * 4);
+            copy.put(slice).flip();
+            Tensor t = new Tensor(DType.F32, new long[] {shape[1], shape[2]}, copy);
+            write(file(keys.get(k)), t);
+            out.add(t);
+        }
+        return out;
+    }
+
+    public VisionEncoder vision() {
+        return vision;
+    }
+
+    public long hits() {
+        return hits.get();
+    }
+
+    public long misses() {
+        return misses.get();
+    }
+
+    private Path file(String key) {
+        return dir.resolve(key.substring(0, 2)).resolve(key + ".f32");
+    }
+
+    private Tensor read(Path f) {
+        if (!Files.isRegularFile(f)) return null;
+        try {
+            byte[] bytes = Files.readAllBytes(f);
+            int tokens = vision.tokens(), hidden = vision.hiddenSize();
+            if (bytes.length != tokens * hidden * 4) return null;   // a stale or foreign file: recompute
+            ByteBuffer b = Tensor.allocate(bytes.length);
+            b.put(bytes).flip();
+            return new Tensor(DType.F32, new long[] {tokens, hidden}, b);
+        } catch (IOException e) {
+            throw new IrisException("cannot read cached features " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void write(Path f, Tensor t) {
+        try {
+            Files.createDirectories(f.getParent());
+            Path tmp = Files.createTempFile(f.getParent(), f.getFileName().toString(), ".tmp");
+            byte[] bytes = new byte[t.data().remaining()];
+            t.data().duplicate().get(bytes);
+            Files.write(tmp, bytes);
+            try {
+                Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new IrisException("cannot write cached features " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A folder name for a vision model: its type, folder and weights' sizes and dates. */
+    public static String fingerprint(String type, Path folder) {
+        StringBuilder sb = new StringBuilder(type).append('|').append(folder.toAbsolutePath().normalize());
+        try (var files = Files.list(folder)) {
+            files.sorted().forEach(p -> {
+                try {
+                    sb.append('|').append(p.getFileName()).append(':').append(Files.size(p)).append(':').append(Files.getLastModifiedTime(p).toMillis());
+                } catch (IOException e) {
+                    sb.append('|').append(p.getFileName());
+                }
+            });
+        } catch (IOException e) {
+            throw new IrisException("cannot list " + folder + ": " + e.getMessage(), e);
+        }
+        return type + "-" + sha256(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
+    }
+
+    public void close() {
+        session.close();
+    }
+}

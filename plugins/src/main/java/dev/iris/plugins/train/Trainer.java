@@ -1,0 +1,456 @@
+package dev.iris.plugins.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iris.api.IrisException;
+import dev.iris.api.graph.Graph;
+import dev.iris.api.spi.Dataset;
+import dev.iris.api.spi.DatasetProvider;
+import dev.iris.api.spi.ProviderKind;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import dev.iris.api.text.TextTokenizer;
+import dev.iris.plugins.config.IrisConfig;
+import dev.iris.plugins.config.TrainConfig;
+import dev.iris.plugins.host.PluginRegistry;
+import dev.iris.plugins.model.ModelParts;
+import dev.iris.runtime.onnx.CompiledGraph;
+import dev.iris.runtime.onnx.GraphSession;
+import dev.iris.runtime.onnx.OnnxCompiler;
+import dev.iris.runtime.onnx.OrtRuntime;
+import dev.iris.runtime.train.AdamW;
+import dev.iris.runtime.train.Optimizer;
+import dev.iris.runtime.train.Params;
+import dev.iris.runtime.train.Sgd;
+import dev.iris.runtime.train.TrainableGraph;
+import dev.iris.runtime.weights.WeightBinder;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code iris train}: builds the training graph from the plugins' descriptions, differentiates
+ * it for the stage's trainable groups, and runs AdamW or SGD with warmup and a schedule,
+ * gradient accumulation and clipping. Data is read, tokenized and its images encoded (once:
+ * features are cached) on a producer thread ahead of the compute. Checkpoints are atomic and a
+ * resumed run reaches the same weights as an uninterrupted one.
+ */
+public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One optimizer step's figures, for progress displays. */
+    public record StepInfo(long step, long totalSteps, double loss, double lr, double gradNorm, double samplesPerSecond, int epoch) {}
+
+    /** What a run produced. */
+    public record Result(Path runDir, long steps, double finalLoss, double samplesPerSecond, Path finalCheckpoint,
+                         Dataset.Skips datasetSkips, Map<String, Long> sampleSkips, long truncated, double seconds) {}
+
+    private Trainer() {}
+
+    public static Result train(IrisConfig config, PluginRegistry registry, Optional<Path> resumeFrom, Consumer<StepInfo> listener) {
+        TrainConfig tc = config.train();
+        Path runDir = tc.output();
+        long start = System.nanoTime();
+        try (ModelParts parts = ModelParts.create(config, registry)) {
+            boolean images = TrainingGraph.usesImages(tc.stage());
+            OrtRuntime runtime = new OrtRuntime(config.runtime().device(), config.runtime().threads());
+            Graph graph = TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().tokens(), parts.vision().hiddenSize());
+            List<String> groups = TrainingGraph.trainableGroups(tc.stage());
+            List<String> trainable = graph.weights().keySet().stream().filter(q -> groups.contains(q.substring(0, q.indexOf('/')))).toList();
+            if (trainable.isEmpty()) throw new IrisException("train.stage " + tc.stage() + ": the model has no weights in groups " + groups);
+            WeightBinder binder = new WeightBinder(parts.sources(graph), tc.seed());
+            Files.createDirectories(runDir);
+            Files.writeString(runDir.resolve("config.yaml"), config.toYaml());
+
+            Optional<Path> resume = resumeFrom.flatMap(Checkpoint::latest);
+            Checkpoint.State state = resume.map(Checkpoint::readState)
+                    .orElse(new Checkpoint.State(0, 0, 0, 0, tc.stage().name().toLowerCase(), tc.seed(), 0, Double.NaN));
+            try (TrainableGraph net = new TrainableGraph(runtime, graph, TrainingGraph.LOSS, trainable, binder)) {
+                Optimizer optimizer = tc.optimizer() == TrainConfig.Optimizer.ADAMW ? AdamW.withWeightDecay(tc.weightDecay()) : new Sgd(tc.weightDecay());
+                if (resume.isPresent()) {
+                    restore(net.parameters(), Checkpoint.readParams(resume.get()), resume.get());
+                    optimizer.load(Checkpoint.readOptimizer(resume.get()), state.optimizerSteps());
+                    LOG.info("resuming from {} at step {}", resume.get(), state.step());
+                } else {
+                    truncateMetrics(runDir, -1);
+                }
+                if (resume.isPresent()) truncateMetrics(runDir, state.step());
+                Dataset dataset = ((DatasetProvider) registry.forConfig(ProviderKind.DATASET, tc.dataset())).create(tc.dataset(), registryContext());
+                TextTokenizer tok = parts.llm().tokenizer();
+                int imageTokens = images ? parts.fusion().imageTokens() : 0;
+                SampleBuilder builder = new SampleBuilder(parts.llm().chatTemplate(), tok, imageTokens, tc.system(),
+                        tc.prompts().orElse(LlavaPrompts.DETAILED), tc.maxLength());
+                long padId = tok.tokenId(parts.llm().chatTemplate().imagePadToken()).orElseThrow();
+                long totalSteps = totalSteps(tc, dataset);
+                FeatureCache cache = images ? new FeatureCache(featureDir(config, tc), parts.vision(), g -> open(runtime, parts, g, tc.seed())) : null;
+                Map<String, String> metadata = new LinkedHashMap<>();
+                metadata.put("iris.fusion", parts.fusionType());
+                metadata.put("iris.stage", tc.stage().name().toLowerCase());
+                metadata.put("iris.version", registry.providers(ProviderKind.FUSION).stream()
+                        .filter(p -> p.type().equals(parts.fusionType())).findFirst().map(p -> p.version()).orElse("dev"));
+                Producer producer = new Producer(dataset, builder, cache, tc, images, imageTokens, padId, state);
+                Thread thread = new Thread(producer, "iris-data");
+                thread.setDaemon(true);
+                thread.start();
+                try {
+                    return loop(tc, net, optimizer, producer, state, totalSteps, runDir, metadata, listener, start);
+                } finally {
+                    producer.stop();
+                    thread.interrupt();
+                    if (cache != null) cache.close();
+                }
+            }
+        } catch (IOException e) {
+            throw new IrisException("training output " + runDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads the dataset, builds samples and their image features ahead of the compute. */
+    static final class Producer implements Runnable {
+        record Item(Batch batch, int epoch, long consumedAfter) {}
+
+        private static final Item END = new Item(null, -1, -1);
+
+        private final Dataset dataset;
+        private final SampleBuilder builder;
+        private final FeatureCache cache;
+        private final TrainConfig tc;
+        private final boolean images;
+        private final int imageTokens;
+        private final long padId;
+        private final Checkpoint.State start;
+        private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(8);
+        private final ExecutorService decoders = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "iris-decode");
+            t.setDaemon(true);
+            return t;
+        });
+        private final Map<String, Long> sampleSkips = new TreeMap<>();
+        private final List<String> skippedIds = new ArrayList<>();
+        private volatile Dataset.Skips datasetSkips = Dataset.Skips.NONE;
+        private volatile boolean stopped;
+        private volatile RuntimeException failure;
+        private long truncated;
+
+        Producer(Dataset dataset, SampleBuilder builder, FeatureCache cache, TrainConfig tc, boolean images, int imageTokens,
+                 long padId, Checkpoint.State start) {
+            this.dataset = dataset;
+            this.builder = builder;
+            this.cache = cache;
+            this.tc = tc;
+            this.images = images;
+            this.imageTokens = imageTokens;
+            this.padId = padId;
+            this.start = start;
+        }
+
+        @Override
+        public void run() {
+            try {
+                int epoch = start.epoch();
+                long skip = start.consumedInEpoch();
+                while (!stopped) {
+                    try (ExampleStream stream = new ExampleStream(dataset, tc.shuffle(), tc.seed(), epoch)) {
+                        stream.skip(skip);
+                        skip = 0;
+                        boolean more = true;
+                        while (more && !stopped) {
+                            List<Sample> samples = new ArrayList<>();
+                            while (samples.size() < tc.batchSize()) {
+                                Dataset.Example ex = stream.next();
+                                if (ex == null) {
+                                    more = false;
+                                    break;
+                                }
+                                Sample s = sample(ex, epoch, stream.consumed());
+                                if (s != null) samples.add(s);
+                            }
+                            List<Tensor> feats = images ? features(samples) : null;
+                            if (!samples.isEmpty()) queue.put(new Item(Batch.of(samples, feats, imageTokens, padId), epoch, stream.consumed()));
+                        }
+                        datasetSkips = stream.skips();
+                    }
+                    epoch++;
+                    if (tc.length() instanceof TrainConfig.Epochs e && epoch >= e.count()) break;
+                }
+                queue.put(END);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                failure = e;
+                queue.offer(END);
+            } finally {
+                decoders.shutdownNow();
+            }
+        }
+
+        private Sample sample(Dataset.Example ex, int epoch, long index) {
+            // the instruction is drawn per example from the seed, so a resumed run draws the same ones
+            Random r = new Random(tc.seed() * 31L + epoch * 1_000_003L + index);
+            try {
+                Sample s = builder.build(ex.id(), ex.caption(), images ? ex.image() : null, r);
+                if (s.truncated()) truncated++;
+                return s;
+            } catch (SampleBuilder.SampleException e) {
+                skip(ex.id(), e.getMessage().replaceFirst("^sample [^:]*: ", ""));
+                return null;
+            }
+        }
+
+        /** Features per sample; a sample whose image cannot be decoded is dropped and counted. */
+        private List<Tensor> features(List<Sample> samples) {
+            List<Tensor> out = new ArrayList<>();
+            List<String> keys = new ArrayList<>();
+            List<Integer> missing = new ArrayList<>();
+            for (int i = 0; i < samples.size(); i++) {
+                String key = FeatureCache.key(samples.get(i).image());
+                keys.add(key);
+                Tensor t = cache.cached(key);
+                out.add(t);
+                if (t == null) missing.add(i);
+            }
+            if (missing.isEmpty()) return out;
+            List<Future<Tensor>> pixels = new ArrayList<>();
+            for (int i : missing) {
+                Sample s = samples.get(i);
+                pixels.add(decoders.submit(() -> cache.vision().preprocess(s.image(), "image of row " + s.id())));
+            }
+            List<Tensor> ok = new ArrayList<>();
+            List<String> okKeys = new ArrayList<>();
+            List<Integer> okIdx = new ArrayList<>();
+            List<Integer> bad = new ArrayList<>();
+            for (int k = 0; k < missing.size(); k++) {
+                try {
+                    ok.add(pixels.get(k).get());
+                    okKeys.add(keys.get(missing.get(k)));
+                    okIdx.add(missing.get(k));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    bad.add(missing.get(k));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IrisException("interrupted while decoding images");
+                }
+            }
+            List<Tensor> computed = cache.compute(ok, okKeys);
+            for (int k = 0; k < okIdx.size(); k++) out.set(okIdx.get(k), computed.get(k));
+            for (int k = bad.size() - 1; k >= 0; k--) {
+                int i = bad.get(k);
+                skip(samples.get(i).id(), "undecodable image");
+                samples.remove(i);
+                out.remove(i);
+            }
+            return out;
+        }
+
+        private synchronized void skip(String id, String reason) {
+            sampleSkips.merge(reason, 1L, Long::sum);
+            if (skippedIds.size() < 5) skippedIds.add(id);
+            LOG.debug("skipping {}: {}", id, reason);
+        }
+
+        /** The next batch, or null when the data has ended. */
+        Item take() {
+            try {
+                Item it = queue.take();
+                if (it == END) {
+                    queue.offer(END);
+                    if (failure != null) throw failure;
+                    return null;
+                }
+                return it;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IrisException("interrupted while waiting for data");
+            }
+        }
+
+        void stop() {
+            stopped = true;
+            queue.clear();
+        }
+
+        Dataset.Skips datasetSkips() {
+            return datasetSkips;
+        }
+
+        synchronized Map<String, Long> sampleSkips() {
+            Map<String, Long> m = new TreeMap<>(sampleSkips);
+            if (!skippedIds.isEmpty()) LOG.info("skipped samples (first ids: {}): {}", skippedIds, m);
+            return m;
+        }
+
+        long truncated() {
+            return truncated;
+        }
+    }
+
+    private static dev.iris.api.spi.PluginContext registryContext() {
+        return fileOrFolder -> dev.iris.runtime.safetensors.Safetensors.open(fileOrFolder);
+    }
+
+    private static Path featureDir(IrisConfig config, TrainConfig tc) {
+        Path base = tc.featureCache().orElse(tc.output().toAbsolutePath().getParent().resolve("feature-cache"));
+        return base.resolve(FeatureCache.fingerprint(config.vision().type(), ModelParts.folderOf(config.vision())));
+    }
+
+    private static GraphSession open(OrtRuntime runtime, ModelParts parts, Graph g, long seed) {
+        CompiledGraph cg = OnnxCompiler.compile(g, DType.F32, List.of());
+        return runtime.open(cg, new WeightBinder(parts.sources(g), seed).bind(g, cg.frozen().keySet(), DType.F32));
+    }
+
+    private static Result loop(TrainConfig tc, TrainableGraph net, Optimizer optimizer, Producer producer, Checkpoint.State state,
+                               long totalSteps, Path runDir, Map<String, String> metadata, Consumer<StepInfo> listener, long start)
+            throws IOException {
+        long step = state.step();
+        long samplesSeen = state.samplesSeen();
+        double lastLoss = state.lastLoss();
+        int epoch = state.epoch();
+        long consumed = state.consumedInEpoch();
+        double computeSeconds = 0;
+        long computeSamples = 0;
+        Path metrics = runDir.resolve("metrics.jsonl");
+        while (step < totalSteps) {
+            long t0 = System.nanoTime();
+            List<Producer.Item> micro = new ArrayList<>();
+            for (int i = 0; i < tc.gradAccum(); i++) {
+                Producer.Item item = producer.take();
+                if (item == null) break;   // the data ended (epochs mode)
+                micro.add(item);
+            }
+            if (micro.isEmpty()) break;
+            int labelled = micro.stream().mapToInt(it -> it.batch().labelled()).sum();
+            Map<String, Tensor> grads = null;
+            double loss = 0;
+            int samples = 0;
+            for (Producer.Item it : micro) {
+                TrainableGraph.Pass pass = net.forwardBackward(it.batch().feeds());
+                if (!Double.isFinite(pass.loss())) {
+                    throw new IrisException("the loss is " + pass.loss() + " at step " + (step + 1) + "; stopping (batch ids: "
+                            + String.join(", ", it.batch().ids()) + ")");
+                }
+                // the step's loss is the mean over all labelled tokens of its micro-batches
+                double w = it.batch().labelled() / (double) labelled;
+                loss += w * pass.loss();
+                grads = accumulate(grads, pass.grads(), w);
+                samples += it.batch().samples().size();
+                epoch = it.epoch();
+                consumed = it.consumedAfter();
+            }
+            double norm = Params.clipGlobalNorm(grads, tc.maxGradNorm());
+            double lr = LearningRate.at(tc.schedule(), tc.lr(), tc.warmupSteps(), step, totalSteps);
+            optimizer.step(net.parameters(), grads, lr);
+            step++;
+            samplesSeen += samples;
+            lastLoss = loss;
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            computeSeconds += seconds;
+            computeSamples += samples;
+            double sps = samples / seconds;
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("step", step);
+            line.put("loss", loss);
+            line.put("lr", lr);
+            line.put("grad_norm", norm);
+            line.put("samples_per_s", sps);
+            line.put("epoch", epoch);
+            Files.writeString(metrics, JSON.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            listener.accept(new StepInfo(step, totalSteps, loss, lr, norm, sps, epoch));
+            if (tc.saveEvery() > 0 && step % tc.saveEvery() == 0 && step < totalSteps) {
+                save(runDir.resolve("checkpoints").resolve(Checkpoint.stepName(step)), net, optimizer,
+                        new Checkpoint.State(step, epoch, consumed, optimizer.steps(), state.stage(), state.seed(), samplesSeen, lastLoss), metadata);
+            }
+        }
+        Checkpoint.State last = new Checkpoint.State(step, epoch, consumed, optimizer.steps(), state.stage(), state.seed(), samplesSeen, lastLoss);
+        Path fin = runDir.resolve("final");
+        save(fin, net, optimizer, last, metadata);
+        return new Result(runDir, step, lastLoss, computeSamples / Math.max(computeSeconds, 1e-9), fin,
+                producer.datasetSkips(), producer.sampleSkips(), producer.truncated(), (System.nanoTime() - start) / 1e9);
+    }
+
+    private static void save(Path folder, TrainableGraph net, Optimizer optimizer, Checkpoint.State state, Map<String, String> metadata) {
+        Checkpoint.write(folder, net.parameters(), optimizer.state(), state, metadata);
+    }
+
+    /** acc += w * g, in fresh buffers the first time (gradients from ORT are our own copies). */
+    private static Map<String, Tensor> accumulate(Map<String, Tensor> acc, Map<String, Tensor> grads, double w) {
+        if (acc == null) {
+            for (Tensor g : grads.values()) scale(g, w);
+            return grads;
+        }
+        for (var e : grads.entrySet()) {
+            FloatBuffer a = acc.get(e.getKey()).data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            FloatBuffer g = e.getValue().data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            for (int i = 0, n = a.remaining(); i < n; i++) a.put(i, (float) (a.get(i) + w * g.get(i)));
+        }
+        return acc;
+    }
+
+    private static void scale(Tensor t, double w) {
+        if (w == 1) return;
+        FloatBuffer b = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int i = 0, n = b.remaining(); i < n; i++) b.put(i, (float) (b.get(i) * w));
+    }
+
+    private static long totalSteps(TrainConfig tc, Dataset dataset) {
+        if (tc.length() instanceof TrainConfig.Steps s) return s.count();
+        long n = 0;
+        try (Dataset.Examples ex = dataset.open()) {
+            while (ex.hasNext()) {
+                ex.next();
+                n++;
+            }
+        }
+        if (n == 0) throw new IrisException("train.dataset: " + dataset.describe() + " has no usable examples");
+        long batches = (n + tc.batchSize() - 1) / tc.batchSize();
+        long perEpoch = (batches + tc.gradAccum() - 1) / tc.gradAccum();
+        return perEpoch * ((TrainConfig.Epochs) tc.length()).count();
+    }
+
+    private static void restore(Map<String, Tensor> params, Map<String, Tensor> saved, Path from) {
+        for (var e : params.entrySet()) {
+            Tensor s = saved.get(e.getKey());
+            if (s == null) throw new IrisException("checkpoint " + from + " has no tensor for trainable weight " + e.getKey());
+            if (s.data().remaining() != e.getValue().data().remaining()) {
+                throw new IrisException("checkpoint " + from + ": " + e.getKey() + " has a different size than the model's");
+            }
+            e.getValue().data().duplicate().put(s.data().duplicate());
+        }
+    }
+
+    private static void truncateMetrics(Path runDir, long keepUpTo) throws IOException {
+        Path m = runDir.resolve("metrics.jsonl");
+        if (!Files.exists(m)) return;
+        if (keepUpTo < 0) {
+            Files.delete(m);
+            return;
+        }
+        List<String> kept = new ArrayList<>();
+        for (String line : Files.readAllLines(m)) {
+            if (line.isBlank()) continue;
+            if (JSON.readTree(line).get("step").asLong() <= keepUpTo) kept.add(line);
+        }
+        Files.write(m, kept);
+    }
+}

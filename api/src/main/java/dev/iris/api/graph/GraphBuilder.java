@@ -324,6 +324,10 @@ public final class GraphBuilder {
         return add(new Op.CrossEntropy(logits, labels, ignoreIndex), logits.dtype(), new Shape(List.of()));
     }
 
+    public Value concatGradPart(Value grad, int axis, List<Value> parts, int index) {
+        return add(new Op.ConcatGradPart(grad, axis, parts, index), grad.dtype(), parts.get(index).shape());
+    }
+
     public Value crossEntropyGrad(Value logits, Value labels, Value upstream, long ignoreIndex) {
         return add(new Op.CrossEntropyGrad(logits, labels, upstream, ignoreIndex), logits.dtype(), logits.shape());
     }

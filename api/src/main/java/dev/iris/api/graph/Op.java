@@ -208,6 +208,23 @@ public sealed interface Op {
         }
     }
 
+    /**
+     * The slice of a concatenation's gradient that belongs to {@code parts[index]}, with sizes
+     * taken at run time (for concatenations along symbolic axes). Backward-only.
+     */
+    record ConcatGradPart(Value grad, int axis, List<Value> parts, int index) implements Op {
+        public ConcatGradPart {
+            parts = List.copyOf(parts);
+        }
+
+        public List<Value> inputs() {
+            List<Value> in = new ArrayList<>();
+            in.add(grad);
+            in.addAll(parts);
+            return in;
+        }
+    }
+
     /** {@code x / sqrt(mean(x^2, last axis) + eps) * weight}. Composite. */
     record RmsNorm(Value x, Value weight, double eps) implements Op {
         public List<Value> inputs() {

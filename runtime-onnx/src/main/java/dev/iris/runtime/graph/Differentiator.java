@@ -126,9 +126,16 @@ public final class Differentiator {
                 accumulate(t.x(), g.transpose(gy, inv));
             }
             case Op.Concat c -> {
+                boolean allFixed = c.parts().stream().allMatch(p -> p.shape().dim(c.axis()) instanceof Dim.Fixed);
                 long offset = 0;
-                for (Value part : c.parts()) {
-                    long len = fixed(part.shape().dim(c.axis()), "concat part along the concatenated axis");
+                for (int i = 0; i < c.parts().size(); i++) {
+                    Value part = c.parts().get(i);
+                    if (!allFixed) {
+                        // sizes along a symbolic axis are known only at run time
+                        if (wants(part)) accumulate(part, g.concatGradPart(gy, c.axis(), c.parts(), i));
+                        continue;
+                    }
+                    long len = ((Dim.Fixed) part.shape().dim(c.axis())).size();
                     if (wants(part)) accumulate(part, g.slice(gy, c.axis(), offset, offset + len));
                     offset += len;
                 }
@@ -151,6 +158,7 @@ public final class Differentiator {
             }
             case Op.CrossEntropy ce -> accumulate(ce.logits(), g.crossEntropyGrad(ce.logits(), ce.labels(), gy, ce.ignoreIndex()));
             case Op.CrossEntropyGrad ce -> throw new UnsupportedOperationException("second derivatives are not supported");
+            case Op.ConcatGradPart cg -> throw new UnsupportedOperationException("second derivatives are not supported");
             case Op.RmsNorm r -> throw expanded(op);
             case Op.LayerNorm l -> throw expanded(op);
             case Op.Rotary r -> throw expanded(op);

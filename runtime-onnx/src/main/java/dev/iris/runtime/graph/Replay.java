@@ -35,6 +35,7 @@ final class Replay {
             case Op.ScatterAddRows s -> g.scatterAddRows(m.apply(s.like()), m.apply(s.indices()), m.apply(s.updates()));
             case Op.Cast c -> g.cast(m.apply(c.x()), c.to());
             case Op.CrossEntropy ce -> g.crossEntropy(m.apply(ce.logits()), m.apply(ce.labels()), ce.ignoreIndex());
+            case Op.ConcatGradPart c -> g.concatGradPart(m.apply(c.grad()), c.axis(), c.parts().stream().map(m).toList(), c.index());
             case Op.CrossEntropyGrad ce -> g.crossEntropyGrad(m.apply(ce.logits()), m.apply(ce.labels()), m.apply(ce.upstream()), ce.ignoreIndex());
             case Op.RmsNorm r -> g.rmsNorm(m.apply(r.x()), m.apply(r.weight()), r.eps());
             case Op.LayerNorm l -> g.layerNorm(m.apply(l.x()), m.apply(l.weight()), m.apply(l.bias()), l.eps());

@@ -158,6 +158,18 @@ public final class OnnxCompiler {
             case Op.Cast c -> gp.addNode(node("Cast", List.of(name(c.x())), out, intAttr("to", onnxTypeOfCast(c.to()))));
             case Op.CrossEntropy ce -> crossEntropy(ce, out);
             case Op.CrossEntropyGrad ce -> crossEntropyGrad(ce, out);
+            case Op.ConcatGradPart c -> {
+                // start = sum of the earlier parts' sizes along the axis, end = start + this part's size
+                String start = longConst(new long[] {0});
+                for (int j = 0; j < c.index(); j++) {
+                    String sum = tmp();
+                    gp.addNode(node("Add", List.of(start, dimOf(name(c.parts().get(j)), c.axis())), sum));
+                    start = sum;
+                }
+                String end = tmp();
+                gp.addNode(node("Add", List.of(start, dimOf(name(c.parts().get(c.index())), c.axis())), end));
+                gp.addNode(node("Slice", List.of(name(c.grad()), start, end, longConst(new long[] {c.axis()})), out));
+            }
             case Op.RmsNorm r -> throw composite(op);
             case Op.LayerNorm l -> throw composite(op);
             case Op.Rotary r -> throw composite(op);
@@ -286,6 +298,13 @@ public final class OnnxCompiler {
         String s = tmp();
         gp.addNode(node("Shape", List.of(x), s));
         return s;
+    }
+
+    /** The size of one axis of x at run time, as a 1-element int64 tensor. */
+    private String dimOf(String x, int axis) {
+        String d = tmp();
+        gp.addNode(node("Gather", List.of(shapeOf(x), longConst(new long[] {axis})), d, intAttr("axis", 0)));
+        return d;
     }
 
     private String zerosLike(String x) {

@@ -66,7 +66,12 @@ public final class Checkpoint {
             if (Files.exists(folder)) move(folder, old);   // replaced only once the new one is complete
             move(tmp, folder);
             deleteRecursively(old);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            try {
+                deleteRecursively(tmp);   // the previous checkpoint under the final name is untouched
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw new IrisException("cannot write checkpoint " + folder + ": " + e.getMessage(), e);
         }
     }

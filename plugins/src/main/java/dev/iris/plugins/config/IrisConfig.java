@@ -41,6 +41,31 @@ public final class IrisConfig {
         return new ConfigLoader().load(file, overrides);
     }
 
+    /**
+     * This config with more overrides applied (each {@code key=value}, relative paths against the
+     * current directory), as if they had been given with {@code --set}. This config is unchanged.
+     */
+    public IrisConfig with(List<String> overrides) {
+        Map<String, Object> copy = deepCopy(root.values());
+        Map<String, String> overridden = new LinkedHashMap<>(root.origin().overridden());
+        for (String text : overrides) {
+            ConfigOverride o = ConfigOverride.parse(text);
+            ConfigLoader.apply(copy, o);
+            overridden.put(o.key(), o.text());
+        }
+        ConfigOrigin was = root.origin();
+        ConfigOrigin origin = new ConfigOrigin(was.sourceName(), was.fileDir(), Path.of("").toAbsolutePath().normalize(), overridden);
+        return new IrisConfig(new SectionConfig("", copy, origin));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> deepCopy(Map<String, Object> m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, v instanceof Map<?, ?> sub ? deepCopy((Map<String, Object>) sub)
+                : v instanceof List<?> l ? new java.util.ArrayList<>(l) : v));
+        return out;
+    }
+
     /** The whole tree as a section with the empty key. */
     public ComponentConfig root() {
         return root;

@@ -1,0 +1,61 @@
+package dev.iris.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.iris.plugins.config.ConfigLoader;
+import dev.iris.plugins.config.IrisConfig;
+import dev.iris.plugins.train.Evaluator;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** Scores a checkpoint on the held-out split (train.eval_dataset) and prints JSON. */
+@Command(name = "eval", description = "Held-out loss, perplexity, BLEU-4, ROUGE-L (and shapes accuracy) of a checkpoint, as JSON.")
+final class EvalCommand implements Callable<Integer> {
+    @ParentCommand
+    IrisCli parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config (train.eval_dataset names the held-out split).")
+    Path config;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A checkpoint folder (e.g. RUN/final).")
+    Path checkpoint;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Evaluate at most this many examples (0 = all).")
+    int limit;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config value (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        IrisConfig cfg = new ConfigLoader().load(config, overrides);
+        Evaluator.Result r = Evaluator.evaluate(cfg, parent.registry(), checkpoint, limit, n -> {});
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("checkpoint", r.checkpoint().toString());
+        m.put("examples", r.examples());
+        m.put("heldout_loss", r.heldOutLoss());
+        m.put("perplexity", r.perplexity());
+        m.put("bleu4", r.bleu4());
+        m.put("rouge_l", r.rougeL());
+        r.shapesAccuracy().ifPresent(a -> m.put("shapes_accuracy", a));
+        m.put("seconds", r.seconds());
+        m.put("captions", r.captions().subList(0, Math.min(10, r.captions().size())));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+        out.flush();
+        return 0;
+    }
+}

@@ -1,6 +1,7 @@
 package dev.iris.plugins.eval;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -106,19 +107,19 @@ public final class CaptionMetrics {
                     && sentences == s.sentences && emptyHypotheses == s.emptyHypotheses
                     && hypothesisTokens == s.hypothesisTokens && referenceTokens == s.referenceTokens
                     && Double.compare(brevityPenalty, s.brevityPenalty) == 0
-                    && java.util.Arrays.equals(matches, s.matches) && java.util.Arrays.equals(totals, s.totals);
+                    && Arrays.equals(matches, s.matches) && Arrays.equals(totals, s.totals);
         }
 
         @Override
         public int hashCode() {
             return Objects.hash(bleu4, rougeL, sentences, emptyHypotheses, hypothesisTokens, referenceTokens,
-                    brevityPenalty, java.util.Arrays.hashCode(matches), java.util.Arrays.hashCode(totals));
+                    brevityPenalty, Arrays.hashCode(matches), Arrays.hashCode(totals));
         }
 
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "BLEU-4 %.4f (BP %.4f, p1..p4 %s/%s), ROUGE-L %.4f, %d pairs (%d empty), c=%d r=%d",
-                    bleu4, brevityPenalty, java.util.Arrays.toString(matches), java.util.Arrays.toString(totals),
+                    bleu4, brevityPenalty, Arrays.toString(matches), Arrays.toString(totals),
                     rougeL, sentences, emptyHypotheses, hypothesisTokens, referenceTokens);
         }
     }

@@ -1,5 +1,6 @@
 package dev.iris.plugins.eval;
 
+import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -86,7 +87,7 @@ public final class LossChart {
         XYChart chart = new XYChartBuilder().width(width).height(height)
                 .title(title == null ? "" : title).xAxisTitle("step").yAxisTitle("loss").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
         for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
             List<double[]> pts = new ArrayList<>(e.getValue().size());
             boolean anyFinite = false;

@@ -30,7 +30,7 @@ final class QuickstartCommand implements Callable<Integer> {
         PrintWriter pw = spec.commandLine().getOut();
         Quickstart.Plan plan = Quickstart.Plan.DEFAULT;
         Quickstart.Summary s;
-        try (TrainProgress progress = new TrainProgress(pw, 100)) {
+        try (TrainProgress progress = new TrainProgress(pw, "quickstart")) {
             s = Quickstart.run(parent.registry(), out, plan, pw, progress);
         }
         pw.println();

@@ -49,7 +49,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!cfg.hasTrain()) throw new IrisException(file + ": the config has no train section");
         PrintWriter out = spec.commandLine().getOut();
         Trainer.Result r;
-        try (TrainProgress progress = new TrainProgress(out, cfg.train().logEvery())) {
+        try (TrainProgress progress = new TrainProgress(out, "train")) {
             r = Trainer.train(cfg, parent.registry(), Optional.ofNullable(resume), progress);
         }
         out.printf("trained %d steps in %.1f s (%.2f samples/s), final loss %.4f%n", r.steps(), r.seconds(), r.samplesPerSecond(), r.finalLoss());

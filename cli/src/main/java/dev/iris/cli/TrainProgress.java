@@ -1,28 +1,37 @@
 package dev.iris.cli;
 
+import dev.iris.plugins.eval.ProgressReporter;
 import dev.iris.plugins.train.Trainer;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
-/** A progress line every few steps: step, loss, samples/s and the time left. */
+/**
+ * Training progress on the command's output: a bar with step, loss, samples/s and ETA on a
+ * terminal, plain lines otherwise. A new run (the quickstart trains several) starts a new bar.
+ */
 final class TrainProgress implements Consumer<Trainer.StepInfo>, AutoCloseable {
-    private final PrintWriter out;
-    private final int every;
-    private final long start = System.nanoTime();
+    private final PrintStream out;
+    private final String task;
+    private ProgressReporter reporter;
+    private long total = -1;
 
-    TrainProgress(PrintWriter out, int every) {
-        this.out = out;
-        this.every = every;
+    TrainProgress(PrintWriter writer, String task) {
+        this.out = new PrintStream(new WriterStream(writer), true, StandardCharsets.UTF_8);
+        this.task = task;
     }
 
     @Override
     public void accept(Trainer.StepInfo s) {
-        if (s.step() % every != 0 && s.step() != s.totalSteps() && s.step() != 1) return;
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        double eta = elapsed / s.step() * (s.totalSteps() - s.step());
-        out.printf("step %d/%d  loss %.4f  lr %.2e  grad %.3f  %.1f samples/s  eta %s%n",
-                s.step(), s.totalSteps(), s.loss(), s.lr(), s.gradNorm(), s.samplesPerSecond(), duration(eta));
-        out.flush();
+        if (reporter == null || s.totalSteps() != total || s.step() == 1) {
+            if (reporter != null) reporter.close();
+            total = s.totalSteps();
+            reporter = ProgressReporter.builder(task, s.totalSteps()).startStep(s.step() - 1).out(out).build();
+        }
+        reporter.update(s.step(), s.loss(), s.samplesPerSecond());
     }
 
     static String duration(double seconds) {
@@ -32,6 +41,34 @@ final class TrainProgress implements Consumer<Trainer.StepInfo>, AutoCloseable {
 
     @Override
     public void close() {
+        if (reporter != null) reporter.close();
         out.flush();
+    }
+
+    /** Bytes to a PrintWriter (picocli's output), decoded as UTF-8 at each flush. */
+    private static final class WriterStream extends OutputStream {
+        private final PrintWriter writer;
+        private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+
+        WriterStream(PrintWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            pending.write(b);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            pending.write(b, off, len);
+        }
+
+        @Override
+        public synchronized void flush() {
+            writer.write(pending.toString(StandardCharsets.UTF_8));
+            pending.reset();
+            writer.flush();
+        }
     }
 }

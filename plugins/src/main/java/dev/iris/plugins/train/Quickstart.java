@@ -72,7 +72,7 @@ public final class Quickstart {
         IrisConfig stage1 = base.with(List.of(llmWeights, "train.stage=pretrain", "train.steps=" + plan.pretrainSteps(),
                 "train.lr=" + plan.pretrainLr(), "train.output=" + runDir.resolve("pretrain").toAbsolutePath()));
         Trainer.Result pre = Trainer.train(stage1, registry, Optional.empty(), progress);
-        curves.put("stage 1", curve(pre.runDir()));
+        curves.put("stage 1", offset(curve(pre.runDir()), lm.steps()));
         Evaluator.Result e1 = evaluate(stage1, registry, pre, out);
         stages.add(stage("pretrain", pre, e1));
         Evaluator.Result last = e1;
@@ -86,7 +86,7 @@ public final class Quickstart {
                     "train.stage=finetune", "train.steps=" + plan.finetuneSteps(), "train.lr=" + plan.finetuneLr(),
                     "train.output=" + runDir.resolve("finetune").toAbsolutePath()));
             Trainer.Result fin = Trainer.train(stage2, registry, Optional.empty(), progress);
-            curves.put("stage 2", offset(curve(fin.runDir()), pre.steps()));
+            curves.put("stage 2", offset(curve(fin.runDir()), lm.steps() + pre.steps()));
             last = evaluate(stage2, registry, fin, out);
             stages.add(stage("finetune", fin, last));
         }
@@ -141,7 +141,8 @@ public final class Quickstart {
         return new ConfigLoader().parse(yaml, "quickstart", runDir.toAbsolutePath(), List.of());
     }
 
-    static List<double[]> curve(Path runDir) {
+    /** The (step, loss) points of a run's metrics.jsonl. */
+    public static List<double[]> curve(Path runDir) {
         List<double[]> points = new ArrayList<>();
         try {
             ObjectMapper json = new ObjectMapper();

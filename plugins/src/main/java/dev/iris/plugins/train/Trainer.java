@@ -385,6 +385,8 @@ public final class Trainer {
         Checkpoint.State last = new Checkpoint.State(step, epoch, consumed, optimizer.steps(), state.stage(), state.seed(), samplesSeen, lastLoss);
         Path fin = runDir.resolve("final");
         save(fin, net, optimizer, last, metadata);
+        dev.iris.plugins.eval.LossChart.write(runDir.resolve("loss-curve.png"), "Training loss (" + state.stage() + ")",
+                Map.of("train loss", Quickstart.curve(runDir)));
         return new Result(runDir, step, lastLoss, computeSamples / Math.max(computeSeconds, 1e-9), fin,
                 producer.datasetSkips(), producer.sampleSkips(), producer.truncated(), (System.nanoTime() - start) / 1e9);
     }

@@ -78,6 +78,7 @@ class TrainerTest {
         assertThat(r.finalCheckpoint().resolve("fusion.safetensors")).exists();
         assertThat(r.finalCheckpoint().resolve("llm.safetensors")).exists();        // stage 2 trains the LLM too
         assertThat(r.runDir().resolve("config.yaml")).exists();
+        assertThat(javax.imageio.ImageIO.read(r.runDir().resolve("loss-curve.png").toFile())).isNotNull();
     }
 
     @Test

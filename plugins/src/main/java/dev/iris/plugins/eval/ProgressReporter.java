@@ -55,6 +55,7 @@ public final class ProgressReporter implements AutoCloseable {
     private final long plainEvery;
     private final Mode mode;
     private final PrintStream out;
+    private final LastByte lastByte;
     private final LongSupplier nanoClock;
     private final long startNanos;
     private final ProgressBar bar;  // null in PLAIN mode
@@ -76,7 +77,9 @@ public final class ProgressReporter implements AutoCloseable {
         this.total = b.total;
         this.startStep = b.startStep;
         this.plainEvery = b.plainEvery > 0 ? b.plainEvery : defaultPlainEvery(b.total);
-        this.out = b.out;
+        this.lastByte = new LastByte(b.out);
+        this.out = new PrintStream(lastByte, true, b.out.charset());
+        b.out = this.out;
         this.nanoClock = b.nanoClock;
         this.mode = b.mode == Mode.AUTO ? (stdoutIsTerminal() ? Mode.BAR : Mode.PLAIN) : b.mode;
         this.lastStep = b.startStep;
@@ -166,10 +169,33 @@ public final class ProgressReporter implements AutoCloseable {
         closed = true;
         if (bar != null) {
             bar.close();
+            // the bar's final render may end without a line break: the next output starts on its own line
+            if (lastByte.last != '\n') out.println();
         } else if (updated && lastPrintedStep != lastStep) {
             printLine();
         }
         out.flush();
+    }
+
+    /** Passes bytes through and remembers the last one written. */
+    private static final class LastByte extends java.io.FilterOutputStream {
+        volatile int last = '\n';
+
+        LastByte(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws java.io.IOException {
+            out.write(b);
+            last = b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            out.write(b, off, len);
+            if (len > 0) last = b[off + len - 1];
+        }
     }
 
     private void printLine() {

@@ -131,13 +131,20 @@ class IrisCliTest {
         assertThat(missing.err()).isEqualTo(dir.resolve("nope.yaml") + ": config file not found" + System.lineSeparator());
     }
 
+    /** The main job, as a newcomer runs it (about a minute on 2 cores): it must reach its accuracy target. */
     @Test
-    void quickstartSaysItIsNotAvailableYetAndSucceeds() {
-        Run r = run("quickstart");
+    void quickstartReachesItsTarget(@TempDir Path dir) throws Exception {
+        Run r = run("quickstart", "--out", dir.toString());
 
-        assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).isEqualTo("iris quickstart: not yet available in this build: arrives with the training work."
-                + System.lineSeparator());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("| stage | steps | time | train samples/s | final train loss | held-out loss | held-out fully correct |")
+                .contains("| lm | 200 |").contains("| pretrain | 300 |")
+                .contains("target 90% fully correct: reached");
+        JsonNode summary = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+        assertThat(summary.get("reached_target").asBoolean()).isTrue();
+        JsonNode last = summary.get("stages").get(summary.get("stages").size() - 1);
+        assertThat(last.get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.9);
+        assertThat(dir.resolve("loss-curve.png")).exists();
     }
 
     @Test

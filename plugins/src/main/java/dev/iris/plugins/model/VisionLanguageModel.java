@@ -47,6 +47,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     private final long seed;
     private GraphSession imageSession;
     private GraphSession languageSession;   // prompt and decode steps alike: one copy of the LLM's weights
+    private GraphSession textSession;       // architecture B without an image: the cross-attention blocks are skipped
 
     public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed) {
         this.parts = parts;
@@ -98,7 +99,7 @@ public final class VisionLanguageModel implements AutoCloseable {
      * image) with the splice index that places it (architecture A), and the rows whose logits
      * are wanted.
      */
-    private Graph languageGraph() {
+    private Graph languageGraph(boolean withImage) {
         LanguageModel llm = parts.llm();
         Fusion fusion = parts.fusion();
         GraphBuilder g = new GraphBuilder();
@@ -110,9 +111,13 @@ public final class VisionLanguageModel implements AutoCloseable {
             pk.add(g.input("past_key." + l, DType.F32, "batch", (long) llm.kvHeads(), "past", (long) llm.headDim()));
             pv.add(g.input("past_value." + l, DType.F32, "batch", (long) llm.kvHeads(), "past", (long) llm.headDim()));
         }
-        Value image = g.input(IMAGE, DType.F32, "batch", "image_tokens", (long) llm.hiddenSize());
-        Value emb = fusion.mergeEmbeddings(g, llm.embed(g, ids), image, g.input(SPLICE, DType.I64, "batch", "seq"));
-        LanguageModel.LayerHook hook = fusion.layerHook(g, image);
+        Value emb = llm.embed(g, ids);
+        LanguageModel.LayerHook hook = LanguageModel.LayerHook.NONE;
+        if (withImage) {
+            Value image = g.input(IMAGE, DType.F32, imageDims());
+            emb = fusion.mergeEmbeddings(g, emb, image, g.input(SPLICE, DType.I64, "batch", "seq"));
+            hook = fusion.layerHook(g, image);
+        }
         LanguageModel.Decoded out = llm.decode(g, new LanguageModel.DecoderInput(emb, positions, mask, pk, pv, hook));
         Value rows = g.gather(g.reshape(out.hidden(), -1, llm.hiddenSize()), g.input(ROWS, DType.I64, "rows"));
         g.output(LOGITS, llm.logits(g, rows));
@@ -123,15 +128,37 @@ public final class VisionLanguageModel implements AutoCloseable {
         return g.build();
     }
 
+    /**
+     * The image input's dimensions: those of the fusion's image representation, batch first.
+     * Spliced image tokens (architecture A) keep a symbolic count so a text-only prompt passes zero.
+     */
+    private Object[] imageDims() {
+        GraphBuilder scratch = new GraphBuilder();
+        Value features = scratch.input("features", DType.F32, 1L, (long) parts.vision().tokens(), (long) parts.vision().hiddenSize());
+        List<dev.iris.api.graph.Dim> dims = parts.fusion().projectImage(scratch, features).shape().dims();
+        Object[] out = dims.toArray();
+        out[0] = "batch";
+        if (!imageAtEveryStep()) out[1] = "image_tokens";
+        return out;
+    }
+
     private synchronized GraphSession languageSession() {
-        if (languageSession == null) languageSession = open(languageGraph());
+        if (languageSession == null) languageSession = open(languageGraph(true));
         return languageSession;
+    }
+
+    /** The graph for prompts without an image. */
+    private synchronized GraphSession textSession() {
+        if (!imageAtEveryStep()) return languageSession();
+        if (textSession == null) textSession = open(languageGraph(false));
+        return textSession;
     }
 
     /** Compiles the graphs and binds the weights now rather than on first use (so timings show compute alone). */
     public void prepare() {
         imageSession();
         languageSession();
+        textSession();
     }
 
     // ------------------------------------------------------------------ generation
@@ -235,9 +262,17 @@ public final class VisionLanguageModel implements AutoCloseable {
                 stepFeeds.put("past_key." + l, out.get("present_key." + l));
                 stepFeeds.put("past_value." + l, out.get("present_value." + l));
             }
-            // architecture B attends to the image at every step; A placed it in the prompt already
-            stepFeeds.put(IMAGE, imageRep != null && imageAtEveryStep() ? imageRep : noImage());
-            out = languageSession().run(stepFeeds);
+            if (imageRep != null && imageAtEveryStep()) {
+                // architecture B attends to the image's (cached) keys and values at every step
+                stepFeeds.put(IMAGE, imageRep);
+                out = languageSession().run(stepFeeds);
+            } else if (imageAtEveryStep()) {
+                stepFeeds.remove(SPLICE);
+                out = textSession().run(stepFeeds);
+            } else {
+                stepFeeds.put(IMAGE, noImage());   // A placed the image in the prompt already
+                out = languageSession().run(stepFeeds);
+            }
             stepMs.add((System.nanoTime() - s0) / 1e6);
             pos++;
         }
@@ -256,8 +291,9 @@ public final class VisionLanguageModel implements AutoCloseable {
         feeds.put(MASK, causalMask(0, t));
         emptyCache(feeds);
         feeds.put(ROWS, Tensor.ofLongs(new long[] {t - 1}, 1));
+        if (imageRep == null && imageAtEveryStep()) return textSession().run(feeds);
         feeds.put(IMAGE, imageRep != null ? imageRep : noImage());
-        feeds.put(SPLICE, Tensor.ofLongs(imageRep != null ? spliceIndex(ids) : identity(t), 1, t));
+        feeds.put(SPLICE, Tensor.ofLongs(imageRep != null && !imageAtEveryStep() ? spliceIndex(ids) : identity(t), 1, t));
         return languageSession().run(feeds);
     }
 
@@ -321,8 +357,8 @@ public final class VisionLanguageModel implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        for (GraphSession s : new GraphSession[] {imageSession, languageSession}) if (s != null) s.close();
-        imageSession = languageSession = null;
+        for (GraphSession s : new GraphSession[] {imageSession, languageSession, textSession}) if (s != null) s.close();
+        imageSession = languageSession = textSession = null;
         parts.close();
     }
 }

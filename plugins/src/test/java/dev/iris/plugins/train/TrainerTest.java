@@ -32,11 +32,28 @@ class TrainerTest {
 
     @BeforeAll
     static void setUp() {
-        ModelInit.write(REGISTRY, "tiny", dir.resolve("models"), 0);
-        ShapesGenerator.write(dir.resolve("shapes"), 24, 8, 64, 1);
+        setUpIn(dir);
+    }
+
+    /** Tiny models and a small shapes set in {@code folder}. */
+    static void setUpIn(Path folder) {
+        ModelInit.write(REGISTRY, "tiny", folder.resolve("models"), 0);
+        ShapesGenerator.write(folder.resolve("shapes"), 24, 8, 64, 1);
+    }
+
+    static byte[] firstTrainingImage(Path folder) {
+        var ds = new dev.iris.plugins.data.ParquetDatasetProvider().create(
+                configIn(folder, "runs/x").train().dataset(), f -> dev.iris.runtime.safetensors.Safetensors.open(f));
+        try (var ex = ds.open()) {
+            return ex.next().image();
+        }
     }
 
     static IrisConfig config(String output, String... overrides) {
+        return configIn(dir, output, overrides);
+    }
+
+    static IrisConfig configIn(Path dir, String output, String... overrides) {
         String yaml = """
                 model:
                   vision: { type: siglip, path: models/vision }

@@ -1,0 +1,122 @@
+package dev.iris.fusion.crossattn;
+
+import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.graph.Init;
+import dev.iris.api.graph.Value;
+import dev.iris.api.spi.Fusion;
+import dev.iris.api.spi.LanguageModel;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Architecture B: gated cross-attention blocks inserted after chosen decoder layers, as in
+ * Flamingo and Llama 3.2 Vision's cross-attention decoder layers. The text's hidden states
+ * give the queries; the projected image features give keys and values (with per-head RMS norms
+ * on queries and keys and no rotary embedding); the attention and MLP outputs pass through
+ * scalar tanh gates that start at zero, so an untrained block leaves the language model's
+ * output exactly as it was. The image adds no tokens to the context.
+ *
+ * <p>The per-request image representation is every block's keys and values, computed once:
+ * [B, blocks * 2 * kvHeads, P, headDim] (block b's keys at 2b * kvHeads, values right after).
+ */
+public final class CrossAttentionFusion implements Fusion {
+    static final String GROUP = "fusion";
+
+    private final Map<Integer, Integer> blockAfterLayer;   // decoder layer -> block index
+    private final int visionHidden, hidden, heads, kvHeads, headDim, intermediate;
+    private final double eps;
+
+    /**
+     * @param layers       decoder layers (0-based) after which a block runs
+     * @param visionHidden width of the vision features
+     * @param hidden       the language model's hidden size
+     */
+    public CrossAttentionFusion(List<Integer> layers, int visionHidden, int hidden, int heads, int kvHeads, int headDim,
+                                int intermediate, double eps) {
+        if (layers.isEmpty()) throw new IllegalArgumentException("no decoder layer was chosen for a cross-attention block");
+        if (heads % kvHeads != 0) throw new IllegalArgumentException(heads + " query heads are not a multiple of " + kvHeads + " key/value heads");
+        this.blockAfterLayer = new TreeMap<>();
+        for (int l : layers) {
+            if (blockAfterLayer.put(l, blockAfterLayer.size()) != null) throw new IllegalArgumentException("layer " + l + " is named twice");
+        }
+        this.visionHidden = visionHidden;
+        this.hidden = hidden;
+        this.heads = heads;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.intermediate = intermediate;
+        this.eps = eps;
+    }
+
+    /** The decoder layers a block follows, in order. */
+    public List<Integer> layers() {
+        return List.copyOf(blockAfterLayer.keySet());
+    }
+
+    @Override
+    public int imageTokens() {
+        return 0;
+    }
+
+    private Value w(GraphBuilder g, String name, Init init, long... shape) {
+        return g.weight(GROUP, name, init, shape);
+    }
+
+    private static Init linearInit(long fanIn) {
+        return Init.uniform(1 / Math.sqrt(fanIn));   // PyTorch's nn.Linear default
+    }
+
+    /** Projects the image features, then computes every block's keys and values once. */
+    @Override
+    public Value projectImage(GraphBuilder g, Value features) {
+        Value memory = g.linear(features, w(g, "image_projection.weight", linearInit(visionHidden), hidden, visionHidden),
+                w(g, "image_projection.bias", linearInit(visionHidden), hidden));
+        Value[] kv = new Value[2 * blockAfterLayer.size()];
+        for (var e : blockAfterLayer.entrySet()) {
+            String p = prefix(e.getKey());
+            Value k = heads(g, g.linear(memory, w(g, p + "cross_attn.k_proj.weight", linearInit(hidden), (long) kvHeads * headDim, hidden), null), kvHeads);
+            k = g.rmsNorm(k, w(g, p + "cross_attn.k_norm.weight", Init.ones(), headDim), eps);
+            Value v = heads(g, g.linear(memory, w(g, p + "cross_attn.v_proj.weight", linearInit(hidden), (long) kvHeads * headDim, hidden), null), kvHeads);
+            kv[2 * e.getValue()] = k;
+            kv[2 * e.getValue() + 1] = v;
+        }
+        return g.concat(1, kv);
+    }
+
+    @Override
+    public LanguageModel.LayerHook layerHook(GraphBuilder g, Value image) {
+        return (gb, layer, x) -> {
+            Integer block = blockAfterLayer.get(layer);
+            return block == null ? x : block(gb, layer, block, x, image);
+        };
+    }
+
+    private Value block(GraphBuilder g, int layer, int block, Value x, Value image) {
+        String p = prefix(layer);
+        long off = 2L * block * kvHeads;
+        Value k = g.slice(image, 1, off, off + kvHeads);
+        Value v = g.slice(image, 1, off + kvHeads, off + 2L * kvHeads);
+        Value h = g.rmsNorm(x, w(g, p + "input_layernorm.weight", Init.ones(), hidden), eps);
+        Value q = heads(g, g.linear(h, w(g, p + "cross_attn.q_proj.weight", linearInit(hidden), (long) heads * headDim, hidden), null), heads);
+        q = g.rmsNorm(q, w(g, p + "cross_attn.q_norm.weight", Init.ones(), headDim), eps);
+        Value attn = g.attention(q, k, v, null, 1.0 / Math.sqrt(headDim));        // every text position sees the whole image
+        Value merged = g.reshape(g.transpose(attn, 0, 2, 1, 3), 0, 0, (long) heads * headDim);
+        Value out = g.linear(merged, w(g, p + "cross_attn.o_proj.weight", linearInit((long) heads * headDim), hidden, (long) heads * headDim), null);
+        x = g.add(x, g.mul(g.tanh(w(g, p + "cross_attn_attn_gate", Init.zeros(), 1)), out));
+        Value h2 = g.rmsNorm(x, w(g, p + "post_attention_layernorm.weight", Init.ones(), hidden), eps);
+        Value gate = g.linear(h2, w(g, p + "mlp.gate_proj.weight", linearInit(hidden), intermediate, hidden), null);
+        Value up = g.linear(h2, w(g, p + "mlp.up_proj.weight", linearInit(hidden), intermediate, hidden), null);
+        Value mlp = g.linear(g.mul(g.silu(gate), up), w(g, p + "mlp.down_proj.weight", linearInit(intermediate), hidden, intermediate), null);
+        return g.add(x, g.mul(g.tanh(w(g, p + "cross_attn_mlp_gate", Init.zeros(), 1)), mlp));
+    }
+
+    private static String prefix(int layer) {
+        return "blocks." + layer + ".";
+    }
+
+    /** [B, T, n*D] to [B, n, T, D]. */
+    private Value heads(GraphBuilder g, Value x, int n) {
+        return g.transpose(g.reshape(x, 0, 0, n, headDim), 0, 2, 1, 3);
+    }
+}

@@ -1,0 +1,61 @@
+package dev.iris.fusion.crossattn;
+
+import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigException;
+import dev.iris.api.spi.Fusion;
+import dev.iris.api.spi.FusionProvider;
+import dev.iris.api.spi.LanguageModel;
+import dev.iris.api.spi.PluginContext;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code type: crossattn}: gated cross-attention blocks after the decoder layers named by
+ * {@code layers: [3, 7, 11]} (0-based) or {@code every: N} (after layers N-1, 2N-1, ...).
+ * Optional: {@code heads}, {@code kv_heads} (default the LLM's), {@code intermediate} (the
+ * blocks' MLP width, default 4x the LLM's hidden size), {@code eps} (RMS norm, default 1e-6).
+ */
+public final class CrossAttentionProvider implements FusionProvider {
+    @Override
+    public String type() {
+        return "crossattn";
+    }
+
+    @Override
+    public String description() {
+        return "architecture B: gated cross-attention blocks between decoder layers (text queries, image keys/values)";
+    }
+
+    @Override
+    public Fusion create(ComponentConfig config, PluginContext context) {
+        LanguageModel llm = context.languageModel();
+        int layers = llm.layers();
+        List<Integer> chosen;
+        if (config.has("layers") && config.has("every")) {
+            throw new ConfigException(config.key() + ".every: set either layers or every, not both");
+        } else if (config.has("layers")) {
+            chosen = config.integers("layers", List.of());
+            for (int l : chosen) {
+                if (l < 0 || l >= layers) {
+                    throw new ConfigException(config.key() + ".layers: layer " + l + " does not exist (the language model has layers 0.." + (layers - 1) + ")");
+                }
+            }
+        } else {
+            int every = config.integer("every", 4);
+            if (every < 1) throw new ConfigException(config.key() + ".every: must be at least 1, got " + every);
+            chosen = new ArrayList<>();
+            for (int l = every - 1; l < layers; l += every) chosen.add(l);
+            if (chosen.isEmpty()) {
+                throw new ConfigException(config.key() + ".every: " + every + " places no block in a language model of " + layers + " layers");
+            }
+        }
+        int heads = config.integer("heads", llm.hiddenSize() / llm.headDim());
+        int kvHeads = config.integer("kv_heads", llm.kvHeads());
+        try {
+            return new CrossAttentionFusion(chosen, context.vision().hiddenSize(), llm.hiddenSize(), heads, kvHeads, llm.headDim(),
+                    config.integer("intermediate", 4 * llm.hiddenSize()), config.number("eps", 1e-6));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(config.key() + ": " + e.getMessage());
+        }
+    }
+}

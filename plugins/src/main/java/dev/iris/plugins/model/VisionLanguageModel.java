@@ -170,15 +170,53 @@ public final class VisionLanguageModel implements AutoCloseable {
         return imageSession().run(Map.of(PIXELS, batched)).get(IMAGE);
     }
 
+    /**
+     * A conversation to answer: the messages (system, user, assistant turns), and optionally one
+     * image, placed after a newline at the end of message {@code imageMessage} (a user turn).
+     */
+    public record Request(List<ChatMessage> messages, Optional<byte[]> image, String imageName, int imageMessage) {
+        public Request {
+            messages = List.copyOf(messages);
+            if (messages.isEmpty()) throw new IrisException("a request needs at least one message");
+            if (image.isPresent() && (imageMessage < 0 || imageMessage >= messages.size())) {
+                throw new IrisException("the image is attached to message " + imageMessage + " of " + messages.size());
+            }
+        }
+
+        /** One question, with an optional system turn and image: the layout training uses. */
+        public static Request question(Optional<String> system, String question, Optional<byte[]> image, String imageName) {
+            List<ChatMessage> m = new ArrayList<>();
+            system.ifPresent(s -> m.add(ChatMessage.system(s)));
+            m.add(ChatMessage.user(question));
+            return new Request(m, image, imageName, m.size() - 1);
+        }
+    }
+
     /** The prompt text for a question, with the image block when there is an image (the same layout training uses). */
     public String renderPrompt(String question, boolean withImage, Optional<String> system) {
+        return render(Request.question(system, question, withImage ? Optional.of(new byte[0]) : Optional.empty(), ""));
+    }
+
+    /** The prompt text of a request, ending where the answer starts. */
+    public String render(Request r) {
         ChatTemplate t = parts.llm().chatTemplate();
-        List<ChatMessage> messages = new ArrayList<>();
-        system.ifPresent(s -> messages.add(ChatMessage.system(s)));
         int tokens = parts.fusion().imageTokens();
-        String user = withImage && tokens > 0 ? question + "\n" + t.imageBlock(tokens) : question;
-        messages.add(ChatMessage.user(user));
+        List<ChatMessage> messages = new ArrayList<>(r.messages());
+        if (r.image().isPresent() && tokens > 0) {
+            ChatMessage m = messages.get(r.imageMessage());
+            messages.set(r.imageMessage(), new ChatMessage(m.role(), m.content() + "\n" + t.imageBlock(tokens)));
+        }
         return t.render(messages, true);
+    }
+
+    /** The prompt's token ids (for limits: the prompt must fit the model's context). */
+    public long[] promptIds(Request r) {
+        return parts.llm().tokenizer().encode(render(r));
+    }
+
+    /** The longest context the model supports. */
+    public int contextLength() {
+        return parts.llm().maxPositions();
     }
 
     /**
@@ -196,16 +234,26 @@ public final class VisionLanguageModel implements AutoCloseable {
      */
     public GenerationResult generate(Optional<byte[]> image, String imageName, String question, GenerateConfig cfg,
                                      Consumer<String> onText, boolean recompute) {
+        return generate(Request.question(cfg.system(), question, image, imageName), cfg, onText, recompute);
+    }
+
+    /**
+     * Answers a request. {@code onText} receives text as it becomes complete; if it throws,
+     * generation stops at once and the exception propagates (a server uses this when its client
+     * goes away). {@code cfg.system()} is not used here: the request carries its own messages.
+     */
+    public GenerationResult generate(Request request, GenerateConfig cfg, Consumer<String> onText, boolean recompute) {
         LanguageModel llm = parts.llm();
         TextTokenizer tok = llm.tokenizer();
+        Optional<byte[]> image = request.image();
         double encodeMs = 0;
         Tensor imageRep = null;
         if (image.isPresent()) {
             long t0 = System.nanoTime();
-            imageRep = encodeImage(parts.vision().preprocess(image.get(), imageName));
+            imageRep = encodeImage(parts.vision().preprocess(image.get(), request.imageName()));
             encodeMs = (System.nanoTime() - t0) / 1e6;
         }
-        long[] ids = tok.encode(renderPrompt(question, image.isPresent(), cfg.system()));
+        long[] ids = tok.encode(render(request));
         int pads = countPads(ids);
         int expected = image.isPresent() ? parts.fusion().imageTokens() : 0;
         if (pads != expected) {

@@ -141,6 +141,13 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
         if (target == dtype) return this;
         int n = Math.toIntExact(numel());
         ByteBuffer out = allocate((long) n * target.bytes());
+        if (dtype == DType.BF16 && target == DType.F32) {
+            // the hot path when loading published checkpoints: bf16 is the upper half of a float32
+            java.nio.ShortBuffer src = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+            java.nio.IntBuffer dst = out.asIntBuffer();
+            for (int i = 0; i < n; i++) dst.put(i, (src.get(i) & 0xffff) << 16);
+            return new Tensor(target, shape, out);
+        }
         for (int i = 0; i < n; i++) {
             switch (target) {
                 case F32 -> out.putFloat(i * 4, getFloat(i));

@@ -44,6 +44,9 @@ public final class GraphSession implements AutoCloseable {
             }
             if (!initializers.isEmpty()) opts.addExternalInitializers(initializers);
             this.session = runtime.env().createSession(graph.model(), opts);
+            // ONNX Runtime copies external initializers into its own memory when the session is
+            // created, so the host's buffers (often widened bf16 -> f32 copies) can go now
+            closeBound();
         } catch (OrtException e) {
             closeBound();
             throw new IrisException("ONNX Runtime could not load the compiled graph: " + e.getMessage(), e);

@@ -33,7 +33,7 @@ final class LlavaJsonDataset implements Dataset {
 
     @Override
     public Examples open() {
-        return new Pass();
+        return new FilePass();
     }
 
     @Override
@@ -41,14 +41,11 @@ final class LlavaJsonDataset implements Dataset {
         return "llava-json " + json + " (images in " + images + ")";
     }
 
-    private final class Pass implements Examples {
-        private final SkipCounter skips = new SkipCounter();
+    private final class FilePass extends Pass {
         private JsonParser parser;
         private long index;
-        private Example next;
-        private boolean closed;
 
-        Pass() {
+        FilePass() {
             JsonFactory factory = MAPPER.getFactory();
             try {
                 parser = factory.createParser(json.toFile());
@@ -67,35 +64,7 @@ final class LlavaJsonDataset implements Dataset {
         }
 
         @Override
-        public boolean hasNext() {
-            if (next == null && !closed) {
-                next = advance();
-                if (next == null) {
-                    close();
-                }
-            }
-            return next != null;
-        }
-
-        @Override
-        public Example next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            Example e = next;
-            next = null;
-            return e;
-        }
-
-        @Override
-        public Skips skips() {
-            return skips.snapshot();
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-            next = null;
+        protected void release() {
             if (parser != null) {
                 try {
                     parser.close();
@@ -105,7 +74,8 @@ final class LlavaJsonDataset implements Dataset {
             }
         }
 
-        private Example advance() {
+        @Override
+        protected Example advance() {
             try {
                 while (true) {
                     JsonToken t = parser.nextToken();

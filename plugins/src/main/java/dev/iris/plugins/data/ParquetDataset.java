@@ -75,7 +75,7 @@ final class ParquetDataset implements Dataset {
 
     @Override
     public Examples open() {
-        return new Pass();
+        return new FilePass();
     }
 
     @Override
@@ -172,8 +172,7 @@ final class ParquetDataset implements Dataset {
     }
 
     /** One pass over all files; holds at most one file and one row group at a time. */
-    private final class Pass implements Examples {
-        private final SkipCounter skips = new SkipCounter();
+    private final class FilePass extends Pass {
         private int nextFile;
         private Path file;
         private ParquetFileReader reader;
@@ -182,43 +181,14 @@ final class ParquetDataset implements Dataset {
         private RecordReader<Group> records;
         private long rowsLeftInGroup;
         private long row;
-        private Example next;
-        private boolean closed;
 
         @Override
-        public boolean hasNext() {
-            if (next == null && !closed) {
-                next = advance();
-                if (next == null) {
-                    close(); // release the last file as soon as the pass is over
-                }
-            }
-            return next != null;
-        }
-
-        @Override
-        public Example next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            Example e = next;
-            next = null;
-            return e;
-        }
-
-        @Override
-        public Skips skips() {
-            return skips.snapshot();
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-            next = null;
+        protected void release() {
             closeFile();
         }
 
-        private Example advance() {
+        @Override
+        protected Example advance() {
             try {
                 while (true) {
                     if (reader == null) {

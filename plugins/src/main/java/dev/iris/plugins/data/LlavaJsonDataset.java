@@ -11,7 +11,6 @@ import dev.iris.api.IrisException;
 import dev.iris.api.spi.Dataset;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 
 /**

@@ -4,8 +4,6 @@ import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.spi.Dataset;
-import dev.iris.api.spi.DatasetProvider;
-import dev.iris.api.spi.ProviderKind;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.plugins.config.GenerateConfig;
@@ -65,8 +63,7 @@ public final class Evaluator {
         TrainConfig tc = config.train();
         ComponentConfig section = tc.evalDataset().orElseThrow(() -> new IrisException(
                 "train.eval_dataset is not set: name the held-out split, e.g. { type: parquet, path: data/shapes/heldout.parquet }"));
-        DatasetProvider p = registry.forConfig(ProviderKind.DATASET, section);
-        return p.create(section, fileOrFolder -> dev.iris.runtime.safetensors.Safetensors.open(fileOrFolder));
+        return Trainer.openDataset(registry, section);
     }
 
     /**
@@ -120,14 +117,7 @@ public final class Evaluator {
             long padId = parts.llm().tokenizer().tokenId(parts.llm().chatTemplate().imagePadToken()).orElseThrow();
             FeatureCache cache = null;
             try (GraphSession session = runtime.open(cg, new WeightBinder(parts.sources(graph), tc.seed()).bind(graph, cg.frozen().keySet(), DType.F32))) {
-                if (images) {
-                    Path dir = tc.featureCache().orElse(tc.output().toAbsolutePath().getParent().resolve("feature-cache"))
-                            .resolve(FeatureCache.fingerprint(config.vision().type(), ModelParts.folderOf(config.vision())));
-                    cache = new FeatureCache(dir, parts.vision(), g -> {
-                        CompiledGraph vc = OnnxCompiler.compile(g, DType.F32, List.of());
-                        return runtime.open(vc, new WeightBinder(parts.sources(g), 0).bind(g, vc.frozen().keySet(), DType.F32));
-                    });
-                }
+                if (images) cache = FeatureCache.forRun(config, parts, runtime);
                 double sum = 0;
                 long tokens = 0;
                 for (int i = 0; i < examples.size(); i += tc.batchSize()) {

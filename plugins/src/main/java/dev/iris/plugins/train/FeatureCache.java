@@ -45,6 +45,21 @@ public final class FeatureCache {
         this.session = opener.apply(g.build());
     }
 
+    /**
+     * The cache for a run's vision model: under {@code train.feature_cache} (default
+     * {@code feature-cache/} beside the run folder), in a folder named for the vision model.
+     */
+    public static FeatureCache forRun(dev.iris.plugins.config.IrisConfig config, dev.iris.plugins.model.ModelParts parts,
+                                      dev.iris.runtime.onnx.OrtRuntime runtime) {
+        var tc = config.train();
+        Path dir = tc.featureCache().orElse(tc.output().toAbsolutePath().getParent().resolve("feature-cache"))
+                .resolve(fingerprint(config.vision().type(), dev.iris.plugins.model.ModelParts.folderOf(config.vision())));
+        return new FeatureCache(dir, parts.vision(), g -> {
+            var cg = dev.iris.runtime.onnx.OnnxCompiler.compile(g, DType.F32, List.of());
+            return runtime.open(cg, new dev.iris.runtime.weights.WeightBinder(parts.sources(g), 0).bind(g, cg.frozen().keySet(), DType.F32));
+        });
+    }
+
     /** The cache key of an image: the SHA-256 of its bytes. */
     public static String key(byte[] image) {
         return sha256(image);

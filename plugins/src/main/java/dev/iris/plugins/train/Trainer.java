@@ -6,16 +6,12 @@ import dev.iris.api.graph.Graph;
 import dev.iris.api.spi.Dataset;
 import dev.iris.api.spi.DatasetProvider;
 import dev.iris.api.spi.ProviderKind;
-import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.api.text.TextTokenizer;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.config.TrainConfig;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.ModelParts;
-import dev.iris.runtime.onnx.CompiledGraph;
-import dev.iris.runtime.onnx.GraphSession;
-import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.train.AdamW;
 import dev.iris.runtime.train.Optimizer;
@@ -24,7 +20,6 @@ import dev.iris.runtime.train.Sgd;
 import dev.iris.runtime.train.TrainableGraph;
 import dev.iris.runtime.weights.WeightBinder;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +38,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,14 +90,14 @@ public final class Trainer {
                     truncateMetrics(runDir, -1);
                 }
                 if (resume.isPresent()) truncateMetrics(runDir, state.step());
-                Dataset dataset = ((DatasetProvider) registry.forConfig(ProviderKind.DATASET, tc.dataset())).create(tc.dataset(), registryContext());
+                Dataset dataset = openDataset(registry, tc.dataset());
                 TextTokenizer tok = parts.llm().tokenizer();
                 int imageTokens = images ? parts.fusion().imageTokens() : 0;
                 SampleBuilder builder = new SampleBuilder(parts.llm().chatTemplate(), tok, imageTokens, tc.system(),
                         tc.prompts().orElse(LlavaPrompts.DETAILED), tc.maxLength());
                 long padId = tok.tokenId(parts.llm().chatTemplate().imagePadToken()).orElseThrow();
                 long totalSteps = totalSteps(tc, dataset);
-                FeatureCache cache = images ? new FeatureCache(featureDir(config, tc), parts.vision(), g -> open(runtime, parts, g, tc.seed())) : null;
+                FeatureCache cache = images ? FeatureCache.forRun(config, parts, runtime) : null;
                 Map<String, String> metadata = new LinkedHashMap<>();
                 metadata.put("iris.fusion", parts.fusionType());
                 metadata.put("iris.stage", tc.stage().name().toLowerCase());
@@ -305,18 +299,10 @@ public final class Trainer {
         }
     }
 
-    private static dev.iris.api.spi.PluginContext registryContext() {
-        return fileOrFolder -> dev.iris.runtime.safetensors.Safetensors.open(fileOrFolder);
-    }
-
-    private static Path featureDir(IrisConfig config, TrainConfig tc) {
-        Path base = tc.featureCache().orElse(tc.output().toAbsolutePath().getParent().resolve("feature-cache"));
-        return base.resolve(FeatureCache.fingerprint(config.vision().type(), ModelParts.folderOf(config.vision())));
-    }
-
-    private static GraphSession open(OrtRuntime runtime, ModelParts parts, Graph g, long seed) {
-        CompiledGraph cg = OnnxCompiler.compile(g, DType.F32, List.of());
-        return runtime.open(cg, new WeightBinder(parts.sources(g), seed).bind(g, cg.frozen().keySet(), DType.F32));
+    /** A dataset plugin's dataset for a config section. */
+    static Dataset openDataset(PluginRegistry registry, dev.iris.api.config.ComponentConfig section) {
+        DatasetProvider p = registry.forConfig(ProviderKind.DATASET, section);
+        return p.create(section, fileOrFolder -> dev.iris.runtime.safetensors.Safetensors.open(fileOrFolder));
     }
 
     private static Result loop(TrainConfig tc, TrainableGraph net, Optimizer optimizer, Producer producer, Checkpoint.State state,

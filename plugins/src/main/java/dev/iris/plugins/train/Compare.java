@@ -69,12 +69,13 @@ public final class Compare {
      * a checkpoint loaded without its run folder, memory outside Linux, accuracy for non-shapes data.
      *
      * @param name                  {@code A} or {@code B}
+     * @param fusionSettings        the fusion section without its type and weights, e.g. {@code merge: sequential, factor: 4}
      * @param trainedHere           false when the checkpoint was given and loaded instead of trained
      * @param peakRssMb             the process's VmHWM after this side: both sides share one process
      * @param textOnlyEqualsBase    greedy text-only generations give exactly the ids of the same model without its trained fusion weights
      * @param lossCurve             (step, loss) points of the training run
      */
-    public record Side(String name, String fusionType, Path config, boolean trainedHere, Path checkpoint,
+    public record Side(String name, String fusionType, String fusionSettings, Path config, boolean trainedHere, Path checkpoint,
                        Optional<Long> trainSteps, Optional<Double> trainSamplesPerSecond, Optional<Double> trainSeconds,
                        Optional<Double> finalTrainLoss,
                        int heldOutExamples, double heldOutLoss, double perplexity, double bleu4, double rougeL, Optional<Double> accuracy,
@@ -276,21 +277,32 @@ public final class Compare {
         log.printf("   held-out loss %.4f, BLEU-4 %.3f, ROUGE-L %.3f%s (%d examples)%n", eval.heldOutLoss(), eval.bleu4(), eval.rougeL(),
                 eval.shapesAccuracy().map(x -> String.format(", %.1f%% fully correct", 100 * x)).orElse(""), eval.examples());
         log.printf("== %s (%s): timing generation and checking text-only prompts%n", name, fusion);
+        log.println("   (the check loads the model once more without its trained fusion weights: a warning that they are not set is expected)");
         log.flush();
         IrisConfig trained = Evaluator.withCheckpoint(cfg, checkpoint);
         Measured m = measure(trained, cfg, registry);
         long params = trainableParameters(checkpoint);
 
         // the process's figures once this side is done (its models are closed; the high-water mark stays)
-        Optional<Double> peak = procStatusMb("VmHWM"), rss = procStatusMb("VmRSS");
+        Map<String, Double> status = procStatusMb();
+        Optional<Double> peak = Optional.ofNullable(status.get("VmHWM")), rss = Optional.ofNullable(status.get("VmRSS"));
         System.gc();   // so "heap in use" is what stays reachable, not garbage that happens to be uncollected
         Runtime rt = Runtime.getRuntime();
         double heap = (rt.totalMemory() - rt.freeMemory()) / MB;
 
-        return new Side(name, fusion, configFile, given.isEmpty(), checkpoint, steps, samplesPerSecond, seconds, finalLoss,
+        return new Side(name, fusion, fusionSettings(cfg), configFile, given.isEmpty(), checkpoint, steps, samplesPerSecond, seconds, finalLoss,
                 eval.examples(), eval.heldOutLoss(), eval.perplexity(), eval.bleu4(), eval.rougeL(), eval.shapesAccuracy(),
                 m.imageTokens(), m.promptTokensWithImage(), params, m.imageEncodeMs(), m.prefillMs(), m.decodeMsPerToken(),
                 peak, rss, heap, m.textOnlyEqualsBase(), curve);
+    }
+
+    /** What tells two variants of one fusion type apart. */
+    private static String fusionSettings(IrisConfig cfg) {
+        List<String> kv = new ArrayList<>();
+        cfg.fusion().values().forEach((k, v) -> {
+            if (!k.equals("type") && !k.equals("weights") && v != null) kv.add(k + ": " + v);
+        });
+        return kv.isEmpty() ? "(defaults)" : String.join(", ", kv);
     }
 
     record Measured(int imageTokens, int promptTokensWithImage, double imageEncodeMs, double prefillMs, double decodeMsPerToken,
@@ -402,19 +414,21 @@ public final class Compare {
         return n == 0 ? Optional.empty() : Optional.of(n / inverse);
     }
 
-    /** A {@code /proc/self/status} figure in MB (Linux only). */
-    static Optional<Double> procStatusMb(String field) {
+    /** The memory figures of {@code /proc/self/status} in MB (Linux only), read at one instant so that RSS never exceeds its high-water mark. */
+    static Map<String, Double> procStatusMb() {
         Path status = Path.of("/proc/self/status");
-        if (!Files.isReadable(status)) return Optional.empty();
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (!Files.isReadable(status)) return out;
         try {
             for (String line : Files.readAllLines(status)) {
-                if (!line.startsWith(field + ":")) continue;
-                String[] parts = line.substring(field.length() + 1).strip().split("\\s+");
-                return Optional.of(Long.parseLong(parts[0]) / 1024.0);   // the kernel reports kB
+                int colon = line.indexOf(':');
+                if (colon < 0 || !line.endsWith(" kB")) continue;
+                String value = line.substring(colon + 1, line.length() - 3).strip();
+                out.put(line.substring(0, colon), Long.parseLong(value) / 1024.0);   // the kernel reports kB
             }
         } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
+            return Map.of();
         }
-        return Optional.empty();
+        return out;
     }
 }

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.spi.Dataset;
+import dev.iris.api.spi.ProviderKind;
 import dev.iris.api.weights.WeightSource;
 import dev.iris.plugins.config.GenerateConfig;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.config.TrainConfig;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.GenerationResult;
+import dev.iris.plugins.model.ModelParts;
 import dev.iris.plugins.model.VisionLanguageModel;
 import dev.iris.runtime.safetensors.Safetensors;
 import java.io.IOException;
@@ -118,8 +120,8 @@ public final class Compare {
         IrisConfig cfgA = a.with(List.of("train.output=" + out.resolve("a")));
         IrisConfig cfgB = shared.b().with(List.of("train.output=" + out.resolve("b")));
         // fail on a bad value of either side now, not after A has trained for an hour
-        cfgA.train();
-        cfgB.train();
+        check(cfgA, options.configA(), registry);
+        check(cfgB, options.configB(), registry);
         options.checkpointA().ifPresent(c -> checkCheckpoint(c, cfgA, "--checkpoint-a"));
         options.checkpointB().ifPresent(c -> checkCheckpoint(c, cfgB, "--checkpoint-b"));
         if (!shared.differences().isEmpty()) {
@@ -227,9 +229,27 @@ public final class Compare {
 
     // ------------------------------------------------------------------ one side
 
+    /** Creates the side's plugins and datasets once (and drops them), naming the side's file in any error. */
+    private static void check(IrisConfig cfg, Path file, PluginRegistry registry) {
+        try {
+            TrainConfig tc = cfg.train();
+            try (ModelParts parts = ModelParts.create(cfg, registry)) {
+                parts.fusion().imageTokens();
+            }
+            for (ComponentConfig data : List.of(tc.dataset(), tc.evalDataset().orElseThrow())) {
+                registry.forConfig(ProviderKind.DATASET, data);
+            }
+        } catch (IrisException e) {
+            throw new IrisException(file + ": " + e.getMessage(), e);
+        }
+    }
+
     private static void checkCheckpoint(Path checkpoint, IrisConfig cfg, String option) {
-        Evaluator.withCheckpoint(cfg, checkpoint);   // a folder with fusion.safetensors or llm.safetensors
+        if (!Files.isDirectory(checkpoint)) throw new IrisException(option + " " + checkpoint + " is not a folder");
         Path fusion = checkpoint.resolve("fusion.safetensors");
+        if (!Files.exists(fusion) && !Files.exists(checkpoint.resolve("llm.safetensors"))) {
+            throw new IrisException(option + " " + checkpoint + " holds no fusion.safetensors or llm.safetensors (give a checkpoint folder, e.g. RUN/final)");
+        }
         if (!Files.exists(fusion)) return;
         try (WeightSource w = Safetensors.open(fusion)) {
             String saved = w.metadata().get("iris.fusion"), wanted = cfg.fusion().type();

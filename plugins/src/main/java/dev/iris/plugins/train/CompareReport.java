@@ -190,7 +190,8 @@ public final class CompareReport {
                 + "so B's figure includes A's peak; the Java heap is what was reachable after that side (models are native memory, "
                 + "mostly outside the heap).");
         n.add("Timings: medians over " + Compare.TIMED_IMAGES + " held-out images after " + Compare.WARMUP_GENERATIONS
-                + " warm-up generations, greedy, at most " + Compare.TIMED_NEW_TOKENS + " new tokens.");
+                + " warm-up generations, greedy, at most " + Compare.TIMED_NEW_TOKENS + " new tokens. Timings and training samples/s "
+                + "come from one run on this machine and move with its load.");
         n.add("\"Base LLM's output\": " + Compare.TEXT_ONLY_PROMPTS.size() + " text-only prompts generated greedily by the trained model and by the "
                 + "same config without the fusion's trained weights, compared id for id.");
         return n;

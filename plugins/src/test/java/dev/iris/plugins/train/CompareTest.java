@@ -6,14 +6,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iris.api.IrisException;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
 import dev.iris.plugins.data.ShapesGenerator;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.ModelInit;
+import dev.iris.runtime.safetensors.SafetensorsWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
@@ -138,12 +143,28 @@ class CompareTest {
 
     @Test
     void aCheckpointOfAnotherFusionTypeIsRefusedBeforeTraining() throws Exception {
-        Path ckpt = dir.resolve("out1/a/final");
-        Path other = dir.resolve("other.yaml");
-        Files.writeString(other, Files.readString(configA).replace("type: projector, merge: sequential, factor: 4", "type: nosuchfusion"));
-        Compare.Options o = new Compare.Options(other, configB, dir.resolve("out3"), Optional.of(ckpt), Optional.empty(), List.of(), 4);
+        // a checkpoint whose metadata says another fusion trained it
+        Path fake = dir.resolve("fake-crossattn");
+        Files.createDirectories(fake);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Checkpoint.readParams(dir.resolve("out1/a/final")).forEach((k, v) -> {
+            if (k.startsWith("fusion/")) tensors.put(k.substring("fusion/".length()), v);
+        });
+        SafetensorsWriter.write(fake.resolve("fusion.safetensors"), tensors, DType.F32, Map.of("iris.fusion", "crossattn"));
+        Compare.Options o = new Compare.Options(configA, configB, dir.resolve("out3"), Optional.of(fake), Optional.empty(), List.of(), 4);
         assertThatThrownBy(() -> Compare.run(REGISTRY, o, new PrintWriter(new StringWriter()), s -> {}))
-                .isInstanceOf(IrisException.class).hasMessageContaining("holds a projector fusion").hasMessageContaining("nosuchfusion");
+                .isInstanceOf(IrisException.class).hasMessageContaining("--checkpoint-a").hasMessageContaining("holds a crossattn fusion")
+                .hasMessageContaining("model.fusion.type is projector");
         assertThat(dir.resolve("out3")).doesNotExist();
+    }
+
+    @Test
+    void aBadConfigOfBFailsBeforeATrains() throws Exception {
+        Path bad = dir.resolve("sub/bad.yaml");
+        Files.writeString(bad, Files.readString(configB).replace("type: projector, merge: spatial, factor: 4", "type: nosuchfusion"));
+        Compare.Options o = new Compare.Options(configA, bad, dir.resolve("out4"), Optional.empty(), Optional.empty(), List.of(), 4);
+        assertThatThrownBy(() -> Compare.run(REGISTRY, o, new PrintWriter(new StringWriter()), s -> {}))
+                .isInstanceOf(IrisException.class).hasMessageStartingWith(bad + ": ").hasMessageContaining("nosuchfusion");
+        assertThat(dir.resolve("out4")).doesNotExist();
     }
 }

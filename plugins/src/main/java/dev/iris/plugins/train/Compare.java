@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -112,16 +113,16 @@ public final class Compare {
                              Consumer<Trainer.StepInfo> progress) {
         if (!a.hasTrain()) throw new IrisException(options.configA() + ": the config has no train section (compare trains both sides with its data and budget)");
         if (!b.hasTrain()) throw new IrisException(options.configB() + ": the config has no train section (its stage, lr and schedule are B's own)");
-        if (a.train().evalDataset().isEmpty()) {
-            throw new IrisException(options.configA() + ": train.eval_dataset is not set: compare evaluates both sides on that held-out split");
-        }
         Path out = options.out().toAbsolutePath().normalize();
         Shared shared = share(a, b);
-        IrisConfig cfgA = a.with(List.of("train.output=" + out.resolve("a")));
-        IrisConfig cfgB = shared.b().with(List.of("train.output=" + out.resolve("b")));
+        IrisConfig cfgA = a.with(List.of("train.output=" + asFlowYaml(out.resolve("a").toString())));
+        IrisConfig cfgB = shared.b().with(List.of("train.output=" + asFlowYaml(out.resolve("b").toString())));
         // fail on a bad value of either side now, not after A has trained for an hour
         check(cfgA, options.configA(), registry);
         check(cfgB, options.configB(), registry);
+        if (cfgA.train().evalDataset().isEmpty()) {
+            throw new IrisException(options.configA() + ": train.eval_dataset is not set: compare evaluates both sides on that held-out split");
+        }
         options.checkpointA().ifPresent(c -> checkCheckpoint(c, cfgA, "--checkpoint-a"));
         options.checkpointB().ifPresent(c -> checkCheckpoint(c, cfgB, "--checkpoint-b"));
         if (!shared.differences().isEmpty()) {
@@ -236,9 +237,8 @@ public final class Compare {
             try (ModelParts parts = ModelParts.create(cfg, registry)) {
                 parts.fusion().imageTokens();
             }
-            for (ComponentConfig data : List.of(tc.dataset(), tc.evalDataset().orElseThrow())) {
-                registry.forConfig(ProviderKind.DATASET, data);
-            }
+            registry.forConfig(ProviderKind.DATASET, tc.dataset());
+            tc.evalDataset().ifPresent(d -> registry.forConfig(ProviderKind.DATASET, d));
         } catch (IrisException e) {
             throw new IrisException(file + ": " + e.getMessage(), e);
         }
@@ -294,8 +294,8 @@ public final class Compare {
         log.printf("== %s (%s): evaluating on the held-out split%n", name, fusion);
         log.flush();
         Evaluator.Result eval = Evaluator.evaluate(cfg, registry, checkpoint, limit, n -> {});
-        log.printf("   held-out loss %.4f, BLEU-4 %.3f, ROUGE-L %.3f%s (%d examples)%n", eval.heldOutLoss(), eval.bleu4(), eval.rougeL(),
-                eval.shapesAccuracy().map(x -> String.format(", %.1f%% fully correct", 100 * x)).orElse(""), eval.examples());
+        log.printf(Locale.ROOT, "   held-out loss %.4f, BLEU-4 %.3f, ROUGE-L %.3f%s (%d examples)%n", eval.heldOutLoss(), eval.bleu4(), eval.rougeL(),
+                eval.shapesAccuracy().map(x -> String.format(Locale.ROOT, ", %.1f%% fully correct", 100 * x)).orElse(""), eval.examples());
         log.printf("== %s (%s): timing generation and checking text-only prompts%n", name, fusion);
         log.println("   (the check loads the model once more without its trained fusion weights: a warning that they are not set is expected)");
         log.flush();

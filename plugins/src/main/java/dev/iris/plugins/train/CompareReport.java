@@ -165,8 +165,9 @@ public final class CompareReport {
 
     private static String faster(Compare.Side a, Compare.Side b, double x, double y, String verb, String same, String unit) {
         if (!Double.isFinite(x) || !Double.isFinite(y)) return "";
-        // timings of one process on a shared machine wobble by several percent: closer than 10% is a tie
-        if (within(x, y, 0.10)) return String.format(Locale.ROOT, "Both %s (%.2f and %.2f %s).", same, x, y, unit);
+        // timings of one process on a shared machine wobble by several percent, and below 0.05 ms by the
+        // scheduler's whims (tiny models): closer than either is a tie
+        if (within(x, y, 0.10) || Math.abs(x - y) < 0.05) return String.format(Locale.ROOT, "Both %s (%.2f and %.2f %s).", same, x, y, unit);
         return String.format(Locale.ROOT, "%s %s (%.2f against %.2f %s).", x < y ? "A" : "B", verb, Math.min(x, y), Math.max(x, y), unit);
     }
 

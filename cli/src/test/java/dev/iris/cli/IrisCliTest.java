@@ -148,6 +148,14 @@ class IrisCliTest {
     }
 
     @Test
+    void compareNamesAMissingConfigAndNeedsBoth(@TempDir Path dir) {
+        Run missing = run("compare", dir.resolve("a.yaml").toString(), dir.resolve("b.yaml").toString(), "--out", dir.resolve("out").toString());
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err()).contains(dir.resolve("a.yaml") + ": config file not found");
+        assertThat(run("compare", dir.resolve("a.yaml").toString()).exitCode()).isEqualTo(2);
+    }
+
+    @Test
     void versionComesFromTheBuild() {
         Run r = run("version");
 

@@ -46,6 +46,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     private final OrtRuntime runtime;
     private final long seed;
     private GraphSession imageSession;
+    private boolean warnedUntrained;
     private GraphSession languageSession;   // prompt and decode steps alike: one copy of the LLM's weights
     private GraphSession textSession;       // architecture B without an image: the cross-attention blocks are skipped
 
@@ -53,10 +54,6 @@ public final class VisionLanguageModel implements AutoCloseable {
         this.parts = parts;
         this.runtime = runtime;
         this.seed = seed;
-        if (parts.fusionWeightsFile().isEmpty()) {
-            LOG.warn("model.fusion.weights is not set: the {} fusion starts from its initialiser (seed {}), so image answers are untrained",
-                    parts.fusionType(), seed);
-        }
     }
 
     public static VisionLanguageModel load(IrisConfig config, PluginRegistry registry) {
@@ -80,6 +77,14 @@ public final class VisionLanguageModel implements AutoCloseable {
         CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of());
         WeightBinder binder = new WeightBinder(parts.sources(graph), seed);
         return runtime.open(cg, binder.bind(graph, cg.frozen().keySet(), DType.F32));
+    }
+
+    /** Said once, and only when an image is used: text-only prompts never touch the fusion's weights. */
+    private synchronized void warnIfUntrained() {
+        if (warnedUntrained || parts.fusionWeightsFile().isPresent()) return;
+        warnedUntrained = true;
+        LOG.warn("model.fusion.weights is not set: the {} fusion starts from its initialiser (seed {}), so image answers are untrained",
+                parts.fusionType(), seed);
     }
 
     private synchronized GraphSession imageSession() {
@@ -165,6 +170,7 @@ public final class VisionLanguageModel implements AutoCloseable {
 
     /** Encodes one image (already preprocessed to [3, H, W]) into the fusion's representation [1, N, D]. */
     public Tensor encodeImage(Tensor pixels) {
+        warnIfUntrained();
         long[] s = pixels.shape();
         Tensor batched = new Tensor(pixels.dtype(), new long[] {1, s[0], s[1], s[2]}, pixels.data());
         return imageSession().run(Map.of(PIXELS, batched)).get(IMAGE);

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,6 +90,11 @@ public final class IrisServer implements AutoCloseable {
             QueuedThreadPool threads = new QueuedThreadPool(Math.max(64, config.queue() + config.workers() + 32), 8, 60_000);
             threads.setName("iris-http");
             cfg.jetty.threadPool = threads;
+            cfg.jetty.modifyServer(server -> {
+                // stop() lets responses being written finish (a generation's slot is free before its JSON is sent)
+                server.insertHandler(new GracefulHandler());
+                server.setStopTimeout(5_000);
+            });
 
             cfg.routes.before(this::before);
             cfg.routes.get("/health", ctx -> sendJson(ctx, 200, status("ok")));

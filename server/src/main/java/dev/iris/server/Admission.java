@@ -39,6 +39,16 @@ final class Admission {
         this.queue = queue;
     }
 
+    /** Refuses (429) at once when every worker is busy and the queue is full: before an image is decoded for nothing. */
+    void refuseIfFull() {
+        lock.lock();
+        try {
+            if (running >= workers && waiters.size() >= queue) throw ApiError.queueFull(retryAfterS());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Waits for a slot until {@code deadlineNanos} ({@link System#nanoTime()} based).
      * Throws 429 when the queue is full, 503 when closed, 504 when the deadline passes first.

@@ -35,6 +35,7 @@ final class ChatCompletions {
         long deadline = System.nanoTime() + (long) (server.config().deadlineS() * 1e9);
         ChatEngine engine = server.engine();   // 503 until the model is ready, and while draining
         JsonNode body = server.readJson(ctx);
+        server.admission().refuseIfFull();
         ChatRequest req = ChatRequest.parse(body, server.config().modelName(), server.images());
         VisionLanguageModel.Request request = req.toModelRequest();
         int prompt = engine.promptTokens(request);

@@ -51,6 +51,8 @@ public final class IrisServer implements AutoCloseable {
             "/", "/app.js", "/style.css");
     /** Open without the API key: liveness, and the page's own files (the page asks for the key itself). */
     private static final Set<String> OPEN = Set.of("/health", "/", "/app.js", "/style.css");
+    /** Answered while draining (/ready answers 503 itself); every other route gets 503. */
+    private static final Set<String> DURING_DRAIN = Set.of("/health", "/ready", "/metrics");
 
     private final ServeConfig config;
     private final GenerateConfig defaults;
@@ -282,6 +284,9 @@ public final class IrisServer implements AutoCloseable {
             if (!MessageDigest.isEqual(sha256(h.substring(7).strip()), keyHash)) {
                 throw ApiError.unauthorized("Incorrect API key provided");
             }
+        }
+        if (draining && !DURING_DRAIN.contains(ctx.path())) {
+            throw ApiError.unavailable("draining", "the server is shutting down", retryWhileDraining());
         }
         String length = ctx.header("Content-Length");
         if (length != null) {

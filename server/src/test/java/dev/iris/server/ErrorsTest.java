@@ -26,6 +26,8 @@ class ErrorsTest {
     static final String KEY = "s3cret-key";
     static IrisServer real, small, keyed, loading;
     static Http http, smallHttp;
+    /** Requests that block run here: the common pool may have a single thread on a small machine. */
+    static final java.util.concurrent.ExecutorService CLIENTS = java.util.concurrent.Executors.newCachedThreadPool();
     static String image;
 
     @BeforeAll
@@ -46,6 +48,7 @@ class ErrorsTest {
     @AfterAll
     static void stop() {
         for (IrisServer s : new IrisServer[] {real, small, keyed, loading}) if (s != null) s.stop();
+        CLIENTS.shutdownNow();
     }
 
     /** The body is {"error": {"message", "type", "param", "code"}} with a message. */
@@ -298,9 +301,9 @@ class ErrorsTest {
         s.ready(engine);
         Http h = new Http(s.port());
         try {
-            CompletableFuture<Http.Response> a = CompletableFuture.supplyAsync(() -> h.post("/v1/chat/completions", Http.chat("a", null, 8)));
+            CompletableFuture<Http.Response> a = CompletableFuture.supplyAsync(() -> h.post("/v1/chat/completions", Http.chat("a", null, 8)), CLIENTS);
             await(() -> engine.started.get() == 1);
-            CompletableFuture<Http.Response> b = CompletableFuture.supplyAsync(() -> h.post("/v1/chat/completions", Http.chat("b", null, 8)));
+            CompletableFuture<Http.Response> b = CompletableFuture.supplyAsync(() -> h.post("/v1/chat/completions", Http.chat("b", null, 8)), CLIENTS);
             await(() -> s.admission().waiting() == 1);
             Http.Response c = h.post("/v1/chat/completions", Http.chat("c", null, 8));
             JsonNode e = assertError(c, 429);
@@ -344,16 +347,18 @@ class ErrorsTest {
         s.ready(engine);
         Http h = new Http(s.port());
         try {
-            CompletableFuture<Http.Response> a = CompletableFuture.supplyAsync(() -> h.post("/v1/chat/completions", Http.chat("a", null, 8)));
+            CompletableFuture<Http.Response> a = CompletableFuture.supplyAsync(() -> h.post("/v1/chat/completions", Http.chat("a", null, 8)), CLIENTS);
             await(() -> engine.started.get() == 1);
             long t0 = System.nanoTime();
-            CompletableFuture<Void> stopping = CompletableFuture.runAsync(s::stop);
+            CompletableFuture<Void> stopping = CompletableFuture.runAsync(s::stop, CLIENTS);
             await(() -> !s.isReady());
             Http.Response refused = h.post("/v1/chat/completions", Http.chat("b", null, 8));
             assertThat(assertError(refused, 503).get("code").asText()).isEqualTo("draining");
             assertThat(refused.headers().firstValue("Retry-After")).isPresent();
             assertError(h.get("/ready"), 503);
+            assertThat(assertError(h.get("/v1/models"), 503).get("code").asText()).isEqualTo("draining");
             assertThat(h.get("/health").status()).isEqualTo(200);
+            assertThat(h.get("/metrics").status()).isEqualTo(200);
             assertThat(stopping).isNotDone();
             engine.release();
             Http.Response done = a.get(10, TimeUnit.SECONDS);
@@ -374,7 +379,7 @@ class ErrorsTest {
         s.ready(engine);
         Http h = new Http(s.port());
         try {
-            CompletableFuture<Http.Response> a = CompletableFuture.supplyAsync(() -> h.post("/v1/chat/completions", Http.chat("a", null, 8)));
+            CompletableFuture<Http.Response> a = CompletableFuture.supplyAsync(() -> h.post("/v1/chat/completions", Http.chat("a", null, 8)), CLIENTS);
             await(() -> engine.started.get() == 1);
             long t0 = System.nanoTime();
             s.stop();

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -62,7 +64,7 @@ class WebPageTest {
     }
 
     @Test
-    void uploadAskAndReadTheStreamedAnswer() {
+    void uploadAskAndReadTheStreamedAnswer() throws Exception {
         WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
         JavascriptExecutor js = (JavascriptExecutor) driver;
         driver.get("http://127.0.0.1:" + server.port() + "/");
@@ -112,5 +114,8 @@ class WebPageTest {
         WebElement message = driver.findElement(By.id("message"));
         wait.until(d -> message.isDisplayed());
         assertThat(message.getText()).contains("501").contains("PDF reports are not available");
+        // for people to look at: target/web-page.png
+        Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(), Path.of("target", "web-page.png"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 }

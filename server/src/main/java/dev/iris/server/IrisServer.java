@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iris.api.IrisException;
 import dev.iris.plugins.config.GenerateConfig;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
@@ -123,7 +124,12 @@ public final class IrisServer implements AutoCloseable {
                 }
             });
         });
-        app.start(host, port);
+        try {
+            app.start(host, port);
+        } catch (RuntimeException e) {
+            app = null;
+            throw new IrisException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
         // a long generation or queue wait must not be cut by Jetty's idle timeout (default 30 s)
         long idleMs = (long) ((config.deadlineS() + 30) * 1000);
         for (Connector c : app.jettyServer().server().getConnectors()) {

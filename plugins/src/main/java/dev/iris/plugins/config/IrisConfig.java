@@ -27,6 +27,8 @@ public final class IrisConfig {
         k.put("train", List.of("dataset", "stage", "system", "prompts", "optimizer", "weight_decay", "schedule", "lr",
                 "warmup_steps", "max_grad_norm", "batch_size", "grad_accum", "epochs", "steps", "shuffle", "seed",
                 "save_every", "output", "eval_dataset", "max_length", "feature_cache", "log_every"));
+        k.put("serve", List.of("api_key", "max_body_bytes", "max_image_pixels", "max_tokens_cap", "queue",
+                "workers", "deadline_s", "drain_s", "allow_image_hosts", "model_name"));
         KNOWN_KEYS = Collections.unmodifiableMap(k);
     }
 

@@ -1,0 +1,81 @@
+package dev.iris.server;
+
+import java.util.Optional;
+
+/**
+ * An error answered in OpenAI's shape: {@code {"error": {"message", "type", "param", "code"}}}
+ * with its HTTP status (and a {@code Retry-After} in seconds for 429 and 503).
+ */
+public final class ApiError extends RuntimeException {
+    private final int status;
+    private final String type;
+    private final String code;
+    private final String param;
+    private final Integer retryAfterS;
+
+    public ApiError(int status, String type, String code, String param, String message, Integer retryAfterS) {
+        super(message, null, false, false);   // control flow: no stack trace needed
+        this.status = status;
+        this.type = type;
+        this.code = code;
+        this.param = param;
+        this.retryAfterS = retryAfterS;
+    }
+
+    public static ApiError badRequest(String param, String message) {
+        return new ApiError(400, "invalid_request_error", null, param, message, null);
+    }
+
+    public static ApiError badRequest(String param, String code, String message) {
+        return new ApiError(400, "invalid_request_error", code, param, message, null);
+    }
+
+    public static ApiError tooLarge(String param, String code, String message) {
+        return new ApiError(413, "invalid_request_error", code, param, message, null);
+    }
+
+    public static ApiError unauthorized(String message) {
+        return new ApiError(401, "invalid_request_error", "invalid_api_key", null, message, null);
+    }
+
+    public static ApiError notFound(String param, String code, String message) {
+        return new ApiError(404, "invalid_request_error", code, param, message, null);
+    }
+
+    public static ApiError queueFull(int retryAfterS) {
+        return new ApiError(429, "rate_limit_exceeded", "queue_full",
+                null, "the server is busy: every worker is generating and the queue is full; retry after " + retryAfterS + " s", retryAfterS);
+    }
+
+    public static ApiError unavailable(String code, String message, int retryAfterS) {
+        return new ApiError(503, "server_error", code, null, message, retryAfterS);
+    }
+
+    public static ApiError timeout(String message) {
+        return new ApiError(504, "timeout", "deadline_exceeded", null, message, null);
+    }
+
+    public static ApiError internal(String message) {
+        return new ApiError(500, "server_error", null, null, message, null);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public String param() {
+        return param;
+    }
+
+    public Optional<Integer> retryAfterS() {
+        return Optional.ofNullable(retryAfterS);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.iris.server;
+
+import dev.iris.plugins.config.GenerateConfig;
+import dev.iris.plugins.model.GenerationResult;
+import dev.iris.plugins.model.VisionLanguageModel;
+import dev.iris.plugins.model.VisionLanguageModel.Request;
+import java.util.function.Consumer;
+
+/**
+ * What the server needs of a model. {@link #of(VisionLanguageModel)} is the real one; tests may
+ * put a scripted one in its place to hold a generation open for as long as they need.
+ */
+public interface ChatEngine {
+    /** The prompt's token count (the prompt must leave room for max_tokens in the context). */
+    int promptTokens(Request request);
+
+    /** The longest context the model supports. */
+    int contextLength();
+
+    /** Tokens in a piece of generated text (usage of a generation that was stopped from {@code onText}). */
+    int countTokens(String text);
+
+    /** As {@link VisionLanguageModel#generate(Request, GenerateConfig, Consumer, boolean)}: a throwing {@code onText} stops it. */
+    GenerationResult generate(Request request, GenerateConfig cfg, Consumer<String> onText);
+
+    static ChatEngine of(VisionLanguageModel model) {
+        return new ChatEngine() {
+            @Override
+            public int promptTokens(Request request) {
+                long[] ids = model.promptIds(request);
+                // text that spells the image placeholder would shift the image: refuse it here, as a client error
+                String pad = model.parts().llm().chatTemplate().imagePadToken();
+                long padId = model.parts().llm().tokenizer().tokenId(pad).orElse(-1L);
+                int pads = 0;
+                for (long id : ids) if (id == padId) pads++;
+                int expected = request.image().isPresent() ? model.parts().fusion().imageTokens() : 0;
+                if (pads != expected) throw ApiError.badRequest("messages", "message text must not contain " + pad);
+                return ids.length;
+            }
+
+            @Override
+            public int contextLength() {
+                return model.contextLength();
+            }
+
+            @Override
+            public int countTokens(String text) {
+                return text.isEmpty() ? 0 : model.parts().llm().tokenizer().encode(text).length;
+            }
+
+            @Override
+            public GenerationResult generate(Request request, GenerateConfig cfg, Consumer<String> onText) {
+                return model.generate(request, cfg, onText, false);
+            }
+        };
+    }
+}

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "Small LLaVA-style vision-language models on ONNX Runtime.",
-        subcommands = {QuickstartCommand.class, InitCommand.class, GenerateCommand.class, TrainCommand.class, EvalCommand.class, PluginsCommand.class, ConfigCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {QuickstartCommand.class, InitCommand.class, GenerateCommand.class, ReportCommand.class, TrainCommand.class, EvalCommand.class, PluginsCommand.class, ConfigCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class IrisCli implements Callable<Integer> {
     public static final int USAGE_ERROR = 2;
     public static final int ERROR = 1;

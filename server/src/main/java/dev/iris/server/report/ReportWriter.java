@@ -34,6 +34,8 @@ public final class ReportWriter {
             + "It is not a diagnosis and must not be used for medical decisions.";
     /** The notice in short, in every page's footer. */
     static final String FOOTER_NOTICE = "Machine-generated text, not a diagnosis";
+    /** Shown instead of findings that are empty or only white space. */
+    static final String NO_TEXT = "(the model generated no text)";
 
     private static final PDRectangle PAGE = PDRectangle.A4;
     private static final float MARGIN = 56.7f;              // 2 cm
@@ -167,11 +169,16 @@ public final class ReportWriter {
                     "machine translation into " + ReportFonts.clean(t.language()) + " by " + ReportFonts.clean(t.model()))));
             fields.add(new Report.Field("Iris version", r.irisVersion()));
             fields.add(new Report.Field("Date", r.date()));
-            return new Content(ReportFonts.clean(name), ReportFonts.clean(r.prompt()), ReportFonts.clean(r.findings()),
+            // blank lines before and after the text are left out: the text itself is kept as generated
+            return new Content(ReportFonts.clean(name), shown(r.prompt()), shown(r.findings()),
                     r.translation().map(t -> ReportFonts.clean(t.language())),
-                    r.translation().map(t -> ReportFonts.clean(t.text())),
+                    r.translation().map(t -> shown(t.text())),
                     r.translation().flatMap(Report.Translation::notice).map(ReportFonts::clean),
                     List.copyOf(fields), r.date());
+        }
+
+        private static String shown(String text) {
+            return ReportFonts.clean(text).replaceAll("^\\s*\n", "").stripTrailing();
         }
 
         void check(ReportFonts fonts) {
@@ -187,7 +194,7 @@ public final class ReportWriter {
         /** Every string drawn, so the fonts embedded are exactly the ones needed. */
         String allText() {
             StringBuilder sb = new StringBuilder();
-            for (String s : List.of(imageName, prompt, findings, date, NOTICE, FOOTER_NOTICE, Layout.FIXED_TEXT)) sb.append(s).append('\n');
+            for (String s : List.of(imageName, prompt, findings, date, NOTICE, FOOTER_NOTICE, NO_TEXT, Layout.FIXED_TEXT)) sb.append(s).append('\n');
             language.ifPresent(sb::append);
             translation.ifPresent(sb::append);
             translatedNotice.ifPresent(sb::append);
@@ -243,7 +250,13 @@ public final class ReportWriter {
                 heading("Prompt");
                 paragraph(c.prompt(), BODY);
                 heading("Findings");
-                paragraph(c.findings(), BODY);
+                if (c.findings().isBlank()) {
+                    colour(GREY);
+                    paragraph(NO_TEXT, BODY);
+                    colour(Color.BLACK);
+                } else {
+                    paragraph(c.findings(), BODY);
+                }
                 if (c.translation().isPresent()) {
                     heading("Translation (" + c.language().orElseThrow() + ")");
                     paragraph(c.translation().get(), BODY);

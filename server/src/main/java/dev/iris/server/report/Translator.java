@@ -85,9 +85,9 @@ public final class Translator {
         } catch (HttpTimeoutException e) {
             throw fail("no answer within " + seconds() + " s (report.translate.timeout_seconds)", e);
         } catch (ConnectException e) {
-            throw fail("cannot connect" + (e.getMessage() == null ? "" : ": " + e.getMessage()) + " (is the translation server running?)", e);
+            throw fail("cannot connect: " + detail(e) + " (is the translation server running, and is report.translate.endpoint right?)", e);
         } catch (IOException e) {
-            throw fail(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+            throw fail(detail(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw fail("interrupted", e);
@@ -108,6 +108,23 @@ public final class Translator {
         String out = THINKING.matcher(content.asText()).replaceFirst("").strip();
         if (out.isEmpty()) throw fail("the translation is empty", null);
         return out;
+    }
+
+    /** The first message along the causes (the HTTP client often wraps the useful one), else the class name. */
+    private String detail(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) return t.getMessage();
+        }
+        Throwable root = e;
+        while (root.getCause() != null) root = root.getCause();
+        // what the JDK's client reports, without a message, for the two usual cases
+        if (root instanceof java.nio.channels.UnresolvedAddressException) return "unknown host " + uriHost();
+        if (root instanceof java.nio.channels.ClosedChannelException) return "connection refused";
+        return root.getClass().getSimpleName();
+    }
+
+    private String uriHost() {
+        return uri.getHost();
     }
 
     private String seconds() {

@@ -142,6 +142,7 @@ public final class ReportFonts implements AutoCloseable {
      */
     public void check(String subject, String text) {
         String t = clean(text);
+        rightToLeft(subject, t);
         List<FontFace> faces = body(t);
         Set<Integer> missing = new LinkedHashSet<>();
         t.codePoints().filter(cp -> !drawable(faces, cp)).forEach(missing::add);
@@ -154,6 +155,24 @@ public final class ReportFonts implements AutoCloseable {
         throw new IrisException(subject + (subject.endsWith("s") ? " contain" : " contains")
                 + " characters no configured font can draw: \"" + chars + "\" (" + codes + more + "); set report.cjk_font"
                 + " (or report.font) to a font that has them (fonts tried: " + fonts + ")");
+    }
+
+    /**
+     * Fails on right-to-left letters (Arabic, Hebrew, ...): the fonts may have them, but drawn
+     * one by one from left to right, without bidirectional ordering and Arabic joining, they
+     * would be wrong, which is worse than no report.
+     */
+    private static void rightToLeft(String subject, String text) {
+        Set<Integer> rtl = new LinkedHashSet<>();
+        text.codePoints().filter(cp -> {
+            byte d = Character.getDirectionality(cp);
+            return d == Character.DIRECTIONALITY_RIGHT_TO_LEFT || d == Character.DIRECTIONALITY_RIGHT_TO_LEFT_ARABIC;
+        }).distinct().limit(MAX_LISTED).forEach(rtl::add);
+        if (rtl.isEmpty()) return;
+        String chars = rtl.stream().map(Character::toString).collect(Collectors.joining());
+        throw new IrisException(subject + (subject.endsWith("s") ? " contain" : " contains") + " right-to-left text (\"" + chars
+                + "\", e.g. " + Character.UnicodeScript.of(rtl.iterator().next()) + "), which reports cannot lay out yet:"
+                + " they have no bidirectional ordering or Arabic shaping");
     }
 
     /**

@@ -10,6 +10,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.GregorianCalendar;
 import java.util.List;
@@ -58,6 +60,8 @@ public final class ReportWriter {
     private static final Color NOTICE_FILL = new Color(0xFF, 0xF4, 0xE0);
     private static final Color NOTICE_EDGE = new Color(0xC0, 0x6A, 0x00);
 
+    private static final SecureRandom TEMP_NAMES = new SecureRandom();
+
     private final ReportFonts fonts;
 
     public ReportWriter(ReportFonts fonts) {
@@ -83,8 +87,9 @@ public final class ReportWriter {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+            // created like any new file (createTempFile would make it owner-only, and the move keeps that)
+            tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(TEMP_NAMES.nextLong()) + ".tmp");
+            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 write(r, out);
             }
             try {

@@ -186,6 +186,7 @@ class ReportWriterTest {
         String text = text(pdf);
         assertThat(flowing(text).replace(" ", "")).contains(zh);
         assertThat(text.lines().filter(l -> l.contains("肺部")).count()).isGreaterThan(5);
+        render(pdf, 0, "zh-long.png");
     }
 
     @Test
@@ -204,6 +205,28 @@ class ReportWriterTest {
                     .hasMessage("the findings contain characters no configured font can draw: \"肺\" (U+80BA); set report.cjk_font"
                             + " (or report.font) to a font that has them (fonts tried: DejaVuSans)");
         }
+    }
+
+    @Test
+    void rightToLeftTextIsRefusedRatherThanDrawnBackwards() {
+        assertThatThrownBy(() -> writer.toBytes(report("النتائج طبيعية", Optional.empty())))
+                .isInstanceOf(IrisException.class)
+                .hasMessageStartingWith("the findings contain right-to-left text (\"")
+                .hasMessageContaining("\", e.g. ARABIC), which reports cannot lay out yet");
+    }
+
+    @Test
+    void sixteenBitGreyscalePngsAsMedicalImagesOftenAre() throws Exception {
+        BufferedImage img = new BufferedImage(128, 96, BufferedImage.TYPE_USHORT_GRAY);
+        var raster = img.getRaster();
+        for (int y = 0; y < 96; y++) for (int x = 0; x < 128; x++) raster.setSample(x, y, 0, x * 512);
+        Report r = report("Gradient.", Optional.empty());
+        Report grey = new Report(encode(img, "png"), "ct.png", r.prompt(), r.findings(), r.translation(), r.model(),
+                r.settings(), r.stopReason(), r.created(), r.irisVersion());
+        byte[] pdf = writer.toBytes(grey);
+        assertThat(text(pdf)).contains("ct.png, 128 × 96 pixels, PNG");
+        BufferedImage page = render(pdf, 0, "grey16.png");
+        assertThat(page.getWidth()).isPositive();
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.regex.Pattern;
 import org.apache.fontbox.cff.CFFCIDFont;
 import org.apache.fontbox.cff.CFFFont;
 import org.apache.fontbox.ttf.CmapLookup;
+import org.apache.fontbox.ttf.OTFParser;
 import org.apache.fontbox.ttf.OpenTypeFont;
 import org.apache.fontbox.ttf.TTFParser;
 import org.apache.fontbox.ttf.TTFTable;
@@ -58,7 +60,8 @@ abstract sealed class FontFace implements Closeable {
             throw new IrisException(key + ": font file not found: " + file);
         }
         try {
-            if (isCollection(file)) {
+            String tag = tag(file);
+            if (tag.equals("ttcf")) {
                 TrueTypeCollection ttc = new TrueTypeCollection(file.toFile());
                 try {
                     TrueTypeFont face = pickFace(ttc, prefer);
@@ -68,8 +71,9 @@ abstract sealed class FontFace implements Closeable {
                     throw e;
                 }
             }
-            TrueTypeFont font = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".otf")
-                    ? new org.apache.fontbox.ttf.OTFParser().parse(new RandomAccessReadBufferedFile(file.toFile()))
+            // by content, not by name: some .ttf files hold PostScript outlines
+            TrueTypeFont font = tag.equals("OTTO")
+                    ? new OTFParser().parse(new RandomAccessReadBufferedFile(file.toFile()))
                     : new TTFParser().parse(new RandomAccessReadBufferedFile(file.toFile()));
             return of(file, font, font.getName(), font::close);
         } catch (IOException | RuntimeException e) {
@@ -93,10 +97,10 @@ abstract sealed class FontFace implements Closeable {
         return new TrueType(file, name, cmap);
     }
 
-    private static boolean isCollection(Path file) throws IOException {
+    /** The file's first four bytes as text: "ttcf" for a collection, "OTTO" for PostScript outlines. */
+    private static String tag(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] tag = in.readNBytes(4);
-            return tag.length == 4 && tag[0] == 't' && tag[1] == 't' && tag[2] == 'c' && tag[3] == 'f';
+            return new String(in.readNBytes(4), StandardCharsets.ISO_8859_1);
         }
     }
 
@@ -143,7 +147,7 @@ abstract sealed class FontFace implements Closeable {
 
         @Override
         PDFont embed(PDDocument doc, Set<Integer> codePoints, List<Closeable> open) throws IOException {
-            if (!isCollection(file)) {
+            if (!tag(file).equals("ttcf")) {
                 return PDType0Font.load(doc, file.toFile()); // PDFBox closes the file after subsetting
             }
             TrueTypeCollection ttc = new TrueTypeCollection(file.toFile());

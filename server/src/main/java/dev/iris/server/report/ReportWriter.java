@@ -187,6 +187,8 @@ public final class ReportWriter {
         }
 
         void check(ReportFonts fonts) {
+            // the report's own words too: report.font may lack a sign they use
+            fonts.check("the report's own labels", String.join(" ", NOTICE, FOOTER_NOTICE, NO_TEXT, Layout.FIXED_TEXT, date));
             fonts.check("the image name", imageName);
             fonts.check("the prompt", prompt);
             fonts.check("the findings", findings);

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.iris.api.IrisException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -18,7 +17,7 @@ import java.util.regex.Pattern;
 /**
  * Translates text with any OpenAI-compatible server ({@code POST /v1/chat/completions},
  * non-streaming): a system message asks for a translation into the configured language and the
- * text is the user message. Failures are {@link IrisException}s naming the URL and what went
+ * text is the user message. Failures are {@link TranslationException}s naming the URL and what went
  * wrong (never the API key). Safe to share between threads.
  */
 public final class Translator {
@@ -132,8 +131,8 @@ public final class Translator {
         return s == Math.rint(s) ? String.valueOf((long) s) : String.valueOf(s);
     }
 
-    private IrisException fail(String why, Throwable cause) {
-        return new IrisException("translation failed: POST " + uri + ": " + why, cause);
+    private TranslationException fail(String why, Throwable cause) {
+        return new TranslationException("translation failed: POST " + uri + ": " + why, cause);
     }
 
     private static String shorten(String s) {

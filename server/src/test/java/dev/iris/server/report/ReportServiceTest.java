@@ -202,7 +202,7 @@ class ReportServiceTest {
         IrisConfig cfg = withReport("report.translate={endpoint: 'http://127.0.0.1:" + port + "/', model: m, language: Chinese, timeout_seconds: 5}");
         try (ReportService service = new ReportService(model, cfg, "9.9.9-test", CLOCK)) {
             assertThatThrownBy(() -> service.pdf(ReportRequest.of(png(), "circle.png", "Describe the image.")))
-                    .isInstanceOf(IrisException.class)
+                    .isInstanceOf(TranslationException.class)
                     .hasMessage("translation failed: POST http://127.0.0.1:" + port + "/v1/chat/completions: cannot connect: connection refused"
                             + " (is the translation server running, and is report.translate.endpoint right?)");
         }
@@ -214,7 +214,7 @@ class ReportServiceTest {
         IrisConfig cfg = withReport("report.translate={endpoint: " + stubUrl() + "/v1, model: m, language: Chinese}");
         try (ReportService service = new ReportService(model, cfg, "9.9.9-test", CLOCK)) {
             assertThatThrownBy(() -> service.pdf(ReportRequest.of(png(), "circle.png", "Describe the image.")))
-                    .isInstanceOf(IrisException.class)
+                    .isInstanceOf(TranslationException.class)
                     .hasMessage("translation failed: POST " + stubUrl() + "/v1/chat/completions: HTTP 503: {\"error\":{\"message\":\"model not loaded\"}}");
         }
     }
@@ -224,7 +224,7 @@ class ReportServiceTest {
         IrisConfig cfg = withReport("report.translate={endpoint: " + stubUrl() + "/slow, model: m, language: Chinese, timeout_seconds: 0.5}");
         try (ReportService service = new ReportService(model, cfg, "9.9.9-test", CLOCK)) {
             assertThatThrownBy(() -> service.pdf(ReportRequest.of(png(), "circle.png", "Describe the image.")))
-                    .isInstanceOf(IrisException.class)
+                    .isInstanceOf(TranslationException.class)
                     .hasMessage("translation failed: POST " + stubUrl() + "/slow/v1/chat/completions: no answer within 0.5 s (report.translate.timeout_seconds)");
         }
     }

@@ -208,6 +208,34 @@ class ReportWriterTest {
     }
 
     @Test
+    void aTrueTypeFaceInsideACollectionIsEmbeddedAsASubset() throws Exception {
+        Path ttc = dir.resolve("DejaVuSans.ttc");
+        Files.write(ttc, collectionOf(Files.readAllBytes(ReportFonts.DEJAVU_SANS)));
+        try (ReportFonts f = ReportFonts.from(new ReportSettings(Optional.of(ttc), Optional.empty(), Optional.empty()), List.of())) {
+            assertThat(f.regularName()).isEqualTo("DejaVuSans");
+            byte[] pdf = new ReportWriter(f).toBytes(report("From a collection.", Optional.empty()));
+            assertThat(text(pdf)).contains("From a collection.", "Model and configuration");
+            assertFontsEmbedded(pdf);
+            assertThat(pdf.length).isLessThan(100_000); // a subset: DejaVu Sans alone is 740 KB
+        }
+    }
+
+    /** A one-face TrueType collection around a .ttf: the ttcf header, then the font with its table offsets moved. */
+    static byte[] collectionOf(byte[] ttf) {
+        int header = 16;
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(header + ttf.length);
+        out.putInt(0x74746366).putInt(0x00010000).putInt(1).putInt(header); // 'ttcf', version 1.0, one font at 16
+        java.nio.ByteBuffer font = java.nio.ByteBuffer.wrap(ttf.clone());
+        int tables = font.getShort(4) & 0xFFFF;
+        for (int i = 0; i < tables; i++) {
+            int at = 12 + 16 * i + 8; // each table record: tag, checksum, offset, length
+            font.putInt(at, font.getInt(at) + header);
+        }
+        out.put(font.array());
+        return out.array();
+    }
+
+    @Test
     void rightToLeftTextIsRefusedRatherThanDrawnBackwards() {
         assertThatThrownBy(() -> writer.toBytes(report("النتائج طبيعية", Optional.empty())))
                 .isInstanceOf(IrisException.class)

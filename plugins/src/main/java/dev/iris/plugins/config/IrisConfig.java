@@ -29,6 +29,7 @@ public final class IrisConfig {
                 "save_every", "output", "eval_dataset", "max_length", "feature_cache", "log_every"));
         k.put("serve", List.of("api_key", "max_body_bytes", "max_image_pixels", "max_tokens_cap", "queue",
                 "workers", "deadline_s", "drain_s", "allow_image_hosts", "model_name"));
+        k.put("report", List.of("font", "cjk_font", "translate"));
         KNOWN_KEYS = Collections.unmodifiableMap(k);
     }
 

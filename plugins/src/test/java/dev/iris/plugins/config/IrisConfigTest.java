@@ -259,9 +259,9 @@ class IrisConfigTest {
 
         assertThatThrownBy(() -> new ConfigLoader(workDir).load(file, List.of()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage(file + ": unknown top-level keys 'modle', 'trian' (known: model, runtime, generate, train, serve)");
+                .hasMessage(file + ": unknown top-level keys 'modle', 'trian' (known: model, runtime, generate, train, serve, report)");
         assertThatThrownBy(() -> load("model: {}\n", "generat.seed=1"))
-                .hasMessage("--set generat.seed=1: unknown top-level key 'generat' (known: model, runtime, generate, train, serve)");
+                .hasMessage("--set generat.seed=1: unknown top-level key 'generat' (known: model, runtime, generate, train, serve, report)");
     }
 
     @Test

@@ -199,8 +199,9 @@ async function ask(event) {
       }
       return true;
     });
-    last = { prompt, answer: text, image: imageDataUrl, settings: { temperature, max_tokens: maxTokens } };
-    el.report.disabled = false;
+    // a report shows the model's findings on an image: offered only when there was one
+    last = imageDataUrl ? { prompt, findings: text, image: imageDataUrl, temperature, max_tokens: maxTokens } : null;
+    el.report.disabled = !last;
     el.answer.dataset.state = "done";
   } catch (e) {
     el.answer.dataset.state = "error";
@@ -229,7 +230,7 @@ el.report.addEventListener("click", async () => {
   showMessage("");
   try {
     const resp = await fetch("v1/reports", {
-      method: "POST", headers: headers(true), body: JSON.stringify(Object.assign({ model }, last)),
+      method: "POST", headers: headers(true), body: JSON.stringify(last),
     });
     if (!resp.ok) {
       if (resp.status === 401) needKey("The server refused the API key: enter the right one.");

@@ -64,6 +64,7 @@ public final class IrisServer implements AutoCloseable {
     private final WebAssets web = new WebAssets();
     private final byte[] keyHash;
     private final AtomicReference<ChatEngine> engine = new AtomicReference<>();
+    private final AtomicReference<dev.iris.server.report.ReportService> reports = new AtomicReference<>();
     private volatile boolean draining, aborting, stopped;
     private Javalin app;
     private boolean loopbackOnly;
@@ -147,6 +148,15 @@ public final class IrisServer implements AutoCloseable {
     public void ready(ChatEngine model) {
         engine.set(model);
         LOG.info("model ready: {}", config.modelName());
+    }
+
+    /** Enables {@code POST /v1/reports} (without it the route answers 501). */
+    public void reports(dev.iris.server.report.ReportService service) {
+        reports.set(service);
+    }
+
+    java.util.Optional<dev.iris.server.report.ReportService> reports() {
+        return java.util.Optional.ofNullable(reports.get());
     }
 
     public boolean isReady() {

@@ -56,6 +56,11 @@ final class TinyModel {
         return config.generate();
     }
 
+    static synchronized IrisConfig config() {
+        engine();
+        return config;
+    }
+
     static synchronized VisionLanguageModel model() {
         engine();
         return model;

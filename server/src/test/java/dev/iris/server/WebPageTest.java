@@ -39,10 +39,14 @@ class WebPageTest {
                         + "; on Debian: apt-get install -y chromium chromium-driver)");
         server = new IrisServer(ServeConfig.DEFAULTS.withApiKey(KEY), TinyModel.defaults()).start("127.0.0.1", 0);
         server.ready(TinyModel.engine());
+        server.reports(new dev.iris.server.report.ReportService(TinyModel.model(), TinyModel.config(), "test"));
         profile = Files.createTempDirectory("iris-chromium-");
+        Files.createDirectories(profile.resolve("downloads"));
         imageFile = profile.resolve("disc.png");
         Files.write(imageFile, TinyModel.png());
         ChromeOptions options = new ChromeOptions();
+        options.setExperimentalOption("prefs", java.util.Map.of("download.default_directory", profile.resolve("downloads").toString(),
+                "download.prompt_for_download", false));
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -107,13 +111,22 @@ class WebPageTest {
         assertThat(driver.findElement(By.id("usage")).getText()).matches("\\d+ prompt \\+ \\d+ answer tokens.*");
         assertThat(driver.findElement(By.id("message")).isDisplayed()).isFalse();
 
-        // reports are not wired yet: the button shows the server's error, readably
+        // the report button downloads a PDF of this exchange: the prompt and the answer shown
+        String shown = (String) js.executeScript("return document.getElementById('answer').textContent");
         WebElement report = driver.findElement(By.id("report"));
         assertThat(report.isEnabled()).isTrue();
         report.click();
-        WebElement message = driver.findElement(By.id("message"));
-        wait.until(d -> message.isDisplayed());
-        assertThat(message.getText()).contains("501").contains("PDF reports are not available");
+        Path pdf = profile.resolve("downloads").resolve("iris-report.pdf");
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> Files.isRegularFile(pdf) && pdf.toFile().length() > 1000);
+        Thread.sleep(200);   // let Chromium finish renaming its partial download
+        try (var doc = org.apache.pdfbox.Loader.loadPDF(pdf.toFile())) {
+            String text = new org.apache.pdfbox.text.PDFTextStripper().getText(doc).replaceAll("\\s+", " ");
+            assertThat(text).contains("Describe the image.").contains("not a diagnosis");
+            String firstWords = shown.strip().replaceAll("\\s+", " ");
+            if (firstWords.length() > 12) firstWords = firstWords.substring(0, 12);
+            assertThat(text).contains(firstWords.strip());
+        }
+        assertThat(driver.findElement(By.id("message")).isDisplayed()).isFalse();
         // for people to look at: target/web-page.png
         Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(), Path.of("target", "web-page.png"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -70,15 +70,31 @@ public final class ReportService implements AutoCloseable {
      * stops and the exception propagates (as with {@link VisionLanguageModel#generate}).
      */
     public Report report(ReportRequest request, Consumer<String> onText) {
+        return report(request, Optional.empty(), onText);
+    }
+
+    /**
+     * As {@link #report(ReportRequest, Consumer)}, but with {@code answered} present the findings
+     * are that text (an answer the model already gave, e.g. on the web page) and nothing is generated.
+     */
+    public Report report(ReportRequest request, Optional<String> answered, Consumer<String> onText) {
         // fail before a long generation when the prompt could not be printed anyway
         writer.fonts().check("the prompt", request.prompt());
         writer.fonts().check("the image name", request.imageName());
         ReportWriter.ImageKind.of(request.image());
         GenerateConfig gen = request.settings(config.generate());
-        VisionLanguageModel.Request question = VisionLanguageModel.Request.question(
-                gen.system(), request.prompt(), Optional.of(request.image()), request.imageName());
-        GenerationResult result = model.generate(question, gen, onText, false);
-        String findings = result.text();
+        String findings;
+        String stopReason;
+        if (answered.isPresent()) {
+            findings = answered.get();
+            stopReason = "given";
+        } else {
+            VisionLanguageModel.Request question = VisionLanguageModel.Request.question(
+                    gen.system(), request.prompt(), Optional.of(request.image()), request.imageName());
+            GenerationResult result = model.generate(question, gen, onText, false);
+            findings = result.text();
+            stopReason = result.stopReason();
+        }
         writer.fonts().check("the findings", findings);
 
         Optional<Report.Translation> translation = Optional.empty();
@@ -90,7 +106,7 @@ public final class ReportService implements AutoCloseable {
             translation = Optional.of(new Report.Translation(t.settings().language(), text, Optional.of(notice), t.settings().model()));
         }
         return new Report(request.image(), request.imageName(), request.prompt(), findings, translation,
-                modelDescription, gen, result.stopReason(), ZonedDateTime.now(clock), irisVersion);
+                modelDescription, gen, stopReason, ZonedDateTime.now(clock), irisVersion);
     }
 
     /** The notice in the translation language: asked for once, as it is the same in every report. */

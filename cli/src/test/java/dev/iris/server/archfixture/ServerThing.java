@@ -1,4 +1,4 @@
 package dev.iris.server.archfixture;
 
-/** Stands in for a server class (the server module has none yet). */
+/** Stands in for a server class (a fixture the architecture rules must flag). */
 public class ServerThing {}

@@ -20,10 +20,19 @@ public final class Decomposer {
 
     /** The same computation with every composite expanded; inputs, weights and outputs keep their names. */
     public static Graph expand(Graph graph) {
-        if (graph.nodes().stream().noneMatch(n -> n.op().isComposite())) return graph;
+        return expand(graph, op -> false);
+    }
+
+    /** As {@link #expand(Graph)}, but composites that {@code keep} accepts stay as they are (for fused kernels). */
+    public static Graph expand(Graph graph, java.util.function.Predicate<Op> keep) {
+        if (graph.nodes().stream().noneMatch(n -> n.op().isComposite() && !keep.test(n.op()))) return graph;
         GraphBuilder g = new GraphBuilder();
         Map<Integer, Value> map = new HashMap<>();
         for (Graph.Node n : graph.nodes()) {
+            if (keep.test(n.op())) {
+                map.put(n.value().id(), Replay.record(g, n, v -> map.get(v.id())));
+                continue;
+            }
             Value out = switch (n.op()) {
                 case Op.RmsNorm r -> rmsNorm(g, map.get(r.x().id()), map.get(r.weight().id()), r.eps());
                 case Op.LayerNorm l -> layerNorm(g, map.get(l.x().id()), map.get(l.weight().id()), map.get(l.bias().id()), l.eps());

@@ -52,9 +52,16 @@ public final class OnnxCompiler {
      */
     public static CompiledGraph compile(Graph graph, DType precision, Collection<String> trainable) {
         if (precision != DType.F32 && precision != DType.F64) throw new IllegalArgumentException("precision must be F32 or F64: " + precision);
-        Graph g = Decomposer.expand(graph);
+        // float32 graphs keep the normalisations whole for ONNX Runtime's fused kernels; float64
+        // graphs (gradient checks) and training graphs (already expanded) use the primitives
+        Graph g = precision == DType.F32 ? Decomposer.expand(graph, OnnxCompiler::fused) : Decomposer.expand(graph);
         OnnxCompiler c = new OnnxCompiler(g, precision, new LinkedHashSet<>(trainable));
         return c.emit();
+    }
+
+    /** Composites lowered to one ONNX Runtime kernel each. */
+    private static boolean fused(Op op) {
+        return op instanceof Op.RmsNorm || op instanceof Op.LayerNorm;
     }
 
     private CompiledGraph emit() {
@@ -170,8 +177,11 @@ public final class OnnxCompiler {
                 gp.addNode(node("Add", List.of(start, dimOf(name(c.parts().get(c.index())), c.axis())), end));
                 gp.addNode(node("Slice", List.of(name(c.grad()), start, end, longConst(new long[] {c.axis()})), out));
             }
-            case Op.RmsNorm r -> throw composite(op);
-            case Op.LayerNorm l -> throw composite(op);
+            // SimplifiedLayerNormalization lives in the default domain in ORT (not com.microsoft)
+            case Op.RmsNorm r -> gp.addNode(node("SimplifiedLayerNormalization", List.of(name(r.x()), name(r.weight())), out,
+                    intAttr("axis", -1), floatAttr("epsilon", r.eps()), intAttr("stash_type", 1)));
+            case Op.LayerNorm l -> gp.addNode(node("LayerNormalization", List.of(name(l.x()), name(l.weight()), name(l.bias())), out,
+                    intAttr("axis", -1), floatAttr("epsilon", l.eps()), intAttr("stash_type", 1)));
             case Op.Rotary r -> throw composite(op);
             case Op.Attention a -> throw composite(op);
         }
@@ -402,6 +412,10 @@ public final class OnnxCompiler {
 
     private static AttributeProto intAttr(String name, long v) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
+    private static AttributeProto floatAttr(String name, double v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF((float) v).build();
     }
 
     private static AttributeProto strAttr(String name, String v) {

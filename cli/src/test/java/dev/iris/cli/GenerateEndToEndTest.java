@@ -88,6 +88,19 @@ class GenerateEndToEndTest {
     }
 
     @Test
+    void int8WeightsGenerate() throws Exception {
+        IrisCliTest.Run r = IrisCliTest.run(() -> REGISTRY, "generate", "--config", models.resolve("iris.yaml").toString(),
+                "--image", image.toString(), "--prompt", "Describe the image.", "--json", "--set", "generate.max_new_tokens=4",
+                "--set", "runtime.weights=int8");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(new ObjectMapper().readTree(r.out()).get("generated_ids").size()).isBetween(1, 4);
+        IrisCliTest.Run bad = IrisCliTest.run(() -> REGISTRY, "generate", "--config", models.resolve("iris.yaml").toString(),
+                "--prompt", "Hi", "--set", "runtime.weights=int3");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.err()).contains("runtime.weights").contains("int8");
+    }
+
+    @Test
     void kvCacheDecodingGivesTheSameTokensAsRecomputing() throws Exception {
         GenerateConfig greedy = new GenerateConfig(Optional.empty(), 20, 0.0, 0, 1.0, 1.0, 0);
         byte[] png = Files.readAllBytes(image);

@@ -22,7 +22,7 @@ public final class IrisConfig {
     static {
         Map<String, List<String>> k = new LinkedHashMap<>();
         k.put("model", List.of("vision", "llm", "fusion"));
-        k.put("runtime", List.of("device", "threads"));
+        k.put("runtime", List.of("device", "threads", "weights"));
         k.put("generate", List.of("system", "max_new_tokens", "temperature", "top_k", "top_p", "repetition_penalty", "seed"));
         k.put("train", List.of("dataset", "stage", "system", "prompts", "optimizer", "weight_decay", "schedule", "lr",
                 "warmup_steps", "max_grad_norm", "batch_size", "grad_accum", "epochs", "steps", "shuffle", "seed",

@@ -1,5 +1,6 @@
 package dev.iris.plugins.config;
 
+import dev.iris.runtime.onnx.CompiledGraph.Quantization;
 import dev.iris.runtime.onnx.Device;
 
 /**
@@ -7,8 +8,14 @@ import dev.iris.runtime.onnx.Device;
  *
  * @param device {@code device}, default {@code cpu}
  * @param threads {@code threads}: intra-op threads, default the number of available processors
+ * @param weights {@code weights}: {@code fp32} (default), {@code int8} or {@code int4}: linear layers'
+ *                frozen weights quantized block-wise when the model is loaded (inference only)
  */
-public record RuntimeConfig(Device device, int threads) {
+public record RuntimeConfig(Device device, int threads, Quantization weights) {
+
+    public RuntimeConfig(Device device, int threads) {
+        this(device, threads, Quantization.NONE);
+    }
 
     static RuntimeConfig from(SectionConfig s) {
         Device device = Device.CPU;
@@ -17,6 +24,15 @@ public record RuntimeConfig(Device device, int threads) {
             device = Device.tryParse(raw).orElseThrow(() -> s.wrong("device", "cpu, auto or cuda:N", raw));
         }
         int threads = s.integerIn("threads", Runtime.getRuntime().availableProcessors(), 1, Integer.MAX_VALUE);
-        return new RuntimeConfig(device, threads);
+        Quantization weights = Quantization.NONE;
+        if (s.has("weights")) {
+            String raw = s.string("weights");
+            try {
+                weights = Quantization.parse(raw);
+            } catch (RuntimeException e) {
+                throw s.wrong("weights", "fp32, int8 or int4", raw);
+            }
+        }
+        return new RuntimeConfig(device, threads, weights);
     }
 }

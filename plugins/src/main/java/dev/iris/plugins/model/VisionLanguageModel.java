@@ -45,22 +45,29 @@ public final class VisionLanguageModel implements AutoCloseable {
     private final ModelParts parts;
     private final OrtRuntime runtime;
     private final long seed;
+    private final dev.iris.runtime.onnx.CompiledGraph.Quantization weights;
     private GraphSession imageSession;
     private boolean warnedUntrained;
     private GraphSession languageSession;   // prompt and decode steps alike: one copy of the LLM's weights
     private GraphSession textSession;       // architecture B without an image: the cross-attention blocks are skipped
 
     public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed) {
+        this(parts, runtime, seed, dev.iris.runtime.onnx.CompiledGraph.Quantization.NONE);
+    }
+
+    /** @param weights how linear layers' weights are stored for inference (fp32, int8, int4) */
+    public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed, dev.iris.runtime.onnx.CompiledGraph.Quantization weights) {
         this.parts = parts;
         this.runtime = runtime;
         this.seed = seed;
+        this.weights = weights;
     }
 
     public static VisionLanguageModel load(IrisConfig config, PluginRegistry registry) {
         ModelParts parts = ModelParts.create(config, registry);
         try {
             OrtRuntime rt = new OrtRuntime(config.runtime().device(), config.runtime().threads());
-            return new VisionLanguageModel(parts, rt, config.generate().seed());
+            return new VisionLanguageModel(parts, rt, config.generate().seed(), config.runtime().weights());
         } catch (RuntimeException e) {
             parts.close();
             throw e;
@@ -74,7 +81,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     // ------------------------------------------------------------------ graphs
 
     private GraphSession open(Graph graph) {
-        CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of());
+        CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), weights);
         WeightBinder binder = new WeightBinder(parts.sources(graph), seed);
         return runtime.open(cg, binder.bind(graph, cg.frozen().keySet(), DType.F32));
     }

@@ -38,9 +38,14 @@ public final class GraphSession implements AutoCloseable {
                 Tensor t = frozen.get(e.getKey());
                 if (t == null) throw new IrisException("weight " + e.getKey() + " was not bound");
                 check(e.getKey(), "weight", e.getValue(), t);
-                OnnxTensor ot = toOrt(t);
-                bound.add(ot);
-                initializers.put(e.getKey(), ot);
+                if (graph.quantized().contains(e.getKey())) {
+                    CompiledGraph.Quantization qz = graph.quantization();
+                    WeightQuantizer.Quantized q = WeightQuantizer.quantize(t, qz.bits(), qz.blockSize());
+                    bind(initializers, CompiledGraph.Quantization.codes(e.getKey()), q.codes());
+                    bind(initializers, CompiledGraph.Quantization.scales(e.getKey()), q.scales());
+                } else {
+                    bind(initializers, e.getKey(), t);
+                }
             }
             if (!initializers.isEmpty()) opts.addExternalInitializers(initializers);
             this.session = runtime.env().createSession(graph.model(), opts);
@@ -54,6 +59,12 @@ public final class GraphSession implements AutoCloseable {
             closeBound();
             throw e;
         }
+    }
+
+    private void bind(Map<String, OnnxTensorLike> initializers, String name, Tensor t) throws OrtException {
+        OnnxTensor ot = toOrt(t);
+        bound.add(ot);
+        initializers.put(name, ot);
     }
 
     public CompiledGraph graph() {

@@ -37,13 +37,16 @@ public final class OnnxCompiler {
     private final Graph graph;
     private final DType precision;
     private final Set<String> trainable;
+    private final CompiledGraph.Quantization quantization;
+    private final Set<String> quantized = new LinkedHashSet<>();
     private final GraphProto.Builder gp = GraphProto.newBuilder().setName("iris");
     private int counter;
 
-    private OnnxCompiler(Graph graph, DType precision, Set<String> trainable) {
+    private OnnxCompiler(Graph graph, DType precision, Set<String> trainable, CompiledGraph.Quantization quantization) {
         this.graph = graph;
         this.precision = precision;
         this.trainable = trainable;
+        this.quantization = quantization;
     }
 
     /**
@@ -51,11 +54,21 @@ public final class OnnxCompiler {
      * @param trainable qualified weight names fed as inputs instead of bound as initializers
      */
     public static CompiledGraph compile(Graph graph, DType precision, Collection<String> trainable) {
+        return compile(graph, precision, trainable, CompiledGraph.Quantization.NONE);
+    }
+
+    /**
+     * As {@link #compile(Graph, DType, Collection)}; with {@code quantization} enabled, frozen
+     * weights used only as linear-layer weights run as {@code com.microsoft:MatMulNBits}
+     * (embeddings, norms and trainable weights stay float).
+     */
+    public static CompiledGraph compile(Graph graph, DType precision, Collection<String> trainable, CompiledGraph.Quantization quantization) {
         if (precision != DType.F32 && precision != DType.F64) throw new IllegalArgumentException("precision must be F32 or F64: " + precision);
+        if (quantization.enabled() && precision != DType.F32) throw new IllegalArgumentException("quantized weights need float32 compute");
         // float32 graphs keep the normalisations whole for ONNX Runtime's fused kernels; float64
         // graphs (gradient checks) and training graphs (already expanded) use the primitives
         Graph g = precision == DType.F32 ? Decomposer.expand(graph, OnnxCompiler::fused) : Decomposer.expand(graph);
-        OnnxCompiler c = new OnnxCompiler(g, precision, new LinkedHashSet<>(trainable));
+        OnnxCompiler c = new OnnxCompiler(g, precision, new LinkedHashSet<>(trainable), quantization);
         return c.emit();
     }
 
@@ -64,7 +77,27 @@ public final class OnnxCompiler {
         return op instanceof Op.RmsNorm || op instanceof Op.LayerNorm;
     }
 
+    /** Frozen weights whose every use is as a linear layer's weight, with K a multiple of the block size. */
+    private void chooseQuantized() {
+        if (!quantization.enabled()) return;
+        Map<Integer, Boolean> onlyLinear = new java.util.HashMap<>();
+        for (Graph.Node n : graph.nodes()) {
+            for (Value in : n.op().inputs()) {
+                if (!(graph.op(in) instanceof Op.Weight)) continue;
+                boolean asLinearWeight = n.op() instanceof Op.Linear l && l.weight().equals(in) && !l.x().equals(in)
+                        && (l.bias() == null || !l.bias().equals(in));
+                onlyLinear.merge(in.id(), asLinearWeight, Boolean::logicalAnd);
+            }
+        }
+        onlyLinear.forEach((id, ok) -> {
+            Value v = graph.nodes().get(id).value();
+            String q = ((Op.Weight) graph.op(v)).qualifiedName();
+            if (ok && !trainable.contains(q) && WeightQuantizer.fits(v.shape().sizes()[1], quantization.blockSize())) quantized.add(q);
+        });
+    }
+
     private CompiledGraph emit() {
+        chooseQuantized();
         List<String> feeds = new ArrayList<>();
         Map<String, Value> frozen = new LinkedHashMap<>();
         Map<String, Value> fed = new LinkedHashMap<>();
@@ -85,6 +118,14 @@ public final class OnnxCompiler {
                         gp.addInput(valueInfo(q, v, true));
                         feeds.add(q);
                         fed.put(q, v);
+                    } else if (quantized.contains(q)) {
+                        frozen.put(q, v);   // bound from the float tensor, quantized by the session
+                        long[] s = v.shape().sizes();
+                        int blocks = (int) (s[1] / quantization.blockSize());
+                        gp.addInitializer(externalInitializer(CompiledGraph.Quantization.codes(q), DType.U8,
+                                new long[] {s[0], blocks, (long) quantization.blockSize() * quantization.bits() / 8}));
+                        gp.addInitializer(externalInitializer(CompiledGraph.Quantization.scales(q), DType.F32, new long[] {s[0] * blocks}));
+                        continue;   // no float copy of the weight in the graph
                     } else {
                         frozen.put(q, v);
                         gp.addInitializer(externalInitializer(q, v));
@@ -105,9 +146,10 @@ public final class OnnxCompiler {
                 .setIrVersion(IR_VERSION)
                 .setProducerName("iris")
                 .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1))
                 .setGraph(gp)
                 .build();
-        return new CompiledGraph(model.toByteArray(), precision, feeds, fed, outputs, frozen);
+        return new CompiledGraph(model.toByteArray(), precision, feeds, fed, outputs, frozen, quantization, Set.copyOf(quantized));
     }
 
     // ------------------------------------------------------------------ lowering
@@ -127,6 +169,16 @@ public final class OnnxCompiler {
             }, List.of(name(b.a()), name(b.b())), out));
             case Op.Pow p -> gp.addNode(node("Pow", List.of(name(p.x()), floatConst(p.exponent())), out));
             case Op.MatMul m -> gp.addNode(node("MatMul", List.of(name(m.a()), name(m.b())), out));
+            case Op.Linear l when isQuantized(l.weight()) -> {
+                String q = ((Op.Weight) graph.op(l.weight())).qualifiedName();
+                long[] s = l.weight().shape().sizes();
+                NodeProto.Builder nb = node("MatMulNBits", List.of(name(l.x()), CompiledGraph.Quantization.codes(q),
+                        CompiledGraph.Quantization.scales(q)), l.bias() == null ? out : tmp() + "_nbits",
+                        intAttr("K", s[1]), intAttr("N", s[0]), intAttr("bits", quantization.bits()),
+                        intAttr("block_size", quantization.blockSize())).toBuilder().setDomain("com.microsoft");
+                gp.addNode(nb);
+                if (l.bias() != null) gp.addNode(node("Add", List.of(nb.getOutput(0), name(l.bias())), out));
+            }
             case Op.Linear l -> {
                 String wt = tmp();
                 gp.addNode(node("Transpose", List.of(name(l.weight())), wt, ints("perm", 1, 0)));
@@ -355,12 +407,20 @@ public final class OnnxCompiler {
         return b.setRawData(ByteString.copyFrom(data)).build();
     }
 
+    private boolean isQuantized(Value weight) {
+        return graph.op(weight) instanceof Op.Weight w && quantized.contains(w.qualifiedName());
+    }
+
     private TensorProto externalInitializer(String name, Value v) {
-        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(onnxType(typeOf(v)))
+        return externalInitializer(name, typeOf(v), v.shape().sizes());
+    }
+
+    private static TensorProto externalInitializer(String name, DType dtype, long[] shape) {
+        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(onnxType(dtype))
                 .setDataLocation(TensorProto.DataLocation.EXTERNAL)
                 // never read: the session receives the data through addExternalInitializers
                 .addExternalData(OnnxMl.StringStringEntryProto.newBuilder().setKey("location").setValue("bound-by-iris"));
-        for (long d : v.shape().sizes()) b.addDims(d);
+        for (long d : shape) b.addDims(d);
         return b.build();
     }
 

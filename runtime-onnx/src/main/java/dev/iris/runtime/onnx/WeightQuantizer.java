@@ -1,0 +1,76 @@
+package dev.iris.runtime.onnx;
+
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
+/**
+ * Block-wise symmetric weight-only quantization in the layout of ONNX Runtime's
+ * {@code com.microsoft:MatMulNBits}: a weight [N, K] becomes, per row and per block of
+ * {@code blockSize} values along K, one float scale and {@code bits}-bit codes stored with the
+ * default zero point 2^(bits-1) (4-bit codes two to a byte, low nibble first).
+ */
+public final class WeightQuantizer {
+    private WeightQuantizer() {}
+
+    /** Codes [N, K / blockSize, blockSize * bits / 8] (uint8) and scales [N * K / blockSize] (float). */
+    public record Quantized(Tensor codes, Tensor scales) {}
+
+    public static boolean fits(long k, int blockSize) {
+        return k % blockSize == 0;
+    }
+
+    public static Quantized quantize(Tensor weight, int bits, int blockSize) {
+        if (bits != 8 && bits != 4) throw new IllegalArgumentException("bits must be 4 or 8, not " + bits);
+        if (weight.dtype() != DType.F32 || weight.rank() != 2) throw new IllegalArgumentException("a 2-D float32 weight is needed: " + weight);
+        long[] s = weight.shape();
+        int n = Math.toIntExact(s[0]), k = Math.toIntExact(s[1]);
+        if (k % blockSize != 0) throw new IllegalArgumentException("K " + k + " is not a multiple of the block size " + blockSize);
+        int blocks = k / blockSize, bytesPerBlock = blockSize * bits / 8;
+        int zero = 1 << (bits - 1), max = (1 << bits) - 1, levels = zero - 1;
+        FloatBuffer w = weight.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        ByteBuffer codes = Tensor.allocate((long) n * blocks * bytesPerBlock);
+        ByteBuffer scales = Tensor.allocate((long) n * blocks * 4);
+        int[] q = new int[blockSize];
+        for (int row = 0; row < n; row++) {
+            for (int b = 0; b < blocks; b++) {
+                int base = row * k + b * blockSize;
+                float absMax = 0;
+                for (int i = 0; i < blockSize; i++) absMax = Math.max(absMax, Math.abs(w.get(base + i)));
+                float scale = absMax == 0 ? 1f : absMax / levels;
+                scales.putFloat((row * blocks + b) * 4, scale);
+                for (int i = 0; i < blockSize; i++) {
+                    q[i] = Math.max(0, Math.min(max, Math.round(w.get(base + i) / scale) + zero));
+                }
+                int at = (row * blocks + b) * bytesPerBlock;
+                if (bits == 8) {
+                    for (int i = 0; i < blockSize; i++) codes.put(at + i, (byte) q[i]);
+                } else {
+                    for (int i = 0; i < blockSize; i += 2) codes.put(at + i / 2, (byte) (q[i] | (q[i + 1] << 4)));
+                }
+            }
+        }
+        return new Quantized(new Tensor(DType.U8, new long[] {n, blocks, bytesPerBlock}, codes),
+                new Tensor(DType.F32, new long[] {(long) n * blocks}, scales));
+    }
+
+    /** The float weight the codes stand for (for tests and error reports). */
+    public static float[] dequantize(Quantized qz, int bits, int blockSize, int n, int k) {
+        int blocks = k / blockSize, bytesPerBlock = blockSize * bits / 8, zero = 1 << (bits - 1);
+        float[] out = new float[n * k];
+        for (int row = 0; row < n; row++) {
+            for (int b = 0; b < blocks; b++) {
+                float scale = qz.scales().getFloat((long) row * blocks + b);
+                int at = (row * blocks + b) * bytesPerBlock;
+                for (int i = 0; i < blockSize; i++) {
+                    int code = bits == 8 ? qz.codes().data().get(at + i) & 0xff
+                            : (qz.codes().data().get(at + i / 2) >> (4 * (i % 2))) & 0xf;
+                    out[row * k + b * blockSize + i] = (code - zero) * scale;
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -167,6 +167,7 @@ public final class GraphSession implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (session != null && System.getenv("IRIS_ORT_PROFILE") != null) session.endProfiling();
             if (session != null) session.close();
         } catch (OrtException e) {
             throw new IrisException("closing an ONNX Runtime session failed: " + e.getMessage(), e);

@@ -22,6 +22,7 @@ public final class OrtRuntime {
     private final Device requested;
     private final int threads;
     private volatile Boolean cudaUsable;
+    private static final java.util.concurrent.atomic.AtomicInteger PROFILES = new java.util.concurrent.atomic.AtomicInteger();
 
     public OrtRuntime(Device device, int threads) {
         this.env = OrtEnvironment.getEnvironment();
@@ -60,6 +61,11 @@ public final class OrtRuntime {
         if (threads > 0) {
             opts.setIntraOpNumThreads(threads);
             opts.setInterOpNumThreads(1);
+        }
+        String profile = System.getenv("IRIS_ORT_PROFILE");
+        if (profile != null && !profile.isBlank()) {
+            // ONNX Runtime's per-operator timings, one JSON file per session (for performance work)
+            opts.enableProfiling(profile + "-" + PROFILES.incrementAndGet());
         }
         switch (requested.kind()) {
             case CPU -> {}

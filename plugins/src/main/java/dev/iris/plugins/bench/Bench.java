@@ -163,6 +163,11 @@ public final class Bench {
         double ceiling = bw * 1e9 / weightBytes;
         put("decode_ceiling_tokens_per_s", ceiling);
         put("decode_fraction_of_ceiling", decodeTps / ceiling);
+        // the same over a read-only probe, the access pattern decode actually has (3 arrays' worth of bytes in one)
+        double read = MemoryBandwidth.readGbPerS(3 * o.bandwidthElements(), 2, 5);
+        put("bandwidth_read_gb_s", read);
+        put("decode_ceiling_read_tokens_per_s", read * 1e9 / weightBytes);
+        put("decode_fraction_of_read_ceiling", decodeTps / (read * 1e9 / weightBytes));
         return r;
     }
 

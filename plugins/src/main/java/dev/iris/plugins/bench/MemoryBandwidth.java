@@ -51,6 +51,47 @@ public final class MemoryBandwidth {
         }
     }
 
+    /**
+     * Best GB/s of {@code runs} read-only passes (a sum) over one array of {@code elements} longs:
+     * decode only reads its weights, and reads alone stream faster than the triad's read-write mix.
+     */
+    public static double readGbPerS(int elements, int threads, int runs) {
+        long[] a = new long[elements];
+        for (int i = 0; i < elements; i++) a[i] = i;
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "iris-bandwidth");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            double best = 0;
+            long check = 0;
+            for (int run = 0; run < runs; run++) {
+                long t0 = System.nanoTime();
+                List<Future<Long>> parts = new ArrayList<>();
+                for (int k = 0; k < threads; k++) {
+                    int from = (int) ((long) elements * k / threads), to = (int) ((long) elements * (k + 1) / threads);
+                    parts.add(pool.submit(() -> sum(a, from, to)));
+                }
+                for (Future<Long> f : parts) check += f.get();
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                best = Math.max(best, 8.0 * elements / seconds / 1e9);
+            }
+            if (check == 42) System.out.print("");   // keeps the sums observably used
+            return best;
+        } catch (Exception e) {
+            throw new IllegalStateException("bandwidth probe failed: " + e.getMessage(), e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static long sum(long[] a, int from, int to) {
+        long s = 0;
+        for (int i = from; i < to; i++) s += a[i];   // an integer reduction, so the JIT may vectorise it
+        return s;
+    }
+
     private static void triad(double[] a, double[] b, double[] c, double s, int from, int to) {
         for (int i = from; i < to; i++) a[i] = b[i] + s * c[i];
     }

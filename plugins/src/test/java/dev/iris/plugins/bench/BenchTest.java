@@ -15,7 +15,7 @@ class BenchTest {
     static final List<String> POSITIVE = List.of("load_s", "image_encode_ms", "prefill_ms", "prefill_tokens", "prefill_tokens_per_s",
             "decode_steps", "decode_ms_per_token", "decode_tokens_per_s", "train_samples_per_s", "train_sample_tokens", "peak_rss_mb",
             "bandwidth_gb_s", "weight_bytes_per_token", "decode_ceiling_tokens_per_s", "decode_fraction_of_ceiling",
-            "concurrent4_tokens_per_s", "concurrent1_tokens_per_s");
+            "concurrent4_tokens_per_s", "concurrent1_tokens_per_s", "bandwidth_read_gb_s", "decode_ceiling_read_tokens_per_s");
 
     @Test
     void tinyPresetReportsEveryFigure(@TempDir Path dir) {

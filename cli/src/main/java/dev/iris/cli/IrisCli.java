@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "Small LLaVA-style vision-language models on ONNX Runtime.",
-        subcommands = {QuickstartCommand.class, InitCommand.class, GenerateCommand.class, ServeCommand.class, ReportCommand.class,
+        subcommands = {QuickstartCommand.class, InitCommand.class, GenerateCommand.class, BenchCommand.class, ServeCommand.class, ReportCommand.class,
             TrainCommand.class, EvalCommand.class, CompareCommand.class, PluginsCommand.class, ConfigCommand.class, VersionCommand.class,
             CommandLine.HelpCommand.class})
 public final class IrisCli implements Callable<Integer> {

@@ -1,0 +1,56 @@
+package dev.iris.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.iris.plugins.bench.Bench;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** Speed and memory figures of a preset's random-weight models, measured in one process. */
+@Command(name = "bench", description = {
+    "Measure load, image encoding, prefill, decode, stage-1 training, concurrency, peak memory and memory bandwidth",
+    "on a preset's random-weight models (written to DIR on first use), and print a table."})
+final class BenchCommand implements Callable<Integer> {
+    @ParentCommand
+    IrisCli parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--preset", defaultValue = "tiny", paramLabel = "NAME", description = "tiny or qwen2.5-0.5b (default ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Model folder (default .iris/bench/<preset>).")
+    Path dir;
+
+    @Option(names = "--tokens", defaultValue = "48", paramLabel = "N", description = "max_new_tokens of the decode runs (default ${DEFAULT-VALUE}).")
+    int tokens;
+
+    @Option(names = "--json", description = "Also print the figures as one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path folder = dir != null ? dir : Path.of(".iris", "bench", preset);
+        Map<String, Object> r = Bench.run(parent.registry(), Bench.Options.defaults(preset, folder, tokens), line -> {
+            out.println(line);
+            out.flush();
+        });
+        out.println();
+        out.print(Bench.table(r));
+        if (json) {
+            out.println();
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,418 @@
+package dev.iris.plugins.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iris.api.IrisException;
+import dev.iris.api.graph.Graph;
+import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.graph.Value;
+import dev.iris.api.spi.LanguageModel;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import dev.iris.plugins.config.ConfigLoader;
+import dev.iris.plugins.config.GenerateConfig;
+import dev.iris.plugins.config.IrisConfig;
+import dev.iris.plugins.data.ShapesGenerator;
+import dev.iris.plugins.host.PluginRegistry;
+import dev.iris.plugins.model.GenerationResult;
+import dev.iris.plugins.model.ModelInit;
+import dev.iris.plugins.model.VisionLanguageModel;
+import dev.iris.plugins.train.SampleBuilder;
+import dev.iris.plugins.train.Trainer;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * {@code iris bench}: one process measures loading, image encoding, prefill, decode, stage-1
+ * training, concurrency, peak memory and memory bandwidth on a preset's random-weight models,
+ * and relates decode speed to the bandwidth ceiling (decode reads every LLM weight per token).
+ */
+public final class Bench {
+    public static final String INT8_NOTE = "int8 weights are not implemented yet";
+    public static final String TINY = "tiny", QWEN = "qwen2.5-0.5b";
+    public static final List<String> PRESETS = List.of(TINY, QWEN);
+
+    /** The decode figure needs at least this many measured steps. */
+    public static final int MIN_DECODE_STEPS = 32;
+
+    /**
+     * What to run. {@code bandwidthElements} per array (the CLI uses 32M doubles = 256 MB; tests
+     * use less), {@code trainSteps} of which the first 2 are warm-up.
+     */
+    public record Options(String preset, Path dir, int tokens, int bandwidthElements, int trainSteps, int repeats) {
+        public Options {
+            if (!PRESETS.contains(preset)) throw new IrisException("--preset: '" + preset + "' is not one of " + PRESETS);
+            if (tokens < MIN_DECODE_STEPS + 1) throw new IrisException("--tokens: at least " + (MIN_DECODE_STEPS + 1) + " (32 decode steps are measured)");
+            if (trainSteps < 3) throw new IrisException("train steps: at least 3 (the first 2 are warm-up)");
+        }
+
+        public static Options defaults(String preset, Path dir, int tokens) {
+            return new Options(preset, dir, tokens, 32 << 20, 7, 5);
+        }
+    }
+
+    private static final int WARMUP_TRAIN_STEPS = 2;
+    private static final int TARGET_SAMPLE_TOKENS = 129;
+    private static final int TEXT_PROMPT_TOKENS = 30;
+    private static final String CAPTION = "A yellow triangle in the bottom right.";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PluginRegistry registry;
+    private final Options o;
+    private final Consumer<String> progress;
+    private final Map<String, Object> r = new LinkedHashMap<>();
+
+    private Bench(PluginRegistry registry, Options o, Consumer<String> progress) {
+        this.registry = registry;
+        this.o = o;
+        this.progress = progress;
+    }
+
+    /** Runs every measurement; the figures in order, keyed as in the JSON output. */
+    public static Map<String, Object> run(PluginRegistry registry, Options options, Consumer<String> progress) {
+        return new Bench(registry, options, progress).run();
+    }
+
+    private Map<String, Object> run() {
+        put("preset", o.preset());
+        put("dir", o.dir().toAbsolutePath().toString());
+        Path config = ensureModels();
+        IrisConfig cfg = new ConfigLoader().load(config, List.of());
+        put("threads", cfg.runtime().threads());
+        put("cpus", Runtime.getRuntime().availableProcessors());
+
+        long t0 = System.nanoTime();
+        try (VisionLanguageModel model = VisionLanguageModel.load(cfg, registry)) {
+            model.prepare();
+            put("load_s", (System.nanoTime() - t0) / 1e9);
+            byte[] image = shapePng(model.parts().vision().imageSize());
+
+            double[] enc = new double[o.repeats()];
+            model.encodeImage(model.parts().vision().preprocess(image, "bench.png"));   // warm-up
+            for (int i = 0; i < enc.length; i++) {
+                long s = System.nanoTime();
+                model.encodeImage(model.parts().vision().preprocess(image, "bench.png"));
+                enc[i] = (System.nanoTime() - s) / 1e6;
+            }
+            put("image_encode_ms", median(enc));
+
+            String question = textQuestion(model, image);
+            VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), question, Optional.of(image), "bench.png");
+            GenerateConfig one = new GenerateConfig(Optional.empty(), 1, 0.0, 0, 1.0, 1.0, 0);
+            model.generate(request, one, s -> {}, false);   // warm-up
+            double[] pre = new double[o.repeats()];
+            int prefillTokens = 0;
+            for (int i = 0; i < pre.length; i++) {
+                GenerationResult g = model.generate(request, one, s -> {}, false);
+                pre[i] = g.prefillMs();
+                prefillTokens = g.promptIds().length;
+            }
+            double prefillMs = median(pre);
+            int imageTokens = model.parts().fusion().imageTokens();
+            put("prefill_image_tokens", imageTokens);
+            put("prefill_text_tokens", prefillTokens - imageTokens);
+            put("prefill_tokens", prefillTokens);
+            put("prefill_ms", prefillMs);
+            put("prefill_tokens_per_s", prefillTokens / (prefillMs / 1e3));
+
+            Decode d = decode(model, request);
+            put("decode_mode", d.mode());
+            put("decode_steps", d.result().decodeMs().size());
+            put("decode_ms_per_token", d.result().medianDecodeMs());
+            double decodeTps = 1e3 / d.result().medianDecodeMs();
+            put("decode_tokens_per_s", decodeTps);
+            put("decode_int8_tokens_per_s", null);
+            put("decode_int8_note", INT8_NOTE);
+
+            long weightBytes = weightBytesPerToken(model.parts().llm());
+            put("weight_bytes_per_token", weightBytes);
+
+            put("concurrent1_tokens_per_s", concurrent(model, request, d.config(), 1));
+            put("concurrent4_tokens_per_s", concurrent(model, request, d.config(), 4));
+            r.put("_weight_bytes", weightBytes);
+            r.put("_decode_tps", decodeTps);
+        }
+        train(cfg);
+        // read before the probe: its arrays would otherwise set the peak
+        put("peak_rss_mb", peakRssMb());
+        double bw = MemoryBandwidth.triadGbPerS(o.bandwidthElements(), 2, 5);
+        put("bandwidth_gb_s", bw);
+        put("bandwidth_array_mb", o.bandwidthElements() * 8L / (1 << 20));
+        long weightBytes = (Long) r.remove("_weight_bytes");
+        double decodeTps = (Double) r.remove("_decode_tps");
+        double ceiling = bw * 1e9 / weightBytes;
+        put("decode_ceiling_tokens_per_s", ceiling);
+        put("decode_fraction_of_ceiling", decodeTps / ceiling);
+        // the same over a read-only probe, the access pattern decode actually has (3 arrays' worth of bytes in one)
+        double read = MemoryBandwidth.readGbPerS(3 * o.bandwidthElements(), 2, 5);
+        put("bandwidth_read_gb_s", read);
+        put("decode_ceiling_read_tokens_per_s", read * 1e9 / weightBytes);
+        put("decode_fraction_of_read_ceiling", decodeTps / (read * 1e9 / weightBytes));
+        return r;
+    }
+
+    private void put(String key, Object value) {
+        r.put(key, value);
+        progress.accept(key + " = " + format(value));
+    }
+
+    // ------------------------------------------------------------------ models
+
+    /** The preset's models under {@code dir}, written on first use; returns the config. */
+    private Path ensureModels() {
+        Path dir = o.dir();
+        Path config = dir.resolve("iris.yaml");
+        if (Files.exists(config)) {
+            progress.accept("reusing models in " + dir);
+            return config;
+        }
+        long t0 = System.nanoTime();
+        progress.accept("writing random-weight " + o.preset() + " models to " + dir);
+        if (o.preset().equals(TINY)) {
+            ModelInit.write(registry, TINY, dir, 0);
+        } else {
+            ModelInit.write(registry, "siglip-base-patch16-224", dir.resolve("vision"), 0);
+            ModelInit.write(registry, QWEN, dir.resolve("llm"), 1);
+            // written last: its presence means both folders are complete
+            writeText(config, """
+                    # written by `iris bench --preset %s`: random weights, for measuring speed only
+                    model:
+                      vision: { type: siglip, path: vision }
+                      llm:    { type: qwen2,  path: llm }
+                      fusion: { type: projector, merge: sequential, factor: 4 }
+                    runtime: { device: cpu, threads: 2 }
+                    generate: { max_new_tokens: 48, temperature: 0.0 }
+                    """.formatted(o.preset()));
+        }
+        put("init_s", (System.nanoTime() - t0) / 1e9);
+        return config;
+    }
+
+    /** A white image with a red disc, at the encoder's size (resizing is not what is measured here). */
+    static byte[] shapePng(int size) {
+        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, size, size);
+        g.setColor(new Color(220, 40, 40));
+        g.fillOval(size / 8, size / 8, size / 3, size / 3);
+        g.dispose();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(img, "png", out);
+        } catch (IOException e) {
+            throw new IrisException("cannot encode the bench image: " + e.getMessage(), e);
+        }
+        return out.toByteArray();
+    }
+
+    private static final String[] WORDS = ("Describe the image in detail: say which colour the shape has, what kind of shape it is, "
+            + "and in which part of the picture it sits, then say whether anything else is visible around it, how large it looks, "
+            + "how the background looks, and whether the edges of the shape are sharp or soft, and end with one short summary sentence "
+            + "that a reader could use as a caption for the picture without seeing it at all").split(" ");
+
+    /** The shortest question whose prompt has at least {@code target} tokens besides the image pads. */
+    private static String question(int target, java.util.function.ToIntFunction<String> textTokens) {
+        StringBuilder q = new StringBuilder();
+        for (int i = 0; ; i++) {
+            if (i > 0) q.append(' ');
+            q.append(WORDS[i % WORDS.length]);
+            if (textTokens.applyAsInt(q.toString()) >= target) return q.toString();
+        }
+    }
+
+    private static String textQuestion(VisionLanguageModel model, byte[] image) {
+        int pads = model.parts().fusion().imageTokens();
+        return question(TEXT_PROMPT_TOKENS, q -> model.promptIds(
+                VisionLanguageModel.Request.question(Optional.empty(), q, Optional.of(image), "bench.png")).length - pads);
+    }
+
+    // ------------------------------------------------------------------ decode
+
+    private record Decode(GenerationResult result, GenerateConfig config, String mode) {}
+
+    /**
+     * Greedy first; a random-weight model may pick a stop token early, so then temperature
+     * sampling with a few seeds, keeping the first run with enough steps.
+     */
+    private Decode decode(VisionLanguageModel model, VisionLanguageModel.Request request) {
+        GenerateConfig greedy = new GenerateConfig(Optional.empty(), o.tokens(), 0.0, 0, 1.0, 1.0, 0);
+        GenerationResult g = model.generate(request, greedy, s -> {}, false);
+        if (g.decodeMs().size() >= MIN_DECODE_STEPS) return new Decode(g, greedy, "greedy");
+        progress.accept("greedy decoding stopped after " + g.decodeMs().size() + " steps (" + g.stopReason() + "); sampling instead");
+        for (int seed = 1; seed <= 20; seed++) {
+            GenerateConfig sampled = new GenerateConfig(Optional.empty(), o.tokens(), 1.0, 0, 1.0, 1.0, seed);
+            g = model.generate(request, sampled, s -> {}, false);
+            if (g.decodeMs().size() >= MIN_DECODE_STEPS) return new Decode(g, sampled, "temperature 1.0, seed " + seed);
+        }
+        throw new IrisException("decoding stopped before " + MIN_DECODE_STEPS + " steps with greedy and 20 sampling seeds");
+    }
+
+    /** {@code threads} generations at once on the one model: generated tokens over wall time. */
+    private static double concurrent(VisionLanguageModel model, VisionLanguageModel.Request request, GenerateConfig cfg, int threads) {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            long t0 = System.nanoTime();
+            List<Future<GenerationResult>> runs = new ArrayList<>();
+            for (int i = 0; i < threads; i++) runs.add(pool.submit(() -> model.generate(request, cfg, s -> {}, false)));
+            long tokens = 0;
+            for (Future<GenerationResult> f : runs) tokens += f.get().generatedIds().length;
+            return tokens / ((System.nanoTime() - t0) / 1e9);
+        } catch (Exception e) {
+            throw new IrisException("concurrent generation failed: " + e.getMessage(), e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Bytes of LLM weights one decode step reads in fp32: every weight the decoder and LM head
+     * use. An untied embedding table is looked up one row per token, so only that row counts;
+     * a tied one is the LM head and counts once, in full.
+     */
+    static long weightBytesPerToken(LanguageModel llm) {
+        GraphBuilder g = new GraphBuilder();
+        Value ids = g.input("ids", DType.I64, 1L, "seq");
+        Value hidden = llm.decode(g, new LanguageModel.DecoderInput(llm.embed(g, ids), g.input("positions", DType.I64, 1L, "seq"),
+                null, List.of(), List.of(), null)).hidden();
+        g.output("logits", llm.logits(g, hidden));
+        Graph graph = g.build();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        graph.weights().forEach((name, v) -> shapes.put(name, v.shape().sizes()));
+        boolean untiedHead = shapes.keySet().stream().anyMatch(n -> n.contains("lm_head"));
+        long numel = 0;
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            long n = Tensor.numel(e.getValue());
+            if (untiedHead && e.getKey().contains("embed_tokens")) n = e.getValue()[e.getValue().length - 1];
+            numel += n;
+        }
+        return numel * 4;
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /** Stage 1 at batch 8 on shapes images at the encoder's size, with a prompt long enough for ~129-token samples. */
+    private void train(IrisConfig cfg) {
+        Path data = o.dir().resolve("bench-data"), run = o.dir().resolve("bench-train");
+        String prompt;
+        try (var parts = dev.iris.plugins.model.ModelParts.create(cfg, registry)) {
+            int size = parts.vision().imageSize();
+            // 16 images: after the first two steps every image's features come from the cache
+            if (!Files.exists(data.resolve(ShapesGenerator.HELDOUT_FILE))) ShapesGenerator.write(data, 16, 8, size, 0);
+            LanguageModel llm = parts.llm();
+            byte[] image = shapePng(size);
+            java.util.function.ToIntFunction<String> length = q -> new SampleBuilder(llm.chatTemplate(), llm.tokenizer(),
+                    parts.fusion().imageTokens(), Optional.empty(), List.of(q), 4096).build("bench", CAPTION, image, new Random(0)).length();
+            prompt = question(TARGET_SAMPLE_TOKENS, length);
+            put("train_sample_tokens", length.applyAsInt(prompt));
+        }
+        try {
+            String yaml = """
+                    model:
+                      vision: { type: siglip, path: vision }
+                      llm:    { type: qwen2,  path: llm }
+                      fusion: { type: projector, merge: sequential, factor: 4 }
+                    runtime: { device: cpu, threads: %d }
+                    train:
+                      dataset: { type: parquet, path: %s }
+                      stage: pretrain
+                      prompts: [%s]
+                      optimizer: adamw
+                      schedule: constant
+                      lr: 1.0e-3
+                      warmup_steps: 0
+                      batch_size: 8
+                      grad_accum: 1
+                      steps: %d
+                      save_every: 0
+                      log_every: 1
+                      seed: 0
+                      output: %s
+                    """.formatted(cfg.runtime().threads(), JSON.writeValueAsString(data.resolve(ShapesGenerator.TRAIN_FILE).toAbsolutePath().toString()),
+                    JSON.writeValueAsString(prompt), o.trainSteps(), JSON.writeValueAsString(run.toAbsolutePath().toString()));
+            IrisConfig tc = new ConfigLoader().parse(yaml, "iris bench", o.dir().toAbsolutePath(), List.of());
+            deleteTree(run);
+            Trainer.train(tc, registry, Optional.empty(), step -> progress.accept(String.format(
+                    "  train step %d/%d: %.2f samples/s", step.step(), step.totalSteps(), step.samplesPerSecond())));
+            List<Double> sps = new ArrayList<>();
+            for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+                JsonNode n = JSON.readTree(line);
+                if (n.get("step").asLong() > WARMUP_TRAIN_STEPS) sps.add(n.get("samples_per_s").asDouble());
+            }
+            put("train_batch_size", 8);
+            put("train_steps_measured", sps.size());
+            put("train_samples_per_s", median(sps.stream().mapToDouble(Double::doubleValue).toArray()));
+        } catch (IOException e) {
+            throw new IrisException("bench training in " + run + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** VmHWM (peak resident set) of this process, in MiB; -1 where /proc is missing. */
+    static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: reported as unknown
+        }
+        return -1;
+    }
+
+    static double median(double[] v) {
+        if (v.length == 0) return Double.NaN;
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static void writeText(Path file, String text) {
+        try {
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IrisException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String format(Object v) {
+        if (v == null) return "null";
+        if (v instanceof Double d) return Math.abs(d) >= 100 ? String.format("%.1f", d) : String.format("%.3g", d);
+        return v.toString();
+    }
+
+    /** The figures as a Markdown table. */
+    public static String table(Map<String, Object> figures) {
+        StringBuilder sb = new StringBuilder("| figure | value |\n|---|---|\n");
+        figures.forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(format(v)).append(" |\n"));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.iris.plugins.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.iris.plugins.host.PluginRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchTest {
+    /** Every figure iris bench --json reports; all must be there, even the null int8 one. */
+    static final List<String> POSITIVE = List.of("load_s", "image_encode_ms", "prefill_ms", "prefill_tokens", "prefill_tokens_per_s",
+            "decode_steps", "decode_ms_per_token", "decode_tokens_per_s", "train_samples_per_s", "train_sample_tokens", "peak_rss_mb",
+            "bandwidth_gb_s", "weight_bytes_per_token", "decode_ceiling_tokens_per_s", "decode_fraction_of_ceiling",
+            "concurrent4_tokens_per_s", "concurrent1_tokens_per_s", "bandwidth_read_gb_s", "decode_ceiling_read_tokens_per_s");
+
+    @Test
+    void tinyPresetReportsEveryFigure(@TempDir Path dir) {
+        List<String> lines = new ArrayList<>();
+        // small bandwidth arrays and few train steps: the test checks the wiring, not the figures
+        Bench.Options o = new Bench.Options(Bench.TINY, dir.resolve("tiny"), 40, 4 << 20, 4, 3);
+        Map<String, Object> r = Bench.run(PluginRegistry.discover(), o, lines::add);
+
+        for (String key : POSITIVE) {
+            assertThat(r).containsKey(key);
+            assertThat(((Number) r.get(key)).doubleValue()).as(key).isPositive();
+        }
+        assertThat(r).containsEntry("decode_int8_tokens_per_s", null).containsEntry("decode_int8_note", Bench.INT8_NOTE);
+        assertThat((Integer) r.get("decode_steps")).isGreaterThanOrEqualTo(Bench.MIN_DECODE_STEPS);
+        assertThat((Integer) r.get("prefill_image_tokens")).isEqualTo(16);   // tiny: 64 patches merged 4 to 1
+        assertThat((Integer) r.get("train_sample_tokens")).isBetween(125, 140);
+        assertThat((Integer) r.get("train_steps_measured")).isEqualTo(2);
+        // progress: every figure is printed as it is measured
+        assertThat(lines).anyMatch(l -> l.startsWith("decode_tokens_per_s = "));
+        assertThat(Bench.table(r)).contains("| bandwidth_gb_s |");
+
+        // a second run reuses the models
+        List<String> again = new ArrayList<>();
+        Bench.run(PluginRegistry.discover(), o, again::add);
+        assertThat(again).anyMatch(l -> l.startsWith("reusing models"));
+    }
+}

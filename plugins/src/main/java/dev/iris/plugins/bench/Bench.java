@@ -48,7 +48,6 @@ import javax.imageio.ImageIO;
  * and relates decode speed to the bandwidth ceiling (decode reads every LLM weight per token).
  */
 public final class Bench {
-    public static final String INT8_NOTE = "int8 weights are not implemented yet";
     public static final String TINY = "tiny", QWEN = "qwen2.5-0.5b";
     public static final List<String> PRESETS = List.of(TINY, QWEN);
 
@@ -141,8 +140,7 @@ public final class Bench {
             put("decode_ms_per_token", d.result().medianDecodeMs());
             double decodeTps = 1e3 / d.result().medianDecodeMs();
             put("decode_tokens_per_s", decodeTps);
-            put("decode_int8_tokens_per_s", null);
-            put("decode_int8_note", INT8_NOTE);
+            long[] fp32Tokens = d.result().generatedIds();
 
             long weightBytes = weightBytesPerToken(model.parts().llm());
             put("weight_bytes_per_token", weightBytes);
@@ -151,6 +149,29 @@ public final class Bench {
             put("concurrent4_tokens_per_s", concurrent(model, request, d.config(), 4));
             r.put("_weight_bytes", weightBytes);
             r.put("_decode_tps", decodeTps);
+            r.put("_fp32_tokens", fp32Tokens);
+            r.put("_decode_config", d.config());
+        }
+        // the same model with int8 linear weights (runtime.weights: int8), in the same process
+        long[] fp32Tokens = (long[]) r.remove("_fp32_tokens");
+        GenerateConfig decodeConfig = (GenerateConfig) r.remove("_decode_config");
+        try (VisionLanguageModel int8 = VisionLanguageModel.load(cfg.with(List.of("runtime.weights=int8")), registry)) {
+            int8.prepare();
+            byte[] image = shapePng(int8.parts().vision().imageSize());
+            VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), textQuestion(int8, image),
+                    Optional.of(image), "bench.png");
+            int8.generate(request, new GenerateConfig(Optional.empty(), 2, 0.0, 0, 1.0, 1.0, 0), s -> {}, false);   // warm-up
+            GenerationResult q = int8.generate(request, decodeConfig, s -> {}, false);
+            put("decode_int8_steps", q.decodeMs().size());
+            put("decode_int8_ms_per_token", q.medianDecodeMs());
+            put("decode_int8_tokens_per_s", 1e3 / q.medianDecodeMs());
+            // the share of steps where int8 picks the fp32 token, up to the first difference and overall position by position
+            long[] qt = q.generatedIds();
+            int same = 0, n = Math.min(qt.length, fp32Tokens.length), prefix = 0;
+            for (int i = 0; i < n; i++) if (qt[i] == fp32Tokens[i]) same++;
+            while (prefix < n && qt[prefix] == fp32Tokens[prefix]) prefix++;
+            put("int8_token_agreement", n == 0 ? 0.0 : same / (double) n);
+            put("int8_identical_prefix_tokens", prefix);
         }
         train(cfg);
         // read before the probe: its arrays would otherwise set the peak

@@ -28,7 +28,6 @@ public final class Sampler {
     private final Random random;
     private final boolean[] seen;
     private double[] probs = new double[0];
-    private Integer[] order = new Integer[0];
 
     /** @param vocab the logits' length */
     public Sampler(Settings settings, int vocab) {
@@ -58,14 +57,9 @@ public final class Sampler {
         double sum = 0;
         for (int i = 0; i < n; i++) sum += probs[i] = Math.exp(probs[i] / settings.temperature() - max);
         for (int i = 0; i < n; i++) probs[i] /= sum;
-        int keep = n;
         if (settings.topK() > 0 || settings.topP() < 1) {
-            if (order.length != n) {
-                order = new Integer[n];
-            }
-            for (int i = 0; i < n; i++) order[i] = i;
-            final double[] p = probs;
-            Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+            int[] order = topCandidates(probs);
+            int keep = order.length;
             if (settings.topK() > 0) keep = Math.min(keep, settings.topK());
             if (settings.topP() < 1) {
                 double cum = 0;
@@ -92,6 +86,45 @@ public final class Sampler {
             if (r <= 0) return i;
         }
         return argmax(probs);
+    }
+
+    /**
+     * Token ids by falling probability (ties: lower id first), as many as top-k and top-p need:
+     * the best 64 are found without sorting the whole vocabulary, and the net widens only when
+     * they do not yet reach top_p.
+     */
+    private int[] topCandidates(double[] p) {
+        int n = p.length;
+        for (int want = Math.min(n, 64); ; want = Math.min(n, want * 8)) {
+            int[] best = best(p, want);
+            double cum = 0;
+            for (int id : best) cum += p[id];
+            boolean enoughK = settings.topK() > 0 && settings.topK() <= want;
+            // enough when every candidate top-k or top-p could keep is among them
+            if (want == n || enoughK || cum >= settings.topP()) return best;
+        }
+    }
+
+    /** The {@code want} most probable ids, sorted: a bounded selection over packed (probability, id) keys. */
+    private static int[] best(double[] p, int want) {
+        // float bits of a non-negative float order like the float; the complemented id makes lower ids win ties
+        long[] keys = new long[p.length];
+        for (int i = 0; i < p.length; i++) keys[i] = ((long) Float.floatToIntBits((float) p[i]) << 32) | (0xffffffffL - i);
+        if (want < p.length) {
+            java.util.PriorityQueue<Long> heap = new java.util.PriorityQueue<>(want);
+            for (long k : keys) {
+                if (heap.size() < want) heap.add(k);
+                else if (k > heap.peek()) {
+                    heap.poll();
+                    heap.add(k);
+                }
+            }
+            keys = heap.stream().mapToLong(Long::longValue).toArray();
+        }
+        java.util.Arrays.sort(keys);
+        int[] out = new int[keys.length];
+        for (int i = 0; i < keys.length; i++) out[i] = (int) (0xffffffffL - (keys[keys.length - 1 - i] & 0xffffffffL));
+        return out;
     }
 
     private static int argmax(double[] v) {

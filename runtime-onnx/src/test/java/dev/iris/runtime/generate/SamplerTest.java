@@ -60,6 +60,32 @@ class SamplerTest {
     }
 
     @Test
+    void aLargeVocabularyNucleusMatchesAFullSort() {
+        // 150k logits with a clear head and a long flat tail: the nucleus is found without sorting everything
+        int v = 150_000;
+        float[] logits = new float[v];
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < v; i++) logits[i] = (float) r.nextGaussian();
+        for (int i = 0; i < 200; i++) logits[r.nextInt(v)] += 9;
+        Sampler s = new Sampler(new Sampler.Settings(1.0, 0, 0.9, 1, 11), v);
+        // the reference: every id whose probability is among the top ones reaching 0.9 when fully sorted
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (float l : logits) max = Math.max(max, l);
+        double[] p = new double[v];
+        for (int i = 0; i < v; i++) sum += p[i] = Math.exp(logits[i] - max);
+        Integer[] order = new Integer[v];
+        for (int i = 0; i < v; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+        java.util.Set<Integer> nucleus = new java.util.HashSet<>();
+        double cum = 0;
+        for (int i = 0; i < v && cum < 0.9 * sum; i++) {
+            cum += p[order[i]];
+            nucleus.add(order[i]);
+        }
+        for (int i = 0; i < 300; i++) assertThat(nucleus).contains(s.next(logits));
+    }
+
+    @Test
     void badSettingsAreNamed() {
         assertThatThrownBy(() -> new Sampler.Settings(-1, 0, 1, 1, 0)).hasMessage("temperature must be >= 0, got -1.0");
         assertThatThrownBy(() -> new Sampler.Settings(1, 0, 0, 1, 0)).hasMessage("top_p must be in (0, 1], got 0.0");

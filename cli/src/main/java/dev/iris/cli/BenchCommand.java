@@ -33,22 +33,24 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "48", paramLabel = "N", description = "max_new_tokens of the decode runs (default ${DEFAULT-VALUE}).")
     int tokens;
 
-    @Option(names = "--json", description = "Also print the figures as one JSON object.")
+    @Option(names = "--json", description = "Print only one JSON object on standard output (progress goes to standard error).")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        // with --json, standard output carries the JSON object alone, so it can be piped into a tool
+        PrintWriter progress = json ? spec.commandLine().getErr() : out;
         Path folder = dir != null ? dir : Path.of(".iris", "bench", preset);
         Map<String, Object> r = Bench.run(parent.registry(), Bench.Options.defaults(preset, folder, tokens), line -> {
-            out.println(line);
-            out.flush();
+            progress.println(line);
+            progress.flush();
         });
-        out.println();
-        out.print(Bench.table(r));
         if (json) {
-            out.println();
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+        } else {
+            out.println();
+            out.print(Bench.table(r));
         }
         out.flush();
         return 0;

@@ -145,7 +145,7 @@ class Qwen2DecoderTest {
             maxAbs = Math.max(maxAbs, Math.abs(fp32[i]));
         }
         assertThat(maxDiff).isGreaterThan(0);                                 // the quantized path really ran
-        // measured on these random weights: int8 0.128 of a largest logit of 4.68 (2.7%), int4 2.0 (43%)
+        // random weights: int4 errs far more than int8 (at accuracy level 0: 2.7% and 43% of the largest logit)
         assertThat(maxDiff / maxAbs).as("%s: max logit difference %.4f of %.2f", format, maxDiff, maxAbs)
                 .isLessThan(format.equals("int8") ? 0.05 : 0.6);
     }

@@ -175,7 +175,8 @@ public final class OnnxCompiler {
                 NodeProto.Builder nb = node("MatMulNBits", List.of(name(l.x()), CompiledGraph.Quantization.codes(q),
                         CompiledGraph.Quantization.scales(q)), l.bias() == null ? out : tmp() + "_nbits",
                         intAttr("K", s[1]), intAttr("N", s[0]), intAttr("bits", quantization.bits()),
-                        intAttr("block_size", quantization.blockSize())).toBuilder().setDomain("com.microsoft");
+                        intAttr("block_size", quantization.blockSize()),
+                        intAttr("accuracy_level", quantization.accuracyLevel())).toBuilder().setDomain("com.microsoft");
                 gp.addNode(nb);
                 if (l.bias() != null) gp.addNode(node("Add", List.of(nb.getOutput(0), name(l.bias())), out));
             }

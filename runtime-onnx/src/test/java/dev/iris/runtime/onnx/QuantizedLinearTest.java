@@ -35,15 +35,18 @@ class QuantizedLinearTest {
         g.output("y", g.linear(in, g.weight("m", "proj.weight", N, K), g.weight("m", "proj.bias", N)));
         g.output("e", g.gather(embed, g.constant(Tensor.ofLongs(new long[] {1}, 1))));
         Graph graph = g.build();
-        CompiledGraph.Quantization q = CompiledGraph.Quantization.parse(bits == 8 ? "int8" : "int4");
-        CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), q);
+        // accuracy level 0 computes with exactly the dequantized weights: this checks the packing
+        CompiledGraph.Quantization unpacked = new CompiledGraph.Quantization(bits, 32, 0);
+        CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), unpacked);
         assertThat(cg.quantized()).containsExactly("m/proj.weight");
         float[] embedding = new float[3 * K];
         Map<String, Tensor> frozen = Map.of("m/proj.weight", weight, "m/proj.bias", Tensor.ofFloats(b, N), "m/embed", Tensor.ofFloats(embedding, 3, K));
-        float[] y;
-        try (GraphSession s = OrtRuntime.cpu(1).open(cg, frozen)) {
-            y = s.run(Map.of("x", Tensor.ofFloats(x, 2, T, K))).get("y").toFloats();
-        }
+        float[] y = run(cg, frozen, x);
+        // the configured formats (level 4: int8 activations, the fast path) stay close to it
+        float[] fast = run(OnnxCompiler.compile(graph, DType.F32, List.of(), CompiledGraph.Quantization.parse(bits == 8 ? "int8" : "int4")), frozen, x);
+        double scale = 0;
+        for (float v : y) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < y.length; i++) assertThat((double) fast[i]).isCloseTo(y[i], within(0.03 * scale));
         float[] dq = WeightQuantizer.dequantize(WeightQuantizer.quantize(weight, bits, 32), bits, 32, N, K);
         double worst = 0;
         for (int row = 0; row < 2 * T; row++) for (int o = 0; o < N; o++) {
@@ -57,6 +60,12 @@ class QuantizedLinearTest {
         }
         // and the quantization itself is close to the float weights (coarser for 4 bits)
         assertThat(worst).isLessThan(bits == 8 ? 0.2 : 2.5);
+    }
+
+    private static float[] run(CompiledGraph cg, Map<String, Tensor> frozen, float[] x) {
+        try (GraphSession s = OrtRuntime.cpu(1).open(cg, frozen)) {
+            return s.run(Map.of("x", Tensor.ofFloats(x, 2, T, K))).get("y").toFloats();
+        }
     }
 
     @Test

@@ -95,8 +95,11 @@ public final class Sampler {
      */
     private int[] topCandidates(double[] p) {
         int n = p.length;
+        // float bits of a non-negative float order like the float; the complemented id makes lower ids win ties
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) keys[i] = ((long) Float.floatToIntBits((float) p[i]) << 32) | (0xffffffffL - i);
         for (int want = Math.min(n, 64); ; want = Math.min(n, want * 8)) {
-            int[] best = best(p, want);
+            int[] best = best(keys, want);
             double cum = 0;
             for (int id : best) cum += p[id];
             boolean enoughK = settings.topK() > 0 && settings.topK() <= want;
@@ -105,26 +108,49 @@ public final class Sampler {
         }
     }
 
-    /** The {@code want} most probable ids, sorted: a bounded selection over packed (probability, id) keys. */
-    private static int[] best(double[] p, int want) {
-        // float bits of a non-negative float order like the float; the complemented id makes lower ids win ties
-        long[] keys = new long[p.length];
-        for (int i = 0; i < p.length; i++) keys[i] = ((long) Float.floatToIntBits((float) p[i]) << 32) | (0xffffffffL - i);
-        if (want < p.length) {
-            java.util.PriorityQueue<Long> heap = new java.util.PriorityQueue<>(want);
+    /** The {@code want} largest keys' ids, by falling probability: a bounded min-heap, or one sort when most are wanted. */
+    private static int[] best(long[] keys, int want) {
+        long[] top;
+        if (want * 4L >= keys.length) {
+            top = keys.clone();
+            java.util.Arrays.sort(top);
+            top = java.util.Arrays.copyOfRange(top, top.length - want, top.length);
+        } else {
+            top = new long[want];
+            int size = 0;
             for (long k : keys) {
-                if (heap.size() < want) heap.add(k);
-                else if (k > heap.peek()) {
-                    heap.poll();
-                    heap.add(k);
+                if (size < want) {
+                    top[size++] = k;
+                    if (size == want) heapify(top);
+                } else if (k > top[0]) {
+                    top[0] = k;
+                    siftDown(top, 0);
                 }
             }
-            keys = heap.stream().mapToLong(Long::longValue).toArray();
+            java.util.Arrays.sort(top);
         }
-        java.util.Arrays.sort(keys);
-        int[] out = new int[keys.length];
-        for (int i = 0; i < keys.length; i++) out[i] = (int) (0xffffffffL - (keys[keys.length - 1 - i] & 0xffffffffL));
+        int[] out = new int[top.length];
+        for (int i = 0; i < top.length; i++) out[i] = (int) (0xffffffffL - (top[top.length - 1 - i] & 0xffffffffL));
         return out;
+    }
+
+    private static void heapify(long[] h) {
+        for (int i = h.length / 2 - 1; i >= 0; i--) siftDown(h, i);
+    }
+
+    /** Restores the min-heap below {@code i}. */
+    private static void siftDown(long[] h, int i) {
+        int n = h.length;
+        while (true) {
+            int l = 2 * i + 1, r = l + 1, m = i;
+            if (l < n && h[l] < h[m]) m = l;
+            if (r < n && h[r] < h[m]) m = r;
+            if (m == i) return;
+            long t = h[i];
+            h[i] = h[m];
+            h[m] = t;
+            i = m;
+        }
     }
 
     private static int argmax(double[] v) {

@@ -246,7 +246,12 @@ public final class IrisServer implements AutoCloseable {
             long total = 0;
             for (int n; (n = in.read(buf)) > 0; ) {
                 total += n;
-                if (total > config.maxBodyBytes()) throw bodyTooLarge();
+                if (total > config.maxBodyBytes()) {
+                    // read (and drop) a bounded rest so the client, still sending, gets the 413 instead of a reset
+                    long drained = 0, bound = 4L * config.maxBodyBytes();
+                    while (drained < bound && (n = in.read(buf)) > 0) drained += n;
+                    throw bodyTooLarge();
+                }
                 out.write(buf, 0, n);
             }
             body = out.toByteArray();

@@ -2,15 +2,12 @@ package dev.iris.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.iris.api.IrisException;
 import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.model.GenerationResult;
 import dev.iris.plugins.model.VisionLanguageModel;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,14 +48,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         IrisConfig cfg = new ConfigLoader().load(config, overrides);
-        Optional<byte[]> bytes = Optional.empty();
-        if (image != null) {
-            try {
-                bytes = Optional.of(Files.readAllBytes(image));
-            } catch (NoSuchFileException e) {
-                throw new IrisException(image + ": file not found");
-            }
-        }
+        Optional<byte[]> bytes = image == null ? Optional.empty() : Optional.of(InputFiles.read(image));
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         try (VisionLanguageModel model = VisionLanguageModel.load(cfg, parent.registry())) {

@@ -9,8 +9,6 @@ import dev.iris.server.report.ReportRequest;
 import dev.iris.server.report.ReportService;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,12 +46,7 @@ final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         IrisConfig cfg = new ConfigLoader().load(config, overrides);
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(image);
-        } catch (NoSuchFileException e) {
-            throw new IrisException(image + ": file not found");
-        }
+        byte[] bytes = InputFiles.read(image);
         ReportRequest request;
         try {
             request = ReportRequest.of(bytes, image.getFileName().toString(), prompt);

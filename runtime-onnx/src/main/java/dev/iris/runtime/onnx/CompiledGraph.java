@@ -15,10 +15,12 @@ import java.util.Map;
  * @param outputs   output names in declaration order
  * @param frozen    frozen weights (qualified name to value) bound when the session is created
  * @param quantization how frozen linear weights are quantized when bound (bits 0 = not at all)
- * @param quantized the frozen weights bound as quantized codes and scales instead of floats
+ * @param quantized the frozen weights bound as quantized codes and scales
+ * @param floatToo  quantized weights that other operations read as floats: bound as floats too
  */
 public record CompiledGraph(byte[] model, DType precision, List<String> feeds, Map<String, Value> feedValues,
-                            List<String> outputs, Map<String, Value> frozen, Quantization quantization, java.util.Set<String> quantized) {
+                            List<String> outputs, Map<String, Value> frozen, Quantization quantization, java.util.Set<String> quantized,
+                            java.util.Set<String> floatToo) {
 
     /**
      * Weight-only quantization of linear layers: {@code bits} 8 or 4 in blocks of {@code blockSize}

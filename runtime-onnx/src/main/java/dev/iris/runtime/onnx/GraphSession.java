@@ -43,6 +43,7 @@ public final class GraphSession implements AutoCloseable {
                     WeightQuantizer.Quantized q = WeightQuantizer.quantize(t, qz.bits(), qz.blockSize());
                     bind(initializers, CompiledGraph.Quantization.codes(e.getKey()), q.codes());
                     bind(initializers, CompiledGraph.Quantization.scales(e.getKey()), q.scales());
+                    if (graph.floatToo().contains(e.getKey())) bind(initializers, e.getKey(), t);
                 } else {
                     bind(initializers, e.getKey(), t);
                 }

@@ -39,6 +39,7 @@ public final class OnnxCompiler {
     private final Set<String> trainable;
     private final CompiledGraph.Quantization quantization;
     private final Set<String> quantized = new LinkedHashSet<>();
+    private final Set<String> floatToo = new LinkedHashSet<>();   // quantized weights other operations read as floats
     private final GraphProto.Builder gp = GraphProto.newBuilder().setName("iris");
     private int counter;
 
@@ -77,22 +78,28 @@ public final class OnnxCompiler {
         return op instanceof Op.RmsNorm || op instanceof Op.LayerNorm;
     }
 
-    /** Frozen weights whose every use is as a linear layer's weight, with K a multiple of the block size. */
+    /**
+     * Frozen weights read as a linear layer's weight, with K a multiple of the block size. A weight
+     * other operations also read (a tied LM head is the embedding table too) keeps its float copy
+     * for them; the linear layer reads the codes.
+     */
     private void chooseQuantized() {
         if (!quantization.enabled()) return;
-        Map<Integer, Boolean> onlyLinear = new java.util.HashMap<>();
+        Map<Integer, Boolean> asLinear = new java.util.HashMap<>(), otherwise = new java.util.HashMap<>();
         for (Graph.Node n : graph.nodes()) {
             for (Value in : n.op().inputs()) {
                 if (!(graph.op(in) instanceof Op.Weight)) continue;
                 boolean asLinearWeight = n.op() instanceof Op.Linear l && l.weight().equals(in) && !l.x().equals(in)
                         && (l.bias() == null || !l.bias().equals(in));
-                onlyLinear.merge(in.id(), asLinearWeight, Boolean::logicalAnd);
+                (asLinearWeight ? asLinear : otherwise).put(in.id(), true);
             }
         }
-        onlyLinear.forEach((id, ok) -> {
+        asLinear.keySet().forEach(id -> {
             Value v = graph.nodes().get(id).value();
             String q = ((Op.Weight) graph.op(v)).qualifiedName();
-            if (ok && !trainable.contains(q) && WeightQuantizer.fits(v.shape().sizes()[1], quantization.blockSize())) quantized.add(q);
+            if (trainable.contains(q) || !WeightQuantizer.fits(v.shape().sizes()[1], quantization.blockSize())) return;
+            quantized.add(q);
+            if (otherwise.containsKey(id)) floatToo.add(q);
         });
     }
 
@@ -125,7 +132,8 @@ public final class OnnxCompiler {
                         gp.addInitializer(externalInitializer(CompiledGraph.Quantization.codes(q), DType.U8,
                                 new long[] {s[0], blocks, (long) quantization.blockSize() * quantization.bits() / 8}));
                         gp.addInitializer(externalInitializer(CompiledGraph.Quantization.scales(q), DType.F32, new long[] {s[0] * blocks}));
-                        continue;   // no float copy of the weight in the graph
+                        if (!floatToo.contains(q)) continue;   // no float copy of the weight in the graph
+                        gp.addInitializer(externalInitializer(q, v));
                     } else {
                         frozen.put(q, v);
                         gp.addInitializer(externalInitializer(q, v));
@@ -149,7 +157,8 @@ public final class OnnxCompiler {
                 .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1))
                 .setGraph(gp)
                 .build();
-        return new CompiledGraph(model.toByteArray(), precision, feeds, fed, outputs, frozen, quantization, Set.copyOf(quantized));
+        return new CompiledGraph(model.toByteArray(), precision, feeds, fed, outputs, frozen, quantization, Set.copyOf(quantized),
+                Set.copyOf(floatToo));
     }
 
     // ------------------------------------------------------------------ lowering

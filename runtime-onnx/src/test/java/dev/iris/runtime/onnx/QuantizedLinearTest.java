@@ -31,16 +31,30 @@ class QuantizedLinearTest {
         Tensor weight = Tensor.ofFloats(w, N, K);
         GraphBuilder g = new GraphBuilder();
         Value in = g.input("x", DType.F32, "batch", "seq", (long) K);
-        Value embed = g.weight("m", "embed", 3, K);   // used by a gather: stays float
+        Value embed = g.weight("m", "embed", 3, K);   // used by a gather only: stays float
         g.output("y", g.linear(in, g.weight("m", "proj.weight", N, K), g.weight("m", "proj.bias", N)));
         g.output("e", g.gather(embed, g.constant(Tensor.ofLongs(new long[] {1}, 1))));
+        // a tied head: the same weight is a table for a gather and a linear layer's weight
+        Value tied = g.weight("m", "tied", N, K);
+        g.output("rows", g.gather(tied, g.constant(Tensor.ofLongs(new long[] {2}, 1))));
+        g.output("head", g.linear(in, tied, null));
         Graph graph = g.build();
         // accuracy level 0 computes with exactly the dequantized weights: this checks the packing
         CompiledGraph.Quantization unpacked = new CompiledGraph.Quantization(bits, 32, 0);
         CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), unpacked);
-        assertThat(cg.quantized()).containsExactly("m/proj.weight");
+        assertThat(cg.quantized()).containsExactlyInAnyOrder("m/proj.weight", "m/tied");
+        assertThat(cg.floatToo()).containsExactly("m/tied");
         float[] embedding = new float[3 * K];
-        Map<String, Tensor> frozen = Map.of("m/proj.weight", weight, "m/proj.bias", Tensor.ofFloats(b, N), "m/embed", Tensor.ofFloats(embedding, 3, K));
+        Map<String, Tensor> frozen = Map.of("m/proj.weight", weight, "m/proj.bias", Tensor.ofFloats(b, N), "m/embed", Tensor.ofFloats(embedding, 3, K),
+                "m/tied", weight);
+        try (GraphSession s = OrtRuntime.cpu(1).open(cg, frozen)) {
+            Map<String, Tensor> out = s.run(Map.of("x", Tensor.ofFloats(x, 2, T, K)));
+            // the gather reads the exact float rows; the linear layer the quantized ones
+            float[] rows = out.get("rows").toFloats();
+            for (int i = 0; i < K; i++) assertThat(rows[i]).isEqualTo(w[2 * K + i]);
+            float[] head = out.get("head").toFloats(), y0 = out.get("y").toFloats();
+            for (int i = 0; i < head.length; i++) assertThat((double) head[i]).isCloseTo(y0[i] - b[i % N], within(1e-3));
+        }
         float[] y = run(cg, frozen, x);
         // the configured formats (level 4: int8 activations, the fast path) stay close to it
         float[] fast = run(OnnxCompiler.compile(graph, DType.F32, List.of(), CompiledGraph.Quantization.parse(bits == 8 ? "int8" : "int4")), frozen, x);

@@ -37,22 +37,7 @@ class ReportsOverHttpTest {
     static IrisServer translator, server;
 
     /** The second server's model: it answers every request with the same Chinese sentence. */
-    static final class FixedTranslation implements ChatEngine {
-        @Override
-        public int promptTokens(Request request) {
-            return 20;
-        }
-
-        @Override
-        public int contextLength() {
-            return 4096;
-        }
-
-        @Override
-        public int countTokens(String text) {
-            return text.length();
-        }
-
+    static final class FixedTranslation extends FakeEngine {
         @Override
         public GenerationResult generate(Request request, GenerateConfig cfg, Consumer<String> onText) {
             onText.accept(CHINESE);

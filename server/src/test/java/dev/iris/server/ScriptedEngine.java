@@ -14,7 +14,7 @@ import java.util.function.Consumer;
  * 10 ms until {@link #release()}, then " done". For queue, deadline and drain tests, where
  * timing must not depend on how fast a real model happens to be.
  */
-final class ScriptedEngine implements ChatEngine {
+final class ScriptedEngine extends FakeEngine {
     private volatile CountDownLatch gate = new CountDownLatch(1);
     final AtomicInteger started = new AtomicInteger();
     final AtomicInteger finished = new AtomicInteger();
@@ -25,21 +25,6 @@ final class ScriptedEngine implements ChatEngine {
 
     void release() {
         gate.countDown();
-    }
-
-    @Override
-    public int promptTokens(Request request) {
-        return 10;
-    }
-
-    @Override
-    public int contextLength() {
-        return 4096;
-    }
-
-    @Override
-    public int countTokens(String text) {
-        return text.length();
     }
 
     @Override

@@ -18,6 +18,8 @@ import dev.iris.plugins.model.GenerationResult;
 import dev.iris.plugins.model.ModelInit;
 import dev.iris.plugins.model.VisionLanguageModel;
 import dev.iris.plugins.train.SampleBuilder;
+import dev.iris.plugins.train.Checkpoint;
+import dev.iris.plugins.train.RunMetrics;
 import dev.iris.plugins.train.Trainer;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -29,7 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /**
@@ -372,12 +372,11 @@ public final class Bench {
                     """.formatted(cfg.runtime().threads(), JSON.writeValueAsString(data.resolve(ShapesGenerator.TRAIN_FILE).toAbsolutePath().toString()),
                     JSON.writeValueAsString(prompt), o.trainSteps(), JSON.writeValueAsString(run.toAbsolutePath().toString()));
             IrisConfig tc = new ConfigLoader().parse(yaml, "iris bench", o.dir().toAbsolutePath(), List.of());
-            deleteTree(run);
+            Checkpoint.deleteRecursively(run);
             Trainer.train(tc, registry, Optional.empty(), step -> progress.accept(String.format(
                     "  train step %d/%d: %.2f samples/s", step.step(), step.totalSteps(), step.samplesPerSecond())));
             List<Double> sps = new ArrayList<>();
-            for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-                JsonNode n = JSON.readTree(line);
+            for (JsonNode n : RunMetrics.read(run)) {
                 if (n.get("step").asLong() > WARMUP_TRAIN_STEPS) sps.add(n.get("samples_per_s").asDouble());
             }
             put("train_batch_size", 8);
@@ -385,13 +384,6 @@ public final class Bench {
             put("train_samples_per_s", median(sps.stream().mapToDouble(Double::doubleValue).toArray()));
         } catch (IOException e) {
             throw new IrisException("bench training in " + run + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         }
     }
 

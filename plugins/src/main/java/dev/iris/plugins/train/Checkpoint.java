@@ -132,7 +132,8 @@ public final class Checkpoint {
         }
     }
 
-    static void deleteRecursively(Path p) throws IOException {
+    /** Deletes a folder and everything in it; nothing when it does not exist. */
+    public static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) return;
         try (Stream<Path> s = Files.walk(p)) {
             for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);

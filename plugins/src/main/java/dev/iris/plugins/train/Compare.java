@@ -288,7 +288,7 @@ public final class Compare {
             samplesPerSecond = Optional.of(r.samplesPerSecond());
             seconds = Optional.of(r.seconds());
             finalLoss = Optional.of(r.finalLoss());
-            curve = Quickstart.curve(r.runDir());
+            curve = RunMetrics.lossCurve(r.runDir());
         }
 
         log.printf("== %s (%s): evaluating on the held-out split%n", name, fusion);
@@ -403,18 +403,12 @@ public final class Compare {
     private static List<Map<String, Double>> runMetrics(Path checkpoint, long upTo) {
         Path parent = checkpoint.getParent();
         for (Path run : new Path[] {parent, parent == null ? null : parent.getParent()}) {
-            if (run == null || !Files.isRegularFile(run.resolve("metrics.jsonl"))) continue;
+            if (run == null || !Files.isRegularFile(RunMetrics.file(run))) continue;
             List<Map<String, Double>> out = new ArrayList<>();
-            try {
-                for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-                    if (line.isBlank()) continue;
-                    var n = JSON.readTree(line);
-                    if (n.get("step").asLong() > upTo) continue;
-                    out.add(Map.of("step", n.get("step").asDouble(), "loss", n.get("loss").asDouble(),
-                            "samples_per_s", n.path("samples_per_s").asDouble(Double.NaN)));
-                }
-            } catch (IOException e) {
-                throw new IrisException("cannot read " + run.resolve("metrics.jsonl") + ": " + e.getMessage(), e);
+            for (var n : RunMetrics.read(run)) {
+                if (n.get("step").asLong() > upTo) continue;
+                out.add(Map.of("step", n.get("step").asDouble(), "loss", n.get("loss").asDouble(),
+                        "samples_per_s", n.path("samples_per_s").asDouble(Double.NaN)));
             }
             return out;
         }

@@ -65,14 +65,14 @@ public final class Quickstart {
                 "train.output=" + runDir.resolve("lm").toAbsolutePath())), registry, Optional.empty(), progress);
         stages.add(new StageResult("lm", lm.steps(), lm.seconds(), lm.samplesPerSecond(), lm.finalLoss(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
-        curves.put("stage lm", curve(lm.runDir()));
+        curves.put("stage lm", RunMetrics.lossCurve(lm.runDir()));
         String llmWeights = "model.llm.weights=" + lm.finalCheckpoint().resolve("llm.safetensors").toAbsolutePath();
 
         out.println("== stage 1 (pretrain): only the projector trains");
         IrisConfig stage1 = base.with(List.of(llmWeights, "train.stage=pretrain", "train.steps=" + plan.pretrainSteps(),
                 "train.lr=" + plan.pretrainLr(), "train.output=" + runDir.resolve("pretrain").toAbsolutePath()));
         Trainer.Result pre = Trainer.train(stage1, registry, Optional.empty(), progress);
-        curves.put("stage 1", offset(curve(pre.runDir()), lm.steps()));
+        curves.put("stage 1", offset(RunMetrics.lossCurve(pre.runDir()), lm.steps()));
         Evaluator.Result e1 = evaluate(stage1, registry, pre, out);
         stages.add(stage("pretrain", pre, e1));
         Evaluator.Result last = e1;
@@ -86,7 +86,7 @@ public final class Quickstart {
                     "train.stage=finetune", "train.steps=" + plan.finetuneSteps(), "train.lr=" + plan.finetuneLr(),
                     "train.output=" + runDir.resolve("finetune").toAbsolutePath()));
             Trainer.Result fin = Trainer.train(stage2, registry, Optional.empty(), progress);
-            curves.put("stage 2", offset(curve(fin.runDir()), lm.steps() + pre.steps()));
+            curves.put("stage 2", offset(RunMetrics.lossCurve(fin.runDir()), lm.steps() + pre.steps()));
             last = evaluate(stage2, registry, fin, out);
             stages.add(stage("finetune", fin, last));
         }
@@ -139,21 +139,6 @@ public final class Quickstart {
                   output: lm
                 """.formatted(plan.threads(), plan.batchSize());
         return new ConfigLoader().parse(yaml, "quickstart", runDir.toAbsolutePath(), List.of());
-    }
-
-    /** The (step, loss) points of a run's metrics.jsonl. */
-    public static List<double[]> curve(Path runDir) {
-        List<double[]> points = new ArrayList<>();
-        try {
-            ObjectMapper json = new ObjectMapper();
-            for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
-                var n = json.readTree(line);
-                points.add(new double[] {n.get("step").asDouble(), n.get("loss").asDouble()});
-            }
-        } catch (IOException e) {
-            throw new IrisException("cannot read " + runDir.resolve("metrics.jsonl") + ": " + e.getMessage(), e);
-        }
-        return points;
     }
 
     private static List<double[]> offset(List<double[]> points, long by) {

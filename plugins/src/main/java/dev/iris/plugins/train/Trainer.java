@@ -1,6 +1,5 @@
 package dev.iris.plugins.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iris.api.IrisException;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.spi.Dataset;
@@ -22,10 +21,8 @@ import dev.iris.runtime.weights.WeightBinder;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +48,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One optimizer step's figures, for progress displays. */
     public record StepInfo(long step, long totalSteps, double loss, double lr, double gradNorm, double samplesPerSecond, int epoch) {}
@@ -86,10 +82,8 @@ public final class Trainer {
                     restore(net.parameters(), Checkpoint.readParams(resume.get()), resume.get());
                     optimizer.load(Checkpoint.readOptimizer(resume.get()), state.optimizerSteps());
                     LOG.info("resuming from {} at step {}", resume.get(), state.step());
-                } else {
-                    truncateMetrics(runDir, -1);
                 }
-                if (resume.isPresent()) truncateMetrics(runDir, state.step());
+                RunMetrics.truncate(runDir, resume.isPresent() ? state.step() : -1);
                 Dataset dataset = openDataset(registry, tc.dataset());
                 TextTokenizer tok = parts.llm().tokenizer();
                 int imageTokens = images ? parts.fusion().imageTokens() : 0;
@@ -315,7 +309,6 @@ public final class Trainer {
         long consumed = state.consumedInEpoch();
         double computeSeconds = 0;
         long computeSamples = 0;
-        Path metrics = runDir.resolve("metrics.jsonl");
         while (step < totalSteps) {
             long t0 = System.nanoTime();
             List<Producer.Item> micro = new ArrayList<>();
@@ -360,8 +353,7 @@ public final class Trainer {
             line.put("grad_norm", norm);
             line.put("samples_per_s", sps);
             line.put("epoch", epoch);
-            Files.writeString(metrics, JSON.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            RunMetrics.append(runDir, line);
             listener.accept(new StepInfo(step, totalSteps, loss, lr, norm, sps, epoch));
             if (tc.saveEvery() > 0 && step % tc.saveEvery() == 0 && step < totalSteps) {
                 save(runDir.resolve("checkpoints").resolve(Checkpoint.stepName(step)), net, optimizer,
@@ -372,7 +364,7 @@ public final class Trainer {
         Path fin = runDir.resolve("final");
         save(fin, net, optimizer, last, metadata);
         dev.iris.plugins.eval.LossChart.write(runDir.resolve("loss-curve.png"), "Training loss (" + state.stage() + ")",
-                Map.of("train loss", Quickstart.curve(runDir)));
+                Map.of("train loss", RunMetrics.lossCurve(runDir)));
         return new Result(runDir, step, lastLoss, computeSamples / Math.max(computeSeconds, 1e-9), fin,
                 producer.datasetSkips(), producer.sampleSkips(), producer.truncated(), (System.nanoTime() - start) / 1e9);
     }
@@ -425,20 +417,5 @@ public final class Trainer {
             }
             e.getValue().data().duplicate().put(s.data().duplicate());
         }
-    }
-
-    private static void truncateMetrics(Path runDir, long keepUpTo) throws IOException {
-        Path m = runDir.resolve("metrics.jsonl");
-        if (!Files.exists(m)) return;
-        if (keepUpTo < 0) {
-            Files.delete(m);
-            return;
-        }
-        List<String> kept = new ArrayList<>();
-        for (String line : Files.readAllLines(m)) {
-            if (line.isBlank()) continue;
-            if (JSON.readTree(line).get("step").asLong() <= keepUpTo) kept.add(line);
-        }
-        Files.write(m, kept);
     }
 }

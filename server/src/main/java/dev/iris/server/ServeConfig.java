@@ -17,7 +17,7 @@ import java.util.Optional;
  * @param maxImagePixels  {@code max_image_pixels}: width x height, read from the image header before decoding
  * @param maxTokensCap    {@code max_tokens_cap}: the largest {@code max_tokens} a request may ask for
  * @param queue           {@code queue}: requests that may wait for a worker; more get 429
- * @param workers         {@code workers}: generations that run at once
+ * @param workers         {@code workers}: generations that run at once (their decode steps are batched together)
  * @param deadlineS       {@code deadline_s}: seconds a request may take, queue included
  * @param drainS          {@code drain_s}: seconds shutdown waits for requests under way
  * @param allowImageHosts {@code allow_image_hosts}: hosts remote http(s) image URLs may name (none by default)
@@ -33,7 +33,7 @@ public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImag
     public static final String API_KEY_ENV = "IRIS_API_KEY";
 
     public static final ServeConfig DEFAULTS = new ServeConfig(Optional.empty(), 20 * 1024 * 1024, 40_000_000, 1024, 16,
-            1, 120, 30, List.of(), "iris");
+            4, 120, 30, List.of(), "iris");
 
     public ServeConfig {
         apiKey = apiKey.filter(k -> !k.isBlank());

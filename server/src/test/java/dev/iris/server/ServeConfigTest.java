@@ -20,7 +20,7 @@ class ServeConfigTest {
         assertThat(c.maxImagePixels()).isEqualTo(40_000_000);
         assertThat(c.maxTokensCap()).isEqualTo(1024);
         assertThat(c.queue()).isEqualTo(16);
-        assertThat(c.workers()).isEqualTo(1);
+        assertThat(c.workers()).isEqualTo(4);
         assertThat(c.deadlineS()).isEqualTo(120);
         assertThat(c.drainS()).isEqualTo(30);
         assertThat(c.allowImageHosts()).isEmpty();

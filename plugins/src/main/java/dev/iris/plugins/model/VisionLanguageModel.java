@@ -50,6 +50,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     private boolean warnedUntrained;
     private GraphSession languageSession;   // prompt and decode steps alike: one copy of the LLM's weights
     private GraphSession textSession;       // architecture B without an image: the cross-attention blocks are skipped
+    private DecodeBatcher batcher;          // decode steps of all running generations, batched
 
     public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed) {
         this(parts, runtime, seed, dev.iris.runtime.onnx.CompiledGraph.Quantization.NONE);
@@ -180,7 +181,7 @@ public final class VisionLanguageModel implements AutoCloseable {
         warnIfUntrained();
         long[] s = pixels.shape();
         Tensor batched = new Tensor(pixels.dtype(), new long[] {1, s[0], s[1], s[2]}, pixels.data());
-        return imageSession().run(Map.of(PIXELS, batched)).get(IMAGE);
+        return run(imageSession(), Map.of(PIXELS, batched)).get(IMAGE);
     }
 
     /**
@@ -284,63 +285,74 @@ public final class VisionLanguageModel implements AutoCloseable {
         Map<String, Tensor> out = prefill(ids, imageRep);
         double prefillMs = (System.nanoTime() - t0) / 1e6;
 
+        // architecture B attends to the image's (cached) representation at every step; A placed it in the prompt
+        boolean imageEachStep = imageRep != null && imageAtEveryStep();
+        GraphSession stepSession = imageAtEveryStep() && imageRep == null ? textSession() : languageSession();
+        ActiveSequence seq = new ActiveSequence(stepSession, imageEachStep ? imageRep : stepSession.graph().feeds().contains(IMAGE) ? noImage() : null,
+                sampler, llm.stopTokenIds(), cfg.maxNewTokens(), context, ids.length);
         StreamingDetokenizer detok = new StreamingDetokenizer(tok);
         List<Long> generated = new ArrayList<>();
         List<Double> stepMs = new ArrayList<>();
-        String reason = "length";
-        int pos = ids.length;
-        for (int step = 0; step < cfg.maxNewTokens(); step++) {
-            int next = sampler.next(out.get(LOGITS).toFloats());
-            generated.add((long) next);
-            sampler.observe(next);
-            if (llm.stopTokenIds().contains((long) next)) {
-                reason = "stop";
-                break;
+        ActiveSequence.Step step = seq.first(out.get(LOGITS).toFloats());
+        boolean submitted = false;
+        try {
+            while (true) {
+                if (step.error() != null) throw step.error();
+                generated.add(step.token());
+                if (submitted || recompute) stepMs.add(step.stepMs());
+                if (!"stop".equals(step.finish())) {
+                    String piece = detok.push((int) step.token());
+                    if (!piece.isEmpty()) onText.accept(piece);
+                }
+                if (step.finish() != null) break;
+                if (recompute) {
+                    long s0 = System.nanoTime();
+                    long[] all = java.util.Arrays.copyOf(ids, ids.length + generated.size());
+                    for (int i = 0; i < generated.size(); i++) all[ids.length + i] = generated.get(i);
+                    out = prefill(all, imageRep);
+                    step = seq.fed(out.get(LOGITS).toFloats(), (System.nanoTime() - s0) / 1e6);
+                    continue;
+                }
+                if (!submitted) {
+                    batcher().submit(seq, out);
+                    out = null;   // the batch holds the cache now
+                    submitted = true;
+                }
+                step = seq.take();
             }
-            String piece = detok.push(next);
-            if (!piece.isEmpty()) onText.accept(piece);
-            if (step + 1 == cfg.maxNewTokens()) break;
-            if (pos + 1 >= context) {
-                reason = "context";
-                break;
-            }
-            long s0 = System.nanoTime();
-            if (recompute) {
-                long[] all = java.util.Arrays.copyOf(ids, pos + 1);
-                for (int i = 0; i < generated.size(); i++) all[ids.length + i] = generated.get(i);
-                out = prefill(all, imageRep);
-                stepMs.add((System.nanoTime() - s0) / 1e6);
-                pos++;
-                continue;
-            }
-            Map<String, Tensor> stepFeeds = new HashMap<>();
-            stepFeeds.put(IDS, Tensor.ofLongs(new long[] {next}, 1, 1));
-            stepFeeds.put(POSITIONS, positions(pos, 1));
-            stepFeeds.put(MASK, Tensor.zeros(DType.F32, 1, 1, 1, pos + 1));
-            stepFeeds.put(ROWS, Tensor.ofLongs(new long[] {0}, 1));
-            stepFeeds.put(SPLICE, Tensor.ofLongs(new long[] {0}, 1, 1));
-            for (int l = 0; l < llm.layers(); l++) {
-                stepFeeds.put("past_key." + l, out.get("present_key." + l));
-                stepFeeds.put("past_value." + l, out.get("present_value." + l));
-            }
-            if (imageRep != null && imageAtEveryStep()) {
-                // architecture B attends to the image's (cached) keys and values at every step
-                stepFeeds.put(IMAGE, imageRep);
-                out = languageSession().run(stepFeeds);
-            } else if (imageAtEveryStep()) {
-                stepFeeds.remove(SPLICE);
-                out = textSession().run(stepFeeds);
-            } else {
-                stepFeeds.put(IMAGE, noImage());   // A placed the image in the prompt already
-                out = languageSession().run(stepFeeds);
-            }
-            stepMs.add((System.nanoTime() - s0) / 1e6);
-            pos++;
+        } finally {
+            seq.cancel();   // a no-op once finished; stops the decode steps when onText threw
         }
         String rest = detok.flush();
         if (!rest.isEmpty()) onText.accept(rest);
-        return new GenerationResult(detok.text(), ids, generated.stream().mapToLong(Long::longValue).toArray(), reason,
+        return new GenerationResult(detok.text(), ids, generated.stream().mapToLong(Long::longValue).toArray(), step.finish(),
                 encodeMs, prefillMs, stepMs);
+    }
+
+    /** The most generations one decode step has served so far (concurrent requests share steps). */
+    public int largestDecodeBatch() {
+        return batcher().largestBatch();
+    }
+
+    /** Generations decoding now. */
+    public int decoding() {
+        return batcher().active();
+    }
+
+    private synchronized DecodeBatcher batcher() {
+        if (batcher == null) batcher = new DecodeBatcher(parts.llm().layers());
+        return batcher;
+    }
+
+    /** Runs a graph under the model's compute lock (one model run at a time: they would share the same cores). */
+    private Map<String, Tensor> run(GraphSession session, Map<String, Tensor> feeds) {
+        var lock = batcher().compute();
+        lock.lock();
+        try {
+            return session.run(feeds);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Runs a whole sequence from an empty cache; logits for its last position. */
@@ -352,10 +364,10 @@ public final class VisionLanguageModel implements AutoCloseable {
         feeds.put(MASK, causalMask(0, t));
         emptyCache(feeds);
         feeds.put(ROWS, Tensor.ofLongs(new long[] {t - 1}, 1));
-        if (imageRep == null && imageAtEveryStep()) return textSession().run(feeds);
+        if (imageRep == null && imageAtEveryStep()) return run(textSession(), feeds);
         feeds.put(IMAGE, imageRep != null ? imageRep : noImage());
         feeds.put(SPLICE, Tensor.ofLongs(imageRep != null && !imageAtEveryStep() ? spliceIndex(ids) : identity(t), 1, t));
-        return languageSession().run(feeds);
+        return run(languageSession(), feeds);
     }
 
     /** Architecture B reads the image at every step; A only in the prompt. */
@@ -418,6 +430,8 @@ public final class VisionLanguageModel implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (batcher != null) batcher.close();
+        batcher = null;
         for (GraphSession s : new GraphSession[] {imageSession, languageSession, textSession}) if (s != null) s.close();
         imageSession = languageSession = textSession = null;
         parts.close();

@@ -45,6 +45,23 @@ class CrossAttentionEndToEndTest {
             GenerationResult textTrained = b.generate(Optional.empty(), "", "Describe a circle.", greedy, s -> {});
             GenerationResult textBase = b0.generate(Optional.empty(), "", "Describe a circle.", greedy, s -> {});
             assertThat(textTrained.generatedIds()).containsExactly(textBase.generatedIds());
+
+            // concurrent generations with images decode as one batch, their images stacked: each as alone
+            GenerationResult other = b.generate(Optional.of(image), "img", "What is in the picture?", greedy, s -> {});
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+            try {
+                var barrier = new java.util.concurrent.CyclicBarrier(3);
+                var f1 = pool.submit(() -> { barrier.await(); return b.generate(Optional.of(image), "img", "Describe the image.", greedy, s -> {}); });
+                var f2 = pool.submit(() -> { barrier.await(); return b.generate(Optional.of(image), "img", "What is in the picture?", greedy, s -> {}); });
+                var f3 = pool.submit(() -> { barrier.await(); return b.generate(Optional.empty(), "", "Describe a circle.", greedy, s -> {}); });
+                assertThat(f1.get().generatedIds()).containsExactly(withImage.generatedIds());
+                assertThat(f2.get().generatedIds()).containsExactly(other.generatedIds());
+                assertThat(f3.get().generatedIds()).containsExactly(textTrained.generatedIds());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 }

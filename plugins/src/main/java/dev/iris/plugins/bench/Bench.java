@@ -152,6 +152,7 @@ public final class Bench {
             r.put("_fp32_tokens", fp32Tokens);
             r.put("_decode_config", d.config());
         }
+        double peak = phasePeak("generate_peak_rss_mb", 0);
         // the same model with int8 linear weights (runtime.weights: int8), in the same process
         long[] fp32Tokens = (long[]) r.remove("_fp32_tokens");
         GenerateConfig decodeConfig = (GenerateConfig) r.remove("_decode_config");
@@ -173,9 +174,10 @@ public final class Bench {
             put("int8_token_agreement", n == 0 ? 0.0 : same / (double) n);
             put("int8_identical_prefix_tokens", prefix);
         }
+        peak = phasePeak("generate_int8_peak_rss_mb", peak);
         train(cfg);
         // read before the probe: its arrays would otherwise set the peak
-        put("peak_rss_mb", peakRssMb());
+        put("peak_rss_mb", phasePeak("train_peak_rss_mb", peak));
         double bw = MemoryBandwidth.triadGbPerS(o.bandwidthElements(), 2, 5);
         put("bandwidth_gb_s", bw);
         put("bandwidth_array_mb", o.bandwidthElements() * 8L / (1 << 20));
@@ -388,6 +390,29 @@ public final class Bench {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * Reports the peak resident set since the last phase under {@code key}, then resets it so the
+     * next phase (after its predecessor's model was closed) is measured on its own. Returns the
+     * largest peak so far, the process's.
+     */
+    private double phasePeak(String key, double before) {
+        double phase = peakRssMb();
+        put(key, phase);
+        System.gc();   // lets the JVM hand back what the closed phase left on its heap
+        if (!resetPeakRss()) progress.accept("  (cannot reset the peak RSS: later phases include earlier ones)");
+        return Math.max(before, phase);
+    }
+
+    /** Resets VmHWM to the current resident set (Linux: "5" into clear_refs); false where that is not possible. */
+    static boolean resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
 
     /** VmHWM (peak resident set) of this process, in MiB; -1 where /proc is missing. */
     static double peakRssMb() {

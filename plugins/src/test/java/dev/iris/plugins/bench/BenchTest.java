@@ -15,7 +15,8 @@ class BenchTest {
     static final List<String> POSITIVE = List.of("load_s", "image_encode_ms", "prefill_ms", "prefill_tokens", "prefill_tokens_per_s",
             "decode_steps", "decode_ms_per_token", "decode_tokens_per_s", "train_samples_per_s", "train_sample_tokens", "peak_rss_mb",
             "bandwidth_gb_s", "weight_bytes_per_token", "decode_ceiling_tokens_per_s", "decode_fraction_of_ceiling",
-            "concurrent4_tokens_per_s", "concurrent1_tokens_per_s", "bandwidth_read_gb_s", "decode_ceiling_read_tokens_per_s");
+            "concurrent4_tokens_per_s", "concurrent1_tokens_per_s", "bandwidth_read_gb_s", "decode_ceiling_read_tokens_per_s",
+            "generate_peak_rss_mb", "generate_int8_peak_rss_mb", "train_peak_rss_mb");
 
     @Test
     void tinyPresetReportsEveryFigure(@TempDir Path dir) {
@@ -36,6 +37,9 @@ class BenchTest {
         assertThat((Integer) r.get("train_steps_measured")).isEqualTo(2);
         // progress: every figure is printed as it is measured
         assertThat(lines).anyMatch(l -> l.startsWith("decode_tokens_per_s = "));
+        // the process's peak is the largest of its phases' peaks
+        double phases = Math.max((Double) r.get("generate_peak_rss_mb"), Math.max((Double) r.get("generate_int8_peak_rss_mb"), (Double) r.get("train_peak_rss_mb")));
+        assertThat((Double) r.get("peak_rss_mb")).isEqualTo(phases);
         assertThat(Bench.table(r)).contains("| bandwidth_gb_s |");
 
         // a second run reuses the models

@@ -35,10 +35,21 @@ public record CompiledGraph(byte[] model, DType precision, List<String> feeds, M
         public static Quantization parse(String spec) {
             return switch (spec == null ? "fp32" : spec.strip().toLowerCase(java.util.Locale.ROOT)) {
                 case "fp32", "float32", "none" -> NONE;
-                case "int8" -> new Quantization(8, 32, 4);
-                case "int4" -> new Quantization(4, 32, 4);
+                // blocks of 128 along K, as ONNX Runtime's own quantizer defaults to: per token, the
+                // LM head's int8 product took 5.1 ms against 6.1 ms with blocks of 32 (151936 x 896, 2 threads)
+                case "int8" -> new Quantization(8, 128, 4);
+                case "int4" -> new Quantization(4, 128, 4);
                 default -> throw new dev.iris.api.config.ConfigException("runtime.weights: '" + spec + "' is not a weight format (use fp32, int8 or int4)");
             };
+        }
+
+        /**
+         * The block size for a weight with {@code k} inputs: the configured one, halved while it
+         * does not divide {@code k} (down to 16); 0 when none does (the weight stays float).
+         */
+        public int blockFor(long k) {
+            for (int b = blockSize; b >= 16; b /= 2) if (k % b == 0) return b;
+            return 0;
         }
 
         public boolean enabled() {

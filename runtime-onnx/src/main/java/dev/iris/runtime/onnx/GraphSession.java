@@ -40,7 +40,7 @@ public final class GraphSession implements AutoCloseable {
                 check(e.getKey(), "weight", e.getValue(), t);
                 if (graph.quantized().contains(e.getKey())) {
                     CompiledGraph.Quantization qz = graph.quantization();
-                    WeightQuantizer.Quantized q = WeightQuantizer.quantize(t, qz.bits(), qz.blockSize());
+                    WeightQuantizer.Quantized q = WeightQuantizer.quantize(t, qz.bits(), qz.blockFor(t.shape()[1]));
                     bind(initializers, CompiledGraph.Quantization.codes(e.getKey()), q.codes());
                     bind(initializers, CompiledGraph.Quantization.scales(e.getKey()), q.scales());
                     if (graph.floatToo().contains(e.getKey())) bind(initializers, e.getKey(), t);

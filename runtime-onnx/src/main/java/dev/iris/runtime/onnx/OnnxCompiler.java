@@ -97,7 +97,7 @@ public final class OnnxCompiler {
         asLinear.keySet().forEach(id -> {
             Value v = graph.nodes().get(id).value();
             String q = ((Op.Weight) graph.op(v)).qualifiedName();
-            if (trainable.contains(q) || !WeightQuantizer.fits(v.shape().sizes()[1], quantization.blockSize())) return;
+            if (trainable.contains(q) || quantization.blockFor(v.shape().sizes()[1]) == 0) return;
             quantized.add(q);
             if (otherwise.containsKey(id)) floatToo.add(q);
         });
@@ -128,9 +128,9 @@ public final class OnnxCompiler {
                     } else if (quantized.contains(q)) {
                         frozen.put(q, v);   // bound from the float tensor, quantized by the session
                         long[] s = v.shape().sizes();
-                        int blocks = (int) (s[1] / quantization.blockSize());
+                        int block = quantization.blockFor(s[1]), blocks = (int) (s[1] / block);
                         gp.addInitializer(externalInitializer(CompiledGraph.Quantization.codes(q), DType.U8,
-                                new long[] {s[0], blocks, (long) quantization.blockSize() * quantization.bits() / 8}));
+                                new long[] {s[0], blocks, (long) block * quantization.bits() / 8}));
                         gp.addInitializer(externalInitializer(CompiledGraph.Quantization.scales(q), DType.F32, new long[] {s[0] * blocks}));
                         if (!floatToo.contains(q)) continue;   // no float copy of the weight in the graph
                         gp.addInitializer(externalInitializer(q, v));
@@ -184,7 +184,7 @@ public final class OnnxCompiler {
                 NodeProto.Builder nb = node("MatMulNBits", List.of(name(l.x()), CompiledGraph.Quantization.codes(q),
                         CompiledGraph.Quantization.scales(q)), l.bias() == null ? out : tmp() + "_nbits",
                         intAttr("K", s[1]), intAttr("N", s[0]), intAttr("bits", quantization.bits()),
-                        intAttr("block_size", quantization.blockSize()),
+                        intAttr("block_size", quantization.blockFor(s[1])),
                         intAttr("accuracy_level", quantization.accuracyLevel())).toBuilder().setDomain("com.microsoft");
                 gp.addNode(nb);
                 if (l.bias() != null) gp.addNode(node("Add", List.of(nb.getOutput(0), name(l.bias())), out));

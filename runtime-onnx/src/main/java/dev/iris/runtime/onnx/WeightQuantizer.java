@@ -18,10 +18,6 @@ public final class WeightQuantizer {
     /** Codes [N, K / blockSize, blockSize * bits / 8] (uint8) and scales [N * K / blockSize] (float). */
     public record Quantized(Tensor codes, Tensor scales) {}
 
-    public static boolean fits(long k, int blockSize) {
-        return k % blockSize == 0;
-    }
-
     public static Quantized quantize(Tensor weight, int bits, int blockSize) {
         if (bits != 8 && bits != 4) throw new IllegalArgumentException("bits must be 4 or 8, not " + bits);
         if (weight.dtype() != DType.F32 || weight.rank() != 2) throw new IllegalArgumentException("a 2-D float32 weight is needed: " + weight);

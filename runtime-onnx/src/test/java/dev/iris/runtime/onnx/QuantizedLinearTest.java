@@ -40,7 +40,9 @@ class QuantizedLinearTest {
         g.output("head", g.linear(in, tied, null));
         Graph graph = g.build();
         // accuracy level 0 computes with exactly the dequantized weights: this checks the packing
-        CompiledGraph.Quantization unpacked = new CompiledGraph.Quantization(bits, 32, 0);
+        CompiledGraph.Quantization configured = CompiledGraph.Quantization.parse(bits == 8 ? "int8" : "int4");
+        int block = configured.blockFor(K);
+        CompiledGraph.Quantization unpacked = new CompiledGraph.Quantization(bits, block, 0);
         CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), unpacked);
         assertThat(cg.quantized()).containsExactlyInAnyOrder("m/proj.weight", "m/tied");
         assertThat(cg.floatToo()).containsExactly("m/tied");
@@ -57,11 +59,11 @@ class QuantizedLinearTest {
         }
         float[] y = run(cg, frozen, x);
         // the configured formats (level 4: int8 activations, the fast path) stay close to it
-        float[] fast = run(OnnxCompiler.compile(graph, DType.F32, List.of(), CompiledGraph.Quantization.parse(bits == 8 ? "int8" : "int4")), frozen, x);
+        float[] fast = run(OnnxCompiler.compile(graph, DType.F32, List.of(), configured), frozen, x);
         double scale = 0;
         for (float v : y) scale = Math.max(scale, Math.abs(v));
         for (int i = 0; i < y.length; i++) assertThat((double) fast[i]).isCloseTo(y[i], within(0.03 * scale));
-        float[] dq = WeightQuantizer.dequantize(WeightQuantizer.quantize(weight, bits, 32), bits, 32, N, K);
+        float[] dq = WeightQuantizer.dequantize(WeightQuantizer.quantize(weight, bits, block), bits, block, N, K);
         double worst = 0;
         for (int row = 0; row < 2 * T; row++) for (int o = 0; o < N; o++) {
             double expected = b[o], exact = b[o];
@@ -95,6 +97,16 @@ class QuantizedLinearTest {
         }
         assertThat(q.codes().shape()).containsExactly(4, 2, 32);
         assertThat(WeightQuantizer.quantize(Tensor.ofFloats(w, 4, 64), 4, 32).codes().shape()).containsExactly(4, 2, 16);
+    }
+
+    @Test
+    void blocksShrinkToDivideTheInputs() {
+        CompiledGraph.Quantization int8 = CompiledGraph.Quantization.parse("int8");
+        assertThat(int8.blockFor(896)).isEqualTo(128);     // Qwen2.5-0.5B's hidden size
+        assertThat(int8.blockFor(4864)).isEqualTo(128);    // and its MLP width
+        assertThat(int8.blockFor(64)).isEqualTo(64);
+        assertThat(int8.blockFor(96)).isEqualTo(32);
+        assertThat(int8.blockFor(40)).isZero();            // stays float
     }
 
     @Test

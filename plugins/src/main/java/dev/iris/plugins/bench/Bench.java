@@ -175,9 +175,13 @@ public final class Bench {
             put("int8_identical_prefix_tokens", prefix);
         }
         peak = phasePeak("generate_int8_peak_rss_mb", peak);
-        train(cfg);
+        String prompt = trainPrompt(cfg);
+        train(cfg, prompt, 8, 1, "train_");
+        peak = phasePeak("train_peak_rss_mb", peak);
+        // the same batch of 8 as 4 accumulated passes of 2: a quarter of the activations held for the backward pass
+        train(cfg, prompt, 2, 4, "train_accum_");
         // read before the probe: its arrays would otherwise set the peak
-        put("peak_rss_mb", phasePeak("train_peak_rss_mb", peak));
+        put("peak_rss_mb", phasePeak("train_accum_peak_rss_mb", peak));
         double bw = MemoryBandwidth.triadGbPerS(o.bandwidthElements(), 2, 5);
         put("bandwidth_gb_s", bw);
         put("bandwidth_array_mb", o.bandwidthElements() * 8L / (1 << 20));
@@ -334,9 +338,9 @@ public final class Bench {
 
     // ------------------------------------------------------------------ training
 
-    /** Stage 1 at batch 8 on shapes images at the encoder's size, with a prompt long enough for ~129-token samples. */
-    private void train(IrisConfig cfg) {
-        Path data = o.dir().resolve("bench-data"), run = o.dir().resolve("bench-train");
+    /** The stage-1 prompt that makes ~129-token samples; writes the shapes images (at the encoder's size) once. */
+    private String trainPrompt(IrisConfig cfg) {
+        Path data = o.dir().resolve("bench-data");
         String prompt;
         try (var parts = dev.iris.plugins.model.ModelParts.create(cfg, registry)) {
             int size = parts.vision().imageSize();
@@ -349,6 +353,12 @@ public final class Bench {
             prompt = question(TARGET_SAMPLE_TOKENS, length);
             put("train_sample_tokens", length.applyAsInt(prompt));
         }
+        return prompt;
+    }
+
+    /** Stage-1 steps of {@code batch} samples, {@code accum} passes per optimizer step; figures under {@code prefix}. */
+    private void train(IrisConfig cfg, String prompt, int batch, int accum, String prefix) {
+        Path data = o.dir().resolve("bench-data"), run = o.dir().resolve("bench-train");
         try {
             String yaml = """
                     model:
@@ -364,15 +374,15 @@ public final class Bench {
                       schedule: constant
                       lr: 1.0e-3
                       warmup_steps: 0
-                      batch_size: 8
-                      grad_accum: 1
+                      batch_size: %d
+                      grad_accum: %d
                       steps: %d
                       save_every: 0
                       log_every: 1
                       seed: 0
                       output: %s
                     """.formatted(cfg.runtime().threads(), JSON.writeValueAsString(data.resolve(ShapesGenerator.TRAIN_FILE).toAbsolutePath().toString()),
-                    JSON.writeValueAsString(prompt), o.trainSteps(), JSON.writeValueAsString(run.toAbsolutePath().toString()));
+                    JSON.writeValueAsString(prompt), batch, accum, o.trainSteps(), JSON.writeValueAsString(run.toAbsolutePath().toString()));
             IrisConfig tc = new ConfigLoader().parse(yaml, "iris bench", o.dir().toAbsolutePath(), List.of());
             Checkpoint.deleteRecursively(run);
             Trainer.train(tc, registry, Optional.empty(), step -> progress.accept(String.format(
@@ -381,9 +391,10 @@ public final class Bench {
             for (JsonNode n : RunMetrics.read(run)) {
                 if (n.get("step").asLong() > WARMUP_TRAIN_STEPS) sps.add(n.get("samples_per_s").asDouble());
             }
-            put("train_batch_size", 8);
-            put("train_steps_measured", sps.size());
-            put("train_samples_per_s", median(sps.stream().mapToDouble(Double::doubleValue).toArray()));
+            put(prefix + "batch_size", batch * accum);
+            put(prefix + "passes_per_step", accum);
+            put(prefix + "steps_measured", sps.size());
+            put(prefix + "samples_per_s", median(sps.stream().mapToDouble(Double::doubleValue).toArray()));
         } catch (IOException e) {
             throw new IrisException("bench training in " + run + ": " + e.getMessage(), e);
         }

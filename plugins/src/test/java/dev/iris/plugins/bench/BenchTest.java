@@ -16,7 +16,7 @@ class BenchTest {
             "decode_steps", "decode_ms_per_token", "decode_tokens_per_s", "train_samples_per_s", "train_sample_tokens", "peak_rss_mb",
             "bandwidth_gb_s", "weight_bytes_per_token", "decode_ceiling_tokens_per_s", "decode_fraction_of_ceiling",
             "concurrent4_tokens_per_s", "concurrent1_tokens_per_s", "bandwidth_read_gb_s", "decode_ceiling_read_tokens_per_s",
-            "generate_peak_rss_mb", "generate_int8_peak_rss_mb", "train_peak_rss_mb");
+            "generate_peak_rss_mb", "generate_int8_peak_rss_mb", "train_peak_rss_mb", "train_accum_samples_per_s", "train_accum_peak_rss_mb");
 
     @Test
     void tinyPresetReportsEveryFigure(@TempDir Path dir) {
@@ -35,10 +35,13 @@ class BenchTest {
         assertThat((Integer) r.get("prefill_image_tokens")).isEqualTo(16);   // tiny: 64 patches merged 4 to 1
         assertThat((Integer) r.get("train_sample_tokens")).isBetween(125, 140);
         assertThat((Integer) r.get("train_steps_measured")).isEqualTo(2);
+        assertThat((Integer) r.get("train_accum_batch_size")).isEqualTo(8);
+        assertThat((Integer) r.get("train_accum_passes_per_step")).isEqualTo(4);
         // progress: every figure is printed as it is measured
         assertThat(lines).anyMatch(l -> l.startsWith("decode_tokens_per_s = "));
         // the process's peak is the largest of its phases' peaks
-        double phases = Math.max((Double) r.get("generate_peak_rss_mb"), Math.max((Double) r.get("generate_int8_peak_rss_mb"), (Double) r.get("train_peak_rss_mb")));
+        double phases = java.util.stream.Stream.of("generate_peak_rss_mb", "generate_int8_peak_rss_mb", "train_peak_rss_mb", "train_accum_peak_rss_mb")
+                .mapToDouble(k -> (Double) r.get(k)).max().orElseThrow();
         assertThat((Double) r.get("peak_rss_mb")).isEqualTo(phases);
         assertThat(Bench.table(r)).contains("| bandwidth_gb_s |");
 

@@ -32,7 +32,7 @@ public final class GraphSession implements AutoCloseable {
     GraphSession(OrtRuntime runtime, CompiledGraph graph, Map<String, Tensor> frozen) {
         this.runtime = runtime;
         this.graph = graph;
-        try (OrtSession.SessionOptions opts = runtime.sessionOptions(graph.precision())) {
+        try (OrtSession.SessionOptions opts = runtime.sessionOptions(graph)) {
             Map<String, OnnxTensorLike> initializers = new HashMap<>();
             for (Map.Entry<String, Value> e : graph.frozen().entrySet()) {
                 Tensor t = frozen.get(e.getKey());

@@ -194,7 +194,14 @@ public final class OnnxCompiler {
                 gp.addNode(nb);
                 if (l.bias() != null) gp.addNode(node("Add", List.of(nb.getOutput(0), name(l.bias())), out));
             }
-            case Op.Linear l -> {
+            case Op.Linear l when precision == DType.F32 -> {
+                // x W^T in one kernel reading W as stored: a Transpose would be folded into a second
+                // copy of every weight, and training graphs also read W untransposed (dx = dy W)
+                String mm = l.bias() == null ? out : tmp();
+                gp.addNode(node("FusedMatMul", List.of(name(l.x()), name(l.weight())), mm, intAttr("transB", 1)).toBuilder().setDomain("com.microsoft"));
+                if (l.bias() != null) gp.addNode(node("Add", List.of(mm, name(l.bias())), out));
+            }
+            case Op.Linear l -> {   // float64: FusedMatMul has float32 kernels only
                 String wt = tmp();
                 gp.addNode(node("Transpose", List.of(name(l.weight())), wt, ints("perm", 1, 0)));
                 if (l.bias() == null) {

@@ -36,6 +36,7 @@ final class DecodeBatcher implements AutoCloseable {
     private final List<ActiveSequence> pending = new ArrayList<>();
     private final Map<GraphSession, Group> groups = new LinkedHashMap<>();
     private final int layers;
+    private final java.util.Set<String> presents = new java.util.HashSet<>();   // outputs kept in ONNX Runtime
     private Thread thread;
     private boolean closed;
     private volatile int largestBatch;
@@ -43,6 +44,10 @@ final class DecodeBatcher implements AutoCloseable {
     /** @param layers the decoder's layer count (one key and one value cache per layer) */
     DecodeBatcher(int layers) {
         this.layers = layers;
+        for (int l = 0; l < layers; l++) {
+            presents.add("present_key." + l);
+            presents.add("present_value." + l);
+        }
     }
 
     /** Held around every model run (image encoding, prefill, each decode step). */
@@ -120,18 +125,26 @@ final class DecodeBatcher implements AutoCloseable {
         synchronized (monitor) {
             left.addAll(pending);
             pending.clear();
-            groups.values().forEach(g -> left.addAll(g.rows));
+            groups.values().forEach(g -> {
+                left.addAll(g.rows);
+                g.clear();
+            });
             groups.clear();
         }
         IrisException gone = new IrisException("the model was closed while generating");
         left.forEach(s -> s.fail(gone));
     }
 
-    /** The running sequences of one decoder session, and their caches [rows, kv heads, columns, head dim]. */
+    /**
+     * The running sequences of one decoder session, and their caches [rows, kv heads, columns,
+     * head dim]: between steps they stay in ONNX Runtime's memory; only when rows join or leave
+     * are they copied out and laid out again.
+     */
     private final class Group {
         final GraphSession session;
         final List<ActiveSequence> rows = new ArrayList<>();
-        Tensor[] keys = new Tensor[0], values = new Tensor[0];
+        Tensor[] keys, values;                              // in Java, after a re-layout
+        GraphSession.Resident[] residentKeys, residentValues;   // in ONNX Runtime, after a step
         Tensor image;   // the rows' images stacked, for sessions with an image input
         int columns;    // cache length: the longest row's; shorter rows are padded on the left
 
@@ -149,6 +162,12 @@ final class DecodeBatcher implements AutoCloseable {
             for (ActiveSequence s : rows) if (!s.finished() && !s.cancelled()) next.add(s);
             for (ActiveSequence s : joining) if (!s.cancelled()) next.add(s);
             if (next.equals(rows)) return;
+            for (ActiveSequence s : joining) if (s.cancelled()) s.detach();
+            if (next.isEmpty()) {
+                clear();
+                return;
+            }
+            copyOut();
             int newColumns = next.stream().mapToInt(ActiveSequence::length).max().orElse(0);
             Tensor[] k = new Tensor[layers], v = new Tensor[layers];
             for (int l = 0; l < layers; l++) {
@@ -165,6 +184,25 @@ final class DecodeBatcher implements AutoCloseable {
             columns = newColumns;
             largestBatch = Math.max(largestBatch, next.size());
             image = images.size() == next.size() && !next.isEmpty() ? stack(images) : null;
+        }
+
+        /** Brings resident caches into Java (before a re-layout). */
+        private void copyOut() {
+            if (residentKeys == null) return;
+            keys = new Tensor[layers];
+            values = new Tensor[layers];
+            for (int l = 0; l < layers; l++) {
+                keys[l] = residentKeys[l].copy();
+                values[l] = residentValues[l].copy();
+            }
+            closeResident();
+        }
+
+        private void closeResident() {
+            if (residentKeys == null) return;
+            for (GraphSession.Resident r : residentKeys) r.close();
+            for (GraphSession.Resident r : residentValues) r.close();
+            residentKeys = residentValues = null;
         }
 
         /** A [rows, kv, columns, dim] cache with each row's valid columns right-aligned. */
@@ -218,26 +256,36 @@ final class DecodeBatcher implements AutoCloseable {
                 if (image == null) throw new IllegalStateException("a decode session with an image input got rows without images");
                 feeds.put(VisionLanguageModel.IMAGE, image);
             }
+            Map<String, GraphSession.Resident> pasts = new LinkedHashMap<>();
             for (int l = 0; l < layers; l++) {
-                feeds.put("past_key." + l, keys[l]);
-                feeds.put("past_value." + l, values[l]);
+                if (residentKeys != null) {
+                    pasts.put("past_key." + l, residentKeys[l]);
+                    pasts.put("past_value." + l, residentValues[l]);
+                } else {
+                    feeds.put("past_key." + l, keys[l]);
+                    feeds.put("past_value." + l, values[l]);
+                }
             }
-            Map<String, Tensor> out;
+            GraphSession.Outputs out;
             long t0;
             compute.lock();
             try {
                 t0 = System.nanoTime();
-                out = session.run(feeds);
+                out = session.run(feeds, pasts, session.graph().outputs(), presents);
             } finally {
                 compute.unlock();
             }
             double ms = (System.nanoTime() - t0) / 1e6;
+            closeResident();
+            keys = values = null;
+            residentKeys = new GraphSession.Resident[layers];
+            residentValues = new GraphSession.Resident[layers];
             for (int l = 0; l < layers; l++) {
-                keys[l] = out.get("present_key." + l);
-                values[l] = out.get("present_value." + l);
+                residentKeys[l] = out.resident().get("present_key." + l);
+                residentValues[l] = out.resident().get("present_value." + l);
             }
             columns++;
-            Tensor logits = out.get(VisionLanguageModel.LOGITS);
+            Tensor logits = out.copied().get(VisionLanguageModel.LOGITS);
             FloatBuffer all = logits.data().asFloatBuffer();
             int vocab = (int) logits.shape()[1];
             for (int r = 0; r < b; r++) rows.get(r).advance(all, r * vocab, vocab, ms);
@@ -245,7 +293,8 @@ final class DecodeBatcher implements AutoCloseable {
 
         void clear() {
             rows.clear();
-            keys = values = new Tensor[0];
+            closeResident();
+            keys = values = null;
             image = null;
             columns = 0;
         }

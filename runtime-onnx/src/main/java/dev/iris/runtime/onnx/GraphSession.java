@@ -79,37 +79,107 @@ public final class GraphSession implements AutoCloseable {
 
     /** Runs the graph and returns only the named outputs (others are not computed when not needed). */
     public Map<String, Tensor> run(Map<String, Tensor> feeds, List<String> wanted) {
-        for (String name : feeds.keySet()) {
+        return run(feeds, Map.of(), wanted, java.util.Set.of()).copied();
+    }
+
+    /**
+     * An output left in ONNX Runtime's memory, to be fed to later runs without a round trip
+     * through Java (a decoder's KV cache, step after step). Its owner closes it.
+     */
+    public static final class Resident implements AutoCloseable {
+        private final OnnxTensor value;
+
+        private Resident(OnnxTensor value) {
+            this.value = value;
+        }
+
+        public long[] shape() {
+            return value.getInfo().getShape();
+        }
+
+        /** Its contents, copied into a Java tensor. */
+        public Tensor copy() {
+            return fromOrt("resident value", value);
+        }
+
+        @Override
+        public void close() {
+            value.close();
+        }
+    }
+
+    /** What a run returned: outputs copied to Java, and those asked to stay in ONNX Runtime. */
+    public record Outputs(Map<String, Tensor> copied, Map<String, Resident> resident) {}
+
+    /**
+     * Runs the graph with each feed given either as a Java tensor or as a resident value of an
+     * earlier run (those stay open: their owner closes them); outputs named in {@code keepResident}
+     * come back as resident values, the other {@code wanted} ones as Java tensors.
+     */
+    public Outputs run(Map<String, Tensor> feeds, Map<String, Resident> residentFeeds, List<String> wanted, java.util.Set<String> keepResident) {
+        for (String name : concat(feeds.keySet(), residentFeeds.keySet())) {
             if (!graph.feedValues().containsKey(name)) {
                 throw new IrisException("graph has no input '" + name + "' (inputs: " + graph.feeds() + ")");
             }
         }
         Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
+        List<OnnxTensor> owned = new ArrayList<>();
         try {
             for (String name : graph.feeds()) {
                 Tensor t = feeds.get(name);
-                if (t == null) throw new IrisException("input '" + name + "' was not given (inputs: " + graph.feeds() + ")");
-                check(name, "input", graph.feedValues().get(name), t);
-                inputs.put(name, toOrt(t));
+                Resident r = residentFeeds.get(name);
+                if (t != null) {
+                    check(name, "input", graph.feedValues().get(name), t.dtype(), t.shape());
+                    OnnxTensor ot = toOrt(t);
+                    owned.add(ot);
+                    inputs.put(name, ot);
+                } else if (r != null) {
+                    check(name, "input", graph.feedValues().get(name), dtypeOf(name, r.value.getInfo()), r.shape());
+                    inputs.put(name, r.value);
+                } else {
+                    throw new IrisException("input '" + name + "' was not given (inputs: " + graph.feeds() + ")");
+                }
             }
-            try (OrtSession.Result result = session.run(inputs, new java.util.LinkedHashSet<>(wanted))) {
-                Map<String, Tensor> out = new LinkedHashMap<>();
-                for (Map.Entry<String, OnnxValue> e : result) out.put(e.getKey(), fromOrt(e.getKey(), (OnnxTensor) e.getValue()));
-                return out;
+            OrtSession.Result result = session.run(inputs, new java.util.LinkedHashSet<>(wanted));
+            Map<String, Tensor> copied = new LinkedHashMap<>();
+            Map<String, Resident> resident = new LinkedHashMap<>();
+            try {
+                for (Map.Entry<String, OnnxValue> e : result) {
+                    OnnxTensor value = (OnnxTensor) e.getValue();
+                    if (keepResident.contains(e.getKey())) {
+                        resident.put(e.getKey(), new Resident(value));
+                    } else {
+                        copied.put(e.getKey(), fromOrt(e.getKey(), value));
+                        value.close();
+                    }
+                }
+            } catch (RuntimeException e) {
+                result.close();
+                throw e;
             }
+            return new Outputs(copied, resident);
         } catch (OrtException e) {
             throw new IrisException("ONNX Runtime failed to run the graph: " + e.getMessage(), e);
         } finally {
-            inputs.values().forEach(OnnxTensor::close);
+            owned.forEach(OnnxTensor::close);
         }
     }
 
+    private static List<String> concat(java.util.Collection<String> a, java.util.Collection<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
     private void check(String name, String what, Value expected, Tensor t) {
+        check(name, what, expected, t.dtype(), t.shape());
+    }
+
+    private void check(String name, String what, Value expected, DType dtype, long[] shape) {
         DType want = expected.dtype().isFloating() ? graph.precision() : expected.dtype();
-        if (t.dtype() != want) {
-            throw new IrisException(what + " '" + name + "' must be " + want + ", got " + t.dtype());
+        if (dtype != want) {
+            throw new IrisException(what + " '" + name + "' must be " + want + ", got " + dtype);
         }
-        long[] shape = t.shape();
         List<Dim> dims = expected.shape().dims();
         boolean ok = shape.length == dims.size();
         for (int i = 0; ok && i < shape.length; i++) {
@@ -129,8 +199,12 @@ public final class GraphSession implements AutoCloseable {
     }
 
     private static Tensor fromOrt(String name, OnnxTensor t) {
-        TensorInfo info = t.getInfo();
-        DType dtype = switch (info.type) {
+        // getByteBuffer is already a copy (a heap buffer): used as it is
+        return new Tensor(dtypeOf(name, t.getInfo()), t.getInfo().getShape(), t.getByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    private static DType dtypeOf(String name, TensorInfo info) {
+        return switch (info.type) {
             case FLOAT -> DType.F32;
             case DOUBLE -> DType.F64;
             case INT64 -> DType.I64;
@@ -139,12 +213,8 @@ public final class GraphSession implements AutoCloseable {
             case BOOL -> DType.BOOL;
             case FLOAT16 -> DType.F16;
             case BFLOAT16 -> DType.BF16;
-            default -> throw new IrisException("output '" + name + "' has an unsupported element type " + info.type);
+            default -> throw new IrisException("'" + name + "' has an unsupported element type " + info.type);
         };
-        ByteBuffer src = t.getByteBuffer();
-        ByteBuffer copy = Tensor.allocate(src.remaining());
-        copy.put(src.order(ByteOrder.LITTLE_ENDIAN)).flip();
-        return new Tensor(dtype, info.getShape(), copy);
     }
 
     private static OnnxJavaType javaType(DType t) {

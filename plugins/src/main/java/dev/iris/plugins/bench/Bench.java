@@ -20,7 +20,6 @@ import dev.iris.plugins.model.VisionLanguageModel;
 import dev.iris.plugins.train.SampleBuilder;
 import dev.iris.plugins.train.Checkpoint;
 import dev.iris.plugins.train.RunMetrics;
-import dev.iris.plugins.train.Trainer;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -176,12 +175,10 @@ public final class Bench {
         }
         peak = phasePeak("generate_int8_peak_rss_mb", peak);
         String prompt = trainPrompt(cfg);
-        train(cfg, prompt, 8, 1, "train_");
-        peak = phasePeak("train_peak_rss_mb", peak);
+        peak = Math.max(peak, train(cfg, prompt, 8, 1, "train_"));
         // the same batch of 8 as 4 accumulated passes of 2: a quarter of the activations held for the backward pass
-        train(cfg, prompt, 2, 4, "train_accum_");
-        // read before the probe: its arrays would otherwise set the peak
-        put("peak_rss_mb", phasePeak("train_accum_peak_rss_mb", peak));
+        peak = Math.max(peak, train(cfg, prompt, 2, 4, "train_accum_"));
+        put("peak_rss_mb", peak);
         double bw = MemoryBandwidth.triadGbPerS(o.bandwidthElements(), 2, 5);
         put("bandwidth_gb_s", bw);
         put("bandwidth_array_mb", o.bandwidthElements() * 8L / (1 << 20));
@@ -356,8 +353,11 @@ public final class Bench {
         return prompt;
     }
 
-    /** Stage-1 steps of {@code batch} samples, {@code accum} passes per optimizer step; figures under {@code prefix}. */
-    private void train(IrisConfig cfg, String prompt, int batch, int accum, String prefix) {
+    /**
+     * Stage-1 steps of {@code batch} samples, {@code accum} passes per optimizer step, in a child
+     * JVM (so its peak memory is its own); figures under {@code prefix}. Returns its peak RSS.
+     */
+    private double train(IrisConfig cfg, String prompt, int batch, int accum, String prefix) {
         Path data = o.dir().resolve("bench-data"), run = o.dir().resolve("bench-train");
         try {
             String yaml = """
@@ -383,18 +383,22 @@ public final class Bench {
                       output: %s
                     """.formatted(cfg.runtime().threads(), JSON.writeValueAsString(data.resolve(ShapesGenerator.TRAIN_FILE).toAbsolutePath().toString()),
                     JSON.writeValueAsString(prompt), batch, accum, o.trainSteps(), JSON.writeValueAsString(run.toAbsolutePath().toString()));
-            IrisConfig tc = new ConfigLoader().parse(yaml, "iris bench", o.dir().toAbsolutePath(), List.of());
+            Path config = o.dir().toAbsolutePath().resolve("bench-train.yaml");
+            writeText(config, yaml);
             Checkpoint.deleteRecursively(run);
-            Trainer.train(tc, registry, Optional.empty(), step -> progress.accept(String.format(
-                    "  train step %d/%d: %.2f samples/s", step.step(), step.totalSteps(), step.samplesPerSecond())));
+            runChild(BenchTrainer.class, config);
             List<Double> sps = new ArrayList<>();
+            double peak = -1;
             for (JsonNode n : RunMetrics.read(run)) {
                 if (n.get("step").asLong() > WARMUP_TRAIN_STEPS) sps.add(n.get("samples_per_s").asDouble());
+                if (n.has("peak_rss_mb")) peak = Math.max(peak, n.get("peak_rss_mb").asDouble());
             }
             put(prefix + "batch_size", batch * accum);
             put(prefix + "passes_per_step", accum);
             put(prefix + "steps_measured", sps.size());
             put(prefix + "samples_per_s", median(sps.stream().mapToDouble(Double::doubleValue).toArray()));
+            put(prefix + "peak_rss_mb", peak);
+            return peak;
         } catch (IOException e) {
             throw new IrisException("bench training in " + run + ": " + e.getMessage(), e);
         }
@@ -402,39 +406,41 @@ public final class Bench {
 
     // ------------------------------------------------------------------ helpers
 
+    /** Runs {@code main} of a class in a fresh JVM on this class path, its output passed on as progress. */
+    private void runChild(Class<?> main, Path argument) throws IOException {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), main.getName(), argument.toString())
+                .redirectErrorStream(true).start();
+        java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = out.readLine()) != null; ) {
+                progress.accept("  " + line);
+                last.addLast(line);
+                if (last.size() > 5) last.removeFirst();
+            }
+        }
+        try {
+            int code = p.waitFor();
+            if (code != 0) throw new IrisException(main.getSimpleName() + " (a child JVM) failed with exit code " + code + ": " + String.join(" | ", last));
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IrisException("interrupted while " + main.getSimpleName() + " ran", e);
+        }
+    }
+
     /**
      * Reports the peak resident set since the last phase under {@code key}, then resets it so the
      * next phase (after its predecessor's model was closed) is measured on its own. Returns the
      * largest peak so far, the process's.
      */
     private double phasePeak(String key, double before) {
-        double phase = peakRssMb();
+        double phase = ProcessMemory.peakRssMb().orElse(-1.0);
         put(key, phase);
         System.gc();   // lets the JVM hand back what the closed phase left on its heap
-        if (!resetPeakRss()) progress.accept("  (cannot reset the peak RSS: later phases include earlier ones)");
+        if (!ProcessMemory.resetPeak()) progress.accept("  (cannot reset the peak RSS: later phases include earlier ones)");
         return Math.max(before, phase);
-    }
-
-    /** Resets VmHWM to the current resident set (Linux: "5" into clear_refs); false where that is not possible. */
-    static boolean resetPeakRss() {
-        try {
-            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-            return true;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    /** VmHWM (peak resident set) of this process, in MiB; -1 where /proc is missing. */
-    static double peakRssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux: reported as unknown
-        }
-        return -1;
     }
 
     static double median(double[] v) {

@@ -304,7 +304,7 @@ public final class Compare {
         long params = trainableParameters(checkpoint);
 
         // the process's figures once this side is done (its models are closed; the high-water mark stays)
-        Map<String, Double> status = procStatusMb();
+        Map<String, Double> status = dev.iris.plugins.bench.ProcessMemory.statusMb();
         Optional<Double> peak = Optional.ofNullable(status.get("VmHWM")), rss = Optional.ofNullable(status.get("VmRSS"));
         System.gc();   // so "heap in use" is what stays reachable, not garbage that happens to be uncollected
         Runtime rt = Runtime.getRuntime();
@@ -428,21 +428,4 @@ public final class Compare {
         return n == 0 ? Optional.empty() : Optional.of(n / inverse);
     }
 
-    /** The memory figures of {@code /proc/self/status} in MB (Linux only), read at one instant so that RSS never exceeds its high-water mark. */
-    static Map<String, Double> procStatusMb() {
-        Path status = Path.of("/proc/self/status");
-        Map<String, Double> out = new LinkedHashMap<>();
-        if (!Files.isReadable(status)) return out;
-        try {
-            for (String line : Files.readAllLines(status)) {
-                int colon = line.indexOf(':');
-                if (colon < 0 || !line.endsWith(" kB")) continue;
-                String value = line.substring(colon + 1, line.length() - 3).strip();
-                out.put(line.substring(0, colon), Long.parseLong(value) / 1024.0);   // the kernel reports kB
-            }
-        } catch (IOException | NumberFormatException e) {
-            return Map.of();
-        }
-        return out;
-    }
 }

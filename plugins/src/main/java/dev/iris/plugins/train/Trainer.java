@@ -353,6 +353,7 @@ public final class Trainer {
             line.put("grad_norm", norm);
             line.put("samples_per_s", sps);
             line.put("epoch", epoch);
+            dev.iris.plugins.bench.ProcessMemory.peakRssMb().ifPresent(mb -> line.put("peak_rss_mb", mb));
             RunMetrics.append(runDir, line);
             listener.accept(new StepInfo(step, totalSteps, loss, lr, norm, sps, epoch));
             if (tc.saveEvery() > 0 && step % tc.saveEvery() == 0 && step < totalSteps) {

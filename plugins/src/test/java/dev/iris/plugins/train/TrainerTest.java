@@ -92,6 +92,9 @@ class TrainerTest {
         assertThat(m).hasSize(25);
         double first = m.get(0).get("loss").asDouble(), last = m.get(24).get("loss").asDouble();
         assertThat(last).isLessThan(first * 0.7);
+        // each step records the process's peak memory so far (Linux), never decreasing
+        assertThat(m).allSatisfy(n -> assertThat(n.get("peak_rss_mb").asDouble()).isPositive());
+        assertThat(m.get(24).get("peak_rss_mb").asDouble()).isGreaterThanOrEqualTo(m.get(0).get("peak_rss_mb").asDouble());
         assertThat(r.finalCheckpoint().resolve("fusion.safetensors")).exists();
         assertThat(r.finalCheckpoint().resolve("llm.safetensors")).exists();        // stage 2 trains the LLM too
         assertThat(r.runDir().resolve("config.yaml")).exists();

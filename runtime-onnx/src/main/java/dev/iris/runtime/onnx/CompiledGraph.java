@@ -17,10 +17,11 @@ import java.util.Map;
  * @param quantization how frozen linear weights are quantized when bound (bits 0 = not at all)
  * @param quantized the frozen weights bound as quantized codes and scales
  * @param floatToo  quantized weights that other operations read as floats: bound as floats too
+ * @param trainable weights fed as parameters on each run (a training graph when not empty)
  */
 public record CompiledGraph(byte[] model, DType precision, List<String> feeds, Map<String, Value> feedValues,
                             List<String> outputs, Map<String, Value> frozen, Quantization quantization, java.util.Set<String> quantized,
-                            java.util.Set<String> floatToo) {
+                            java.util.Set<String> floatToo, java.util.Set<String> trainable) {
 
     /**
      * Weight-only quantization of linear layers: {@code bits} 8 or 4 in blocks of {@code blockSize}

@@ -163,7 +163,7 @@ public final class OnnxCompiler {
                 .setGraph(gp)
                 .build();
         return new CompiledGraph(model.toByteArray(), precision, feeds, fed, outputs, frozen, quantization, Set.copyOf(quantized),
-                Set.copyOf(floatToo));
+                Set.copyOf(floatToo), Set.copyOf(trainable));
     }
 
     // ------------------------------------------------------------------ lowering

@@ -408,10 +408,15 @@ public final class Bench {
 
     /** Runs {@code main} of a class in a fresh JVM on this class path, its output passed on as progress. */
     private void runChild(Class<?> main, Path argument) throws IOException {
-        String java = ProcessHandle.current().info().command()
+        String javaBin = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), main.getName(), argument.toString())
-                .redirectErrorStream(true).start();
+        List<String> command = new ArrayList<>(List.of(javaBin));
+        // the JVM options this one was started with (native access for ONNX Runtime, heap size, ...), agents left out
+        for (String option : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!option.startsWith("-javaagent") && !option.startsWith("-agentlib") && !option.startsWith("-agentpath")) command.add(option);
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName(), argument.toString()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
         try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = out.readLine()) != null; ) {

@@ -29,7 +29,7 @@ final class ActiveSequence {
     private volatile boolean cancelled;
     private int length, produced;
     private long lastToken;
-    private boolean finished;
+    private volatile boolean finished;   // read by other threads counting what still decodes
     private float[] row;
     private Tensor[] attached;
 

@@ -81,7 +81,8 @@ final class DecodeBatcher implements AutoCloseable {
     /** Sequences decoding now (for tests and metrics). */
     int active() {
         synchronized (monitor) {
-            return pending.size() + groups.values().stream().mapToInt(g -> g.rows.size()).sum();
+            return pending.size() + (int) groups.values().stream().flatMap(g -> g.rows.stream())
+                    .filter(s -> !s.finished() && !s.cancelled()).count();
         }
     }
 
@@ -142,7 +143,7 @@ final class DecodeBatcher implements AutoCloseable {
      */
     private final class Group {
         final GraphSession session;
-        final List<ActiveSequence> rows = new ArrayList<>();
+        volatile List<ActiveSequence> rows = List.of();   // replaced whole on join or leave: active() reads it from other threads
         Tensor[] keys, values;                              // in Java, after a re-layout
         GraphSession.Resident[] residentKeys, residentValues;   // in ONNX Runtime, after a step
         Tensor image;   // the rows' images stacked, for sessions with an image input
@@ -177,8 +178,7 @@ final class DecodeBatcher implements AutoCloseable {
             List<Tensor> images = new ArrayList<>();
             for (ActiveSequence s : next) if (s.image() != null) images.add(s.image());
             for (ActiveSequence s : joining) s.detach();
-            rows.clear();
-            rows.addAll(next);
+            rows = List.copyOf(next);
             keys = k;
             values = v;
             columns = newColumns;
@@ -292,7 +292,7 @@ final class DecodeBatcher implements AutoCloseable {
         }
 
         void clear() {
-            rows.clear();
+            rows = List.of();
             closeResident();
             keys = values = null;
             image = null;

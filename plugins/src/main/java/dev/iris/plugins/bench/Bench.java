@@ -18,6 +18,8 @@ import dev.iris.plugins.model.GenerationResult;
 import dev.iris.plugins.model.ModelInit;
 import dev.iris.plugins.model.VisionLanguageModel;
 import dev.iris.plugins.train.SampleBuilder;
+import dev.iris.runtime.onnx.CompiledGraph;
+import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.plugins.train.Checkpoint;
 import dev.iris.plugins.train.RunMetrics;
 import java.awt.Color;
@@ -171,6 +173,8 @@ public final class Bench {
             for (int i = 0; i < n; i++) if (qt[i] == fp32Tokens[i]) same++;
             while (prefix < n && qt[prefix] == fp32Tokens[prefix]) prefix++;
             put("int8_token_agreement", n == 0 ? 0.0 : same / (double) n);
+            r.put("_int8_weight_bytes", weightBytesPerToken(int8.parts().llm(), cfg.with(List.of("runtime.weights=int8")).runtime().weights()));
+            r.put("_int8_tps", 1e3 / q.medianDecodeMs());
             put("int8_identical_prefix_tokens", prefix);
         }
         peak = phasePeak("generate_int8_peak_rss_mb", peak);
@@ -187,6 +191,12 @@ public final class Bench {
         double ceiling = bw * 1e9 / weightBytes;
         put("decode_ceiling_tokens_per_s", ceiling);
         put("decode_fraction_of_ceiling", decodeTps / ceiling);
+        // int8: codes and scales per token over the same bandwidth
+        long int8Bytes = (Long) r.remove("_int8_weight_bytes");
+        double int8Ceiling = bw * 1e9 / int8Bytes;
+        put("weight_bytes_per_token_int8", int8Bytes);
+        put("decode_int8_ceiling_tokens_per_s", int8Ceiling);
+        put("decode_int8_fraction_of_ceiling", (Double) r.remove("_int8_tps") / int8Ceiling);
         // the same over a read-only probe, the access pattern decode actually has (3 arrays' worth of bytes in one)
         double read = MemoryBandwidth.readGbPerS(3 * o.bandwidthElements(), 2, 5);
         put("bandwidth_read_gb_s", read);
@@ -315,22 +325,31 @@ public final class Bench {
      * a tied one is the LM head and counts once, in full.
      */
     static long weightBytesPerToken(LanguageModel llm) {
+        return weightBytesPerToken(llm, CompiledGraph.Quantization.NONE);
+    }
+
+    /**
+     * The same with linear layers' weights stored as {@code q} stores them: codes plus one float
+     * scale per block for each weight the compiler quantizes, 4 bytes per value for the rest.
+     */
+    static long weightBytesPerToken(LanguageModel llm, CompiledGraph.Quantization q) {
         GraphBuilder g = new GraphBuilder();
         Value ids = g.input("ids", DType.I64, 1L, "seq");
         Value hidden = llm.decode(g, new LanguageModel.DecoderInput(llm.embed(g, ids), g.input("positions", DType.I64, 1L, "seq"),
                 null, List.of(), List.of(), null)).hidden();
         g.output("logits", llm.logits(g, hidden));
         Graph graph = g.build();
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        graph.weights().forEach((name, v) -> shapes.put(name, v.shape().sizes()));
-        boolean untiedHead = shapes.keySet().stream().anyMatch(n -> n.contains("lm_head"));
-        long numel = 0;
-        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            long n = Tensor.numel(e.getValue());
-            if (untiedHead && e.getKey().contains("embed_tokens")) n = e.getValue()[e.getValue().length - 1];
-            numel += n;
+        java.util.Set<String> quantized = q.enabled() ? OnnxCompiler.compile(graph, DType.F32, List.of(), q).quantized() : java.util.Set.of();
+        boolean untiedHead = graph.weights().keySet().stream().anyMatch(n -> n.contains("lm_head"));
+        long bytes = 0;
+        for (Map.Entry<String, Value> e : graph.weights().entrySet()) {
+            long[] shape = e.getValue().shape().sizes();
+            long n = Tensor.numel(shape);
+            if (untiedHead && e.getKey().contains("embed_tokens")) bytes += shape[shape.length - 1] * 4L;
+            else if (quantized.contains(e.getKey())) bytes += n * q.bits() / 8 + n / q.blockFor(shape[1]) * 4;
+            else bytes += n * 4;
         }
-        return numel * 4;
+        return bytes;
     }
 
     // ------------------------------------------------------------------ training

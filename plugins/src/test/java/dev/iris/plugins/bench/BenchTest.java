@@ -16,7 +16,8 @@ class BenchTest {
             "decode_steps", "decode_ms_per_token", "decode_tokens_per_s", "train_samples_per_s", "train_sample_tokens", "peak_rss_mb",
             "bandwidth_gb_s", "weight_bytes_per_token", "decode_ceiling_tokens_per_s", "decode_fraction_of_ceiling",
             "concurrent4_tokens_per_s", "concurrent1_tokens_per_s", "bandwidth_read_gb_s", "decode_ceiling_read_tokens_per_s",
-            "generate_peak_rss_mb", "generate_int8_peak_rss_mb", "train_peak_rss_mb", "train_accum_samples_per_s", "train_accum_peak_rss_mb");
+            "generate_peak_rss_mb", "generate_int8_peak_rss_mb", "train_peak_rss_mb", "train_accum_samples_per_s", "train_accum_peak_rss_mb",
+            "weight_bytes_per_token_int8", "decode_int8_ceiling_tokens_per_s", "decode_int8_fraction_of_ceiling");
 
     @Test
     void tinyPresetReportsEveryFigure(@TempDir Path dir) {
@@ -39,6 +40,9 @@ class BenchTest {
         assertThat((Integer) r.get("train_accum_passes_per_step")).isEqualTo(4);
         // progress: every figure is printed as it is measured
         assertThat(lines).anyMatch(l -> l.startsWith("decode_tokens_per_s = "));
+        // int8 codes (+ a scale per block) read about a quarter of the fp32 bytes; norms stay float
+        assertThat(((Number) r.get("weight_bytes_per_token_int8")).doubleValue() / ((Number) r.get("weight_bytes_per_token")).doubleValue())
+                .isBetween(0.25, 0.35);
         // the process's peak is the largest of its phases' peaks
         double phases = java.util.stream.Stream.of("generate_peak_rss_mb", "generate_int8_peak_rss_mb", "train_peak_rss_mb", "train_accum_peak_rss_mb")
                 .mapToDouble(k -> (Double) r.get(k)).max().orElseThrow();

@@ -108,8 +108,29 @@ public final class OnnxCompiler {
         });
     }
 
+    /** Residual additions computed by a fused SkipSimplifiedLayerNormalization, by value id: the norm that reads them. */
+    private final Map<Integer, Graph.Node> skipNorms = new java.util.HashMap<>();
+    private final Set<Integer> normsWithSkip = new java.util.HashSet<>();
+
+    /**
+     * x = a + b followed by rmsNorm(x): one com.microsoft:SkipSimplifiedLayerNormalization gives
+     * both the norm and the sum (the residual stream), as in every pre-norm decoder layer.
+     */
+    private void chooseSkipNorms() {
+        if (precision != DType.F32) return;
+        for (Graph.Node n : graph.nodes()) {
+            if (n.op() instanceof Op.RmsNorm r && graph.op(r.x()) instanceof Op.Binary b && b.fn() == Op.BinaryFn.ADD
+                    && b.a().shape().equals(b.b().shape()) && b.a().rank() >= 2 && graph.op(r.weight()) instanceof Op.Weight
+                    && !skipNorms.containsKey(r.x().id())) {
+                skipNorms.put(r.x().id(), n);
+                normsWithSkip.add(n.value().id());
+            }
+        }
+    }
+
     private CompiledGraph emit() {
         chooseQuantized();
+        chooseSkipNorms();
         List<String> feeds = new ArrayList<>();
         Map<String, Value> frozen = new LinkedHashMap<>();
         Map<String, Value> fed = new LinkedHashMap<>();
@@ -175,6 +196,15 @@ public final class OnnxCompiler {
             case Op.Weight w -> throw new AssertionError();
             case Op.Constant c -> gp.addNode(constantNode(out, convert(c.value())));
             case Op.Unary u -> unary(u, out);
+            case Op.Binary b when skipNorms.containsKey(v.id()) -> {
+                // emitted where the sum is made; the norm's weight is read by its initializer (or input) name
+                Graph.Node norm = skipNorms.get(v.id());
+                Op.RmsNorm r = (Op.RmsNorm) norm.op();
+                gp.addNode(node("SkipSimplifiedLayerNormalization", List.of(name(b.a()), name(b.b()),
+                        ((Op.Weight) graph.op(r.weight())).qualifiedName()), name(norm.value()), floatAttr("epsilon", r.eps()))
+                        .toBuilder().addOutput("").addOutput("").addOutput(out).setDomain("com.microsoft"));
+            }
+            case Op.RmsNorm r when normsWithSkip.contains(v.id()) -> {}   // computed with its residual addition
             case Op.Binary b -> gp.addNode(node(switch (b.fn()) {
                 case ADD -> "Add";
                 case SUB -> "Sub";

@@ -285,11 +285,11 @@ public final class VisionLanguageModel implements AutoCloseable {
         Map<String, Tensor> out = prefill(ids, imageRep);
         double prefillMs = (System.nanoTime() - t0) / 1e6;
 
-        // architecture B attends to the image's (cached) representation at every step; A placed it in the prompt
-        boolean imageEachStep = imageRep != null && imageAtEveryStep();
+        // architecture B attends to the image's (cached) representation at every step; A placed it in
+        // the prompt, so its steps feed an empty image; B without an image decodes without the blocks
         GraphSession stepSession = imageAtEveryStep() && imageRep == null ? textSession() : languageSession();
-        ActiveSequence seq = new ActiveSequence(stepSession, imageEachStep ? imageRep : stepSession.graph().feeds().contains(IMAGE) ? noImage() : null,
-                sampler, llm.stopTokenIds(), cfg.maxNewTokens(), context, ids.length);
+        Tensor stepImage = imageAtEveryStep() ? imageRep : noImage();
+        ActiveSequence seq = new ActiveSequence(stepSession, stepImage, sampler, llm.stopTokenIds(), cfg.maxNewTokens(), context, ids.length);
         StreamingDetokenizer detok = new StreamingDetokenizer(tok);
         List<Long> generated = new ArrayList<>();
         List<Double> stepMs = new ArrayList<>();

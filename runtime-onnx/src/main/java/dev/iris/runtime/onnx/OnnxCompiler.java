@@ -108,6 +108,8 @@ public final class OnnxCompiler {
         });
     }
 
+    private final Map<Integer, String> names = new java.util.HashMap<>();
+
     /** Residual additions computed by a fused SkipSimplifiedLayerNormalization, by value id: the norm that reads them. */
     private final Map<Integer, Graph.Node> skipNorms = new java.util.HashMap<>();
     private final Set<Integer> normsWithSkip = new java.util.HashSet<>();
@@ -131,6 +133,11 @@ public final class OnnxCompiler {
     private CompiledGraph emit() {
         chooseQuantized();
         chooseSkipNorms();
+        // a computed value that is a graph output is produced under that name (the first, if several)
+        graph.outputs().forEach((outName, v) -> {
+            boolean computed = !(graph.op(v) instanceof Op.Input) && !(graph.op(v) instanceof Op.Weight);
+            if (computed && !names.containsKey(v.id()) && !internalLooking(outName)) names.put(v.id(), outName);
+        });
         List<String> feeds = new ArrayList<>();
         Map<String, Value> frozen = new LinkedHashMap<>();
         Map<String, Value> fed = new LinkedHashMap<>();
@@ -142,7 +149,8 @@ public final class OnnxCompiler {
                     gp.addInput(valueInfo(in.name(), v, true));
                     feeds.add(in.name());
                     fed.put(in.name(), v);
-                    gp.addNode(node("Identity", List.of(in.name()), name(v)));
+                    if (internalLooking(in.name())) gp.addNode(node("Identity", List.of(in.name()), name(v)));
+                    else names.put(v.id(), in.name());
                 }
                 case Op.Weight w -> {
                     String q = w.qualifiedName();
@@ -164,7 +172,7 @@ public final class OnnxCompiler {
                         frozen.put(q, v);
                         gp.addInitializer(externalInitializer(q, v));
                     }
-                    gp.addNode(node("Identity", List.of(q), name(v)));
+                    names.put(v.id(), q);   // qualified names hold a '/': never internal-looking
                 }
                 default -> lower(n.op(), v);
             }
@@ -172,7 +180,7 @@ public final class OnnxCompiler {
         if (!unknown.isEmpty()) throw new IllegalArgumentException("trainable weights not in the graph: " + unknown);
         List<String> outputs = new ArrayList<>();
         graph.outputs().forEach((outName, v) -> {
-            gp.addNode(node("Identity", List.of(name(v)), outName));
+            if (!name(v).equals(outName)) gp.addNode(node("Identity", List.of(name(v)), outName));
             gp.addOutput(valueInfo(outName, v, false));
             outputs.add(outName);
         });
@@ -250,7 +258,7 @@ public final class OnnxCompiler {
             case Op.ReshapeLike r -> gp.addNode(node("Reshape", List.of(name(r.x()), shapeOf(name(r.like()))), out));
             case Op.ExpandLike e -> gp.addNode(node("Expand", List.of(name(e.x()), shapeOf(name(e.like()))), out));
             case Op.Transpose t -> gp.addNode(node("Transpose", List.of(name(t.x())), out, ints("perm", t.perm())));
-            case Op.Concat c -> gp.addNode(node("Concat", c.parts().stream().map(OnnxCompiler::name).toList(), out, intAttr("axis", c.axis())));
+            case Op.Concat c -> gp.addNode(node("Concat", c.parts().stream().map(this::name).toList(), out, intAttr("axis", c.axis())));
             case Op.Slice s -> gp.addNode(node("Slice", List.of(name(s.x()), longConst(new long[] {s.start()}),
                     longConst(new long[] {s.end()}), longConst(new long[] {s.axis()})), out));
             case Op.Pad p -> {
@@ -424,8 +432,18 @@ public final class OnnxCompiler {
 
     // ------------------------------------------------------------------ helpers
 
-    static String name(Value v) {
-        return "v" + v.id();
+    /**
+     * A value's tensor name: its input, weight or output name where it has one (so no Identity
+     * node copies it: ONNX Runtime runs those too, about 100 per decode step), else "v" + id.
+     */
+    private String name(Value v) {
+        String alias = names.get(v.id());
+        return alias != null ? alias : "v" + v.id();
+    }
+
+    /** Names the compiler makes up itself ("v12", "t3"): a graph name like that keeps its Identity node. */
+    private static boolean internalLooking(String name) {
+        return name.matches("[vt][0-9]+");
     }
 
     private String tmp() {

@@ -130,9 +130,36 @@ public final class OnnxCompiler {
         }
     }
 
+    /** KV-cache concatenations done by the Attention node that reads them (value ids), and those Attention nodes. */
+    private final Set<Integer> cacheConcats = new java.util.HashSet<>(), attentionsWithPast = new java.util.HashSet<>();
+
+    /**
+     * attention(q, concat(pastK, k), concat(pastV, v), mask): opset-23 Attention takes the past
+     * keys and values itself and returns the concatenations as its present outputs, when nothing
+     * else reads them before it.
+     */
+    private void chooseCacheConcats() {
+        if (precision != DType.F32) return;
+        Map<Integer, Integer> readers = new java.util.HashMap<>();
+        for (Graph.Node n : graph.nodes()) for (Value in : n.op().inputs()) readers.merge(in.id(), 1, Integer::sum);
+        for (Graph.Node n : graph.nodes()) {
+            if (n.op() instanceof Op.Attention a && isCacheConcat(a.k(), readers) && isCacheConcat(a.v(), readers)) {
+                cacheConcats.add(a.k().id());
+                cacheConcats.add(a.v().id());
+                attentionsWithPast.add(n.value().id());
+            }
+        }
+    }
+
+    private boolean isCacheConcat(Value v, Map<Integer, Integer> readers) {
+        return graph.op(v) instanceof Op.Concat c && c.parts().size() == 2 && (c.axis() == 2 || c.axis() == -2) && v.rank() == 4
+                && readers.getOrDefault(v.id(), 0) == 1;
+    }
+
     private CompiledGraph emit() {
         chooseQuantized();
         chooseSkipNorms();
+        chooseCacheConcats();
         // a computed value that is a graph output is produced under that name (the first, if several)
         graph.outputs().forEach((outName, v) -> {
             boolean computed = !(graph.op(v) instanceof Op.Input) && !(graph.op(v) instanceof Op.Weight);
@@ -258,6 +285,7 @@ public final class OnnxCompiler {
             case Op.ReshapeLike r -> gp.addNode(node("Reshape", List.of(name(r.x()), shapeOf(name(r.like()))), out));
             case Op.ExpandLike e -> gp.addNode(node("Expand", List.of(name(e.x()), shapeOf(name(e.like()))), out));
             case Op.Transpose t -> gp.addNode(node("Transpose", List.of(name(t.x())), out, ints("perm", t.perm())));
+            case Op.Concat c when cacheConcats.contains(v.id()) -> {}   // made by the Attention node that reads it
             case Op.Concat c -> gp.addNode(node("Concat", c.parts().stream().map(this::name).toList(), out, intAttr("axis", c.axis())));
             case Op.Slice s -> gp.addNode(node("Slice", List.of(name(s.x()), longConst(new long[] {s.start()}),
                     longConst(new long[] {s.end()}), longConst(new long[] {s.axis()})), out));
@@ -298,6 +326,12 @@ public final class OnnxCompiler {
                 // per-token cos/sin tables [B, T, D/2] (no position ids): computed once per positions input, shared by every layer
                 String[] tables = rotaryTables(r);
                 gp.addNode(node("RotaryEmbedding", List.of(name(r.x()), tables[0], tables[1]), out, intAttr("interleaved", 0)));
+            }
+            case Op.Attention a when attentionsWithPast.contains(v.id()) -> {
+                Op.Concat k = (Op.Concat) graph.op(a.k()), val = (Op.Concat) graph.op(a.v());
+                gp.addNode(node("Attention", List.of(name(a.q()), name(k.parts().get(1)), name(val.parts().get(1)),
+                        a.mask() == null ? "" : name(a.mask()), name(k.parts().get(0)), name(val.parts().get(0))), out,
+                        floatAttr("scale", a.scale())).toBuilder().addOutput(name(a.k())).addOutput(name(a.v())));
             }
             case Op.Attention a -> {
                 List<String> in = new ArrayList<>(List.of(name(a.q()), name(a.k()), name(a.v())));

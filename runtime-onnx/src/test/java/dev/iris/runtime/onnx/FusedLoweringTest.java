@@ -55,6 +55,60 @@ class FusedLoweringTest {
                 .containsEntry("Cos", 1L).containsEntry("Sin", 1L);   // one cos/sin table for both rotations
     }
 
+    /** q attends to [past; new] keys and values under a mask; the concatenations are graph outputs (a KV cache). */
+    private static Graph cachedAttention() {
+        GraphBuilder g = new GraphBuilder();
+        Value q = g.input("q", DType.F32, 1L, 4L, "seq", 8L), k = g.input("k", DType.F32, 1L, 2L, "seq", 8L);
+        Value v = g.input("v", DType.F32, 1L, 2L, "seq", 8L);
+        Value pk = g.input("pk", DType.F32, 1L, 2L, "past", 8L), pv = g.input("pv", DType.F32, 1L, 2L, "past", 8L);
+        Value mask = g.input("mask", DType.F32, 1L, 1L, "seq", "total");
+        Value keys = g.concat(2, pk, k), values = g.concat(2, pv, v);
+        g.output("a", g.attention(q, keys, values, mask, 0.35));
+        g.output("present_k", keys);
+        g.output("present_v", values);
+        return g.build();
+    }
+
+    @Test
+    void attentionTakesThePastKeysAndValuesItself() throws Exception {
+        CompiledGraph f32 = OnnxCompiler.compile(cachedAttention(), DType.F32, List.of());
+        assertThat(ops(f32)).containsExactly("Attention");
+        assertThat(ops(OnnxCompiler.compile(cachedAttention(), DType.F64, List.of()))).contains("Concat");
+        Random rnd = new Random(5);
+        int s = 2, p = 3;
+        Map<String, Tensor> feeds = new java.util.HashMap<>();
+        feeds.put("q", random(rnd, 1, 4, s, 8));
+        feeds.put("k", random(rnd, 1, 2, s, 8));
+        feeds.put("v", random(rnd, 1, 2, s, 8));
+        feeds.put("pk", random(rnd, 1, 2, p, 8));
+        feeds.put("pv", random(rnd, 1, 2, p, 8));
+        float[] mask = new float[s * (p + s)];
+        mask[0] = Float.NEGATIVE_INFINITY;          // the first row does not see the first past position
+        mask[p + 1] = Float.NEGATIVE_INFINITY;      // nor its own future
+        feeds.put("mask", Tensor.ofFloats(mask, 1, 1, s, p + s));
+        Map<String, Tensor> fused, plain;
+        try (GraphSession a = OrtRuntime.cpu(1).open(f32, Map.of())) {
+            fused = a.run(feeds);
+        }
+        Map<String, Tensor> f64Feeds = new java.util.HashMap<>();
+        feeds.forEach((k, t) -> f64Feeds.put(k, t.toFloating(DType.F64)));
+        try (GraphSession b = OrtRuntime.cpu(1).open(OnnxCompiler.compile(cachedAttention(), DType.F64, List.of()), Map.of())) {
+            plain = b.run(f64Feeds);
+        }
+        for (String out : List.of("a", "present_k", "present_v")) {
+            double[] x = plain.get(out).toDoubles();
+            float[] y = fused.get(out).toFloats();
+            assertThat(fused.get(out).shape()).as(out).containsExactly(plain.get(out).shape());
+            for (int i = 0; i < x.length; i++) assertThat((double) y[i]).as(out).isCloseTo(x[i], within(1e-5));
+        }
+    }
+
+    private static Tensor random(Random rnd, long... shape) {
+        float[] v = new float[(int) Tensor.numel(shape)];
+        for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian();
+        return Tensor.ofFloats(v, shape);
+    }
+
     @Test
     void residualBlockMatchesAPlainJavaForwardPass() {
         Random rnd = new Random(3);

@@ -18,8 +18,7 @@ class ConcurrentRequestsTest {
 
     @BeforeAll
     static void start() {
-        server = new IrisServer(ServeConfig.DEFAULTS, TinyModel.defaults()).start("127.0.0.1", 0);
-        server.ready(TinyModel.engine());
+        server = TinyModel.serve(ServeConfig.DEFAULTS);
         http = new Http(server.port());
     }
 

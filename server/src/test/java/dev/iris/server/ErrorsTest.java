@@ -32,13 +32,9 @@ class ErrorsTest {
 
     @BeforeAll
     static void start() {
-        ChatEngine engine = TinyModel.engine();
-        real = new IrisServer(ServeConfig.DEFAULTS, TinyModel.defaults()).start("127.0.0.1", 0);
-        real.ready(engine);
-        small = new IrisServer(ServeConfig.DEFAULTS.withLimits(64 * 1024, 1000, 4096), TinyModel.defaults()).start("127.0.0.1", 0);
-        small.ready(engine);
-        keyed = new IrisServer(ServeConfig.DEFAULTS.withApiKey(KEY), TinyModel.defaults()).start("127.0.0.1", 0);
-        keyed.ready(engine);
+        real = TinyModel.serve(ServeConfig.DEFAULTS);
+        small = TinyModel.serve(ServeConfig.DEFAULTS.withLimits(64 * 1024, 1000, 4096));
+        keyed = TinyModel.serve(ServeConfig.DEFAULTS.withApiKey(KEY));
         loading = new IrisServer(ServeConfig.DEFAULTS, TinyModel.defaults()).start("127.0.0.1", 0);
         http = new Http(real.port());
         smallHttp = new Http(small.port());

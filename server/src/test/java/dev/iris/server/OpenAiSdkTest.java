@@ -35,8 +35,7 @@ class OpenAiSdkTest {
 
     @BeforeAll
     static void start() {
-        server = new IrisServer(ServeConfig.DEFAULTS.withApiKey(KEY), TinyModel.defaults()).start("127.0.0.1", 0);
-        server.ready(TinyModel.engine());
+        server = TinyModel.serve(ServeConfig.DEFAULTS.withApiKey(KEY));
         client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + server.port() + "/v1").apiKey(KEY)
                 .maxRetries(0).timeout(Duration.ofSeconds(30)).build();
         image = TinyModel.dataUri(TinyModel.png());

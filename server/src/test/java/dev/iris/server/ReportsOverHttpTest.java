@@ -50,8 +50,7 @@ class ReportsOverHttpTest {
         Assumptions.assumeTrue(Files.exists(NOTO), "Chinese report test skipped: install fonts-noto-cjk (Debian) for " + NOTO);
         translator = new IrisServer(ServeConfig.DEFAULTS, TinyModel.defaults()).start("127.0.0.1", 0);
         translator.ready(new FixedTranslation());
-        server = new IrisServer(ServeConfig.DEFAULTS, TinyModel.defaults()).start("127.0.0.1", 0);
-        server.ready(TinyModel.engine());
+        server = TinyModel.serve(ServeConfig.DEFAULTS);
         var cfg = TinyModel.config().with(List.of(
                 "report.translate={endpoint: 'http://127.0.0.1:" + translator.port() + "', model: iris, language: Chinese}",
                 "report.cjk_font=" + NOTO));

@@ -66,6 +66,13 @@ final class TinyModel {
         return model;
     }
 
+    /** A server on loopback (a free port) with these settings, serving the tiny model. */
+    static IrisServer serve(ServeConfig settings) {
+        IrisServer server = new IrisServer(settings, defaults()).start("127.0.0.1", 0);
+        server.ready(engine());
+        return server;
+    }
+
     /** A 64x64 PNG: a red disc on white. */
     static byte[] png() {
         return encode(picture(), "png");

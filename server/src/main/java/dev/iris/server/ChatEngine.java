@@ -23,8 +23,18 @@ public interface ChatEngine {
     /** As {@link VisionLanguageModel#generate(Request, GenerateConfig, Consumer, boolean)}: a throwing {@code onText} stops it. */
     GenerationResult generate(Request request, GenerateConfig cfg, Consumer<String> onText);
 
+    /** Generations in the model's shared decode steps now (0 for engines without them). */
+    default int decoding() {
+        return 0;
+    }
+
     static ChatEngine of(VisionLanguageModel model) {
         return new ChatEngine() {
+            @Override
+            public int decoding() {
+                return model.decoding();
+            }
+
             @Override
             public int promptTokens(Request request) {
                 long[] ids = model.promptIds(request);

@@ -74,7 +74,10 @@ public final class IrisServer implements AutoCloseable {
         this.config = config;
         this.defaults = defaults;
         this.admission = new Admission(config.workers(), config.queue());
-        this.metrics = new ServerMetrics(admission);
+        this.metrics = new ServerMetrics(admission, () -> {
+            ChatEngine e = engine.get();
+            return e == null ? 0 : e.decoding();
+        });
         this.images = new Images(config);
         this.keyHash = config.apiKey().map(IrisServer::sha256).orElse(null);
     }

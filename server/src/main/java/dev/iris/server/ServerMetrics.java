@@ -9,18 +9,22 @@ import java.time.Duration;
 
 /**
  * The server's Prometheus metrics: requests by route and status, errors by type, queue depth,
- * generations in flight, request latency (histogram), and prompt and generated tokens.
+ * generations in flight and in the shared decode steps, request latency (histogram), and prompt
+ * and generated tokens.
  */
 final class ServerMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter generatedTokens;
     private final Counter promptTokens;
 
-    ServerMetrics(Admission admission) {
+    /** @param decoding generations in the model's shared decode steps now */
+    ServerMetrics(Admission admission, java.util.function.IntSupplier decoding) {
         Gauge.builder("iris.queue.depth", admission, Admission::waiting)
                 .description("Requests waiting for a worker").register(registry);
         Gauge.builder("iris.inflight", admission, Admission::running)
                 .description("Generations running now").register(registry);
+        Gauge.builder("iris.decode.sequences", decoding, d -> d.getAsInt())
+                .description("Generations decoding together in each step now").register(registry);
         generatedTokens = Counter.builder("iris.generated.tokens").description("Tokens generated").register(registry);
         promptTokens = Counter.builder("iris.prompt.tokens").description("Prompt tokens processed").register(registry);
     }

@@ -54,5 +54,8 @@ class ConcurrentRequestsTest {
         }
         assertThat(ServeConfig.DEFAULTS.workers()).isEqualTo(4);
         assertThat(TinyModel.model().largestDecodeBatch()).as("decode steps served several requests").isGreaterThan(1);
+        String metrics = http.get("/metrics").body();
+        assertThat(metrics).contains("iris_decode_sequences ");
+        assertThat(Http.metric(metrics, "iris_decode_sequences")).isZero();   // all answered
     }
 }

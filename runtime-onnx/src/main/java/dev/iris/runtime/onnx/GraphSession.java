@@ -48,11 +48,17 @@ public final class GraphSession implements AutoCloseable {
                     bind(initializers, e.getKey(), t);
                 }
             }
-            if (!initializers.isEmpty()) opts.addExternalInitializers(initializers);
+            boolean share = OrtRuntime.sharesWeights(graph);
+            if (share) {
+                // ONNX Runtime computes on these buffers in place (checked: a change to one shows in the next run)
+                for (Map.Entry<String, OnnxTensorLike> e : initializers.entrySet()) opts.addInitializer(e.getKey(), e.getValue());
+            } else if (!initializers.isEmpty()) {
+                opts.addExternalInitializers(initializers);
+            }
             this.session = runtime.env().createSession(graph.model(), opts);
-            // ONNX Runtime copies external initializers into its own memory when the session is
-            // created, so the host's buffers (often widened bf16 -> f32 copies) can go now
-            closeBound();
+            // external initializers were copied into ONNX Runtime's memory, so the host's buffers (often
+            // widened bf16 -> f32 copies) can go now; shared ones live as long as the session
+            if (!share) closeBound();
         } catch (OrtException e) {
             closeBound();
             throw new IrisException("ONNX Runtime could not load the compiled graph: " + e.getMessage(), e);

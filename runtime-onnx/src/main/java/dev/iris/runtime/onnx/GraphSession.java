@@ -48,17 +48,11 @@ public final class GraphSession implements AutoCloseable {
                     bind(initializers, e.getKey(), t);
                 }
             }
-            boolean share = OrtRuntime.sharesWeights(graph);
-            if (share) {
-                // ONNX Runtime computes on these buffers in place (checked: a change to one shows in the next run)
-                for (Map.Entry<String, OnnxTensorLike> e : initializers.entrySet()) opts.addInitializer(e.getKey(), e.getValue());
-            } else if (!initializers.isEmpty()) {
-                opts.addExternalInitializers(initializers);
-            }
+            if (!initializers.isEmpty()) opts.addExternalInitializers(initializers);
             this.session = runtime.env().createSession(graph.model(), opts);
-            // external initializers were copied into ONNX Runtime's memory, so the host's buffers (often
-            // widened bf16 -> f32 copies) can go now; shared ones live as long as the session
-            if (!share) closeBound();
+            // ONNX Runtime copies external initializers into its own memory when the session is
+            // created, so the host's buffers (often widened bf16 -> f32 copies) can go now
+            closeBound();
         } catch (OrtException e) {
             closeBound();
             throw new IrisException("ONNX Runtime could not load the compiled graph: " + e.getMessage(), e);

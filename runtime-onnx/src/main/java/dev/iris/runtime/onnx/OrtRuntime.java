@@ -53,20 +53,10 @@ public final class OrtRuntime {
         return new GraphSession(this, graph, frozen);
     }
 
-    /**
-     * Whether a session computes on the host's weight buffers instead of copies: graphs with
-     * trainable parameters, which run without pre-packing (a pre-packed weight is a copy anyway).
-     * At Qwen2.5-0.5B shapes a stage-1 run then holds its 2.3 GB of frozen fp32 weights once while
-     * loading instead of twice (its peak, during the steps, is activations on top of one copy).
-     */
-    static boolean sharesWeights(CompiledGraph graph) {
-        return !graph.trainable().isEmpty();
-    }
-
     OrtSession.SessionOptions sessionOptions(CompiledGraph graph) throws OrtException {
         DType precision = graph.precision();
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
-        if (sharesWeights(graph)) {
+        if (!graph.trainable().isEmpty()) {
             // Pre-packing keeps a re-laid-out copy of each weight per layout it is read in; a training
             // graph reads every weight twice (x W^T forward, dy W backward). Measured on stage 1 at
             // Qwen2.5-0.5B shapes, batch 8: peak 11.4 GB with it, 9.0 GB without, same speed.

@@ -23,7 +23,7 @@ final class ServerMetrics {
                 .description("Requests waiting for a worker").register(registry);
         Gauge.builder("iris.inflight", admission, Admission::running)
                 .description("Generations running now").register(registry);
-        Gauge.builder("iris.decode.sequences", decoding, d -> d.getAsInt())
+        Gauge.builder("iris.decode.sequences", decoding, d -> d.getAsInt()).strongReference(true)   // a lambda: held here only
                 .description("Generations decoding together in each step now").register(registry);
         generatedTokens = Counter.builder("iris.generated.tokens").description("Tokens generated").register(registry);
         promptTokens = Counter.builder("iris.prompt.tokens").description("Prompt tokens processed").register(registry);

@@ -62,11 +62,7 @@ public final class Decomposer {
     static Value rotary(GraphBuilder g, Value x, Value positions, double theta) {
         long d = fixed(x.shape().dim(3), "rotary head size");
         long half = d / 2;
-        float[] invFreq = new float[(int) half];
-        for (int i = 0; i < half; i++) {
-            // computed in float32 as Hugging Face does, so angles match at long positions
-            invFreq[i] = (float) (1.0 / Math.pow(theta, (float) (2 * i) / (float) d));
-        }
+        float[] invFreq = rotaryInverseFrequencies(theta, d);
         Value pos = positions.dtype() == DType.F32 ? positions : g.cast(positions, DType.F32);
         Value freqs = g.mul(g.unsqueeze(pos, 2), g.constant(Tensor.ofFloats(invFreq, half)));   // [B, T, D/2]
         Value angles = g.unsqueeze(g.concat(-1, freqs, freqs), 1);                             // [B, 1, T, D]
@@ -74,6 +70,13 @@ public final class Decomposer {
         Value x2 = g.slice(x, 3, half, d);
         Value rotated = g.concat(3, g.neg(x2), x1);
         return g.add(g.mul(x, g.cos(angles)), g.mul(rotated, g.sin(angles)));
+    }
+
+    /** theta^(-2i/d) for i < d/2, computed in float32 as Hugging Face does, so angles match at long positions. */
+    public static float[] rotaryInverseFrequencies(double theta, long d) {
+        float[] invFreq = new float[(int) (d / 2)];
+        for (int i = 0; i < invFreq.length; i++) invFreq[i] = (float) (1.0 / Math.pow(theta, (float) (2 * i) / (float) d));
+        return invFreq;
     }
 
     /** Grouped-query attention by broadcasting: query heads h = kv * rep + r share key/value head kv. */

@@ -41,6 +41,7 @@ public final class OnnxCompiler {
     private final Set<String> quantized = new LinkedHashSet<>();
     private final Set<String> floatToo = new LinkedHashSet<>();   // quantized weights other operations read as floats
     private final GraphProto.Builder gp = GraphProto.newBuilder().setName("iris");
+    private final Map<Integer, String> names = new java.util.HashMap<>();   // value id -> its input, weight or output name
     private int counter;
 
     private OnnxCompiler(Graph graph, DType precision, Set<String> trainable, CompiledGraph.Quantization quantization) {
@@ -107,8 +108,6 @@ public final class OnnxCompiler {
             if (otherwise.containsKey(id)) floatToo.add(q);
         });
     }
-
-    private final Map<Integer, String> names = new java.util.HashMap<>();
 
     /** Residual additions computed by a fused SkipSimplifiedLayerNormalization, by value id: the norm that reads them. */
     private final Map<Integer, Graph.Node> skipNorms = new java.util.HashMap<>();
@@ -343,15 +342,14 @@ public final class OnnxCompiler {
 
     private final Map<String, String[]> rotaryTables = new java.util.HashMap<>();
 
-    /** cos and sin of positions x inverse frequencies, the frequencies computed in float32 as Hugging Face does. */
+    /** cos and sin of positions x the rotary inverse frequencies. */
     private String[] rotaryTables(Op.Rotary r) {
         if (!(r.x().shape().dim(3) instanceof dev.iris.api.graph.Dim.Fixed f)) throw new IllegalArgumentException("rotary head size must be fixed: " + r.x().shape());
-        long d = f.size(), half = d / 2;
+        long d = f.size();
         return rotaryTables.computeIfAbsent(name(r.positions()) + "/" + r.theta() + "/" + d, key -> {
-            float[] invFreq = new float[(int) half];
-            for (int i = 0; i < half; i++) invFreq[i] = (float) (1.0 / Math.pow(r.theta(), (float) (2 * i) / (float) d));
+            float[] invFreq = Decomposer.rotaryInverseFrequencies(r.theta(), d);
             String pos = tmp(), pos3 = tmp(), freqs = tmp(), cos = tmp(), sin = tmp(), table = tmp();
-            gp.addNode(constantNode(table, convert(Tensor.ofFloats(invFreq, half))));
+            gp.addNode(constantNode(table, convert(Tensor.ofFloats(invFreq, invFreq.length))));
             gp.addNode(node("Cast", List.of(name(r.positions())), pos, intAttr("to", onnxType(precision))));
             gp.addNode(node("Unsqueeze", List.of(pos, longConst(new long[] {2})), pos3));
             gp.addNode(node("Mul", List.of(pos3, table), freqs));

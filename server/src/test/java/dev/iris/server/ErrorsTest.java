@@ -293,8 +293,7 @@ class ErrorsTest {
     @Test
     void fullQueueIs429WithRetryAfter() throws Exception {
         ScriptedEngine engine = new ScriptedEngine();
-        IrisServer s = new IrisServer(ServeConfig.DEFAULTS.withLoad(1, 1, 30, 5), TinyModel.defaults()).start("127.0.0.1", 0);
-        s.ready(engine);
+        IrisServer s = TinyModel.serve(ServeConfig.DEFAULTS.withLoad(1, 1, 30, 5), engine);
         Http h = new Http(s.port());
         try {
             CompletableFuture<Http.Response> a = CompletableFuture.supplyAsync(() -> h.post("/v1/chat/completions", Http.chat("a", null, 8)), CLIENTS);
@@ -318,8 +317,7 @@ class ErrorsTest {
     @Test
     void deadlineEndsALongGeneration() throws Exception {
         ScriptedEngine engine = new ScriptedEngine();
-        IrisServer s = new IrisServer(ServeConfig.DEFAULTS.withLoad(4, 1, 0.3, 1), TinyModel.defaults()).start("127.0.0.1", 0);
-        s.ready(engine);
+        IrisServer s = TinyModel.serve(ServeConfig.DEFAULTS.withLoad(4, 1, 0.3, 1), engine);
         Http h = new Http(s.port());
         try {
             JsonNode e = assertError(h.post("/v1/chat/completions", Http.chat("a", null, 8)), 504);
@@ -339,8 +337,7 @@ class ErrorsTest {
     @Test
     void stopDrainsRequestsUnderWayAndRefusesNewOnes() throws Exception {
         ScriptedEngine engine = new ScriptedEngine();
-        IrisServer s = new IrisServer(ServeConfig.DEFAULTS.withLoad(4, 1, 30, 10), TinyModel.defaults()).start("127.0.0.1", 0);
-        s.ready(engine);
+        IrisServer s = TinyModel.serve(ServeConfig.DEFAULTS.withLoad(4, 1, 30, 10), engine);
         Http h = new Http(s.port());
         try {
             CompletableFuture<Http.Response> a = CompletableFuture.supplyAsync(() -> h.post("/v1/chat/completions", Http.chat("a", null, 8)), CLIENTS);
@@ -371,8 +368,7 @@ class ErrorsTest {
     @Test
     void drainTimeStopsGenerationsThatRunOn() throws Exception {
         ScriptedEngine engine = new ScriptedEngine();
-        IrisServer s = new IrisServer(ServeConfig.DEFAULTS.withLoad(4, 1, 30, 0.3), TinyModel.defaults()).start("127.0.0.1", 0);
-        s.ready(engine);
+        IrisServer s = TinyModel.serve(ServeConfig.DEFAULTS.withLoad(4, 1, 30, 0.3), engine);
         Http h = new Http(s.port());
         try {
             CompletableFuture<Http.Response> a = CompletableFuture.supplyAsync(() -> h.post("/v1/chat/completions", Http.chat("a", null, 8)), CLIENTS);

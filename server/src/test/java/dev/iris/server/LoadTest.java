@@ -26,8 +26,7 @@ class LoadTest {
 
     @BeforeAll
     static void start() {
-        server = new IrisServer(ServeConfig.DEFAULTS.withLoad(QUEUE, WORKERS, 60, 10), TinyModel.defaults()).start("127.0.0.1", 0);
-        server.ready(TinyModel.engine());
+        server = TinyModel.serve(ServeConfig.DEFAULTS.withLoad(QUEUE, WORKERS, 60, 10));
         http = new Http(server.port());
     }
 

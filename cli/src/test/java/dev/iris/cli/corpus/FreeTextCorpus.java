@@ -44,13 +44,6 @@ public final class FreeTextCorpus {
         public static long usable(List<CorpusRow> rows) {
             return rows.stream().filter(CorpusRow::usable).count();
         }
-
-        /** How many rows must be skipped for each reason. */
-        public static Map<String, Long> skipCounts(List<CorpusRow> rows) {
-            Map<String, Long> out = new LinkedHashMap<>();
-            for (CorpusRow r : rows) if (!r.usable()) out.merge(r.expect().reason, 1L, Long::sum);
-            return out;
-        }
     }
 
     private final SplittableRandom random;

@@ -168,7 +168,7 @@ public final class IrisConfig {
         }
         if (!unknownTop.isEmpty()) {
             throw new ConfigException(source + ": unknown top-level key" + (unknownTop.size() > 1 ? "s " : " ")
-                    + quoted(unknownTop) + Suggestion.hint(unknownTop.get(0), KNOWN_KEYS.keySet()) + " (known: " + String.join(", ", KNOWN_KEYS.keySet()) + ")");
+                    + withHints(unknownTop, 0, KNOWN_KEYS.keySet()) + " (known: " + String.join(", ", KNOWN_KEYS.keySet()) + ")");
         }
         for (Map.Entry<String, List<String>> e : KNOWN_KEYS.entrySet()) {
             String section = e.getKey();
@@ -182,15 +182,23 @@ public final class IrisConfig {
                 }
             }
             if (!unknown.isEmpty()) {
-                String first = unknown.get(0).substring(section.length() + 1);
-                throw new ConfigException(source + ": unknown key" + (unknown.size() > 1 ? "s " : " ") + quoted(unknown)
-                        + Suggestion.hint(first, e.getValue()) + " (known in " + section + ": " + String.join(", ", e.getValue()) + ")");
+                throw new ConfigException(source + ": unknown key" + (unknown.size() > 1 ? "s " : " ")
+                        + withHints(unknown, section.length() + 1, e.getValue()) + " (known in " + section + ": " + String.join(", ", e.getValue()) + ")");
             }
         }
     }
 
-    private static String quoted(List<String> keys) {
-        return String.join(", ", keys.stream().map(k -> "'" + k + "'").toList());
+    /**
+     * The keys quoted, with a hint: {@code 'generate.temprature', did you mean temperature?} for
+     * one, {@code 'modle' (did you mean model?), 'trian' (did you mean train?)} for several.
+     * {@code skip} characters of each key (its section prefix) are left out when comparing.
+     */
+    private static String withHints(List<String> keys, int skip, java.util.Collection<String> known) {
+        if (keys.size() == 1) {
+            return "'" + keys.get(0) + "'" + Suggestion.hint(keys.get(0).substring(skip), known);
+        }
+        return String.join(", ", keys.stream().map(k -> "'" + k + "'" + Suggestion.closest(k.substring(skip), known)
+                .map(c -> " (did you mean " + c + "?)").orElse("")).toList());
     }
 
     @Override

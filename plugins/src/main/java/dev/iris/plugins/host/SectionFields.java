@@ -40,11 +40,11 @@ public final class SectionFields {
         return HOST.get(kind);
     }
 
-    /** The host's fields, then the provider's, by name (the host's description wins for a field both read). */
+    /** The host's fields, then the provider's, by name (for a field both read, the plugin's more specific description). */
     public static Map<String, ConfigField> known(ProviderKind kind, Provider provider) {
         Map<String, ConfigField> all = new LinkedHashMap<>();
         for (ConfigField f : HOST.get(kind)) all.put(f.name(), f);
-        for (ConfigField f : provider.fields()) all.putIfAbsent(f.name(), f);
+        for (ConfigField f : provider.fields()) all.put(f.name(), f); // keeps the host's place in the order
         return all;
     }
 

@@ -48,6 +48,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         IrisConfig cfg = new ConfigLoader().load(config, overrides);
+        parent.registry().checkConfig(cfg); // a typo in a plugin section fails before any model is opened
         Optional<byte[]> bytes = image == null ? Optional.empty() : Optional.of(InputFiles.read(image));
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();

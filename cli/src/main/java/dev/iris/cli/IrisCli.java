@@ -49,6 +49,7 @@ public final class IrisCli implements Callable<Integer> {
     /** The configured command line; {@code registry} is asked for the plugins when a command needs them. */
     public static CommandLine commandLine(Supplier<PluginRegistry> registry) {
         CommandLine cl = new CommandLine(new IrisCli(registry));
+        CommandHelp.addTo(cl);
         cl.setExecutionStrategy(parseResult -> {
             if (!verbose(parseResult)) {
                 return new CommandLine.RunLast().execute(parseResult);

@@ -3,11 +3,14 @@ package dev.iris.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.iris.api.config.ConfigField;
 import dev.iris.api.spi.Provider;
 import dev.iris.api.spi.ProviderKind;
 import dev.iris.plugins.host.PluginRegistry;
+import dev.iris.plugins.host.SectionFields;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,7 +23,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** Lists what discovery found, grouped by kind. */
-@Command(name = "plugins", description = "List the plugins found on the class path, by kind.")
+@Command(name = "plugins", description = "List the plugins found on the class path, by kind, with the fields each one's config section may hold.")
 final class PluginsCommand implements Callable<Integer> {
     @ParentCommand
     IrisCli parent;
@@ -44,17 +47,22 @@ final class PluginsCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {"vision": [{type, class, version, description}, ...], "llm": [...], ..., "guice_modules": [...]} */
+    /** {"vision": [{type, class, version, description, fields: [{name, description}]}, ...], "llm": [...], ..., "guice_modules": [...]} */
     static Map<String, Object> asMap(PluginRegistry registry) {
         Map<String, Object> all = new LinkedHashMap<>();
         for (ProviderKind kind : ProviderKind.values()) {
-            List<Map<String, String>> list = new ArrayList<>();
+            List<Map<String, Object>> list = new ArrayList<>();
             for (Provider p : registry.providers(kind)) {
-                Map<String, String> m = new LinkedHashMap<>();
+                Map<String, Object> m = new LinkedHashMap<>();
                 m.put("type", p.type());
                 m.put("class", p.getClass().getName());
                 m.put("version", p.version());
                 m.put("description", p.description());
+                List<Map<String, String>> fields = new ArrayList<>();
+                for (ConfigField f : SectionFields.known(kind, p).values()) {
+                    fields.add(Map.of("name", f.name(), "description", f.description()));
+                }
+                m.put("fields", fields);
                 list.add(m);
             }
             all.put(kind.name().toLowerCase(Locale.ROOT), list);
@@ -84,6 +92,7 @@ final class PluginsCommand implements Callable<Integer> {
             }
             for (Provider p : ps) {
                 out.println(String.format(row, p.type(), p.version(), p.getClass().getName(), p.description()).stripTrailing());
+                printFields(SectionFields.known(kind, p).values(), out);
             }
         }
         out.println("Guice modules from plugins:");
@@ -91,6 +100,14 @@ final class PluginsCommand implements Callable<Integer> {
             out.println("  (none found)");
         }
         registry.modules().forEach(m -> out.println("  " + m.getClass().getName()));
+    }
+
+    /** The fields a section of this plugin may hold, one a line under the plugin. */
+    private static void printFields(Collection<ConfigField> fields, PrintWriter out) {
+        int w = fields.stream().mapToInt(f -> f.name().length()).max().orElse(0);
+        for (ConfigField f : fields) {
+            out.println(String.format("      %-" + w + "s  %s", f.name(), f.description()).stripTrailing());
+        }
     }
 
     private static String plural(ProviderKind kind) {

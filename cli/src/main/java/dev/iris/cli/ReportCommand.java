@@ -46,6 +46,7 @@ final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         IrisConfig cfg = new ConfigLoader().load(config, overrides);
+        parent.registry().checkConfig(cfg); // a typo in a plugin section fails before any model is opened
         byte[] bytes = InputFiles.read(image);
         ReportRequest request;
         try {

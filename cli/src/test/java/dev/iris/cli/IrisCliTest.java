@@ -117,7 +117,8 @@ class IrisCliTest {
     void configPrintsTheEffectiveConfigAndFailsWithTheKey(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("iris.yaml"), "model:\n  vision: { type: siglip, path: m }\nruntime: { threads: 2 }\n");
 
-        Run ok = run("config", file.toString(), "--set", "generate.temperature=0.5", "--set", "model.fusion.layers=[3,7]");
+        Run ok = run("config", file.toString(), "--set", "generate.temperature=0.5", "--set", "model.fusion.type=crossattn",
+                "--set", "model.fusion.layers=[3,7]");
         assertThat(ok.exitCode()).isZero();
         assertThat(ok.out()).contains("temperature: 0.5", "threads: 2", "- 3\n", "- 7\n");
 

@@ -14,6 +14,17 @@ public interface Provider {
     }
 
     /**
+     * The fields this provider reads from its config section, each with a one-line description
+     * (shown by {@code iris plugins}). The host checks a section against them (and the fields the
+     * host itself reads there, such as {@code type}) before the provider sees it: any other field
+     * is an error naming it, so a typo like {@code factr: 4} does not go unnoticed. Declare every
+     * field {@code create} reads, optional ones included.
+     */
+    default java.util.List<dev.iris.api.config.ConfigField> fields() {
+        return java.util.List.of();
+    }
+
+    /**
      * Presets {@code iris init} can write for this provider: small random-weight models in the
      * provider's own checkpoint format (e.g. {@code tiny}). Empty when it has none.
      */

@@ -1,6 +1,7 @@
 package dev.iris.fusion.crossattn;
 
 import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigField;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.spi.Fusion;
 import dev.iris.api.spi.FusionProvider;
@@ -24,6 +25,17 @@ public final class CrossAttentionProvider implements FusionProvider {
     @Override
     public String description() {
         return "architecture B: gated cross-attention blocks between decoder layers (text queries, image keys/values)";
+    }
+
+    @Override
+    public List<ConfigField> fields() {
+        return List.of(
+                ConfigField.of("layers", "0-based decoder layers followed by a cross-attention block, e.g. [3, 7, 11]"),
+                ConfigField.of("every", "a block after every N-th decoder layer (default 4; not with layers)"),
+                ConfigField.of("heads", "attention heads (default: the language model's)"),
+                ConfigField.of("kv_heads", "key/value heads (default: the language model's)"),
+                ConfigField.of("intermediate", "width of the blocks' MLP (default 4x the language model's hidden size)"),
+                ConfigField.of("eps", "RMS norm epsilon (default 1e-6)"));
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.iris.fusion.projector;
 
 import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigField;
+import java.util.List;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.spi.Fusion;
 import dev.iris.api.spi.FusionProvider;
@@ -21,6 +23,14 @@ public final class ProjectorProvider implements FusionProvider {
     @Override
     public String description() {
         return "architecture A: merge patch tokens, Linear-SiLU-Linear, splice at <|image_pad|>";
+    }
+
+    @Override
+    public List<ConfigField> fields() {
+        return List.of(
+                ConfigField.of("merge", "how patch tokens are merged: sequential (default) or spatial"),
+                ConfigField.of("factor", "patch tokens merged into one image token (default 4)"),
+                ConfigField.of("hidden", "width of the first linear layer (default: the language model's hidden size)"));
     }
 
     @Override

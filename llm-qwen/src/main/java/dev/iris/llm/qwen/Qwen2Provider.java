@@ -1,6 +1,7 @@
 package dev.iris.llm.qwen;
 
 import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigField;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.spi.LanguageModelProvider;
@@ -20,6 +21,13 @@ public final class Qwen2Provider implements LanguageModelProvider {
     @Override
     public String description() {
         return "Qwen2 / Qwen2.5 decoder from a Hugging Face folder (config.json, *.safetensors, tokenizer.json)";
+    }
+
+    @Override
+    public List<ConfigField> fields() {
+        return List.of(
+                ConfigField.of("path", "Hugging Face folder with config.json, *.safetensors and tokenizer.json (required)"),
+                ConfigField.of("chat_template", "auto (default: from tokenizer_config.json), chatml, qwen25, qwen3 or qwen3-no-thinking"));
     }
 
     /** {@code tiny} (tests, quickstart) and {@code qwen2.5-0.5b} (real shapes and tokenizer); see {@link Qwen2Presets}. */

@@ -2,6 +2,10 @@ package dev.iris.plugins.config;
 
 import dev.iris.api.config.ConfigException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -28,16 +32,41 @@ public final class ConfigLoader {
 
     /** Reads {@code file}, then applies {@code overrides} (each {@code key=value}) in order. */
     public IrisConfig load(Path file, List<String> overrides) {
-        String text;
+        byte[] bytes;
         try {
-            text = Files.readString(file);
+            long size = Files.size(file);
+            if (size > MAX_BYTES) {
+                throw new ConfigException(file + ": " + size + " bytes; a config file is at most " + MAX_BYTES + " bytes");
+            }
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": config file not found");
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read the config file: " + e.getMessage());
         }
         Path dir = file.toAbsolutePath().normalize().getParent();
-        return parse(text, file.toString(), dir, overrides);
+        return read(bytes, file.toString(), dir, overrides);
+    }
+
+    /** Config files are small; a bigger file is a mistake (or hostile), refused before it is read. */
+    static final int MAX_BYTES = 1 << 20;
+
+    /** Reads config bytes, which must be UTF-8 text (like {@link #load}, for bytes from elsewhere). */
+    public IrisConfig read(byte[] bytes, String sourceName, Path baseDir, List<String> overrides) {
+        if (bytes.length > MAX_BYTES) {
+            throw new ConfigException(sourceName + ": " + bytes.length + " bytes; a config file is at most " + MAX_BYTES + " bytes");
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(sourceName + ": not UTF-8 text (" + e.getMessage() + ")");
+        }
+        return parse(text, sourceName, baseDir, overrides);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.iris.plugins.config;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,6 +28,19 @@ public record GenerateConfig(
 
     public boolean greedy() {
         return temperature == 0.0;
+    }
+
+    /** The values as a config file writes them (an absent system turn is {@code null}). */
+    public Map<String, Object> values() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("system", system.orElse(null));
+        m.put("max_new_tokens", maxNewTokens);
+        m.put("temperature", temperature);
+        m.put("top_k", topK);
+        m.put("top_p", topP);
+        m.put("repetition_penalty", repetitionPenalty);
+        m.put("seed", seed);
+        return m;
     }
 
     static GenerateConfig from(SectionConfig s) {

@@ -13,7 +13,8 @@ import java.util.Map;
  * A whole Iris config: {@code model.vision / llm / fusion} (plugin sections, selected by their
  * {@code type}), {@code runtime}, {@code generate} and {@code train}. The keys Iris itself owns
  * are checked when the config is loaded, so a typo fails early instead of being ignored; the
- * inside of plugin sections ({@code model.*}, {@code train.dataset}) is the plugin's to check.
+ * fields of plugin sections ({@code model.*}, {@code train.dataset}, {@code train.eval_dataset})
+ * are checked against what their plugin declares by {@code PluginRegistry.checkConfig}.
  */
 public final class IrisConfig {
     /** The keys of each section Iris owns, in the order DESIGN.md lists them. */
@@ -121,6 +122,30 @@ public final class IrisConfig {
         return YamlReader.write(root.values());
     }
 
+    /**
+     * The effective config as YAML with the given sections filled: each field keeps the value the
+     * config gives it and otherwise takes the one from {@code filled} (the section's values with
+     * defaults, e.g. {@link GenerateConfig#values()}), in the order of {@code filled}.
+     */
+    public String toYamlWith(Map<String, Map<String, Object>> filled) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String section : KNOWN_KEYS.keySet()) {
+            Object given = root.values().get(section);
+            Map<String, Object> defaults = filled.get(section);
+            if (defaults == null) {
+                if (given != null) out.put(section, given);
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> raw = given instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+            Map<String, Object> merged = new LinkedHashMap<>();
+            defaults.forEach((k, v) -> merged.put(k, raw.containsKey(k) ? raw.get(k) : v));
+            raw.forEach(merged::putIfAbsent);
+            out.put(section, merged);
+        }
+        return YamlReader.write(out);
+    }
+
     private SectionConfig model() {
         return root.section("model");
     }
@@ -143,7 +168,7 @@ public final class IrisConfig {
         }
         if (!unknownTop.isEmpty()) {
             throw new ConfigException(source + ": unknown top-level key" + (unknownTop.size() > 1 ? "s " : " ")
-                    + quoted(unknownTop) + " (known: " + String.join(", ", KNOWN_KEYS.keySet()) + ")");
+                    + withHints(unknownTop, 0, KNOWN_KEYS.keySet()) + " (known: " + String.join(", ", KNOWN_KEYS.keySet()) + ")");
         }
         for (Map.Entry<String, List<String>> e : KNOWN_KEYS.entrySet()) {
             String section = e.getKey();
@@ -157,14 +182,23 @@ public final class IrisConfig {
                 }
             }
             if (!unknown.isEmpty()) {
-                throw new ConfigException(source + ": unknown key" + (unknown.size() > 1 ? "s " : " ") + quoted(unknown)
-                        + " (known in " + section + ": " + String.join(", ", e.getValue()) + ")");
+                throw new ConfigException(source + ": unknown key" + (unknown.size() > 1 ? "s " : " ")
+                        + withHints(unknown, section.length() + 1, e.getValue()) + " (known in " + section + ": " + String.join(", ", e.getValue()) + ")");
             }
         }
     }
 
-    private static String quoted(List<String> keys) {
-        return String.join(", ", keys.stream().map(k -> "'" + k + "'").toList());
+    /**
+     * The keys quoted, with a hint: {@code 'generate.temprature', did you mean temperature?} for
+     * one, {@code 'modle' (did you mean model?), 'trian' (did you mean train?)} for several.
+     * {@code skip} characters of each key (its section prefix) are left out when comparing.
+     */
+    private static String withHints(List<String> keys, int skip, java.util.Collection<String> known) {
+        if (keys.size() == 1) {
+            return "'" + keys.get(0) + "'" + Suggestion.hint(keys.get(0).substring(skip), known);
+        }
+        return String.join(", ", keys.stream().map(k -> "'" + k + "'" + Suggestion.closest(k.substring(skip), known)
+                .map(c -> " (did you mean " + c + "?)").orElse("")).toList());
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.iris.plugins.config;
 
 import dev.iris.runtime.onnx.CompiledGraph.Quantization;
 import dev.iris.runtime.onnx.Device;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The {@code runtime} section.
@@ -15,6 +17,15 @@ public record RuntimeConfig(Device device, int threads, Quantization weights) {
 
     public RuntimeConfig(Device device, int threads) {
         this(device, threads, Quantization.NONE);
+    }
+
+    /** The values as a config file writes them (for {@code iris config --defaults}). */
+    public Map<String, Object> values() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("device", device.toString());
+        m.put("threads", threads);
+        m.put("weights", weights.bits() == 0 ? "fp32" : "int" + weights.bits());
+        return m;
     }
 
     static RuntimeConfig from(SectionConfig s) {

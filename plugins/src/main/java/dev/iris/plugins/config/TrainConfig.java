@@ -2,7 +2,10 @@ package dev.iris.plugins.config;
 
 import dev.iris.api.config.ComponentConfig;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -66,6 +69,44 @@ public record TrainConfig(
     public record Epochs(int count) implements Length {}
 
     public record Steps(int count) implements Length {}
+
+    /**
+     * The values as a config file writes them: plugin sections as given, paths as absolute text,
+     * {@code null} for what is absent (no system turn, the LLaVA prompts, no eval dataset, the
+     * default feature cache), and {@code epochs} or {@code steps}, whichever applies.
+     */
+    public Map<String, Object> values() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dataset", dataset.values());
+        m.put("stage", lower(stage));
+        m.put("system", system.orElse(null));
+        m.put("prompts", prompts.orElse(null));
+        m.put("optimizer", lower(optimizer));
+        m.put("weight_decay", weightDecay);
+        m.put("schedule", lower(schedule));
+        m.put("lr", lr);
+        m.put("warmup_steps", warmupSteps);
+        m.put("max_grad_norm", maxGradNorm);
+        m.put("batch_size", batchSize);
+        m.put("grad_accum", gradAccum);
+        switch (length) {
+            case Epochs e -> m.put("epochs", e.count());
+            case Steps s -> m.put("steps", s.count());
+        }
+        m.put("shuffle", shuffle);
+        m.put("seed", seed);
+        m.put("save_every", saveEvery);
+        m.put("output", output.toString());
+        m.put("eval_dataset", evalDataset.map(ComponentConfig::values).orElse(null));
+        m.put("max_length", maxLength);
+        m.put("feature_cache", featureCache.map(Path::toString).orElse(null));
+        m.put("log_every", logEvery);
+        return m;
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
 
     static TrainConfig from(SectionConfig s) {
         Length length;

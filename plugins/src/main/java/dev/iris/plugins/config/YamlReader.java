@@ -12,10 +12,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
 
-/** Reads YAML into plain maps, lists and scalars; syntax errors name the source and the line. */
+/**
+ * Reads YAML into plain maps, lists and scalars; syntax errors name the source and the line.
+ * Anchors, aliases and merge keys are resolved, within bounds ({@link YamlTree}, {@link #MAX_CHARS}).
+ */
 final class YamlReader {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+    private static final ObjectMapper YAML = new ObjectMapper(new AnchoringYamlFactory())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION); // a repeated key is a mistake, not "last wins"
 
     private static final ObjectMapper WRITER = new ObjectMapper(YAMLFactory.builder()
@@ -25,14 +29,22 @@ final class YamlReader {
 
     private YamlReader() {}
 
+    /** The longest config text read, in characters: configs are a few kilobytes; anything this big is a mistake. */
+    static final int MAX_CHARS = 1 << 20;
+
     /** A whole document that must be a mapping (or empty). */
     static Map<String, Object> readDocument(String text, String sourceName) {
+        if (text.length() > MAX_CHARS) {
+            throw new ConfigException(sourceName + ": " + text.length() + " characters; a config is at most " + MAX_CHARS);
+        }
         Object v;
         try {
             v = read(text);
+        } catch (YamlTree.Problem e) {
+            throw new ConfigException(sourceName + ": " + where(e));
         } catch (JsonProcessingException e) {
             throw new ConfigException(sourceName + ": YAML syntax error " + where(e));
-        } catch (IOException e) {
+        } catch (IOException | YAMLException e) {
             throw new ConfigException(sourceName + ": cannot read: " + e.getMessage());
         }
         if (v == null) {
@@ -53,7 +65,7 @@ final class YamlReader {
             return read(text);
         } catch (JsonProcessingException e) {
             throw new ConfigException(where(e));
-        } catch (IOException e) {
+        } catch (IOException | YAMLException e) {
             throw new ConfigException(e.getMessage());
         }
     }
@@ -67,12 +79,17 @@ final class YamlReader {
         }
     }
 
+    /** One document: anchors, aliases and merge keys resolved (see {@link YamlTree}); a second document is an error. */
     private static Object read(String text) throws IOException {
         try (JsonParser p = YAML.getFactory().createParser(text)) {
             if (p.nextToken() == null) {
                 return null; // empty document, or only comments
             }
-            return YAML.readValue(p, Object.class);
+            Object v = YamlTree.read(p);
+            if (p.nextToken() != null) {
+                throw new YamlTree.Problem("a second YAML document (after ---): a config is one document", p.currentTokenLocation());
+            }
+            return v;
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.iris.plugins.data;
 
 import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigField;
+import java.util.List;
 import dev.iris.api.spi.Dataset;
 import dev.iris.api.spi.DatasetProvider;
 import dev.iris.api.spi.PluginContext;
@@ -22,6 +24,13 @@ public final class LlavaJsonDatasetProvider implements DatasetProvider {
     @Override
     public String description() {
         return "LLaVA pretraining json (id, image, conversations) with an image folder";
+    }
+
+    @Override
+    public List<ConfigField> fields() {
+        return List.of(
+                ConfigField.of("path", "the LLaVA json file (required)"),
+                ConfigField.of("images", "folder the entries' image paths are relative to (default: the json's folder)"));
     }
 
     @Override

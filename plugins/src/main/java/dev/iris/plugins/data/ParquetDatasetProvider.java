@@ -2,6 +2,7 @@ package dev.iris.plugins.data;
 
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigField;
 import dev.iris.api.spi.Dataset;
 import dev.iris.api.spi.DatasetProvider;
 import dev.iris.api.spi.PluginContext;
@@ -32,6 +33,15 @@ public final class ParquetDatasetProvider implements DatasetProvider {
     @Override
     public String description() {
         return "image-caption rows in Parquet files (Hugging Face layout: id, caption, image {bytes, path})";
+    }
+
+    @Override
+    public List<ConfigField> fields() {
+        return List.of(
+                ConfigField.of("path", "a .parquet file, or a folder whose .parquet files are read in name order (required)"),
+                ConfigField.of("id_column", "column of row ids (default id; without it: <file>#<row>)"),
+                ConfigField.of("caption_column", "column of captions (default caption)"),
+                ConfigField.of("image_column", "column of images: struct {bytes, path} or bytes (default image)"));
     }
 
     @Override

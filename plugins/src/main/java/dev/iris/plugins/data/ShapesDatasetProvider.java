@@ -2,6 +2,7 @@ package dev.iris.plugins.data;
 
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigField;
 import dev.iris.api.spi.Dataset;
 import dev.iris.api.spi.DatasetProvider;
 import dev.iris.api.spi.PluginContext;
@@ -32,6 +33,17 @@ public final class ShapesDatasetProvider implements DatasetProvider {
     @Override
     public String description() {
         return "synthetic coloured shapes with captions (generated on first use, read as parquet)";
+    }
+
+    @Override
+    public List<ConfigField> fields() {
+        return List.of(
+                ConfigField.of("path", "folder of the generated parquet files (default data/shapes)"),
+                ConfigField.of("split", "train (default) or heldout"),
+                ConfigField.of("train_count", "images in the train split (default 2000)"),
+                ConfigField.of("heldout_count", "images in the held-out split (default 200)"),
+                ConfigField.of("image_size", "image side in pixels (default 64)"),
+                ConfigField.of("seed", "generator seed (default 0)"));
     }
 
     @Override

@@ -19,6 +19,7 @@ import dev.iris.api.spi.LanguageModelProvider;
 import dev.iris.api.spi.Provider;
 import dev.iris.api.spi.ProviderKind;
 import dev.iris.api.spi.VisionEncoderProvider;
+import dev.iris.plugins.config.IrisConfig;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -107,11 +108,39 @@ public final class PluginRegistry {
         return get(ProviderKind.DATASET, type, ProviderKind.DATASET.configKey() + ".type", DatasetProvider.class);
     }
 
-    /** The provider a config section selects with its {@code type} field; messages name that section's key. */
+    /**
+     * The provider a config section selects with its {@code type} field, after checking that the
+     * section holds only fields the provider or the host reads; messages name that section's key.
+     */
     public <P extends Provider> P forConfig(ProviderKind kind, ComponentConfig section) {
         @SuppressWarnings("unchecked")
         Class<P> type = (Class<P>) kind.providerType();
-        return get(kind, section.type(), section.keyOf("type"), type);
+        P provider = get(kind, section.type(), section.keyOf("type"), type);
+        SectionFields.check(kind, provider, section);
+        return provider;
+    }
+
+    /**
+     * Checks every plugin section of {@code config} that is present ({@code model.vision},
+     * {@code model.llm}, {@code model.fusion}, {@code train.dataset}, {@code train.eval_dataset}):
+     * its type names a plugin found here and its fields are ones that plugin (or the host) reads.
+     * Commands call this right after loading a config, before any model is opened.
+     */
+    public void checkConfig(IrisConfig config) {
+        ComponentConfig root = config.root();
+        if (root.has("model")) {
+            ComponentConfig model = root.section("model");
+            for (ProviderKind kind : List.of(ProviderKind.VISION, ProviderKind.LLM, ProviderKind.FUSION)) {
+                String part = kind.configKey().substring("model.".length());
+                if (model.has(part)) forConfig(kind, model.section(part));
+            }
+        }
+        if (root.has("train")) {
+            ComponentConfig train = root.section("train");
+            for (String field : List.of("dataset", "eval_dataset")) {
+                if (train.has(field)) forConfig(ProviderKind.DATASET, train.section(field));
+            }
+        }
     }
 
     /** The providers of one kind, sorted by type name. */

@@ -259,9 +259,9 @@ class IrisConfigTest {
 
         assertThatThrownBy(() -> new ConfigLoader(workDir).load(file, List.of()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage(file + ": unknown top-level keys 'modle', 'trian' (known: model, runtime, generate, train, serve, report)");
+                .hasMessage(file + ": unknown top-level keys 'modle' (did you mean model?), 'trian' (did you mean train?) (known: model, runtime, generate, train, serve, report)");
         assertThatThrownBy(() -> load("model: {}\n", "generat.seed=1"))
-                .hasMessage("--set generat.seed=1: unknown top-level key 'generat' (known: model, runtime, generate, train, serve, report)");
+                .hasMessage("--set generat.seed=1: unknown top-level key 'generat', did you mean generate? (known: model, runtime, generate, train, serve, report)");
     }
 
     @Test
@@ -269,10 +269,10 @@ class IrisConfigTest {
         Path file = write("typo.yaml", "generate: { temprature: 0 }\n");
 
         assertThatThrownBy(() -> new ConfigLoader(workDir).load(file, List.of()))
-                .hasMessage(file + ": unknown key 'generate.temprature' (known in generate: system, max_new_tokens, "
+                .hasMessage(file + ": unknown key 'generate.temprature', did you mean temperature? (known in generate: system, max_new_tokens, "
                         + "temperature, top_k, top_p, repetition_penalty, seed)");
         assertThatThrownBy(() -> load("model: {}\n", "generate={temprature: 0, seed: 1}"))
-                .hasMessage("--set generate={temprature: 0, seed: 1}: unknown key 'generate.temprature' (known in generate: "
+                .hasMessage("--set generate={temprature: 0, seed: 1}: unknown key 'generate.temprature', did you mean temperature? (known in generate: "
                         + "system, max_new_tokens, temperature, top_k, top_p, repetition_penalty, seed)");
         // plugin sections are the plugin's to check
         assertThat(load("model: { vision: { type: siglip, anything: 1 } }\n").vision().integer("anything")).isEqualTo(1);

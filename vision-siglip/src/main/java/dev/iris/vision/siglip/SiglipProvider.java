@@ -1,6 +1,7 @@
 package dev.iris.vision.siglip;
 
 import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigField;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.spi.PluginContext;
 import dev.iris.api.spi.VisionEncoder;
@@ -27,6 +28,11 @@ public final class SiglipProvider implements VisionEncoderProvider {
     @Override
     public String description() {
         return "SigLIP vision tower (last_hidden_state) from a Hugging Face folder (config.json, *.safetensors)";
+    }
+
+    @Override
+    public List<ConfigField> fields() {
+        return List.of(ConfigField.of("path", "Hugging Face folder with config.json and *.safetensors (required)"));
     }
 
     @Override

@@ -51,7 +51,7 @@ public final class PartCheckpoint {
             if (!extra.isEmpty()) {
                 throw new WeightException(file.describe() + " (" + needs.option() + "): holds " + extra.size() + " tensor(s) the "
                         + needs.part() + " does not use: " + few(extra) + "; it was written for a " + needs.part()
-                        + " configured differently (compare its run's config with this one)");
+                        + " configured differently (compare its run's config with this one)" + otherPartHint(extra, others));
             }
         }
         if (c.naming == null && c.prefix.isEmpty()) return file;
@@ -71,7 +71,7 @@ public final class PartCheckpoint {
         if (!unknown.isEmpty()) {
             throw new WeightException(where + ": holds " + unknown.size() + " of its " + top.names().size()
                     + " tensors under names the " + needs.part() + " does not bind: " + few(unknown) + "; the " + needs.part()
-                    + " binds " + needs.names().size() + " tensors such as " + few(needs.names()) + otherPartHint(top, others));
+                    + " binds " + needs.names().size() + " tensors such as " + few(needs.names()) + otherPartHint(top.names(), others));
         }
         if (completeBecause != null) {
             List<String> missing = needs.names().stream().filter(n -> !top.names().contains(n)).sorted().toList();
@@ -134,16 +134,16 @@ public final class PartCheckpoint {
             for (WeightNaming n : needs.namings()) m.append(", the ").append(n.description()).append(" naming");
             m.append(", under any prefix)");
         }
-        m.append(otherPartHint(file, others));
+        m.append(otherPartHint(file.names(), others));
         return new WeightException(m.toString());
     }
 
-    /** "; it looks like the language model's weights (...)" when most of the file's names belong to another part. */
-    private static String otherPartHint(WeightSource file, List<PartNeeds> others) {
+    /** "; N of its tensors are named as the language model's (...)" when at least half of {@code names} belong to another part. */
+    private static String otherPartHint(Collection<String> names, List<PartNeeds> others) {
         for (PartNeeds o : others) {
             List<String> theirs = new ArrayList<>();
-            for (String f : file.names()) if (ownedBy(f, o.names())) theirs.add(f);
-            if (!theirs.isEmpty() && theirs.size() * 2 >= file.names().size()) {
+            for (String f : names) if (ownedBy(f, o.names())) theirs.add(f);
+            if (!theirs.isEmpty() && theirs.size() * 2 >= names.size()) {
                 return "; " + theirs.size() + " of its tensors are named as the " + o.part() + "'s (" + few(theirs) + "): is it meant for "
                         + o.option() + "?";
             }

@@ -110,7 +110,7 @@ class ModelPartsWeightsTest {
         Path file = write("tutorial.safetensors", whole, n -> n, Map.of());
         try (ModelParts parts = load("model.fusion.weights=" + file)) {
             assertThat(parts.sources().get("fusion").names()).containsExactlyInAnyOrderElementsOf(projector.get("fusion").keySet());
-            assertThat(parts.sources().get("fusion").origin("linear1.weight")).isEqualTo(file + " (as projector.linear1.weight)");
+            assertThat(parts.sources().get("fusion").origin("linear1.weight")).isEqualTo(file + " (tensors under projector.)");
         }
     }
 

@@ -55,7 +55,7 @@ public final class PartCheckpoint {
             }
         }
         if (c.naming == null && c.prefix.isEmpty()) return file;
-        return new RenamedSource(file, c.found, c.where());
+        return new RenamedSource(file, c.found, c.note());
     }
 
     /**
@@ -88,6 +88,12 @@ public final class PartCheckpoint {
         String where() {
             String in = naming == null ? "its own names" : "the " + naming.description() + " naming";
             return prefix.isEmpty() ? in : in + " under '" + prefix + "'";
+        }
+
+        /** How the part's view describes itself, e.g. "tensors under projector." */
+        String note() {
+            String in = naming == null ? "" : "in the " + naming.description() + " naming";
+            return prefix.isEmpty() ? in : "tensors under " + prefix + (in.isEmpty() ? "" : " " + in);
         }
     }
 

@@ -55,7 +55,7 @@ final class RenamedSource implements WeightSource {
     @Override
     public String origin(String name) {
         String f = fileNames.get(name);
-        return f == null ? describe() : inner.origin(f) + " (as " + f + ")";
+        return f == null ? describe() : inner.origin(f) + " (" + note + ")";
     }
 
     @Override

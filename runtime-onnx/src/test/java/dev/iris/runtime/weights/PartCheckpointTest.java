@@ -36,7 +36,8 @@ class PartCheckpointTest {
         assertThat(view.names()).containsExactlyInAnyOrder("a.weight", "b.weight");
         assertThat(view.read("a.weight").toFloats()).containsExactly("m.p.a_1.weight".length());
         assertThat(view.info("b.weight").orElseThrow().name()).isEqualTo("b.weight");
-        assertThat(view.describe()).isEqualTo("ckpt (the dashed naming under 'm.p.')");
+        assertThat(view.describe()).isEqualTo("ckpt (tensors under m.p. in the dashed naming)");
+        assertThat(view.origin("a.weight")).isEqualTo("ckpt (tensors under m.p. in the dashed naming)");
     }
 
     @Test

@@ -23,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The three plugins of a model, created from a config through the registry, and the checkpoint
@@ -71,10 +70,11 @@ public final class ModelParts implements AutoCloseable {
         Optional<Path> lw = existing(lc, "weights");
         ModelParts parts = new ModelParts(vision, llm, fusion, fp.type(), fw);
         try {
-            Map<String, Set<String>> names = PartWeightNames.of(vision, llm, fusion);
-            PartNeeds visionNeeds = new PartNeeds(vp.type() + " vision encoder", vc.key() + ".path", names.get("vision"), List.of());
-            PartNeeds llmNeeds = new PartNeeds(lp.type() + " language model", lc.key() + ".weights", names.get("llm"), List.of());
-            PartNeeds fusionNeeds = new PartNeeds(fp.type() + " fusion", fc.key() + ".weights", names.get("fusion"), fusion.weightNamings());
+            Map<String, Map<String, long[]>> shapes = PartWeightNames.shapes(vision, llm, fusion);
+            PartNeeds visionNeeds = new PartNeeds(vp.type() + " vision encoder", vc.key() + ".path", shapes.get("vision").keySet(), List.of());
+            PartNeeds llmNeeds = new PartNeeds(lp.type() + " language model", lc.key() + ".weights", shapes.get("llm").keySet(), List.of());
+            PartNeeds fusionNeeds = new PartNeeds(fp.type() + " fusion", fc.key() + ".weights", shapes.get("fusion").keySet(),
+                    fusion.weightNamings());
             parts.sources.put("vision", ctx.openWeights(folder(vc)));
             parts.sources.put("llm", ctx.openWeights(folder(lc)));
             if (lw.isPresent()) {
@@ -82,6 +82,7 @@ public final class ModelParts implements AutoCloseable {
                 WeightSource top = ctx.openWeights(lw.get());
                 parts.sources.put("llm", new OverlaySource(top, parts.sources.get("llm")));
                 PartCheckpoint.checkOverlay(top, llmNeeds, completeBecause(top), List.of(fusionNeeds, visionNeeds));
+                PartCheckpoint.checkShapes(top, shapes.get("llm"));
             }
             if (fw.isPresent()) {
                 WeightSource file = ctx.openWeights(fw.get());
@@ -90,6 +91,7 @@ public final class ModelParts implements AutoCloseable {
                 // a file Iris wrote holds exactly one fusion's tensors; others (a whole-model training checkpoint) may hold more
                 parts.sources.put("fusion", PartCheckpoint.resolve(file, fusionNeeds, file.metadata().containsKey(FUSION_TYPE_KEY),
                         List.of(llmNeeds, visionNeeds)));
+                PartCheckpoint.checkShapes(parts.sources.get("fusion"), shapes.get("fusion"));
             }
         } catch (RuntimeException e) {
             parts.close();

@@ -101,6 +101,26 @@ class ModelPartsWeightsTest {
     }
 
     @Test
+    void aFileForAnotherModelSizeFailsAtLoadNamingTheShapes() {
+        // LLaVA's names, but a projector for other widths: refused when the model is created, not at the first image
+        Map<String, long[]> other = new LinkedHashMap<>();
+        projector.get("fusion").forEach((n, s) -> other.put("multi_modal_projector." + n.replace("linear1", "linear_1").replace("linear2", "linear_2"),
+                n.endsWith("bias") ? new long[] {s[0] + 1} : new long[] {s[0] + 1, s[1]}));
+        Path file = write("llava-other-size.safetensors", other, n -> n, Map.of());
+        long[] w1 = projector.get("fusion").get("linear1.weight");
+        assertThatThrownBy(() -> load("model.fusion.weights=" + file))
+                .isInstanceOf(WeightException.class)
+                .hasMessage("weight linear1.weight in " + file + " (tensors under multi_modal_projector. in the Hugging Face LLaVA"
+                        + " (multi_modal_projector.linear_1, linear_2) naming) has shape [" + (w1[0] + 1) + ", " + w1[1]
+                        + "], the model expects [" + w1[0] + ", " + w1[1] + "]");
+        Path llm = write("llm-other-size.safetensors", Map.of("model.norm.weight", new long[] {3}), n -> n, Map.of());
+        assertThatThrownBy(() -> load("model.llm.weights=" + llm))
+                .isInstanceOf(WeightException.class)
+                .hasMessage("weight model.norm.weight in " + llm + " has shape [3], the model expects " + java.util.Arrays.toString(
+                        projector.get("llm").get("model.norm.weight")));
+    }
+
+    @Test
     void aTrainingCheckpointOfTheWholeModelServesTheProjectorUnderItsPrefix() {
         // the PyTorch tutorial's checkpoints: vision_model.*, llm_model.* and the projector, here under projector.
         Map<String, long[]> whole = new LinkedHashMap<>();

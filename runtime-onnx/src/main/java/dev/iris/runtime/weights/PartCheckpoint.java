@@ -83,6 +83,20 @@ public final class PartCheckpoint {
         }
     }
 
+    /**
+     * Checks, without reading data, that every tensor {@code src} holds for the part has the
+     * shape the part's graph declares, so a file of another model size fails at load rather than
+     * at the first request that binds it.
+     */
+    public static void checkShapes(WeightSource src, Map<String, long[]> shapes) {
+        shapes.forEach((name, shape) -> src.info(name).ifPresent(info -> {
+            if (!java.util.Arrays.equals(info.shape(), shape)) {
+                throw new WeightException("weight " + name + " in " + src.origin(name) + " has shape " + java.util.Arrays.toString(info.shape())
+                        + ", the model expects " + java.util.Arrays.toString(shape));
+            }
+        }));
+    }
+
     /** One way the file could hold the part: a naming (null: the part's own) under a prefix. */
     private record Candidate(WeightNaming naming, String prefix, Map<String, String> found) {
         String where() {

@@ -2,6 +2,8 @@ package dev.iris.api.spi;
 
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
+import dev.iris.api.weights.WeightNaming;
+import java.util.List;
 
 /**
  * Brings image features into the language model. Weights live in group {@code fusion}.
@@ -28,5 +30,14 @@ public interface Fusion {
     /** Work to add after decoder layers, reading the image representation. */
     default LanguageModel.LayerHook layerHook(GraphBuilder g, Value image) {
         return LanguageModel.LayerHook.NONE;
+    }
+
+    /**
+     * Other names under which checkpoints of this fusion are published (another project's
+     * naming of the same tensors). A {@code model.fusion.weights} file may use the fusion's own
+     * names or one of these, under any common prefix; anything else is an error naming what is missing.
+     */
+    default List<WeightNaming> weightNamings() {
+        return List.of();
     }
 }

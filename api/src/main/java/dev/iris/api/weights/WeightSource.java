@@ -29,6 +29,11 @@ public interface WeightSource extends AutoCloseable {
     /** A human-readable origin for error messages (a file or folder). */
     String describe();
 
+    /** Where one tensor comes from, for error messages: the file serving it (a shard, or an overlay's top or base). */
+    default String origin(String name) {
+        return describe();
+    }
+
     @Override
     default void close() {}
 

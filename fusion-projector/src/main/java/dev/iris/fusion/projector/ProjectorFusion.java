@@ -4,6 +4,9 @@ import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Init;
 import dev.iris.api.graph.Value;
 import dev.iris.api.spi.Fusion;
+import dev.iris.api.weights.WeightNaming;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Architecture A, the unified-embedding projector: merge {@code factor} patch tokens into one,
@@ -76,6 +79,20 @@ public final class ProjectorFusion implements Fusion {
         Value w2 = g.weight(GROUP, "linear2.weight", Init.uniform(1 / Math.sqrt(hidden)), textHidden, hidden);
         Value b2 = g.weight(GROUP, "linear2.bias", Init.uniform(1 / Math.sqrt(hidden)), textHidden);
         return g.linear(g.silu(g.linear(merged, w1, b1)), w2, b2);
+    }
+
+    /**
+     * Hugging Face's LLaVA checkpoints name the same two layers {@code multi_modal_projector.linear_1}
+     * and {@code linear_2} (the prefix is found by the host). LLaVA applies GELU between them
+     * where this projector applies SiLU, so its weights load here but do not reproduce its outputs.
+     */
+    static final WeightNaming LLAVA = new WeightNaming("Hugging Face LLaVA (multi_modal_projector.linear_1, linear_2)", Map.of(
+            "linear1.weight", "linear_1.weight", "linear1.bias", "linear_1.bias",
+            "linear2.weight", "linear_2.weight", "linear2.bias", "linear_2.bias"));
+
+    @Override
+    public List<WeightNaming> weightNamings() {
+        return List.of(LLAVA);
     }
 
     /** [B, P, D] to [B, P / factor, factor * D]. */

@@ -117,4 +117,17 @@ class ProjectorFusionTest {
         assertThatThrownBy(() -> new ProjectorFusion(ProjectorFusion.Merge.SPATIAL, 4, 12, DV, H, DT))
                 .hasMessageContaining("spatial merge needs a square patch grid");
     }
+
+    @Test
+    void declaresHuggingFaceLlavaNamesForEveryWeightItBinds() {
+        ProjectorFusion f = new ProjectorFusion(ProjectorFusion.Merge.SEQUENTIAL, F, P, DV, H, DT);
+        GraphBuilder g = new GraphBuilder();
+        g.output("image", f.projectImage(g, g.input("features", DType.F32, 1L, (long) P, (long) DV)));
+        List<String> bound = g.build().weights().keySet().stream().map(q -> q.substring("fusion/".length())).sorted().toList();
+        assertThat(f.weightNamings()).hasSize(1);
+        var llava = f.weightNamings().get(0);
+        assertThat(llava.names().keySet()).containsExactlyInAnyOrderElementsOf(bound);
+        assertThat(bound.stream().map(llava::fileName).toList())
+                .containsExactly("linear_1.bias", "linear_1.weight", "linear_2.bias", "linear_2.weight");
+    }
 }

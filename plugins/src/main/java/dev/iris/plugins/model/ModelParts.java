@@ -4,7 +4,6 @@ import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.graph.Graph;
-import dev.iris.api.graph.Op;
 import dev.iris.api.spi.Fusion;
 import dev.iris.api.spi.FusionProvider;
 import dev.iris.api.spi.LanguageModel;
@@ -12,12 +11,16 @@ import dev.iris.api.spi.LanguageModelProvider;
 import dev.iris.api.spi.ProviderKind;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.spi.VisionEncoderProvider;
+import dev.iris.api.weights.WeightException;
 import dev.iris.api.weights.WeightSource;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.host.PluginRegistry;
+import dev.iris.runtime.weights.PartCheckpoint;
+import dev.iris.runtime.weights.PartNeeds;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -26,6 +29,15 @@ import java.util.Optional;
  * each weight group binds from: {@code vision} and {@code llm} from their model folders
  * ({@code path}; {@code model.llm.weights} may name trained tensors that override the folder's),
  * {@code fusion} from {@code model.fusion.weights} when given (else its weights are initialised).
+ * Given files are checked when the parts are created, against the names the parts' graphs bind:
+ * <ul>
+ *   <li>{@code model.fusion.weights} must hold every tensor of the fusion, under its own names or
+ *       a naming it declares, under any common prefix; a file {@code iris train} wrote for another
+ *       fusion type, or holding tensors this fusion does not use, is an error.</li>
+ *   <li>{@code model.llm.weights} may hold only tensors the language model binds, under their own
+ *       names, at least one; a file {@code iris train} wrote must hold all of them (stages lm and
+ *       finetune train every one).</li>
+ * </ul>
  */
 public final class ModelParts implements AutoCloseable {
     private final VisionEncoder vision;
@@ -54,26 +66,68 @@ public final class ModelParts implements AutoCloseable {
         LanguageModel llm = lp.create(lc, ctx);
         ctx.languageModel(llm);
         Fusion fusion = fp.create(fc, ctx);
-        Optional<Path> fw = fc.optPath("weights");
-        if (fw.isPresent() && !Files.exists(fw.get())) {
-            throw new ConfigException(fc.key() + ".weights: " + fw.get() + " does not exist");
-        }
+        Optional<Path> fw = existing(fc, "weights");
+        Optional<Path> lw = existing(lc, "weights");
         ModelParts parts = new ModelParts(vision, llm, fusion, fp.type(), fw);
         try {
+            Map<String, Map<String, long[]>> shapes = PartWeightNames.shapes(vision, llm, fusion);
+            PartNeeds visionNeeds = new PartNeeds(vp.type() + " vision encoder", vc.key() + ".path", shapes.get("vision").keySet(), List.of());
+            PartNeeds llmNeeds = new PartNeeds(lp.type() + " language model", lc.key() + ".weights", shapes.get("llm").keySet(), List.of());
+            PartNeeds fusionNeeds = new PartNeeds(fp.type() + " fusion", fc.key() + ".weights", shapes.get("fusion").keySet(),
+                    fusion.weightNamings());
             parts.sources.put("vision", ctx.openWeights(folder(vc)));
-            WeightSource llmBase = ctx.openWeights(folder(lc));
-            Optional<Path> llmWeights = lc.optPath("weights");
-            if (llmWeights.isPresent()) {
-                // a language model trained by `iris train` (stage lm or finetune): its tensors over the folder's
-                if (!Files.exists(llmWeights.get())) throw new ConfigException(lc.key() + ".weights: " + llmWeights.get() + " does not exist");
-                llmBase = new OverlaySource(ctx.openWeights(llmWeights.get()), llmBase);
+            parts.sources.put("llm", ctx.openWeights(folder(lc)));
+            if (lw.isPresent()) {
+                // trained tensors over the folder's: see checkOverlay for what the file must hold
+                WeightSource top = ctx.openWeights(lw.get());
+                parts.sources.put("llm", new OverlaySource(top, parts.sources.get("llm")));
+                PartCheckpoint.checkOverlay(top, llmNeeds, completeBecause(top), List.of(fusionNeeds, visionNeeds));
+                PartCheckpoint.checkShapes(top, shapes.get("llm"));
             }
-            parts.sources.put("llm", llmBase);
+            if (fw.isPresent()) {
+                WeightSource file = ctx.openWeights(fw.get());
+                parts.sources.put("fusion", file);
+                checkFusionType(file, fp.type(), fc.key());
+                // a file Iris wrote holds exactly one fusion's tensors; others (a whole-model training checkpoint) may hold more
+                parts.sources.put("fusion", PartCheckpoint.resolve(file, fusionNeeds, file.metadata().containsKey(FUSION_TYPE_KEY),
+                        List.of(llmNeeds, visionNeeds)));
+                PartCheckpoint.checkShapes(parts.sources.get("fusion"), shapes.get("fusion"));
+            }
         } catch (RuntimeException e) {
             parts.close();
             throw e;
         }
         return parts;
+    }
+
+    /** Metadata key in which {@code iris train} records the fusion type that wrote a checkpoint. */
+    static final String FUSION_TYPE_KEY = "iris.fusion";
+    /** Metadata key in which {@code iris train} records the training stage. */
+    static final String STAGE_KEY = "iris.stage";
+
+    private static Optional<Path> existing(ComponentConfig c, String key) {
+        Optional<Path> p = c.optPath(key);
+        if (p.isPresent() && !Files.exists(p.get())) throw new ConfigException(c.key() + "." + key + ": " + p.get() + " does not exist");
+        return p;
+    }
+
+    /**
+     * Why a language-model file must hold every tensor of the model, or null: one written by
+     * {@code iris train} (stage lm or finetune) holds all it trained, and those stages train every
+     * tensor of the language model. A file from elsewhere may override a subset.
+     */
+    private static String completeBecause(WeightSource top) {
+        String stage = top.metadata().get(STAGE_KEY);
+        return stage == null ? null : "it was written by `iris train` (" + STAGE_KEY + "=" + stage + "), which trains every tensor of the language model";
+    }
+
+    private static void checkFusionType(WeightSource file, String type, String key) {
+        String written = file.metadata().get(FUSION_TYPE_KEY);
+        if (written != null && !written.equals(type)) {
+            throw new WeightException(file.describe() + " (" + key + ".weights): written by `iris train` for a " + written
+                    + " fusion (" + FUSION_TYPE_KEY + "=" + written + "), but " + key + ".type is " + type
+                    + "; set " + key + ".type: " + written + " with that run's fusion settings, or give a " + type + " checkpoint");
+        }
     }
 
     private static Path folder(ComponentConfig c) {
@@ -108,19 +162,17 @@ public final class ModelParts implements AutoCloseable {
     }
 
     /**
-     * Checkpoints by weight group for a graph. The fusion checkpoint is opened on first use and
-     * viewed under the prefix its tensors carry (the first fusion weight of the graph anchors it).
+     * Checkpoints by weight group: {@code vision} and {@code llm} always, {@code fusion} when
+     * {@code model.fusion.weights} is given (every fusion tensor then comes from it; without it the
+     * fusion is initialised). Checked against the parts' names when the parts were created.
      */
-    public Map<String, WeightSource> sources(Graph graph) {
-        if (fusionWeights.isPresent() && !sources.containsKey("fusion")) {
-            String anchor = graph.nodes().stream()
-                    .filter(n -> n.op() instanceof Op.Weight w && w.group().equals("fusion"))
-                    .map(n -> ((Op.Weight) n.op()).name()).findFirst().orElse(null);
-            if (anchor != null) {
-                sources.put("fusion", StrippedPrefixSource.forAnchor(new HostContext().openWeights(fusionWeights.get()), anchor));
-            }
-        }
+    public Map<String, WeightSource> sources() {
         return Map.copyOf(sources);
+    }
+
+    /** As {@link #sources()}; the graph is no longer needed (kept for callers that pass it). */
+    public Map<String, WeightSource> sources(Graph graph) {
+        return sources();
     }
 
     @Override

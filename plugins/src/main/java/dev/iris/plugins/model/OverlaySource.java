@@ -49,6 +49,11 @@ final class OverlaySource implements WeightSource {
     }
 
     @Override
+    public String origin(String name) {
+        return top.info(name).isPresent() ? top.origin(name) : base.origin(name);
+    }
+
+    @Override
     public void close() {
         try {
             top.close();

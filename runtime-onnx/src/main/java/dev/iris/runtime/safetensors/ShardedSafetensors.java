@@ -264,6 +264,12 @@ public final class ShardedSafetensors implements WeightSource {
     }
 
     @Override
+    public String origin(String name) {
+        SafetensorsFile f = byName.get(name);
+        return f == null ? origin : f.path().toString();
+    }
+
+    @Override
     public void close() {
         RuntimeException failure = null;
         for (SafetensorsFile f : shards) {

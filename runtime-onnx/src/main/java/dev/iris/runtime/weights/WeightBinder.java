@@ -17,8 +17,9 @@ import java.util.Random;
 /**
  * Binds a graph's weights by name: each weight group (vision, llm, fusion) reads from its own
  * checkpoint. Shapes are checked against what the graph asked for; stored dtypes (F16, BF16)
- * are converted to the compute precision. A weight absent from its checkpoint is initialised
- * from its declared {@link Init}, or is an error naming it when it must be loaded.
+ * are converted to the compute precision; a NaN or infinite value is an error naming the tensor,
+ * its file and the element. A group with a checkpoint takes every weight from it (an absent one
+ * is an error naming it); only a group without one is initialised from the declared {@link Init}s.
  */
 public final class WeightBinder {
     private final Map<String, WeightSource> sources;
@@ -49,22 +50,25 @@ public final class WeightBinder {
 
     private Tensor bindOne(Op.Weight w, long[] shape, DType precision) {
         WeightSource src = sources.get(w.group());
-        if (src != null && src.info(w.name()).isPresent()) {
-            WeightSource.Info info = src.info(w.name()).get();
-            if (!Arrays.equals(info.shape(), shape)) {
-                throw new WeightException("weight " + w.name() + " in " + src.describe() + " has shape " + Arrays.toString(info.shape())
-                        + ", the model expects " + Arrays.toString(shape));
+        if (src == null) {
+            if (w.init() instanceof Init.Required) {
+                throw new WeightException("missing weight " + w.name() + ": no checkpoint was given for group '" + w.group() + "'");
             }
-            if (!info.dtype().isFloating()) {
-                throw new WeightException("weight " + w.name() + " in " + src.describe() + " is " + info.dtype() + ", a float type is needed");
-            }
-            return src.read(w.name()).toFloating(precision);
+            return initialise(w.init(), shape, precision);
         }
-        if (w.init() instanceof Init.Required) {
-            String where = src == null ? "no checkpoint was given for group '" + w.group() + "'" : "it is not in " + src.describe();
-            throw new WeightException("missing weight " + w.name() + ": " + where);
+        // a group with a checkpoint takes every weight from it: initialising one would hide a wrong file
+        WeightSource.Info info = src.info(w.name()).orElseThrow(() -> new WeightException("missing weight " + w.name()
+                + ": it is not in " + src.describe()));
+        if (!Arrays.equals(info.shape(), shape)) {
+            throw new WeightException("weight " + w.name() + " in " + src.origin(w.name()) + " has shape " + Arrays.toString(info.shape())
+                    + ", the model expects " + Arrays.toString(shape));
         }
-        return initialise(w.init(), shape, precision);
+        if (!info.dtype().isFloating()) {
+            throw new WeightException("weight " + w.name() + " in " + src.origin(w.name()) + " is " + info.dtype() + ", a float type is needed");
+        }
+        Tensor stored = src.read(w.name());
+        NonFinite.check(stored, w.name(), src.origin(w.name()));
+        return stored.toFloating(precision);
     }
 
     private Tensor initialise(Init init, long[] shape, DType precision) {

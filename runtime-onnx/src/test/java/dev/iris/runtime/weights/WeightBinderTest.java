@@ -48,4 +48,15 @@ class WeightBinderTest {
         assertThatThrownBy(() -> binder.bindAll(graph(), DType.F32))
                 .hasMessage("weight model.norm.weight in ckpt has shape [2, 2], the model expects [4]");
     }
+
+    @Test
+    void aGroupWithACheckpointNeverInitialisesAWeightItLacks() {
+        // linear1.bias declares an initialiser, but a checkpoint was given for its group: it must come from there
+        WeightBinder binder = new WeightBinder(Map.of(
+                "llm", new MapWeightSource(Map.of("model.norm.weight", Tensor.zeros(DType.F32, 4))),
+                "fusion", new MapWeightSource(Map.of("linear1.weight", Tensor.zeros(DType.F32, 3)), Map.of(), "fusion.safetensors")), 0);
+        assertThatThrownBy(() -> binder.bindAll(graph(), DType.F32))
+                .isInstanceOf(WeightException.class)
+                .hasMessage("missing weight linear1.bias: it is not in fusion.safetensors");
+    }
 }

@@ -43,7 +43,7 @@ class ImageDecoderErrorTest {
         assertThatThrownBy(() -> processor.preprocess(f))
                 .isInstanceOf(IrisException.class)
                 .hasMessageContaining(f.toString())
-                .hasMessageContaining("damaged, truncated or not a valid PNG")
+                .hasMessageContaining("damaged or truncated PNG")
                 .hasMessageContaining("Unexpected end of ZLIB input stream");
     }
 
@@ -52,7 +52,7 @@ class ImageDecoderErrorTest {
         byte[] png = Arrays.copyOf(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0}, 10);
         assertThatThrownBy(() -> processor.preprocess(png))
                 .isInstanceOf(IrisException.class)
-                .hasMessageContaining("image bytes: damaged, truncated or not a valid PNG");
+                .hasMessageContaining("image bytes: damaged or truncated PNG");
     }
 
     @Test
@@ -63,8 +63,7 @@ class ImageDecoderErrorTest {
         assertThatThrownBy(() -> processor.preprocess(f))
                 .isInstanceOf(IrisException.class)
                 .hasMessageContaining(f.toString())
-                .hasMessageContaining("damaged or truncated")
-                .hasMessageContaining("JPEG decoder reported");
+                .hasMessageContaining("damaged or truncated JPEG");
     }
 
     @Test

@@ -15,8 +15,8 @@ formats.tsv, one decodable image per line:
 rgb_pixels is a U8IM file (format: see ../make_golden.py) with PIL's convert("RGB") bytes.
 broken.tsv, one file per line that Pillow refuses to decode:
     image_file  pillow_error
-The fuzz test's seed corpus (../../dev/iris/vision/siglip/ImageDecoderFuzzTestInputs/) is a copy of
-every file here, written by this script too.
+The fuzz test's seed corpus (../../dev/iris/vision/siglip/ImageDecoderFuzzTestInputs/) holds a copy of
+every file here, written by this script too, and the inputs the fuzzer found (found_*).
 """
 import io
 import os
@@ -245,6 +245,11 @@ def broken(decodable):
     yield "truncated_29x19.webp", webp[: len(webp) // 2]
     ll = decodable["lossless_alpha_13x7.webp"]
     yield "truncated_lossless_13x7.webp", ll[: len(ll) // 2]
+    # cut so little that a Java decoder still finds a whole picture (or first frame); libwebp refuses
+    yield "truncated_tail_13x7.webp", ll[: len(ll) * 95 // 100]
+    an = decodable["animated_lossy_29x19.webp"]
+    yield "truncated_animated_29x19.webp", an[: len(an) * 4 // 5]
+    yield "no_eoi_29x19.jpg", jpg[:-2]
     # an AVIF's first box; no Java reader knows it
     yield "header_only.avif", struct.pack(">I", 28) + b"ftypavif\x00\x00\x00\x00avifmif1miaf" + bytes(64)
     yield "garbage.bin", bytes(random.Random(3).getrandbits(8) for _ in range(300))
@@ -278,9 +283,8 @@ def main():
     write("broken.tsv", ("\n".join(bad) + "\n").encode())
     write("VERSION.txt", f"Pillow {Image.__version__}, libjpeg-turbo {features.version_feature('libjpeg_turbo')}, "
                          f"libwebp {features.version('webp')}, Python {sys.version.split()[0]}\n".encode())
-    # seed corpus for the fuzz target: every file above
-    shutil.rmtree(SEEDS, ignore_errors=True)
-    os.makedirs(SEEDS)
+    # seed corpus for the fuzz target: every file above (inputs the fuzzer found, found_*, stay)
+    os.makedirs(SEEDS, exist_ok=True)
     for name in list(decodable) + [n for n, _ in broken(decodable)]:
         shutil.copy(name, os.path.join(SEEDS, name))
 

@@ -4,7 +4,6 @@ import dev.iris.api.IrisException;
 import dev.iris.api.image.InvalidImageException;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -16,7 +15,6 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes PNG, JPEG, WebP, GIF, BMP and TIFF into {@link RgbImage}, giving the pixels Pillow's
@@ -87,7 +85,7 @@ public final class ImageDecoder {
     /** As {@link #decode(byte[], String)} with another pixel limit (the fuzz test uses a small one). */
     static RgbImage decode(byte[] encoded, String label, long maxPixels) {
         if (encoded.length == 0) throw new InvalidImageException(label, "empty (0 bytes)");
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+        try (ImageInputStream in = new BoundedImageInputStream(encoded)) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) throw new InvalidImageException(label, unrecognised(encoded));
             ImageReader reader = readers.next();
@@ -129,7 +127,10 @@ public final class ImageDecoder {
             } finally {
                 reader.dispose();
             }
-        } catch (IOException e) {
+        } catch (InvalidImageException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // from probing the format: an ImageIO reader's canDecodeInput can fail on odd bytes too
             throw new InvalidImageException(label, "cannot be read: " + reason(e), e);
         }
     }

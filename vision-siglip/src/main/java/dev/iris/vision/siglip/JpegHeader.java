@@ -1,5 +1,6 @@
 package dev.iris.vision.siglip;
 
+import dev.iris.api.IrisException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -62,7 +63,8 @@ record JpegHeader(boolean jfif, int adobeTransform, int[] componentIds) {
                         ? Coding.RGB : Coding.YCBCR;
             }
             case 4 -> adobeTransform == -1 || adobeTransform == 0 ? Coding.CMYK : Coding.YCCK;
-            default -> throw new IllegalArgumentException("a JPEG with " + components + " components is not an image Pillow reads");
+            default -> throw new IrisException("JPEG with " + components
+                    + " components (Pillow reads 1 for grey, 3 for colour, 4 for CMYK)");
         };
     }
 

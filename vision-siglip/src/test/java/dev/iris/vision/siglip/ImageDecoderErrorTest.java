@@ -1,8 +1,10 @@
 package dev.iris.vision.siglip;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.iris.api.IrisException;
+import dev.iris.api.image.InvalidImageException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +66,57 @@ class ImageDecoderErrorTest {
                 .isInstanceOf(IrisException.class)
                 .hasMessageContaining(f.toString())
                 .hasMessageContaining("damaged or truncated JPEG");
+    }
+
+    @Test
+    void truncatedCmykJpegIsAnErrorNotAGreyImage() throws Exception {
+        byte[] cut = Files.readAllBytes(Golden.file("formats/truncated_cmyk_29x19.jpg"));
+        assertThatThrownBy(() -> ImageDecoder.read(cut, "cut.jpg"))
+                .isExactlyInstanceOf(InvalidImageException.class)
+                .hasMessageStartingWith("cut.jpg: damaged or truncated JPEG: ")
+                .extracting(e -> ((InvalidImageException) e).reason()).asString()
+                .startsWith("damaged or truncated JPEG: ");
+    }
+
+    @Test
+    void avifIsNamedAsUnsupported() throws Exception {
+        byte[] avif = Files.readAllBytes(Golden.file("formats/header_only.avif"));
+        assertThatThrownBy(() -> ImageDecoder.read(avif, "cat.avif"))
+                .isExactlyInstanceOf(InvalidImageException.class)
+                .hasMessage("cat.avif: AVIF is not supported (readable: PNG, JPEG, WebP, GIF, BMP, TIFF)");
+    }
+
+    @Test
+    void truncatedWebpSaysWhatIsMissing() throws Exception {
+        // 95 % of a lossless WebP: TwelveMonkeys alone decodes this without complaint, libwebp refuses it
+        byte[] webp = Files.readAllBytes(Golden.file("formats/lossless_alpha_13x7.webp"));
+        byte[] cut = Arrays.copyOf(webp, webp.length * 95 / 100);
+        assertThatThrownBy(() -> ImageDecoder.read(cut, "cut.webp"))
+                .isExactlyInstanceOf(InvalidImageException.class)
+                .hasMessage("cut.webp: truncated WebP: its RIFF header declares " + webp.length
+                        + " bytes, the file has " + cut.length);
+    }
+
+    @Test
+    void webpThatMakesTheDecoderReadPastItsEndIsRefusedQuickly() throws Exception {
+        // found by ImageDecoderFuzzTest: 288 bytes claiming 13x815; TwelveMonkeys reads zeros past the
+        // end for 3 s and returns a picture of garbage (bigger claims: minutes). libwebp refuses it.
+        byte[] webp = Files.readAllBytes(Path.of(ImageDecoderErrorTest.class.getResource(
+                "ImageDecoderFuzzTestInputs/decoderOnlyThrowsInvalidImage/found_webp_reads_past_end.webp").toURI()));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> ImageDecoder.read(webp, "x.webp"))
+                .isExactlyInstanceOf(InvalidImageException.class)
+                .hasMessageContaining("x.webp: damaged or truncated WebP: ")
+                .hasMessageContaining("the data ends early");
+        assertThat((System.nanoTime() - start) / 1e9).as("seconds to refuse it").isLessThan(1.5);
+    }
+
+    @Test
+    void unknownBytesListWhatIsReadable() {
+        assertThatThrownBy(() -> ImageDecoder.read(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, "x.bin"))
+                .isExactlyInstanceOf(InvalidImageException.class)
+                .hasMessage("x.bin: not a recognised image (9 bytes starting 0102030405060708; "
+                        + "readable: PNG, JPEG, WebP, GIF, BMP, TIFF)");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.iris.api.image.InvalidImageException;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Any bytes in: the decoder either returns an image within the pixel limit or throws
@@ -22,6 +23,8 @@ class ImageDecoderFuzzTest {
      */
     private static final long FUZZ_MAX_PIXELS = 1 << 20;
 
+    // also a per-input limit while fuzzing: Jazzer reports an input slower than this as a finding
+    @Timeout(10)
     @FuzzTest(maxDuration = "5m")
     void decoderOnlyThrowsInvalidImage(byte[] data) {
         try {

@@ -26,10 +26,13 @@ import javax.imageio.stream.ImageInputStream;
  *       transparency, an index past a short palette read as Pillow reads it): exact;</li>
  *   <li>JPEG (baseline, progressive, grey, 4:2:0/4:2:2/4:4:4, RGB, CMYK, Adobe YCCK) through
  *       TwelveMonkeys' reader, which decodes with the JDK's libjpeg; its raw samples are
- *       colour-converted here as libjpeg and Pillow convert them (see {@link JpegSamples}): exact;</li>
- *   <li>WebP through TwelveMonkeys: lossless exact; lossy within a few levels (it upsamples chroma
- *       without libwebp's "fancy" filter; see ImageFormatGoldenTest for measured figures); an
- *       animated WebP or GIF gives its first frame, as Pillow does;</li>
+ *       colour-converted here as libjpeg and Pillow convert them (see {@link JpegSamples}): exact,
+ *       except the rare 4:4:0 subsampling, which libjpeg-turbo interpolates and libjpeg 6b repeats;</li>
+ *   <li>WebP through TwelveMonkeys: lossless exact; lossy close but not exact, because its VP8
+ *       reconstruction and chroma upsampling differ from libwebp's (largest differences at sharp
+ *       coloured edges; ImageFormatGoldenTest states what was measured); an animated WebP or GIF
+ *       gives its first frame, as Pillow does. A WebP shorter than its RIFF header says is refused,
+ *       as libwebp refuses it;</li>
  *   <li>GIF, BMP and TIFF through the JDK's readers: exact for the kinds tested.</li>
  * </ul>
  * As in Pillow, ICC profiles and EXIF orientation are not applied and alpha is dropped without
@@ -39,7 +42,8 @@ import javax.imageio.stream.ImageInputStream;
  * "image bytes") and a short reason. Decoder warnings about the data, which ImageIO reports for a
  * truncated JPEG while still returning a partly grey image, are errors: a model must never
  * silently see a blank or half-decoded picture. The size from the header is checked against a
- * pixel limit before any pixel is decoded.
+ * pixel limit before any pixel is decoded, and a decoder that keeps reading past the end of the
+ * data is stopped ({@link BoundedImageInputStream}).
  */
 public final class ImageDecoder {
     /**

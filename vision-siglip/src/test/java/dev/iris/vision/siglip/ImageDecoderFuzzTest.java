@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.iris.api.image.InvalidImageException;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * Any bytes in: the decoder either returns an image within the pixel limit or throws
@@ -14,7 +13,10 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>Regression mode (seeds only) runs under plain {@code mvn test}. To fuzz:
  * {@code JAZZER_FUZZ=1 ./mvnw test -pl vision-siglip -am -Dsurefire.failIfNoSpecifiedTests=false
- * -Dtest='ImageDecoderFuzzTest#decoderOnlyThrowsInvalidImage'}.
+ * -Dtest='ImageDecoderFuzzTest#decoderOnlyThrowsInvalidImage'}, with
+ * {@code JAZZER_INSTRUMENTATION_INCLUDES='dev.iris.**:com.twelvemonkeys.**'} so the ImageIO plugins'
+ * branches guide it too. (No JUnit {@code @Timeout}: in fuzzing mode JUnit applies it to the
+ * whole run and fails it, Jazzer issue #930.)
  */
 class ImageDecoderFuzzTest {
     /**
@@ -23,8 +25,6 @@ class ImageDecoderFuzzTest {
      */
     private static final long FUZZ_MAX_PIXELS = 1 << 20;
 
-    // also a per-input limit while fuzzing: Jazzer reports an input slower than this as a finding
-    @Timeout(10)
     @FuzzTest(maxDuration = "5m")
     void decoderOnlyThrowsInvalidImage(byte[] data) {
         try {

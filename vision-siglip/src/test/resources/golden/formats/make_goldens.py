@@ -117,6 +117,14 @@ def magick(src, *args):
     return out
 
 
+def magick_png(src, *args):
+    src.save("tmp_in.png")
+    out = subprocess.run([CONVERT, "tmp_in.png", *args, "-define", "png:exclude-chunks=date,time", "png:-"],
+                         check=True, capture_output=True).stdout
+    os.remove("tmp_in.png")
+    return out
+
+
 def ycck(cmyk):
     if not os.path.exists("ycck_jpeg"):
         subprocess.run(["gcc", "-O2", "-o", "ycck_jpeg", "ycck_jpeg.c", "-ljpeg"], check=True)
@@ -131,6 +139,14 @@ def ycck(cmyk):
 def cjpeg(im, *args):
     """libjpeg-turbo's cjpeg, for codings Pillow cannot ask for."""
     return subprocess.run(["cjpeg", *args], input=saved(im, "PPM"), check=True, capture_output=True).stdout
+
+
+def undated(icc):
+    """LittleCMS stamps a profile with the time it was made; a fixed date keeps the files reproducible."""
+    icc = bytearray(icc)
+    icc[24:36] = struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
+    icc[84:100] = bytes(16)  # profile ID (an MD5 over the header) would no longer match: 0 = not computed
+    return bytes(icc)
 
 
 def exif_orientation(value):
@@ -180,6 +196,9 @@ def images():
     yield "rgb_13x7.bmp", saved(pic, "BMP")
     yield "palette_13x7.bmp", saved(pic.quantize(40), "BMP")
     yield "rgb_13x7.tif", saved(pic, "TIFF")
+    yield "cmyk_13x7.tif", saved(pic.convert("CMYK"), "TIFF")
+    yield "grey16_13x7.tif", saved(Image.frombytes("I;16", (W, H), bytes(rng.getrandbits(8) for _ in range(2 * W * H))), "TIFF")
+    yield "interlaced_13x7.png", magick_png(rgba, "-interlace", "PNG")
 
     # --- WebP ---
     yield "lossless_13x7.webp", saved(pic, "WEBP", lossless=True)
@@ -213,8 +232,8 @@ def images():
     # ImageMagick writes CMYK JPEGs as Adobe YCCK (transform 2)
     yield "ycck_magick_29x19.jpg", magick(photo, "-colorspace", "CMYK", "-quality", "90")
     yield "ycck_29x19.jpg", ycck(cmyk)
-    lab = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
-    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    lab = undated(ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes())
+    srgb = undated(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
     # ICC profiles that lie: a Lab profile on an RGB picture, an sRGB one on a CMYK picture, bytes that are no profile
     yield "icc_lab_on_rgb_29x19.jpg", saved(photo, "JPEG", quality=90, icc_profile=lab)
     yield "icc_srgb_on_cmyk_29x19.jpg", saved(cmyk, "JPEG", quality=90, icc_profile=srgb)

@@ -1,6 +1,7 @@
 package dev.iris.vision.siglip;
 
 import dev.iris.api.IrisException;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.DataBuffer;
@@ -84,14 +85,23 @@ public final class RgbImage {
      * Converts any {@link BufferedImage} to RGB the way Pillow's {@code convert("RGB")} treats the
      * same decoded file: stored sample values are used as they are (no colour management, no gamma,
      * ICC profiles ignored, as Pillow does), alpha is dropped without compositing, grey is
-     * replicated, palette indices are looked up, 16-bit RGB keeps the high byte, and 16-bit grey is
-     * clipped to 0..255 (Pillow opens it as mode "I" and its I-to-RGB conversion clips rather than
-     * scales).
+     * replicated, palette indices are looked up, 16-bit RGB(A) and 16-bit grey with alpha keep the
+     * high byte, 16-bit grey alone is clipped to 0..255 (Pillow opens it as mode "I" and its I-to-RGB
+     * conversion clips rather than scales), and CMYK goes through Pillow's formula ({@link #cmykToRgb}).
      *
      * <p>{@code getRGB} is deliberately not used: for grey images Java converts from its linear
      * grey colour space to sRGB, which changes the values.
      */
     public static RgbImage from(BufferedImage image) {
+        return from(image, -1);
+    }
+
+    /**
+     * As {@link #from(BufferedImage)}; for a palette image whose file holds only
+     * {@code paletteEntries} colours (-1: all of the colour model's), an index past them reads as
+     * the grey (i, i, i), which is what Pillow 9.4's palette holds there.
+     */
+    static RgbImage from(BufferedImage image, int paletteEntries) {
         int w = image.getWidth();
         int h = image.getHeight();
         checkSize(w, h);
@@ -103,15 +113,17 @@ public final class RgbImage {
         }
         byte[] out = new byte[w * h * 3];
         if (cm instanceof IndexColorModel icm) {
-            int size = icm.getMapSize();
+            int size = paletteEntries < 0 ? icm.getMapSize() : Math.min(paletteEntries, icm.getMapSize());
             int[] idx = raster.getSamples(0, 0, w, h, 0, (int[]) null);
             for (int i = 0; i < idx.length; i++) {
                 int k = idx[i];
-                // an index past the palette reads as black, like Pillow's zero-filled 256-entry palette
                 if (k < size) {
                     out[3 * i] = (byte) icm.getRed(k);
                     out[3 * i + 1] = (byte) icm.getGreen(k);
                     out[3 * i + 2] = (byte) icm.getBlue(k);
+                } else {
+                    // past the palette: Pillow's palette starts as a grey ramp and keeps it there
+                    out[3 * i] = out[3 * i + 1] = out[3 * i + 2] = (byte) k;
                 }
             }
             return new RgbImage(w, h, out);
@@ -125,9 +137,11 @@ public final class RgbImage {
         int colours = cm.getNumColorComponents();
         if (colours == 1) {
             int bits = cm.getComponentSize(0);
+            // Pillow: 16-bit grey alone is mode "I" (clipped); with alpha it unpacks the high byte
+            boolean clip16 = bits == 16 && !cm.hasAlpha();
             int[] v = raster.getSamples(0, 0, w, h, 0, (int[]) null);
             for (int i = 0; i < v.length; i++) {
-                byte g = (byte) (bits == 16 ? Math.min(v[i], 255) : to8(v[i], bits));
+                byte g = (byte) (bits == 16 ? (clip16 ? Math.min(v[i], 255) : v[i] >>> 8) : to8(v[i], bits));
                 out[3 * i] = g;
                 out[3 * i + 1] = g;
                 out[3 * i + 2] = g;
@@ -144,8 +158,32 @@ public final class RgbImage {
             }
             return new RgbImage(w, h, out);
         }
+        if (colours == 4 && cm.getColorSpace().getType() == ColorSpace.TYPE_CMYK) {
+            int[][] cmyk = new int[4][];
+            for (int c = 0; c < 4; c++) {
+                int bits = cm.getComponentSize(c);
+                cmyk[c] = raster.getSamples(0, 0, w, h, c, (int[]) null);
+                for (int i = 0; i < cmyk[c].length; i++) cmyk[c][i] = bits == 16 ? cmyk[c][i] >>> 8 : to8(cmyk[c][i], bits);
+            }
+            for (int i = 0; i < w * h; i++) {
+                for (int c = 0; c < 3; c++) out[3 * i + c] = (byte) cmykToRgb(cmyk[c][i], cmyk[3][i]);
+            }
+            return new RgbImage(w, h, out);
+        }
         throw new IrisException("unsupported image: " + colours + " colour components (" + describe(image)
-                + "); only grey, RGB and palette images are supported");
+                + "); only grey, RGB, CMYK and palette images are supported");
+    }
+
+    /**
+     * One RGB value from a CMYK ink value and black, by Pillow's formula (Convert.c cmyk2rgb):
+     * {@code (255 - k) - ink * (255 - k) / 255}, the product rounded as Pillow's MULDIV255 rounds it.
+     * No ICC profile, no undercolour model: the same numbers Pillow gives.
+     */
+    static int cmykToRgb(int ink, int k) {
+        int notK = 255 - k;
+        int t = ink * notK + 128;
+        int v = notK - (((t >> 8) + t) >> 8);
+        return v < 0 ? 0 : Math.min(v, 255);
     }
 
     /** An unsigned sample of {@code bits} bits scaled to 0..255, rounding to nearest (exact for 1, 2, 4, 8). */

@@ -24,6 +24,17 @@ final class Golden {
 
     record Input(String file, String pilMode, String rgbPixels) {}
 
+    /** One line of formats/formats.tsv: an image file and PIL's convert("RGB") of it. */
+    record Format(String file, String pilFormat, String pilMode, String rgbPixels) {
+        @Override
+        public String toString() {
+            return file + " (PIL " + pilFormat + " " + pilMode + ")";
+        }
+    }
+
+    /** One line of formats/broken.tsv: a file Pillow refuses, and Pillow's error. */
+    record Broken(String file, String pillowError) {}
+
     static Path dir() {
         try {
             return Path.of(Golden.class.getResource("/golden/cases.tsv").toURI()).getParent();
@@ -88,6 +99,18 @@ final class Golden {
     static List<Input> inputs() {
         List<Input> out = new ArrayList<>();
         for (String[] f : tsv("inputs.tsv")) out.add(new Input(f[0], f[1], f[2]));
+        return out;
+    }
+
+    static List<Format> formats() {
+        List<Format> out = new ArrayList<>();
+        for (String[] f : tsv("formats/formats.tsv")) out.add(new Format("formats/" + f[0], f[1], f[2], "formats/" + f[3]));
+        return out;
+    }
+
+    static List<Broken> broken() {
+        List<Broken> out = new ArrayList<>();
+        for (String[] f : tsv("formats/broken.tsv")) out.add(new Broken("formats/" + f[0], f[1]));
         return out;
     }
 

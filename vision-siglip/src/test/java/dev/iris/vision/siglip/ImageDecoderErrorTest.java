@@ -1,13 +1,20 @@
 package dev.iris.vision.siglip;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.iris.api.IrisException;
+import dev.iris.api.image.InvalidImageException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Bad input must fail loudly with the file and the problem, never turn into a blank image. */
@@ -43,7 +50,7 @@ class ImageDecoderErrorTest {
         assertThatThrownBy(() -> processor.preprocess(f))
                 .isInstanceOf(IrisException.class)
                 .hasMessageContaining(f.toString())
-                .hasMessageContaining("damaged, truncated or not a valid PNG")
+                .hasMessageContaining("damaged or truncated PNG")
                 .hasMessageContaining("Unexpected end of ZLIB input stream");
     }
 
@@ -52,7 +59,7 @@ class ImageDecoderErrorTest {
         byte[] png = Arrays.copyOf(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0}, 10);
         assertThatThrownBy(() -> processor.preprocess(png))
                 .isInstanceOf(IrisException.class)
-                .hasMessageContaining("image bytes: damaged, truncated or not a valid PNG");
+                .hasMessageContaining("image bytes: damaged or truncated PNG");
     }
 
     @Test
@@ -63,8 +70,62 @@ class ImageDecoderErrorTest {
         assertThatThrownBy(() -> processor.preprocess(f))
                 .isInstanceOf(IrisException.class)
                 .hasMessageContaining(f.toString())
-                .hasMessageContaining("damaged or truncated")
-                .hasMessageContaining("JPEG decoder reported");
+                .hasMessageContaining("damaged or truncated JPEG");
+    }
+
+    @Test
+    void truncatedCmykJpegIsAnErrorNotAGreyImage() throws Exception {
+        byte[] cut = Files.readAllBytes(Golden.file("formats/truncated_cmyk_29x19.jpg"));
+        assertThatThrownBy(() -> ImageDecoder.read(cut, "cut.jpg"))
+                .isExactlyInstanceOf(InvalidImageException.class)
+                .hasMessageStartingWith("cut.jpg: damaged or truncated JPEG: ")
+                .extracting(e -> ((InvalidImageException) e).reason()).asString()
+                .startsWith("damaged or truncated JPEG: ");
+    }
+
+    @Test
+    void avifIsNamedAsUnsupported() throws Exception {
+        byte[] avif = Files.readAllBytes(Golden.file("formats/header_only.avif"));
+        assertThatThrownBy(() -> ImageDecoder.read(avif, "cat.avif"))
+                .isExactlyInstanceOf(InvalidImageException.class)
+                .hasMessage("cat.avif: AVIF is not supported (readable: PNG, JPEG, WebP, GIF, BMP, TIFF)");
+    }
+
+    @Test
+    void truncatedWebpSaysWhatIsMissing() throws Exception {
+        // 95 % of a lossless WebP: TwelveMonkeys alone decodes this without complaint, libwebp refuses it
+        byte[] webp = Files.readAllBytes(Golden.file("formats/lossless_alpha_13x7.webp"));
+        byte[] cut = Arrays.copyOf(webp, webp.length * 95 / 100);
+        assertThatThrownBy(() -> ImageDecoder.read(cut, "cut.webp"))
+                .isExactlyInstanceOf(InvalidImageException.class)
+                .hasMessage("cut.webp: truncated WebP: its RIFF header declares " + webp.length
+                        + " bytes, the file has " + cut.length);
+    }
+
+    /**
+     * Found by ImageDecoderFuzzTest: WebPs of about 300 bytes whose lossless stream runs past its end.
+     * TwelveMonkeys reads zeros there and carries on: the first (13x815) came back as a picture of
+     * garbage after 3 s, the second was still decoding after 120 s. libwebp refuses both.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"found_webp_reads_past_end.webp", "found_webp_hang.webp"})
+    void webpThatMakesTheDecoderReadPastItsEndIsRefusedQuickly(String name) throws Exception {
+        byte[] webp = Files.readAllBytes(Path.of(ImageDecoderErrorTest.class.getResource(
+                "ImageDecoderFuzzTestInputs/decoderOnlyThrowsInvalidImage/" + name).toURI()));
+        Throwable thrown = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> catchThrowable(() -> ImageDecoder.read(webp, "x.webp")));
+        assertThat(thrown)
+                .isExactlyInstanceOf(InvalidImageException.class)
+                .hasMessageContaining("x.webp: damaged or truncated WebP: ")
+                .hasMessageContaining("the data ends early");
+    }
+
+    @Test
+    void unknownBytesListWhatIsReadable() {
+        assertThatThrownBy(() -> ImageDecoder.read(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, "x.bin"))
+                .isExactlyInstanceOf(InvalidImageException.class)
+                .hasMessage("x.bin: not a recognised image (9 bytes starting 0102030405060708; "
+                        + "readable: PNG, JPEG, WebP, GIF, BMP, TIFF)");
     }
 
     @Test

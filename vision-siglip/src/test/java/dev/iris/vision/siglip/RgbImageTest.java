@@ -3,7 +3,6 @@ package dev.iris.vision.siglip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.iris.api.IrisException;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
@@ -81,12 +80,15 @@ class RgbImageTest {
     }
 
     @Test
-    void cmykIsRefused() {
+    void cmykUsesPillowsFormulaNotAProfile() {
         ComponentColorModel cm = new ComponentColorModel(new FakeCmyk(), false, false,
                 java.awt.Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
-        BufferedImage img = new BufferedImage(cm, cm.createCompatibleWritableRaster(2, 2), false, null);
-        assertThatThrownBy(() -> RgbImage.from(img)).isInstanceOf(IrisException.class)
-                .hasMessageContaining("4 colour components");
+        WritableRaster raster = cm.createCompatibleWritableRaster(2, 1);
+        raster.setPixel(0, 0, new int[] {100, 0, 255, 50});
+        raster.setPixel(1, 0, new int[] {200, 10, 0, 10});
+        BufferedImage img = new BufferedImage(cm, raster, false, null);
+        // Pillow 9.4: Image.frombytes("CMYK", (2, 1), bytes([100, 0, 255, 50, 200, 10, 0, 10])).convert("RGB")
+        assertThat(RgbImage.from(img).pixels()).containsExactly(125, (byte) 205, 0, 53, (byte) 235, (byte) 245);
     }
 
     @Test

@@ -129,6 +129,23 @@ class ReportLimitsTest {
         }
     }
 
+    /** Shutdown stops a report still generating at its next token (503), as it does completions, instead of waiting it out. */
+    @Test
+    void shutdownStopsAReportAtItsNextToken() throws Exception {
+        IrisServer stopping = TinyModel.serve(ServeConfig.DEFAULTS.withLoad(4, 1, 60, 0.1));
+        stopping.reports(reports);
+        Map<String, Object> body = report(TinyModel.png());
+        body.put("max_tokens", 1000);
+        var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> new Http(stopping.port()).post("/v1/reports", body),
+                task -> new Thread(task, "report-client").start());
+        ErrorsTest.await(() -> stopping.admission().running() == 1);
+        long t0 = System.nanoTime();
+        stopping.stop();
+        Http.Response r = answer.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(ErrorsTest.assertError(r, 503).get("code").asText()).isEqualTo("shutting_down");
+        assertThat((System.nanoTime() - t0) / 1e9).as("seconds until stopped").isLessThan(5);
+    }
+
     @Test
     void theReportNamesTheUploadedFile() throws IOException {
         Http http = new Http(plain.port());

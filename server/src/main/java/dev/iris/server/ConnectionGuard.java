@@ -37,11 +37,16 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
     private final ServeConfig.Connections limits;
     private final Map<Connection, State> open = new ConcurrentHashMap<>();
     private final Map<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService sweeper;
+    private ScheduledExecutorService sweeper;
 
     ConnectionGuard(ServeConfig.Connections limits) {
         this.limits = limits;
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+    }
+
+    /** Starts the sweep that closes connections past {@code header_timeout_s}. */
+    synchronized void start() {
+        if (sweeper != null) return;
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "iris-connection-guard");
             t.setDaemon(true);
             return t;
@@ -105,7 +110,7 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
     }
 
     @Override
-    public void close() {
-        sweeper.shutdownNow();
+    public synchronized void close() {
+        if (sweeper != null) sweeper.shutdownNow();
     }
 }

@@ -148,6 +148,7 @@ public final class IrisServer implements AutoCloseable {
                 sc.addEventListener(guard);
             }
         }
+        guard.start();
         LOG.info("Iris serving on http://{}:{} ({})", show(host), port(), config);
         config.apiKey().ifPresent(k -> LOG.info("API key required (from {})", config.apiKeyFrom()));
         return this;

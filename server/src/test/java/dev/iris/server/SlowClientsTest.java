@@ -10,7 +10,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,16 +34,14 @@ class SlowClientsTest {
 
     @Test
     void slowBodiesDoNotStopHealthOrNormalRequests() throws Exception {
-        // room for all of them from one address; a body must arrive within 3 s
-        ServeConfig cfg = ServeConfig.DEFAULTS.withConnections(new ServeConfig.Connections(30, 3, 1, 200));
+        // room for all of them from one address; a body must arrive within 5 s
+        ServeConfig cfg = ServeConfig.DEFAULTS.withConnections(new ServeConfig.Connections(30, 5, 1, 200));
         IrisServer server = TinyModel.serve(cfg, new EchoEngine());
         Http http = new Http(server.port());
         List<Socket> slow = new ArrayList<>();
         try {
             for (int i = 0; i < SLOW; i++) slow.add(slowClient(server.port()));
-            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
-            int probes = 0;
-            while (System.nanoTime() < end) {
+            for (int round = 0; round < 5; round++) {
                 for (Socket s : slow) {
                     s.getOutputStream().write(' ');   // one byte each, every round
                     s.getOutputStream().flush();
@@ -58,10 +55,8 @@ class SlowClientsTest {
                 assertThat(health.status()).isEqualTo(200);
                 assertThat(chat.status()).as(chat.body()).isEqualTo(200);
                 assertThat(ms).as("/health and a completion answered while %d bodies dribble in", SLOW).isLessThan(3000);
-                probes++;
                 Thread.sleep(100);
             }
-            assertThat(probes).isGreaterThan(2);
             // the slow clients' body time runs out: each gets a JSON 408 and its connection closes
             for (Socket s : slow) {
                 InputStream in = s.getInputStream();

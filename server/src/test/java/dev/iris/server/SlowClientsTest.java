@@ -41,6 +41,7 @@ class SlowClientsTest {
         List<Socket> slow = new ArrayList<>();
         try {
             for (int i = 0; i < SLOW; i++) slow.add(slowClient(server.port()));
+            double slowest = 0;
             for (int round = 0; round < 5; round++) {
                 for (Socket s : slow) {
                     s.getOutputStream().write(' ');   // one byte each, every round
@@ -55,14 +56,18 @@ class SlowClientsTest {
                 assertThat(health.status()).isEqualTo(200);
                 assertThat(chat.status()).as(chat.body()).isEqualTo(200);
                 assertThat(ms).as("/health and a completion answered while %d bodies dribble in", SLOW).isLessThan(3000);
+                slowest = Math.max(slowest, ms);
                 Thread.sleep(100);
             }
+            System.out.printf("slow clients: %d bodies dribbling; /health + a completion answered in at most %.0f ms%n", SLOW, slowest);
+            long t0 = System.nanoTime();
             // the slow clients' body time runs out: each gets a JSON 408 and its connection closes
             for (Socket s : slow) {
                 InputStream in = s.getInputStream();
                 String answer = new String(in.readAllBytes(), StandardCharsets.UTF_8);
                 assertThat(answer).startsWith("HTTP/1.1 408").contains("serve.body_timeout_s");
             }
+            System.out.printf("slow clients: all %d got 408 within %.1f s of the probes' end%n", SLOW, (System.nanoTime() - t0) / 1e9);
         } finally {
             for (Socket s : slow) s.close();
             server.stop();

@@ -140,6 +140,13 @@ class ProtocolTest {
         assertThat(jsonError(raw(port, "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"), 404)).isNotNull();
         String tooBig = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{";
         assertThat(jsonError(raw(port, tooBig), 413).get("code").asText()).isEqualTo("request_too_large");
+        for (String other : new String[] {"GET /v1/chat/completions", "DELETE /v1/models", "PUT /health", "TRACE /", "OPTIONS /v1/reports"}) {
+            String answer = raw(port, other + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            int status = Integer.parseInt(answer.substring(9, 12));
+            assertThat(status).as(other + ": " + answer).isBetween(400, 499);
+            jsonError(answer, status);
+        }
+        assertThat(jsonError(raw(port, "GET /health HTTP/7.1\r\nHost: 127.0.0.1\r\n\r\n"), 505).get("code").asText()).isEqualTo("http_version_not_supported");
         assertThat(raw(port, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200");
     }
 

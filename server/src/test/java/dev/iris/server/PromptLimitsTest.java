@@ -3,6 +3,7 @@ package dev.iris.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,6 +50,31 @@ class PromptLimitsTest {
             assertThat(engine.tokenized.get()).isEqualTo(before);
         } finally {
             wide.stop();
+        }
+    }
+
+    /** The case, with the real tiny model: three 15 MB messages at once are refused in moments, nothing tokenized. */
+    @Test
+    void threeHugeMessagesAtOnceAreRefusedQuickly() throws Exception {
+        IrisServer real = TinyModel.serve(ServeConfig.DEFAULTS);
+        try {
+            Http h = new Http(real.port());
+            String body = Http.JSON.writeValueAsString(Http.chat("c".repeat(15_000_000), null, 3));
+            long t0 = System.nanoTime();
+            List<java.util.concurrent.CompletableFuture<Http.Response>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                answers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> h.post("/v1/chat/completions", body),
+                        task -> new Thread(task, "huge-prompt-client").start()));
+            }
+            for (var a : answers) {
+                Http.Response r = a.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(ErrorsTest.assertError(r, 400).get("code").asText()).isEqualTo("prompt_too_long");
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("three 15 MB messages at once: all refused (400 prompt_too_long) in %.2f s%n", s);
+            assertThat(s).isLessThan(20);
+        } finally {
+            real.stop();
         }
     }
 

@@ -59,7 +59,7 @@ final class ReportsRoute {
         }
         server.images().check(request.image());   // the pixel count, from the header: before anything is decoded
         int context = engine.contextLength();
-        PromptSize.check(request.prompt().length() + findings.map(String::length).orElse(0), server.config(), context, "prompt");
+        PromptSize.check(request.prompt().length(), server.config(), context, "prompt");
         int cap = server.config().maxTokensCap();
         if (request.maxTokens().isPresent() && request.maxTokens().getAsInt() > cap) {
             throw ApiError.badRequest("max_tokens", "max_tokens is " + request.maxTokens().getAsInt() + " but this server allows at most " + cap + " (serve.max_tokens_cap)");

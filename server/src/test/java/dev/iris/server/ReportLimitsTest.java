@@ -116,6 +116,15 @@ class ReportLimitsTest {
     }
 
     @Test
+    void thePromptSizeApplies() {
+        Map<String, Object> body = report(TinyModel.png());
+        body.put("prompt", "p".repeat(300_000));
+        JsonNode e = ErrorsTest.assertError(new Http(plain.port()).post("/v1/reports", body), 400);
+        assertThat(e.get("code").asText()).isEqualTo("prompt_too_long");
+        assertThat(e.get("message").asText()).contains("serve.max_prompt_chars");
+    }
+
+    @Test
     void theDeadlineApplies() {
         IrisServer hurried = TinyModel.serve(ServeConfig.DEFAULTS.withLoad(4, 1, 0.2, 1));
         hurried.reports(reports);

@@ -113,7 +113,11 @@ final class ReportsRoute {
         return new ReportRequest(r.image(), r.imageName(), r.prompt(), OptionalInt.of(maxTokens), r.temperature());
     }
 
-    /** Ends the generation at the next piece of text once the deadline has passed or shutdown gives up waiting. */
+    /**
+     * Ends the generation at the next piece of text once the deadline has passed or shutdown gives
+     * up waiting. (A client that leaves is not seen here: nothing is written to it before the PDF,
+     * and Jetty does not notice a closed connection it is neither reading nor writing.)
+     */
     private Consumer<String> stopWhenDue(long deadline) {
         return piece -> {
             if (server.aborting()) throw new GenerationStopped(GenerationStopped.Reason.SHUTDOWN, null);

@@ -141,10 +141,11 @@ class ReportLimitsTest {
     /** Shutdown stops a report still generating at its next token (503), as it does completions, instead of waiting it out. */
     @Test
     void shutdownStopsAReportAtItsNextToken() throws Exception {
-        IrisServer stopping = TinyModel.serve(ServeConfig.DEFAULTS.withLoad(4, 1, 60, 0.1));
+        IrisServer stopping = TinyModel.serve(ServeConfig.DEFAULTS.withLoad(4, 1, 60, 0));
         stopping.reports(reports);
         Map<String, Object> body = report(TinyModel.png());
         body.put("max_tokens", 1000);
+        body.put("temperature", 1.0);   // sampled: no early end
         var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> new Http(stopping.port()).post("/v1/reports", body),
                 task -> new Thread(task, "report-client").start());
         ErrorsTest.await(() -> stopping.admission().running() == 1);

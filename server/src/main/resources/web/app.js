@@ -13,6 +13,7 @@ const el = {
 
 let model = "iris";
 let imageDataUrl = null;
+let imageName = null;       // the chosen file's name, shown in a report
 let controller = null;
 let last = null;   // the last finished exchange, for the report
 let memoryKey = "";   // used when the browser refuses localStorage
@@ -85,6 +86,7 @@ function setImage(file) {
   const reader = new FileReader();
   reader.onload = () => {
     imageDataUrl = reader.result;
+    imageName = file.name;
     el.preview.src = imageDataUrl;
     el.preview.alt = "Chosen image: " + file.name;
     el.preview.hidden = false;
@@ -97,6 +99,7 @@ function setImage(file) {
 
 function clearImage() {
   imageDataUrl = null;
+  imageName = null;
   el.file.value = "";
   el.preview.removeAttribute("src");
   el.preview.alt = "";
@@ -200,7 +203,7 @@ async function ask(event) {
       return true;
     });
     // a report shows the model's findings on an image: offered only when there was one
-    last = imageDataUrl ? { prompt, findings: text, image: imageDataUrl, temperature, max_tokens: maxTokens } : null;
+    last = imageDataUrl ? { prompt, findings: text, image: imageDataUrl, image_name: imageName, temperature, max_tokens: maxTokens } : null;
     el.report.disabled = !last;
     el.answer.dataset.state = "done";
   } catch (e) {

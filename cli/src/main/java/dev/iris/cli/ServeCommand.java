@@ -4,7 +4,9 @@ import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.model.VisionLanguageModel;
 import dev.iris.server.ChatEngine;
+import dev.iris.api.IrisException;
 import dev.iris.server.IrisServer;
+import dev.iris.server.PortInUseException;
 import dev.iris.server.ServeConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -48,7 +50,12 @@ final class ServeCommand implements Callable<Integer> {
         IrisConfig cfg = new ConfigLoader().load(config, overrides);
         ServeConfig serve = ServeConfig.from(cfg, System.getenv());
         PrintWriter out = spec.commandLine().getOut();
-        IrisServer server = new IrisServer(serve, cfg.generate()).start(host, port);
+        IrisServer server;
+        try {
+            server = new IrisServer(serve, cfg.generate()).start(host, port);
+        } catch (PortInUseException e) {
+            throw new IrisException(e.getMessage() + ": stop the process using it, or choose another port with --port");
+        }
         String shown = host.contains(":") ? "[" + host + "]" : host;
         out.println("Iris serving on http://" + shown + ":" + server.port() + "/ (loading the model...)");
         if (serve.apiKey().isEmpty() && !isLoopback(host)) {
@@ -59,9 +66,9 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         VisionLanguageModel[] model = new VisionLanguageModel[1];
         Thread hook = new Thread(() -> {
-            server.stop();   // drains requests under way, up to serve.drain_s
+            server.stop();   // drains requests under way, up to serve.drain_s, then stops them at their next step
             synchronized (model) {
-                if (model[0] != null) model[0].close();
+                if (model[0] != null) model[0].close();   // waits for a model run still under way: never frees a running session
             }
             stopped.countDown();
         }, "iris-serve-shutdown");

@@ -1,5 +1,7 @@
 package dev.iris.server;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Optional;
 
 /**
@@ -58,6 +60,39 @@ public final class ApiError extends RuntimeException {
     public static ApiError internal(String message) {
         return new ApiError(500, "server_error", null, null, message, null);
     }
+
+    public static ApiError requestTimeout(String message) {
+        return new ApiError(408, "invalid_request_error", "request_timeout", null, message, null);
+    }
+
+    /** A client-supplied value for an error message: at most 64 characters, so a huge value is never sent back whole. */
+    static String quote(String value) {
+        if (value == null) return "null";
+        String head = value.substring(0, Math.min(value.length(), 64)).replaceAll("\\p{Cntrl}", "?");
+        return value.length() <= 64 ? "'" + head + "'" : "'" + head + "...' (" + value.length() + " characters)";
+    }
+
+    /** The body in OpenAI's shape. */
+    ObjectNode body(ObjectMapper json) {
+        ObjectNode root = json.createObjectNode();
+        ObjectNode err = root.putObject("error");
+        err.put("message", getMessage());
+        err.put("type", type);
+        err.put("param", param);
+        err.put("code", code);
+        return root;
+    }
+
+    /** The body as JSON bytes (for answers written outside the routes: Jetty's own errors, slow bodies). */
+    byte[] bodyBytes() {
+        try {
+            return JSON.writeValueAsBytes(body(JSON));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     public int status() {
         return status;

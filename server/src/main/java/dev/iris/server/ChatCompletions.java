@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iris.api.IrisException;
+import dev.iris.api.image.InvalidImageException;
 import dev.iris.plugins.config.GenerateConfig;
 import dev.iris.plugins.model.GenerationResult;
 import dev.iris.plugins.model.VisionLanguageModel;
@@ -32,25 +33,36 @@ final class ChatCompletions {
     }
 
     void handle(Context ctx) {
+        IrisServer.requireJson(ctx);
         long deadline = System.nanoTime() + (long) (server.config().deadlineS() * 1e9);
         ChatEngine engine = server.engine();   // 503 until the model is ready, and while draining
         JsonNode body = server.readJson(ctx);
         server.admission().refuseIfFull();
         ChatRequest req = ChatRequest.parse(body, server.config().modelName(), server.images());
-        VisionLanguageModel.Request request = req.toModelRequest();
-        int prompt = engine.promptTokens(request);
         int context = engine.contextLength();
-        int maxTokens = maxTokens(req, prompt, context);
-        GenerateConfig d = server.defaults();
-        GenerateConfig gc = new GenerateConfig(Optional.empty(), maxTokens, req.temperature().orElse(d.temperature()), d.topK(),
-                req.topP().orElse(d.topP()), d.repetitionPenalty(), req.seed().orElse(d.seed()));
+        // cheap checks first: a prompt that cannot fit is refused before it is tokenized or queued
+        PromptSize.check(req.promptChars(), server.config(), context, "messages");
+        checkCap(req);
+        VisionLanguageModel.Request request = req.toModelRequest();
         try (Admission.Slot slot = server.admission().enter(deadline, server.retryWhileDraining())) {
+            int prompt = engine.promptTokens(request);   // tokenizing is work: inside the worker limit
+            int maxTokens = maxTokens(req, prompt, context);
+            GenerateConfig d = server.defaults();
+            GenerateConfig gc = new GenerateConfig(Optional.empty(), maxTokens, req.temperature().orElse(d.temperature()), d.topK(),
+                    req.topP().orElse(d.topP()), d.repetitionPenalty(), req.seed().orElse(d.seed()));
             Turn turn = new Turn(engine, request, gc, req, prompt, deadline);
             if (req.stream()) {
                 stream(ctx, turn);
             } else {
                 whole(ctx, turn);
             }
+        }
+    }
+
+    private void checkCap(ChatRequest req) {
+        int cap = server.config().maxTokensCap();
+        if (req.maxTokens().isPresent() && req.maxTokens().getAsInt() > cap) {
+            throw ApiError.badRequest("max_tokens", "max_tokens is " + req.maxTokens().getAsInt() + " but this server allows at most " + cap + " (serve.max_tokens_cap)");
         }
     }
 
@@ -126,8 +138,12 @@ final class ChatCompletions {
             } catch (ApiError e) {
                 server.metrics().generation("error", prompt, 0);
                 throw e;
+            } catch (InvalidImageException e) {
+                server.metrics().generation("error", prompt, 0);
+                throw invalidImage(e);
             } catch (IrisException e) {
                 server.metrics().generation("error", prompt, 0);
+                if (server.stopping()) throw ApiError.unavailable("shutting_down", "the server is shutting down", 5);   // the model closed under it
                 LOG.warn("generation failed: {}", e.getMessage());
                 throw ApiError.internal("generation failed: " + e.getMessage());
             } catch (RuntimeException e) {
@@ -154,6 +170,11 @@ final class ChatCompletions {
             o.putNull("system_fingerprint");
             return o;
         }
+    }
+
+    /** The model could not decode the image: the client's error, said in the decoder's words. */
+    static ApiError invalidImage(InvalidImageException e) {
+        return ApiError.badRequest(DataUri.PARAM, "invalid_image", "the image cannot be decoded: " + e.reason());
     }
 
     private record Outcome(String finishReason, int completionTokens) {}

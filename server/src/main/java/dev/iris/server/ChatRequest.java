@@ -20,7 +20,16 @@ record ChatRequest(String model, List<ChatMessage> messages, Optional<Images.Che
                    List<String> stop, boolean stream, boolean includeUsage) {
 
     static final int MAX_STOP_SEQUENCES = 4;
+    /** Characters in one stop sequence at most: each is matched against every piece of the answer. */
+    static final int MAX_STOP_CHARS = 256;
     private static final Map<String, String> ROLES = Map.of("system", "system", "developer", "system", "user", "user", "assistant", "assistant");
+
+    /** Characters of message text: what tokenizing costs grows with it. */
+    long promptChars() {
+        long n = 0;
+        for (ChatMessage m : messages) n += m.content().length();
+        return n;
+    }
 
     VisionLanguageModel.Request toModelRequest() {
         return new VisionLanguageModel.Request(messages, image.map(Images.Checked::bytes),
@@ -34,7 +43,7 @@ record ChatRequest(String model, List<ChatMessage> messages, Optional<Images.Che
         if (!modelNode.isTextual()) throw ApiError.badRequest("model", "'model' must be a string");
         String model = modelNode.asText();
         if (!model.equals(modelName)) {
-            throw ApiError.notFound("model", "model_not_found", "The model '" + model + "' does not exist (this server has '" + modelName + "')");
+            throw ApiError.notFound("model", "model_not_found", "The model " + ApiError.quote(model) + " does not exist (this server has '" + modelName + "')");
         }
         JsonNode n = body.get("n");
         if (n != null && !n.isNull() && !(n.canConvertToInt() && n.isIntegralNumber() && n.asInt() == 1)) {
@@ -64,7 +73,7 @@ record ChatRequest(String model, List<ChatMessage> messages, Optional<Images.Che
             JsonNode roleNode = m.get("role");
             if (roleNode == null || !roleNode.isTextual()) throw ApiError.badRequest(at + ".role", at + ".role is required (system, user or assistant)");
             String role = ROLES.get(roleNode.asText());
-            if (role == null) throw ApiError.badRequest(at + ".role", at + ".role '" + roleNode.asText() + "' is not supported (system, developer, user, assistant)");
+            if (role == null) throw ApiError.badRequest(at + ".role", at + ".role " + ApiError.quote(roleNode.asText()) + " is not supported (system, developer, user, assistant)");
             JsonNode content = m.get("content");
             StringBuilder text = new StringBuilder();
             if (content == null || content.isNull()) {
@@ -91,7 +100,7 @@ record ChatRequest(String model, List<ChatMessage> messages, Optional<Images.Che
                             image = Optional.of(images.load(url));
                             imageMessage = i;
                         }
-                        default -> throw ApiError.badRequest(pat + ".type", pat + ".type '" + type + "' is not supported (text, image_url)");
+                        default -> throw ApiError.badRequest(pat + ".type", pat + ".type " + ApiError.quote(type) + " is not supported (text, image_url)");
                     }
                 }
             } else {
@@ -132,6 +141,11 @@ record ChatRequest(String model, List<ChatMessage> messages, Optional<Images.Che
             JsonNode iu = so.get("include_usage");
             if (iu != null && !iu.isNull() && !iu.isBoolean()) throw ApiError.badRequest("stream_options.include_usage", "'stream_options.include_usage' must be a boolean");
             includeUsage = iu != null && iu.asBoolean();
+        }
+        for (String one : stop) {
+            if (one.length() > MAX_STOP_CHARS) {
+                throw ApiError.badRequest("stop", "a stop sequence is " + one.length() + " characters; at most " + MAX_STOP_CHARS + " are allowed");
+            }
         }
         return new ChatRequest(model, messages, image, imageMessage, maxTokens, temperature, topP, seed, List.copyOf(stop), stream, includeUsage);
     }

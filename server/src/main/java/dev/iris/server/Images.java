@@ -10,17 +10,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.Locale;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Turns an {@code image_url} into checked image bytes: a {@code data:} URI (PNG or JPEG,
- * base64) or, only for hosts the config allows, an http(s) URL fetched with a size limit.
+ * Turns an {@code image_url} into checked image bytes: a {@code data:} URI (base64, see
+ * {@link DataUri}) or, only for hosts the config allows, an http(s) URL fetched with a size limit.
  * The pixel count is read from the image header before anything is decoded, so a small file
  * that would decompress to gigabytes (a decompression bomb) is refused without decoding it.
  */
@@ -43,25 +41,9 @@ final class Images {
     Checked load(String url) {
         if (url == null || url.isBlank()) throw ApiError.badRequest(PARAM, "image_url.url is empty");
         String lower = url.substring(0, Math.min(url.length(), 16)).toLowerCase(Locale.ROOT);
-        if (lower.startsWith("data:")) return check(dataUri(url));
+        if (lower.startsWith("data:")) return check(DataUri.decode(url));
         if (lower.startsWith("http://") || lower.startsWith("https://")) return check(fetch(url));
         throw ApiError.badRequest(PARAM, "invalid_image_url", "image_url.url must be a data: URI (data:image/png;base64,...) or an http(s) URL");
-    }
-
-    private static byte[] dataUri(String url) {
-        int comma = url.indexOf(',');
-        if (comma < 0) throw ApiError.badRequest(PARAM, "invalid_image_url", "the data: URI has no ',' before its data");
-        String meta = url.substring(5, comma).toLowerCase(Locale.ROOT);
-        if (!meta.endsWith(";base64")) throw ApiError.badRequest(PARAM, "invalid_image_url", "the data: URI must be base64 (data:image/png;base64,...)");
-        String mime = meta.substring(0, meta.length() - ";base64".length());
-        if (!mime.equals("image/png") && !mime.equals("image/jpeg") && !mime.equals("image/jpg")) {
-            throw ApiError.badRequest(PARAM, "invalid_image_format", "the image must be PNG or JPEG (data:image/png or data:image/jpeg), got " + (mime.isEmpty() ? "no type" : mime));
-        }
-        try {
-            return Base64.getMimeDecoder().decode(url.substring(comma + 1));
-        } catch (IllegalArgumentException e) {
-            throw ApiError.badRequest(PARAM, "invalid_image", "the data: URI is not valid base64: " + e.getMessage());
-        }
     }
 
     private byte[] fetch(String url) {
@@ -115,39 +97,35 @@ final class Images {
         return out.toByteArray();
     }
 
-    /** PNG or JPEG by its magic bytes; pixel count from the header; then a decode, so the model never sees a broken image. */
+    /**
+     * Finds a reader for the bytes (every format this JVM's ImageIO reads, which is what the
+     * model's decoder reads) and checks the pixel count from the header. Nothing is decoded here:
+     * the model decodes the image once, and an undecodable one is a 400 then.
+     */
     Checked check(byte[] bytes) {
-        String format;
-        if (bytes.length >= 8 && (bytes[0] & 0xff) == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G') {
-            format = "png";
-        } else if (bytes.length >= 3 && (bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xd8 && (bytes[2] & 0xff) == 0xff) {
-            format = "jpeg";
-        } else {
-            throw ApiError.badRequest(PARAM, "invalid_image_format", "the image is not a PNG or JPEG file");
-        }
-        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
-        if (!readers.hasNext()) throw ApiError.internal("no " + format + " decoder in this Java runtime");
-        ImageReader reader = readers.next();
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            reader.setInput(in, true, true);
-            int w = reader.getWidth(0), h = reader.getHeight(0);   // header only: nothing decoded yet
-            if (w <= 0 || h <= 0) throw ApiError.badRequest(PARAM, "invalid_image", "the image has no pixels (" + w + "x" + h + ")");
-            long pixels = (long) w * h;
-            if (pixels > limits.maxImagePixels()) {
-                throw ApiError.tooLarge(PARAM, "image_too_large", "the image is " + w + "x" + h + " = " + pixels
-                        + " pixels; the limit is " + limits.maxImagePixels() + " pixels (serve.max_image_pixels)");
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw ApiError.badRequest(PARAM, "invalid_image_format", "the image is not in a format this server reads (PNG, JPEG, WebP, ...)");
             }
-            // decode every byte but keep about a megapixel: broken data fails here, and memory stays small
-            ImageReadParam param = reader.getDefaultReadParam();
-            int step = (int) Math.max(1, Math.ceil(Math.sqrt(pixels / 1e6)));
-            param.setSourceSubsampling(step, step, 0, 0);
-            reader.read(0, param);
-            return new Checked(bytes, "image." + (format.equals("png") ? "png" : "jpg"), w, h);
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int w = reader.getWidth(0), h = reader.getHeight(0);   // header only: nothing decoded yet
+                if (w <= 0 || h <= 0) throw ApiError.badRequest(PARAM, "invalid_image", "the image has no pixels (" + w + "x" + h + ")");
+                long pixels = (long) w * h;
+                if (pixels > limits.maxImagePixels()) {
+                    throw ApiError.tooLarge(PARAM, "image_too_large", "the image is " + w + "x" + h + " = " + pixels
+                            + " pixels; the limit is " + limits.maxImagePixels() + " pixels (serve.max_image_pixels)");
+                }
+                String format = reader.getFormatName().toLowerCase(Locale.ROOT);
+                return new Checked(bytes, "image." + (format.equals("jpeg") ? "jpg" : format), w, h);
+            } finally {
+                reader.dispose();
+            }
         } catch (IOException | RuntimeException e) {
             if (e instanceof ApiError a) throw a;
-            throw ApiError.badRequest(PARAM, "invalid_image", "the " + format.toUpperCase(Locale.ROOT) + " image cannot be decoded: " + e.getMessage());
-        } finally {
-            reader.dispose();
+            throw ApiError.badRequest(PARAM, "invalid_image", "the image header cannot be read: " + e.getMessage());
         }
     }
 }

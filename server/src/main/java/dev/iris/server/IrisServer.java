@@ -63,6 +63,7 @@ public final class IrisServer implements AutoCloseable {
     private final Images images;
     private final WebAssets web = new WebAssets();
     private final byte[] keyHash;
+    private final ConnectionGuard guard;
     private final AtomicReference<ChatEngine> engine = new AtomicReference<>();
     private final AtomicReference<dev.iris.server.report.ReportService> reports = new AtomicReference<>();
     private volatile boolean draining, aborting, stopped;
@@ -80,12 +81,14 @@ public final class IrisServer implements AutoCloseable {
         });
         this.images = new Images(config);
         this.keyHash = config.apiKey().map(IrisServer::sha256).orElse(null);
+        this.guard = new ConnectionGuard(config.connections());
     }
 
     /** Listens on {@code host:port} (port 0: any free port, see {@link #port()}). */
     public synchronized IrisServer start(String host, int port) {
         if (app != null) throw new IllegalStateException("already started");
         loopbackOnly = isLoopback(host);
+        refuseIfInUse(host, port);
         ChatCompletions chat = new ChatCompletions(this, json);
         ReportsRoute reports = new ReportsRoute(this);
         app = Javalin.create(cfg -> {
@@ -100,6 +103,9 @@ public final class IrisServer implements AutoCloseable {
             cfg.jetty.modifyServer(server -> {
                 // stop() lets responses being written finish (a generation's slot is free before its JSON is sent)
                 server.insertHandler(new GracefulHandler());
+                // bodies arrive in full, within their time limits, before a route (and a thread) takes them
+                server.insertHandler(new RequestBodies(config, guard));
+                server.setErrorHandler(new JsonErrorHandler());
                 server.setStopTimeout(5_000);
             });
 
@@ -137,9 +143,14 @@ public final class IrisServer implements AutoCloseable {
         // a long generation or queue wait must not be cut by Jetty's idle timeout (default 30 s)
         long idleMs = (long) ((config.deadlineS() + 30) * 1000);
         for (Connector c : app.jettyServer().server().getConnectors()) {
-            if (c instanceof ServerConnector sc) sc.setIdleTimeout(idleMs);
+            if (c instanceof ServerConnector sc) {
+                sc.setIdleTimeout(idleMs);
+                sc.addEventListener(guard);
+            }
         }
-        LOG.info("Iris serving on http://{}:{} ({})", host.contains(":") ? "[" + host + "]" : host, port(), config);
+        guard.start();
+        LOG.info("Iris serving on http://{}:{} ({})", show(host), port(), config);
+        config.apiKey().ifPresent(k -> LOG.info("API key required (from {})", config.apiKeyFrom()));
         return this;
     }
 
@@ -189,6 +200,7 @@ public final class IrisServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         app.stop();
+        guard.close();
         LOG.info("Iris server stopped");
     }
 
@@ -228,6 +240,11 @@ public final class IrisServer implements AutoCloseable {
         return aborting;
     }
 
+    /** Shutdown has begun (draining or past it). */
+    boolean stopping() {
+        return draining;
+    }
+
     int retryWhileDraining() {
         return (int) Math.max(1, Math.ceil(config.drainS()));
     }
@@ -240,7 +257,19 @@ public final class IrisServer implements AutoCloseable {
         return e;
     }
 
-    /** The body as JSON, read with the size limit (the Content-Length was checked before; a chunked body is counted here). */
+    /** 415 unless the body is declared JSON: a page on another site can send a "simple" form post without asking, but not a JSON one. */
+    static void requireJson(Context ctx) {
+        String type = ctx.header("Content-Type");
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            throw new ApiError(415, "invalid_request_error", "unsupported_media_type", null,
+                    "send the body as JSON with 'Content-Type: application/json'", null);
+        }
+    }
+
+    /**
+     * The body as JSON, read with the size limit (the Content-Length was checked before; a chunked body is counted here).
+     * Strict: UTF-8 only, no byte order mark, nothing after the JSON value.
+     */
     JsonNode readJson(Context ctx) {
         byte[] body;
         try (InputStream in = ctx.req().getInputStream()) {
@@ -261,9 +290,26 @@ public final class IrisServer implements AutoCloseable {
         } catch (IOException e) {
             throw ApiError.badRequest(null, "could not read the request body: " + e.getMessage());
         }
+        return parseJson(body);
+    }
+
+    private static final ObjectMapper STRICT = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /** A request body as JSON: UTF-8 only, no byte order mark, nothing after the value; every problem is a 400. */
+    static JsonNode parseJson(byte[] body) {
         if (body.length == 0) throw ApiError.badRequest(null, "the request body is empty: send a JSON object");
+        String text;
         try {
-            return json.readTree(body);
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(body)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw ApiError.badRequest(null, "invalid_json", "the request body is not valid UTF-8");
+        }
+        if (text.startsWith("\uFEFF")) throw ApiError.badRequest(null, "invalid_json", "the request body starts with a byte order mark: send plain UTF-8 JSON");
+        try {
+            JsonNode node = STRICT.readTree(text);
+            if (node == null || node.isMissingNode()) throw ApiError.badRequest(null, "invalid_json", "the request body holds no JSON value");
+            return node;
         } catch (JsonProcessingException e) {
             throw ApiError.badRequest(null, "invalid_json", "the request body is not valid JSON: " + e.getOriginalMessage()
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")" : ""));
@@ -281,13 +327,7 @@ public final class IrisServer implements AutoCloseable {
     }
 
     ObjectNode errorBody(ApiError e) {
-        ObjectNode root = json.createObjectNode();
-        ObjectNode err = root.putObject("error");
-        err.put("message", e.getMessage());
-        err.put("type", e.type());
-        err.put("param", e.param());
-        err.put("code", e.code());
-        return root;
+        return e.body(json);
     }
 
     // ------------------------------------------------------------------ handlers
@@ -299,7 +339,8 @@ public final class IrisServer implements AutoCloseable {
             throw new ApiError(403, "permission_error", "host_not_allowed", null,
                     "this server listens on loopback only and answers requests for localhost / 127.0.0.1 / [::1] only", null);
         }
-        if (keyHash != null && !OPEN.contains(ctx.path())) {
+        String route = route(ctx);
+        if (keyHash != null && !OPEN.contains(route)) {
             String h = ctx.header("Authorization");
             if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
                 throw ApiError.unauthorized("You didn't provide an API key: send it as 'Authorization: Bearer <key>'");
@@ -309,7 +350,7 @@ public final class IrisServer implements AutoCloseable {
                 throw ApiError.unauthorized("Incorrect API key provided");
             }
         }
-        if (draining && !DURING_DRAIN.contains(ctx.path())) {
+        if (draining && !DURING_DRAIN.contains(route)) {
             throw ApiError.unavailable("draining", "the server is shutting down", retryWhileDraining());
         }
         String length = ctx.header("Content-Length");
@@ -322,20 +363,21 @@ public final class IrisServer implements AutoCloseable {
             }
             if (n > config.maxBodyBytes()) throw bodyTooLarge();
         }
-        if (ctx.method().name().equals("POST") && ROUTES.contains(ctx.path())) {
-            String type = ctx.header("Content-Type");
-            // JSON only: a page on another site can send a "simple" form post without asking, but not a JSON one
-            if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-                throw new ApiError(415, "invalid_request_error", "unsupported_media_type", null,
-                        "send the body as JSON with 'Content-Type: application/json'", null);
-            }
-        }
+    }
+
+    /** The path as routes match it: Javalin ignores trailing slashes, so the checks must too. */
+    static String route(Context ctx) {
+        String p = ctx.path();
+        int end = p.length();
+        while (end > 1 && p.charAt(end - 1) == '/') end--;
+        return p.substring(0, end);
     }
 
     private void after(Context ctx) {
         Long t0 = ctx.attribute(STARTED);
         long nanos = t0 == null ? 0 : System.nanoTime() - t0;
-        String route = ROUTES.contains(ctx.path()) ? ctx.path() : ctx.path().startsWith("/v1/models/") ? "/v1/models/{id}" : "unmatched";
+        String path = route(ctx);
+        String route = ROUTES.contains(path) ? path : path.startsWith("/v1/models/") ? "/v1/models/{id}" : "unmatched";
         int status = Boolean.TRUE.equals(ctx.attribute(CLIENT_GONE)) ? 499 : ctx.statusCode();   // 499: nginx's "client closed request"
         metrics.request(route, ctx.method().name(), status, nanos);
     }
@@ -365,7 +407,7 @@ public final class IrisServer implements AutoCloseable {
     private void model(Context ctx) {
         String id = ctx.pathParam("id");
         if (!id.equals(config.modelName())) {
-            throw ApiError.notFound("model", "model_not_found", "The model '" + id + "' does not exist (this server has '" + config.modelName() + "')");
+            throw ApiError.notFound("model", "model_not_found", "The model " + ApiError.quote(id) + " does not exist (this server has '" + config.modelName() + "')");
         }
         sendJson(ctx, 200, modelObject());
     }
@@ -385,7 +427,28 @@ public final class IrisServer implements AutoCloseable {
     }
 
     private ApiError bodyTooLarge() {
+        return bodyTooLarge(config);
+    }
+
+    static ApiError bodyTooLarge(ServeConfig config) {
         return ApiError.tooLarge(null, "request_too_large", "the request body is larger than " + config.maxBodyBytes() + " bytes (serve.max_body_bytes)");
+    }
+
+    /** A port in use is one clear error, before Javalin would log its own stack trace. */
+    private static void refuseIfInUse(String host, int port) {
+        if (port == 0) return;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);   // as Jetty binds: a port in TIME_WAIT is free
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (java.net.BindException e) {
+            throw new PortInUseException(host, port);
+        } catch (IOException e) {
+            throw new IrisException("cannot listen on " + show(host) + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String show(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
     }
 
     private static ApiError fromJavalin(HttpResponseException e) {

@@ -12,7 +12,7 @@ import java.util.Optional;
  * The {@code serve} section of a config: the server's limits. Built from the section's raw
  * values so it works before {@code serve} is one of the config's known keys.
  *
- * @param apiKey          {@code api_key} (else env {@code IRIS_API_KEY}); absent: no authentication
+ * @param apiKey          {@code api_key} (else env {@code IRIS_API_KEY}); absent: no authentication; empty: a config error
  * @param maxBodyBytes    {@code max_body_bytes}: largest request body (also the limit for a fetched image)
  * @param maxImagePixels  {@code max_image_pixels}: width x height, read from the image header before decoding
  * @param maxTokensCap    {@code max_tokens_cap}: the largest {@code max_tokens} a request may ask for
@@ -22,26 +22,60 @@ import java.util.Optional;
  * @param drainS          {@code drain_s}: seconds shutdown waits for requests under way
  * @param allowImageHosts {@code allow_image_hosts}: hosts remote http(s) image URLs may name (none by default)
  * @param modelName       {@code model_name}: the model id clients name
+ * @param maxPromptChars  {@code max_prompt_chars}: characters of message text a request may carry, checked before tokenizing
+ * @param connections     how long and how many connections a client may hold ({@link Connections})
+ * @param apiKeyFrom      where the key came from ({@code serve.api_key} or {@code IRIS_API_KEY}), for the log; empty without a key
  */
 public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImagePixels, int maxTokensCap, int queue,
-                          int workers, double deadlineS, double drainS, List<String> allowImageHosts, String modelName) {
+                          int workers, double deadlineS, double drainS, List<String> allowImageHosts, String modelName,
+                          int maxPromptChars, Connections connections, String apiKeyFrom) {
+
+    /**
+     * Bounds on connections, so slow or idle clients cannot hold the server.
+     *
+     * @param headerTimeoutS   {@code header_timeout_s}: seconds a connection may take to send a request's headers (also the
+     *                         longest idle time between requests on a kept-alive connection)
+     * @param bodyTimeoutS     {@code body_timeout_s}: seconds a request may take to send its whole body
+     * @param minBodyRate      {@code min_body_bytes_per_s}: slowest average upload accepted once a body has taken 5 s
+     * @param maxPerClient     {@code max_connections_per_client}: open connections per client address (0: no limit)
+     */
+    public record Connections(double headerTimeoutS, double bodyTimeoutS, int minBodyRate, int maxPerClient) {
+        public Connections {
+            if (!(headerTimeoutS > 0) || !(bodyTimeoutS > 0) || minBodyRate < 0 || maxPerClient < 0) {
+                throw new ConfigException("serve: connection limits must be positive (min_body_bytes_per_s and max_connections_per_client may be 0): " + this);
+            }
+        }
+    }
 
     /** The keys of the {@code serve} section (for IrisConfig.KNOWN_KEYS). */
     public static final List<String> KEYS = List.of("api_key", "max_body_bytes", "max_image_pixels", "max_tokens_cap",
-            "queue", "workers", "deadline_s", "drain_s", "allow_image_hosts", "model_name");
+            "queue", "workers", "deadline_s", "drain_s", "allow_image_hosts", "model_name", "max_prompt_chars",
+            "header_timeout_s", "body_timeout_s", "min_body_bytes_per_s", "max_connections_per_client");
 
     public static final String API_KEY_ENV = "IRIS_API_KEY";
 
+    public static final Connections DEFAULT_CONNECTIONS = new Connections(30, 60, 1024, 32);
+
     public static final ServeConfig DEFAULTS = new ServeConfig(Optional.empty(), 20 * 1024 * 1024, 40_000_000, 1024, 16,
-            4, 120, 30, List.of(), "iris");
+            4, 120, 30, List.of(), "iris", 200_000, DEFAULT_CONNECTIONS, "");
 
     public ServeConfig {
-        apiKey = apiKey.filter(k -> !k.isBlank());
+        // an empty key would silently switch authentication off: refuse it, naming where it came from
+        if (apiKey.isPresent() && apiKey.get().isBlank()) {
+            throw new ConfigException((apiKeyFrom.isEmpty() ? "serve.api_key" : apiKeyFrom)
+                    + ": the API key is empty; set a key, or remove the setting to serve without authentication");
+        }
+        if (apiKey.isEmpty()) apiKeyFrom = "";
+        else if (apiKeyFrom.isEmpty()) apiKeyFrom = "serve.api_key";
         allowImageHosts = allowImageHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
-        if (maxBodyBytes < 1 || maxImagePixels < 1 || maxTokensCap < 1 || queue < 0 || workers < 1 || deadlineS <= 0 || drainS < 0) {
-            throw new ConfigException("serve: limits must be positive (queue and drain_s may be 0): " + this);
+        if (maxBodyBytes < 1 || maxImagePixels < 1 || maxTokensCap < 1 || queue < 0 || workers < 1 || deadlineS <= 0 || drainS < 0
+                || maxPromptChars < 1) {
+            throw new ConfigException("serve: limits must be positive (queue and drain_s may be 0): max_body_bytes=" + maxBodyBytes
+                    + ", max_image_pixels=" + maxImagePixels + ", max_tokens_cap=" + maxTokensCap + ", queue=" + queue + ", workers=" + workers
+                    + ", deadline_s=" + deadlineS + ", drain_s=" + drainS + ", max_prompt_chars=" + maxPromptChars);
         }
         if (modelName == null || modelName.isBlank()) throw new ConfigException("serve.model_name: must not be empty");
+        java.util.Objects.requireNonNull(connections, "connections");
     }
 
     /** The {@code serve} section of {@code config} (absent: the defaults), with the API key from the environment as fallback. */
@@ -58,8 +92,13 @@ public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImag
             }
         }
         ServeConfig d = DEFAULTS;
+        Connections c = DEFAULT_CONNECTIONS;
         Optional<String> key = Optional.ofNullable(values.get("api_key")).map(String::valueOf);
-        if (key.isEmpty()) key = Optional.ofNullable(env.get(API_KEY_ENV));
+        String from = "serve.api_key";
+        if (key.isEmpty()) {
+            key = Optional.ofNullable(env.get(API_KEY_ENV));
+            from = API_KEY_ENV;
+        }
         return new ServeConfig(key,
                 integer(values, "max_body_bytes", d.maxBodyBytes(), 1),
                 integer(values, "max_image_pixels", d.maxImagePixels(), 1),
@@ -69,32 +108,54 @@ public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImag
                 number(values, "deadline_s", d.deadlineS(), false),
                 number(values, "drain_s", d.drainS(), true),
                 strings(values, "allow_image_hosts"),
-                Optional.ofNullable(values.get("model_name")).map(String::valueOf).orElse(d.modelName()));
+                Optional.ofNullable(values.get("model_name")).map(String::valueOf).orElse(d.modelName()),
+                integer(values, "max_prompt_chars", d.maxPromptChars(), 1),
+                new Connections(number(values, "header_timeout_s", c.headerTimeoutS(), false),
+                        number(values, "body_timeout_s", c.bodyTimeoutS(), false),
+                        integer(values, "min_body_bytes_per_s", c.minBodyRate(), 0),
+                        integer(values, "max_connections_per_client", c.maxPerClient(), 0)),
+                from);
     }
 
     public ServeConfig withApiKey(String key) {
-        return new ServeConfig(Optional.ofNullable(key), maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS, allowImageHosts, modelName);
+        return new ServeConfig(Optional.ofNullable(key), maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS,
+                allowImageHosts, modelName, maxPromptChars, connections, "");
     }
 
     public ServeConfig withLimits(int maxBodyBytes, int maxImagePixels, int maxTokensCap) {
-        return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS, allowImageHosts, modelName);
+        return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS,
+                allowImageHosts, modelName, maxPromptChars, connections, apiKeyFrom);
     }
 
     public ServeConfig withLoad(int queue, int workers, double deadlineS, double drainS) {
-        return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS, allowImageHosts, modelName);
+        return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS,
+                allowImageHosts, modelName, maxPromptChars, connections, apiKeyFrom);
     }
 
     public ServeConfig withImageHosts(List<String> hosts) {
-        return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS, hosts, modelName);
+        return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS,
+                hosts, modelName, maxPromptChars, connections, apiKeyFrom);
+    }
+
+    public ServeConfig withMaxPromptChars(int chars) {
+        return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS,
+                allowImageHosts, modelName, chars, connections, apiKeyFrom);
+    }
+
+    public ServeConfig withConnections(Connections c) {
+        return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS,
+                allowImageHosts, modelName, maxPromptChars, c, apiKeyFrom);
     }
 
     /** Never prints the key itself. */
     @Override
     public String toString() {
-        return "ServeConfig[api_key=" + (apiKey.isPresent() ? "(set)" : "(none)") + ", max_body_bytes=" + maxBodyBytes
+        return "ServeConfig[api_key=" + (apiKey.isPresent() ? "(set, from " + apiKeyFrom + ")" : "(none)") + ", max_body_bytes=" + maxBodyBytes
                 + ", max_image_pixels=" + maxImagePixels + ", max_tokens_cap=" + maxTokensCap + ", queue=" + queue
                 + ", workers=" + workers + ", deadline_s=" + deadlineS + ", drain_s=" + drainS
-                + ", allow_image_hosts=" + allowImageHosts + ", model_name=" + modelName + "]";
+                + ", allow_image_hosts=" + allowImageHosts + ", model_name=" + modelName + ", max_prompt_chars=" + maxPromptChars
+                + ", header_timeout_s=" + connections.headerTimeoutS() + ", body_timeout_s=" + connections.bodyTimeoutS()
+                + ", min_body_bytes_per_s=" + connections.minBodyRate() + ", max_connections_per_client=" + connections.maxPerClient() + "]";
     }
 
     private static int integer(Map<String, Object> values, String key, int dflt, int min) {

@@ -40,16 +40,36 @@ class ServeConfigTest {
         m.put("drain_s", 0);
         m.put("allow_image_hosts", List.of("Images.Example.org", "127.0.0.1"));
         m.put("model_name", "iris-med");
+        m.put("max_prompt_chars", 5000);
+        m.put("header_timeout_s", 3);
+        m.put("body_timeout_s", 4.5);
+        m.put("min_body_bytes_per_s", 0);
+        m.put("max_connections_per_client", 8);
         assertThat(m.keySet()).containsExactlyElementsOf(ServeConfig.KEYS);
         ServeConfig c = ServeConfig.from(m, Map.of(ServeConfig.API_KEY_ENV, "from-env"));
-        assertThat(c).isEqualTo(new ServeConfig(Optional.of("abc"), 1000, 2000, 64, 0, 2, 1.5, 0, List.of("images.example.org", "127.0.0.1"), "iris-med"));
-        assertThat(c.toString()).doesNotContain("abc").contains("api_key=(set)");
+        assertThat(c).isEqualTo(new ServeConfig(Optional.of("abc"), 1000, 2000, 64, 0, 2, 1.5, 0, List.of("images.example.org", "127.0.0.1"), "iris-med",
+                5000, new ServeConfig.Connections(3, 4.5, 0, 8), "serve.api_key"));
+        assertThat(c.toString()).doesNotContain("abc").contains("api_key=(set, from serve.api_key)");
     }
 
     @Test
     void apiKeyFromTheEnvironmentWhenTheConfigHasNone() {
-        assertThat(ServeConfig.from(Map.of(), Map.of("IRIS_API_KEY", "k")).apiKey()).contains("k");
-        assertThat(ServeConfig.from(Map.of(), Map.of("IRIS_API_KEY", "  ")).apiKey()).isEmpty();
+        ServeConfig c = ServeConfig.from(Map.of(), Map.of("IRIS_API_KEY", "k"));
+        assertThat(c.apiKey()).contains("k");
+        assertThat(c.apiKeyFrom()).isEqualTo("IRIS_API_KEY");
+        assertThat(c.toString()).contains("from IRIS_API_KEY").doesNotContain("=k");
+    }
+
+    /** An empty key used to switch authentication off, even with IRIS_API_KEY set: now it is an error naming where it came from. */
+    @Test
+    void anEmptyKeyIsAConfigError() {
+        assertThatThrownBy(() -> ServeConfig.from(Map.of("api_key", ""), Map.of("IRIS_API_KEY", "from-env")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("serve.api_key").hasMessageContaining("empty");
+        assertThatThrownBy(() -> ServeConfig.from(Map.of("api_key", "  "), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("serve.api_key");
+        assertThatThrownBy(() -> ServeConfig.from(Map.of(), Map.of("IRIS_API_KEY", "")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("IRIS_API_KEY").hasMessageContaining("empty");
+        assertThatThrownBy(() -> ServeConfig.DEFAULTS.withApiKey("")).isInstanceOf(ConfigException.class);
     }
 
     @Test
@@ -62,6 +82,10 @@ class ServeConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("serve.queue").hasMessageContaining("\"many\"");
         assertThatThrownBy(() -> ServeConfig.from(Map.of("deadline_s", 0), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("serve.deadline_s");
+        assertThatThrownBy(() -> ServeConfig.from(Map.of("body_timeout_s", 0), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("serve.body_timeout_s");
+        assertThatThrownBy(() -> ServeConfig.from(Map.of("max_prompt_chars", 0), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("serve.max_prompt_chars");
         assertThatThrownBy(() -> ServeConfig.from(Map.of("allow_image_hosts", Map.of("a", 1)), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("serve.allow_image_hosts");
     }

@@ -31,7 +31,7 @@ final class DecodeBatcher implements AutoCloseable {
     /** Sequences decoded in one step at most; more wait for a row to free up. */
     static final int MAX_BATCH = 8;
 
-    private final ReentrantLock compute = new ReentrantLock(true);
+    private final ReentrantLock compute;
     private final Object monitor = new Object();
     private final List<ActiveSequence> pending = new ArrayList<>();
     private final Map<GraphSession, Group> groups = new LinkedHashMap<>();
@@ -41,18 +41,17 @@ final class DecodeBatcher implements AutoCloseable {
     private boolean closed;
     private volatile int largestBatch;
 
-    /** @param layers the decoder's layer count (one key and one value cache per layer) */
-    DecodeBatcher(int layers) {
+    /**
+     * @param layers  the decoder's layer count (one key and one value cache per layer)
+     * @param compute the model's lock around every run (a fair one)
+     */
+    DecodeBatcher(int layers, ReentrantLock compute) {
         this.layers = layers;
+        this.compute = compute;
         for (int l = 0; l < layers; l++) {
             presents.add("present_key." + l);
             presents.add("present_value." + l);
         }
-    }
-
-    /** Held around every model run (image encoding, prefill, each decode step). */
-    ReentrantLock compute() {
-        return compute;
     }
 
     /**
@@ -270,6 +269,9 @@ final class DecodeBatcher implements AutoCloseable {
             long t0;
             compute.lock();
             try {
+                synchronized (monitor) {
+                    if (closed) throw new IrisException("the model was closed while generating");   // the sessions may be freed next
+                }
                 t0 = System.nanoTime();
                 out = session.run(feeds, pasts, session.graph().outputs(), presents);
             } finally {

@@ -51,6 +51,9 @@ public final class VisionLanguageModel implements AutoCloseable {
     private GraphSession languageSession;   // prompt and decode steps alike: one copy of the LLM's weights
     private GraphSession textSession;       // architecture B without an image: the cross-attention blocks are skipped
     private DecodeBatcher batcher;          // decode steps of all running generations, batched
+    /** Held around every model run (image encoding, prefill, each decode step); closing takes it to wait for the run under way. */
+    private final java.util.concurrent.locks.ReentrantLock compute = new java.util.concurrent.locks.ReentrantLock(true);
+    private volatile boolean closed;
 
     public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed) {
         this(parts, runtime, seed, dev.iris.runtime.onnx.CompiledGraph.Quantization.NONE);
@@ -96,6 +99,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     }
 
     private synchronized GraphSession imageSession() {
+        refuseIfClosed();
         if (imageSession == null) {
             int s = parts.vision().imageSize();
             GraphBuilder g = new GraphBuilder();
@@ -156,12 +160,14 @@ public final class VisionLanguageModel implements AutoCloseable {
     }
 
     private synchronized GraphSession languageSession() {
+        refuseIfClosed();
         if (languageSession == null) languageSession = open(languageGraph(true));
         return languageSession;
     }
 
     /** The graph for prompts without an image. */
     private synchronized GraphSession textSession() {
+        refuseIfClosed();
         if (!imageAtEveryStep()) return languageSession();
         if (textSession == null) textSession = open(languageGraph(false));
         return textSession;
@@ -340,18 +346,29 @@ public final class VisionLanguageModel implements AutoCloseable {
     }
 
     private synchronized DecodeBatcher batcher() {
-        if (batcher == null) batcher = new DecodeBatcher(parts.llm().layers());
+        if (batcher == null) {
+            refuseIfClosed();
+            batcher = new DecodeBatcher(parts.llm().layers(), compute);
+        }
         return batcher;
     }
 
-    /** Runs a graph under the model's compute lock (one model run at a time: they would share the same cores). */
+    private void refuseIfClosed() {
+        if (closed) throw new IrisException("the model was closed");
+    }
+
+    /**
+     * Runs a graph under the model's compute lock (one model run at a time: they would share the
+     * same cores). A run never starts once the model is closed, so closing never frees a session
+     * that a run is using.
+     */
     private Map<String, Tensor> run(GraphSession session, Map<String, Tensor> feeds) {
-        var lock = batcher().compute();
-        lock.lock();
+        compute.lock();
         try {
+            refuseIfClosed();
             return session.run(feeds);
         } finally {
-            lock.unlock();
+            compute.unlock();
         }
     }
 
@@ -428,12 +445,31 @@ public final class VisionLanguageModel implements AutoCloseable {
         return Tensor.ofFloats(m, 1, 1, t, past + t);
     }
 
+    /**
+     * Closes the model once nothing runs in it: later runs are refused (their generations end with
+     * an error at the next step boundary), the decode thread finishes its step and stops, and the
+     * image encoding or prefill under way finishes before the sessions are freed. Freeing a session
+     * under a running ONNX Runtime call would crash the process.
+     */
     @Override
-    public synchronized void close() {
-        if (batcher != null) batcher.close();
-        batcher = null;
-        for (GraphSession s : new GraphSession[] {imageSession, languageSession, textSession}) if (s != null) s.close();
-        imageSession = languageSession = textSession = null;
-        parts.close();
+    public void close() {
+        DecodeBatcher b;
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            b = batcher;
+        }
+        if (b != null) b.close();   // joins the decode thread: its step under way ends first
+        compute.lock();              // waits for an encode or prefill under way; none starts after it
+        try {
+            synchronized (this) {
+                for (GraphSession s : new GraphSession[] {imageSession, languageSession, textSession}) if (s != null) s.close();
+                imageSession = languageSession = textSession = null;
+                batcher = null;
+                parts.close();
+            }
+        } finally {
+            compute.unlock();
+        }
     }
 }

@@ -24,7 +24,7 @@ import java.util.OptionalInt;
  * <pre>
  * {
  *   "image": "data:image/png;base64,iVBORw0KGgo...",   // required: a PNG or JPEG as a data URL
- *   "image_name": "scan-0042.png",                       // optional, shown in the report (default "image.png"/"image.jpg")
+ *   "image_name": "scan-0042.png",                       // optional, shown in the report (default: "uploaded image (no file name given)")
  *   "prompt": "Describe the findings in this image.",   // required
  *   "max_tokens": 256,                                   // optional: generate.max_new_tokens for this report
  *   "temperature": 0.0                                   // optional: generate.temperature for this report
@@ -43,6 +43,11 @@ import java.util.OptionalInt;
 public record ReportRequest(byte[] image, String imageName, String prompt, OptionalInt maxTokens, OptionalDouble temperature) {
     /** The JSON fields a request may have. */
     public static final List<String> FIELDS = List.of("image", "image_name", "prompt", "max_tokens", "temperature");
+
+    /** The image's name in a report when the request gives none. */
+    public static final String UNNAMED = "uploaded image (no file name given)";
+    /** Longest image name kept (a file name, not a text). */
+    static final int NAME_CHARS = 200;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -88,8 +93,8 @@ public record ReportRequest(byte[] image, String imageName, String prompt, Optio
         String dataUrl = text(root, "image").orElseThrow(() -> new IrisException("image: required field is missing"));
         byte[] image = decodeDataUrl(dataUrl);
         String prompt = text(root, "prompt").orElseThrow(() -> new IrisException("prompt: required field is missing"));
-        String defaultName = ReportWriter.ImageKind.of(image) == ReportWriter.ImageKind.PNG ? "image.png" : "image.jpg";
-        String name = text(root, "image_name").orElse(defaultName);
+        // the client's file name when given; else a label that does not pretend to be one
+        String name = text(root, "image_name").filter(n -> !n.isBlank()).map(ReportRequest::fileName).orElse(UNNAMED);
         OptionalInt maxTokens = OptionalInt.empty();
         JsonNode mt = root.get("max_tokens");
         if (mt != null && !mt.isNull()) {
@@ -103,6 +108,14 @@ public record ReportRequest(byte[] image, String imageName, String prompt, Optio
             temperature = OptionalDouble.of(t.doubleValue());
         }
         return new ReportRequest(image, name, prompt, maxTokens, temperature);
+    }
+
+    /** The last path element of a client's file name, without control characters, at most {@link #NAME_CHARS} long. */
+    static String fileName(String given) {
+        String n = given.replace('\\', '/');
+        n = n.substring(n.lastIndexOf('/') + 1).replaceAll("\\p{Cntrl}", "").strip();
+        if (n.isEmpty()) return UNNAMED;
+        return n.length() <= NAME_CHARS ? n : n.substring(0, NAME_CHARS) + "...";
     }
 
     private static Optional<String> text(JsonNode root, String field) {
@@ -123,11 +136,12 @@ public record ReportRequest(byte[] image, String imageName, String prompt, Optio
         }
         String mime = head.substring(5, head.length() - 7);
         if (!mime.equals("image/png") && !mime.equals("image/jpeg") && !mime.equals("image/jpg")) {
-            throw new IrisException("image: expected image/png or image/jpeg but got " + (mime.isEmpty() ? "no media type" : mime));
+            throw new IrisException("image: expected image/png or image/jpeg but got "
+                    + (mime.isEmpty() ? "no media type" : mime.length() > 40 ? mime.substring(0, 40) + "..." : mime));
         }
         byte[] bytes;
         try {
-            bytes = Base64.getMimeDecoder().decode(u.substring(comma + 1)); // tolerates line breaks
+            bytes = Base64.getDecoder().decode(u.substring(comma + 1)); // strict: no spaces, line breaks or stray characters
         } catch (IllegalArgumentException e) {
             throw new IrisException("image: the base64 data is malformed: " + e.getMessage());
         }

@@ -35,7 +35,8 @@ public final class Translator {
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1) // plain http servers rarely speak h2c; skip the upgrade attempt
                 .connectTimeout(settings.timeout())
-                .followRedirects(HttpClient.Redirect.NORMAL)
+                // never: a redirect would carry the text elsewhere, and the key would not (or, worse, would) follow it
+                .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
     }
 
@@ -90,6 +91,10 @@ public final class Translator {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw fail("interrupted", e);
+        }
+        if (resp.statusCode() / 100 == 3) {
+            throw fail("HTTP " + resp.statusCode() + ": a redirect (to " + resp.headers().firstValue("Location").orElse("nowhere")
+                    + "), which is not followed: configure the final URL in report.translate.endpoint", null);
         }
         if (resp.statusCode() / 100 != 2) {
             throw fail("HTTP " + resp.statusCode() + ": " + shorten(resp.body()), null);

@@ -155,7 +155,7 @@ class ReportServiceTest {
                     + "\",\"prompt\":\"What is shown?\",\"max_tokens\":3,\"temperature\":0}";
             byte[] pdf = service.pdf(ReportRequest.fromJson(json));
             assertThat(new String(pdf, 0, 5, StandardCharsets.ISO_8859_1)).isEqualTo("%PDF-");
-            assertThat(flowing(text(pdf))).contains("What is shown?", "max_new_tokens 3, temperature 0.0", "image.png, 64 × 48 pixels, PNG");
+            assertThat(flowing(text(pdf))).contains("What is shown?", "max_new_tokens 3, temperature 0.0", "uploaded image (no file name given), 64 × 48 pixels, PNG");
         }
     }
 
@@ -275,6 +275,17 @@ class ReportServiceTest {
         String img = "data:image/png;base64," + Base64.getEncoder().encodeToString(png());
         ReportRequest ok = ReportRequest.fromJson("{\"image\":\"" + img + "\",\"prompt\":\"p\",\"image_name\":\"a.png\"}");
         assertThat(ok.imageName()).isEqualTo("a.png");
+        // the client's file name (its last path element), else a label that does not pose as one
+        assertThat(ReportRequest.fromJson("{\"image\":\"" + img + "\",\"prompt\":\"p\",\"image_name\":\"C:\\\\scans\\\\x-ray 7.jpg\"}").imageName())
+                .isEqualTo("x-ray 7.jpg");
+        assertThat(ReportRequest.fromJson("{\"image\":\"" + img + "\",\"prompt\":\"p\"}").imageName()).isEqualTo(ReportRequest.UNNAMED);
+        // base64 is decoded strictly: a line break or a stray character inside is an error, not skipped
+        String broken = img.substring(0, 40) + "\\n" + img.substring(40);
+        assertThatThrownBy(() -> ReportRequest.fromJson("{\"image\":\"" + broken + "\",\"prompt\":\"p\"}"))
+                .hasMessageStartingWith("image: the base64 data is malformed");
+        String junk = img.substring(0, 40) + "*" + img.substring(40);
+        assertThatThrownBy(() -> ReportRequest.fromJson("{\"image\":\"" + junk + "\",\"prompt\":\"p\"}"))
+                .hasMessageStartingWith("image: the base64 data is malformed");
         assertThat(ok.settings(GenerateConfig.DEFAULTS)).isEqualTo(GenerateConfig.DEFAULTS);
         assertThatThrownBy(() -> ReportRequest.fromJson("{\"prompt\":\"p\"}")).hasMessage("image: required field is missing");
         assertThatThrownBy(() -> ReportRequest.fromJson("{\"image\":\"" + img + "\"}")).hasMessage("prompt: required field is missing");

@@ -31,22 +31,23 @@ public final class SampleSkips implements AutoCloseable {
     public static final String FILE = "skipped.jsonl";
     /** Ids shown in a message; the file has them all. */
     static final int SHOWN_IDS = 5;
+    /** Reasons shown in a message (a decoder's reasons may name sizes, so they can be many). */
+    static final int SHOWN_REASONS = 10;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path file;
-    private final BufferedWriter out;
+    private BufferedWriter out;   // opened at the first skip: a run that skips nothing leaves no file
     private final Set<String> seen = new HashSet<>();
     private final Tally rows = new Tally(), samples = new Tally();
 
-    private SampleSkips(Path file, BufferedWriter out) {
+    private SampleSkips(Path file) {
         this.file = file;
-        this.out = out;
     }
 
     /** Counts only (nothing written). */
     public static SampleSkips inMemory() {
-        return new SampleSkips(null, null);
+        return new SampleSkips(null);
     }
 
     /**
@@ -55,17 +56,15 @@ public final class SampleSkips implements AutoCloseable {
      */
     public static SampleSkips writingTo(Path file, boolean resume) {
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            SampleSkips s;
+            SampleSkips s = new SampleSkips(file);
             if (resume && Files.exists(file)) {
-                s = new SampleSkips(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
                 for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                     if (line.isBlank()) continue;
                     JsonNode n = JSON.readTree(line);
                     if (n.hasNonNull("id")) s.seen.add(n.get("id").asText());
                 }
             } else {
-                s = new SampleSkips(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8));
+                Files.deleteIfExists(file);   // an earlier run's list in the same folder is not this run's
             }
             return s;
         } catch (IOException e) {
@@ -86,11 +85,15 @@ public final class SampleSkips implements AutoCloseable {
     private synchronized boolean record(Tally tally, String id, String reason) {
         if (!seen.add(id)) return false;
         tally.add(id, reason);
-        if (out != null) {
+        if (file != null) {
             Map<String, String> line = new LinkedHashMap<>();
             line.put("id", id);
             line.put("reason", reason);
             try {
+                if (out == null) {
+                    Files.createDirectories(file.toAbsolutePath().getParent());
+                    out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                }
                 out.write(JSON.writeValueAsString(line));
                 out.write('\n');
                 out.flush();   // a run that dies later still leaves the list of what it skipped
@@ -101,9 +104,9 @@ public final class SampleSkips implements AutoCloseable {
         return true;
     }
 
-    /** The list's file, when it writes one. */
-    public Optional<Path> file() {
-        return Optional.ofNullable(file);
+    /** The list's file, when something was written to it. */
+    public synchronized Optional<Path> file() {
+        return out == null && (file == null || !Files.exists(file)) ? Optional.empty() : Optional.of(file);
     }
 
     /** Rows listed in this run, of both kinds. */
@@ -134,9 +137,12 @@ public final class SampleSkips implements AutoCloseable {
         Dataset.Skips s = all();
         if (s.count() == 0) return "no rows skipped";
         List<String> reasons = new ArrayList<>();
-        s.byReason().forEach((r, n) -> reasons.add(r + ": " + n));
+        s.byReason().forEach((r, n) -> {
+            if (reasons.size() < SHOWN_REASONS) reasons.add(r + ": " + n);
+        });
+        if (s.byReason().size() > SHOWN_REASONS) reasons.add((s.byReason().size() - SHOWN_REASONS) + " more reasons");
         return s.count() + (s.count() == 1 ? " row" : " rows") + " skipped (" + String.join(", ", reasons) + "), first ids: "
-                + String.join(", ", s.firstIds()) + (file == null ? "" : "; all listed in " + file);
+                + String.join(", ", s.firstIds()) + file().map(f -> "; all listed in " + f).orElse("");
     }
 
     @Override

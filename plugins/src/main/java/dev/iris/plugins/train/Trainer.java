@@ -53,10 +53,10 @@ public final class Trainer {
      *
      * @param datasetSkips rows the dataset skipped, each id once
      * @param sampleSkips  examples dropped here (undecodable image, prompt too long), by reason, each id once
-     * @param skippedFile  every skipped row with its reason ({@link SampleSkips#FILE} in the run folder)
+     * @param skippedFile  every skipped row with its reason ({@link SampleSkips#FILE} in the run folder), when any was skipped
      */
     public record Result(Path runDir, long steps, double finalLoss, double samplesPerSecond, Path finalCheckpoint,
-                         Dataset.Skips datasetSkips, Map<String, Long> sampleSkips, long truncated, double seconds, Path skippedFile) {}
+                         Dataset.Skips datasetSkips, Map<String, Long> sampleSkips, long truncated, double seconds, Optional<Path> skippedFile) {}
 
     private Trainer() {}
 
@@ -352,7 +352,7 @@ public final class Trainer {
                 Map.of("train loss", RunMetrics.lossCurve(runDir)));
         return new Result(runDir, step, lastLoss, computeSamples / Math.max(computeSeconds, 1e-9), fin,
                 producer.skips().datasetSkips(), producer.skips().sampleSkips(), producer.truncated(), (System.nanoTime() - start) / 1e9,
-                runDir.resolve(SampleSkips.FILE));
+                producer.skips().file());
     }
 
     private static void save(Path folder, TrainableGraph net, Optimizer optimizer, Checkpoint.State state, Map<String, String> metadata) {

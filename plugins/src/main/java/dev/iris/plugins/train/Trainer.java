@@ -110,9 +110,11 @@ public final class Trainer {
                 } finally {
                     producer.stop();
                     thread.interrupt();
+                    // the data thread may be running the vision session: closing it under its feet crashes ONNX Runtime
+                    boolean ended = awaitEnd(thread);
                     preparer.close();
                     skips.close();
-                    if (cache != null) cache.close();
+                    if (cache != null && ended) cache.close();
                 }
             }
         } catch (IOException e) {
@@ -262,6 +264,17 @@ public final class Trainer {
         long truncated() {
             return preparer.truncated();
         }
+    }
+
+    /** Waits for the data thread to finish what it is doing; false when it did not within a minute (its sessions are then left open). */
+    private static boolean awaitEnd(Thread thread) {
+        try {
+            thread.join(java.time.Duration.ofMinutes(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) LOG.warn("the data thread did not stop within a minute; its vision session is left open");
+        return !thread.isAlive();
     }
 
     /** A dataset plugin's dataset for a config section. */

@@ -218,7 +218,9 @@ public final class Trainer {
 
         private void unusable(List<Dataset.Skipped> skipped) {
             skips.datasetSkipped(skipped);
-            unusable(skipped.size());
+            // shuffled, the rows come through a read-ahead buffer: skips drained with a refill are not "in a row" with
+            // the samples around them, so only the whole-pass rule applies to them
+            if (!tc.shuffle()) unusable(skipped.size());
         }
 
         /** Counts rows that gave no sample; too many in a row means the data cannot be used as configured. */

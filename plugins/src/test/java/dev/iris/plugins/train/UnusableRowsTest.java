@@ -157,4 +157,57 @@ class UnusableRowsTest {
         assertThat(dir.resolve("runs/diverged/checkpoints")).doesNotExist();
         assertThat(dir.resolve("runs/diverged/final")).doesNotExist();
     }
+
+    @Test
+    void aLongRunOfUnusableRowsStopsBeforeThePassEnds() {
+        // 50 rows whose prompt alone is longer than max_length: none can be a sample; the bound is 10 rows in a row
+        IrisConfig cfg = TrainerTest.configIn(dir, "runs/bound", "train.stage=lm", "train.shuffle=false");
+        List<Dataset.Example> rows = new ArrayList<>();
+        for (int i = 0; i < 50; i++) rows.add(new Dataset.Example("t" + i, "A caption.", null));
+        Dataset data = new Dataset() {
+            @Override
+            public Examples open() {
+                var it = rows.iterator();
+                return new Examples() {
+                    public boolean hasNext() {
+                        return it.hasNext();
+                    }
+
+                    public Dataset.Example next() {
+                        return it.next();
+                    }
+
+                    public void close() {}
+
+                    public Dataset.Skips skips() {
+                        return Dataset.Skips.NONE;
+                    }
+
+                    public List<Dataset.Skipped> drainSkipped() {
+                        return List.of();
+                    }
+                };
+            }
+
+            @Override
+            public String describe() {
+                return "fifty rows";
+            }
+        };
+        try (var parts = dev.iris.plugins.model.ModelParts.create(cfg, REGISTRY); SampleSkips skips = SampleSkips.inMemory()) {
+            var llm = parts.llm();
+            SampleBuilder builder = new SampleBuilder(llm.chatTemplate(), llm.tokenizer(), 0, Optional.empty(), List.of("Describe."), 2);
+            long pad = llm.tokenizer().tokenId(llm.chatTemplate().imagePadToken()).orElseThrow();
+            try (SamplePreparer preparer = new SamplePreparer(builder, null, skips)) {
+                Trainer.Producer producer = new Trainer.Producer(data, preparer, skips, cfg.train(), 0, pad,
+                        new Checkpoint.State(0, 0, 0, 0, "lm", 7, 0, Double.NaN), 10);
+                Thread t = new Thread(producer);
+                t.start();
+                assertThatThrownBy(producer::take).isInstanceOf(IrisException.class)
+                        .hasMessageContaining("fifty rows: 10 rows in a row gave no usable sample (none so far)")
+                        .hasMessageContaining("10 rows skipped (the prompt alone is ").hasMessageContaining("first ids: t0, t1, t2, t3, t4");
+                assertThat(skips.count()).isEqualTo(10);   // it stopped there, not at the end of the 50
+            }
+        }
+    }
 }

@@ -397,13 +397,18 @@ public final class Trainer {
     private static long totalSteps(TrainConfig tc, Dataset dataset) {
         if (tc.length() instanceof TrainConfig.Steps s) return s.count();
         long n = 0;
+        Dataset.Skips skipped;
         try (Dataset.Examples ex = dataset.open()) {
             while (ex.hasNext()) {
                 ex.next();
                 n++;
             }
+            skipped = ex.skips();
         }
-        if (n == 0) throw new IrisException("train.dataset: " + dataset.describe() + " has no usable examples");
+        if (n == 0) {
+            throw new IrisException("train.dataset: " + dataset.describe() + " has no usable examples; " + skipped.count() + " rows skipped "
+                    + skipped.byReason() + ", first ids: " + String.join(", ", skipped.firstIds()));
+        }
         long batches = (n + tc.batchSize() - 1) / tc.batchSize();
         long perEpoch = (batches + tc.gradAccum() - 1) / tc.gradAccum();
         return perEpoch * ((TrainConfig.Epochs) tc.length()).count();

@@ -105,6 +105,21 @@ class UnusableRowsTest {
     }
 
     @Test
+    void rowsTheDatasetDropsAllAreCountedByReasonInTheMessage() {
+        List<TestRows.Row> rows = new ArrayList<>();
+        for (int i = 0; i < 4; i++) rows.add(new TestRows.Row("n" + i, "A chest radiograph.", null));
+        Path data = TestRows.write(dir.resolve("no-images.parquet"), rows);
+        for (String length : List.of("epochs: 1", "steps: 2")) {
+            String out = "runs/no-images-" + length.charAt(0);
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(
+                    () -> Trainer.train(config(data, out, length), REGISTRY, Optional.empty(), s -> {}))
+                    .isInstanceOf(IrisException.class).as(length)
+                    .hasMessageContaining("missing image").hasMessageContaining("n0, n1, n2, n3"));
+            assertThat(dir.resolve(out).resolve("final")).doesNotExist();
+        }
+    }
+
+    @Test
     void anImageColumnThatHoldsTheIdsStopsTheRunWithTheReason() {
         // the ids are text, not images: every row's "image" fails to decode
         IrisConfig cfg = config(dir.resolve("shapes/train.parquet"), "runs/id-column", "steps: 3", "train.dataset.image_column=id");

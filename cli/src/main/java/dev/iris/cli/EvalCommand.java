@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +20,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** Scores a checkpoint on the held-out split (train.eval_dataset) and prints JSON. */
-@Command(name = "eval", description = "Held-out loss, perplexity, BLEU-4, ROUGE-L (and shapes accuracy) of a checkpoint, as JSON.")
+@Command(name = "eval", description = "Held-out loss, perplexity, BLEU-4, ROUGE-L, CIDEr-D (and the dataset's own metrics, e.g. shapes accuracy) "
+        + "of a checkpoint, as JSON. Rows that cannot be used are skipped and listed, as in training.")
 final class EvalCommand implements Callable<Integer> {
     @ParentCommand
     IrisCli parent;
@@ -36,13 +38,18 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", description = "Evaluate at most this many examples (0 = all).")
     int limit;
 
+    @Option(names = "--skipped", paramLabel = "FILE", description = "Where to list skipped held-out rows as JSON lines "
+            + "(default: eval-skipped.jsonl in the checkpoint folder; written only when a row is skipped).")
+    Path skipped;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config value (repeatable).")
     List<String> overrides = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
         IrisConfig cfg = new ConfigLoader().load(config, overrides);
-        Evaluator.Result r = Evaluator.evaluate(cfg, parent.registry(), checkpoint, limit, n -> {});
+        Path skippedFile = skipped != null ? skipped : checkpoint.resolve("eval-skipped.jsonl");
+        Evaluator.Result r = Evaluator.evaluate(cfg, parent.registry(), checkpoint, limit, Optional.of(skippedFile), n -> {});
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("checkpoint", r.checkpoint().toString());
         m.put("examples", r.examples());
@@ -50,7 +57,14 @@ final class EvalCommand implements Callable<Integer> {
         m.put("perplexity", r.perplexity());
         m.put("bleu4", r.bleu4());
         m.put("rouge_l", r.rougeL());
-        r.shapesAccuracy().ifPresent(a -> m.put("shapes_accuracy", a));
+        m.put("cider_d", r.ciderD());
+        for (Evaluator.TaskScore t : r.taskScores()) m.put(t.key(), t.value());
+        Map<String, Object> skips = new LinkedHashMap<>();
+        skips.put("count", r.skipped().count());
+        skips.put("by_reason", r.skipped().byReason());
+        skips.put("first_ids", r.skipped().firstIds());
+        r.skippedFile().ifPresent(f -> skips.put("file", f.toString()));
+        m.put("skipped", skips);
         m.put("seconds", r.seconds());
         m.put("captions", r.captions().subList(0, Math.min(10, r.captions().size())));
         PrintWriter out = spec.commandLine().getOut();

@@ -42,7 +42,7 @@ final class QuickstartCommand implements Callable<Integer> {
         }
         pw.println();
         pw.println("examples (held-out, last stage):");
-        s.examples().forEach(c -> pw.printf("  %s  %-40s -> %s%n", c.fullyCorrect() ? "ok " : "BAD", c.reference(), c.generated()));
+        s.examples().forEach(c -> pw.printf("  %s  %-40s -> %s%n", c.taskScores().getOrDefault(Quickstart.ACCURACY, 0.0) == 1.0 ? "ok " : "BAD", c.reference(), c.generated()));
         pw.printf("%ntarget %.0f%% fully correct: %s%s; total %s%n", 100 * Quickstart.TARGET, s.reachedTarget() ? "reached" : "NOT reached",
                 s.usedStage2() ? " (stage 1 alone was not enough: stage 2 ran)" : " with stage 1 alone", TrainProgress.duration(s.seconds()));
         pw.println("loss curve: " + s.lossPicture());

@@ -57,6 +57,7 @@ final class TrainCommand implements Callable<Integer> {
             out.printf("skipped %d rows of the dataset %s (first ids: %s)%n", r.datasetSkips().count(), r.datasetSkips().byReason(), r.datasetSkips().firstIds());
         }
         if (!r.sampleSkips().isEmpty()) out.printf("skipped samples: %s%n", r.sampleSkips());
+        r.skippedFile().ifPresent(f -> out.println("skipped rows, each with its reason: " + f));
         if (r.truncated() > 0) out.printf("%d samples lost caption tokens to train.max_length%n", r.truncated());
         out.println("checkpoint: " + r.finalCheckpoint());
         out.flush();

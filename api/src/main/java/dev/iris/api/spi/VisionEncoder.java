@@ -12,16 +12,18 @@ public interface VisionEncoder {
 
     /**
      * Decodes and preprocesses an encoded image (PNG, JPEG). {@code name} (a file name, or
-     * "image bytes") appears in errors: an unreadable or truncated image is an error, never a blank one.
+     * "image bytes") appears in errors: an unreadable or truncated image is an
+     * {@link dev.iris.api.image.InvalidImageException}, never a blank one.
      */
     default Tensor preprocess(byte[] encoded, String name) {
         BufferedImage image;
         try {
             image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(encoded));
         } catch (java.io.IOException | RuntimeException e) {
-            throw new dev.iris.api.IrisException(name + ": cannot decode the image: " + e.getMessage(), e);
+            throw new dev.iris.api.image.InvalidImageException(name, "cannot be decoded: " + e.getMessage(), e);
         }
-        if (image == null) throw new dev.iris.api.IrisException(name + ": not a PNG or JPEG image (or an unsupported format)");
+        // an InvalidImageException, so training and evaluation skip the row instead of stopping
+        if (image == null) throw new dev.iris.api.image.InvalidImageException(name, "not a PNG or JPEG image (or an unsupported format)");
         return preprocess(image);
     }
 

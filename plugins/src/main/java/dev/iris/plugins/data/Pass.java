@@ -41,6 +41,11 @@ abstract class Pass implements Dataset.Examples {
     }
 
     @Override
+    public final java.util.List<Dataset.Skipped> drainSkipped() {
+        return skips.drain();
+    }
+
+    @Override
     public final void close() {
         if (closed) return;
         closed = true;

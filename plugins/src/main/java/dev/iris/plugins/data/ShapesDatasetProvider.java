@@ -80,7 +80,27 @@ public final class ShapesDatasetProvider implements DatasetProvider {
             }
         }
         Path file = split.equals("train") ? train : heldout;
-        return ParquetDataset.open(List.of(file), ParquetDataset.Columns.DEFAULT, "shapes " + split + " split " + dir);
+        return new WithAccuracy(ParquetDataset.open(List.of(file), ParquetDataset.Columns.DEFAULT, "shapes " + split + " split " + dir));
+    }
+
+    /** The parquet split, declaring the shapes accuracy as its task metric. */
+    private record WithAccuracy(Dataset rows) implements Dataset {
+        private static final List<TaskMetric> METRICS = List.of(new ShapesAccuracy());
+
+        @Override
+        public Examples open() {
+            return rows.open();
+        }
+
+        @Override
+        public String describe() {
+            return rows.describe();
+        }
+
+        @Override
+        public List<TaskMetric> taskMetrics() {
+            return METRICS;
+        }
     }
 
     private static int atLeast(ComponentConfig config, String field, int defaultValue, int min) {

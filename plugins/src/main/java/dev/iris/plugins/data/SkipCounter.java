@@ -1,5 +1,6 @@
 package dev.iris.plugins.data;
 
+import dev.iris.api.spi.Dataset.Skipped;
 import dev.iris.api.spi.Dataset.Skips;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -7,7 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Counts the rows one pass skipped, by reason, keeping the first few ids for the report. */
+/**
+ * Counts the rows one pass skipped, by reason, keeping the first few ids for the report and
+ * every skipped row until the host takes it ({@link #drain()}) for the run's skip list.
+ */
 final class SkipCounter {
     static final String MISSING_IMAGE = "missing image";
     static final String IMAGE_NOT_FOUND = "image file not found";
@@ -21,9 +25,11 @@ final class SkipCounter {
     private long count;
     private final List<String> firstIds = new ArrayList<>();
     private final Map<String, Long> byReason = new LinkedHashMap<>();
+    private List<Skipped> undrained = new ArrayList<>();
 
     void skip(String reason, String id) {
         count++;
+        undrained.add(new Skipped(id, reason));
         if (firstIds.size() < KEPT_IDS) {
             firstIds.add(id);
         }
@@ -37,5 +43,15 @@ final class SkipCounter {
         }
         // insertion order: reasons appear in the order they were first met
         return new Skips(count, List.copyOf(firstIds), Collections.unmodifiableMap(new LinkedHashMap<>(byReason)));
+    }
+
+    /** The rows skipped since the previous drain, in the order met. */
+    List<Skipped> drain() {
+        if (undrained.isEmpty()) {
+            return List.of();
+        }
+        List<Skipped> out = undrained;
+        undrained = new ArrayList<>();
+        return out;
     }
 }

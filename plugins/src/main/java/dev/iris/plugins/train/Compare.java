@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.image.InvalidImageException;
 import dev.iris.api.spi.Dataset;
 import dev.iris.api.spi.ProviderKind;
 import dev.iris.api.weights.WeightSource;
@@ -46,6 +47,10 @@ public final class Compare {
     public static final List<String> TEXT_ONLY_PROMPTS = List.of(
             "What colours can a shape have?", "Write one sentence about circles.", "Hello! Who are you?");
     public static final String JSON_FILE = "compare.json", MARKDOWN_FILE = "compare.md", CHART_FILE = "loss-curves.png";
+    /** What was saved when a side failed; removed once a comparison completes. */
+    public static final String PARTIAL_FILE = "compare-partial.json";
+    /** In a side's folder: the held-out rows its evaluation skipped, when any. */
+    public static final String EVAL_SKIPPED_FILE = "eval-skipped.jsonl";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final double MB = 1024.0 * 1024.0;
@@ -69,7 +74,7 @@ public final class Compare {
 
     /**
      * The figures of one side. Empty optionals are figures that could not be had: training figures of
-     * a checkpoint loaded without its run folder, memory outside Linux, accuracy for non-shapes data.
+     * a checkpoint loaded without its run folder, memory outside Linux.
      *
      * @param name                  {@code A} or {@code B}
      * @param fusionSettings        the fusion section without its type and weights, e.g. {@code merge: sequential, factor: 4}
@@ -77,11 +82,14 @@ public final class Compare {
      * @param peakRssMb             the process's VmHWM after this side: both sides share one process
      * @param textOnlyEqualsBase    greedy text-only generations give exactly the ids of the same model without its trained fusion weights
      * @param lossCurve             (step, loss) points of the training run
+     * @param taskScores            the held-out dataset's own metrics (none for most datasets)
+     * @param heldOutSkipped        held-out rows left out of the evaluation, by reason
      */
     public record Side(String name, String fusionType, String fusionSettings, Path config, boolean trainedHere, Path checkpoint,
                        Optional<Long> trainSteps, Optional<Double> trainSamplesPerSecond, Optional<Double> trainSeconds,
                        Optional<Double> finalTrainLoss,
-                       int heldOutExamples, double heldOutLoss, double perplexity, double bleu4, double rougeL, Optional<Double> accuracy,
+                       int heldOutExamples, double heldOutLoss, double perplexity, double bleu4, double rougeL, double ciderD,
+                       List<Evaluator.TaskScore> taskScores, Dataset.Skips heldOutSkipped,
                        int imageTokens, int promptTokensWithImage, long trainableParameters,
                        double imageEncodeMs, double prefillMs, double decodeMsPerToken,
                        Optional<Double> peakRssMb, Optional<Double> rssMb, double heapUsedMb,
@@ -129,11 +137,24 @@ public final class Compare {
             log.println("== B trains as A does: " + String.join("; ", shared.differences()));
         }
 
-        Side sideA = side("A", cfgA, options.configA(), options.checkpointA(), options.limit(), registry, log, progress);
-        Side sideB = side("B", cfgB, options.configB(), options.checkpointB(), options.limit(), registry, log, progress);
+        // what each side has done so far: a failure later must not lose it
+        Progress pa = new Progress("A", options.checkpointA()), pb = new Progress("B", options.checkpointB());
+        Side sideA, sideB;
+        try {
+            sideA = side(pa, cfgA, options.configA(), options.limit(), registry, log, progress);
+        } catch (RuntimeException e) {
+            throw failed(out, options, pa, null, pb, e, log);
+        }
+        try {
+            sideB = side(pb, cfgB, options.configB(), options.limit(), registry, log, progress);
+        } catch (RuntimeException e) {
+            throw failed(out, options, pa, sideA, pb, e, log);
+        }
 
         List<String> notes = CompareReport.notes(sideA, sideB, shared.differences(), unsharedDifferences(cfgA, cfgB));
-        return CompareReport.write(out, options, sideA, sideB, shared.values(), shared.differences(), notes);
+        Result r = CompareReport.write(out, options, sideA, sideB, shared.values(), shared.differences(), notes);
+        CompareReport.deletePartial(out);
+        return r;
     }
 
     // ------------------------------------------------------------------ shared settings
@@ -259,8 +280,47 @@ public final class Compare {
         }
     }
 
-    private static Side side(String name, IrisConfig cfg, Path configFile, Optional<Path> given, int limit, PluginRegistry registry,
+    /** How far one side got: its checkpoint once there is one, and the step it was at. */
+    static final class Progress {
+        final String name;
+        final Optional<Path> given;
+        Path checkpoint;
+        String stage = "training";
+
+        Progress(String name, Optional<Path> given) {
+            this.name = name;
+            this.given = given;
+        }
+    }
+
+    /**
+     * Saves what was done before a side failed (the finished side's figures, the checkpoints
+     * trained) in {@code compare-partial.json} and says how to go on without training again.
+     */
+    private static IrisException failed(Path out, Options options, Progress a, Side doneA, Progress b, RuntimeException e, PrintWriter log) {
+        Progress failing = doneA == null ? a : b;
+        String cause = e.getMessage() == null ? e.toString() : e.getMessage();
+        Path partial = CompareReport.writePartial(out, options, doneA, a.checkpoint, b.checkpoint, failing.name, failing.stage, cause);
+        StringBuilder m = new StringBuilder("compare: side " + failing.name + " failed while " + failing.stage + ": " + cause + ". ");
+        List<String> kept = new ArrayList<>();
+        if (doneA != null) kept.add("A's figures");
+        if (a.checkpoint != null) kept.add("A's checkpoint " + a.checkpoint);
+        if (b.checkpoint != null) kept.add("B's checkpoint " + b.checkpoint);
+        m.append(kept.isEmpty() ? "Nothing had finished yet" : "Saved in " + partial + ": " + String.join(", ", kept));
+        List<String> resume = new ArrayList<>();
+        if (a.checkpoint != null && a.given.isEmpty()) resume.add("--checkpoint-a " + a.checkpoint);
+        if (b.checkpoint != null && b.given.isEmpty()) resume.add("--checkpoint-b " + b.checkpoint);
+        if (!resume.isEmpty()) m.append("; to go on without training again, add ").append(String.join(" ", resume));
+        m.append('.');
+        log.println("== " + m);
+        log.flush();
+        return new IrisException(m.toString(), e);
+    }
+
+    private static Side side(Progress p, IrisConfig cfg, Path configFile, int limit, PluginRegistry registry,
                              PrintWriter log, Consumer<Trainer.StepInfo> progress) {
+        String name = p.name;
+        Optional<Path> given = p.given;
         String fusion = cfg.fusion().type();
         Path checkpoint;
         Optional<Long> steps;
@@ -268,6 +328,7 @@ public final class Compare {
         List<double[]> curve;
         if (given.isPresent()) {
             checkpoint = given.get().toAbsolutePath().normalize();
+            p.checkpoint = checkpoint;
             log.printf("== %s (%s): loading %s instead of training%n", name, fusion, checkpoint);
             log.flush();
             Optional<Checkpoint.State> state = Files.exists(checkpoint.resolve(Checkpoint.STATE))
@@ -284,6 +345,7 @@ public final class Compare {
             log.flush();
             Trainer.Result r = Trainer.train(cfg, registry, Optional.empty(), progress);
             checkpoint = r.finalCheckpoint().toAbsolutePath();
+            p.checkpoint = checkpoint;
             steps = Optional.of(r.steps());
             samplesPerSecond = Optional.of(r.samplesPerSecond());
             seconds = Optional.of(r.seconds());
@@ -291,11 +353,20 @@ public final class Compare {
             curve = RunMetrics.lossCurve(r.runDir());
         }
 
+        p.stage = "evaluating";
         log.printf("== %s (%s): evaluating on the held-out split%n", name, fusion);
         log.flush();
-        Evaluator.Result eval = Evaluator.evaluate(cfg, registry, checkpoint, limit, n -> {});
-        log.printf(Locale.ROOT, "   held-out loss %.4f, BLEU-4 %.3f, ROUGE-L %.3f%s (%d examples)%n", eval.heldOutLoss(), eval.bleu4(), eval.rougeL(),
-                eval.shapesAccuracy().map(x -> String.format(Locale.ROOT, ", %.1f%% fully correct", 100 * x)).orElse(""), eval.examples());
+        Path skippedFile = cfg.train().output().toAbsolutePath().resolve(EVAL_SKIPPED_FILE);
+        Evaluator.Result eval = Evaluator.evaluate(cfg, registry, checkpoint, limit, Optional.of(skippedFile), n -> {});
+        StringBuilder task = new StringBuilder();
+        for (Evaluator.TaskScore t : eval.taskScores()) task.append(String.format(Locale.ROOT, ", %s %.1f%%", t.label(), 100 * t.value()));
+        log.printf(Locale.ROOT, "   held-out loss %.4f, BLEU-4 %.3f, ROUGE-L %.3f, CIDEr-D %.3f%s (%d examples)%n", eval.heldOutLoss(), eval.bleu4(),
+                eval.rougeL(), eval.ciderD(), task, eval.examples());
+        if (eval.skipped().count() > 0) {
+            log.printf("   held-out rows skipped: %d %s, first ids %s%s%n", eval.skipped().count(), eval.skipped().byReason(), eval.skipped().firstIds(),
+                    eval.skippedFile().map(f -> "; all listed in " + f).orElse(""));
+        }
+        p.stage = "timing generation";
         log.printf("== %s (%s): timing generation and checking text-only prompts%n", name, fusion);
         log.println("   (the check loads the model once more without its trained fusion weights: a warning that they are not set is expected)");
         log.flush();
@@ -311,7 +382,7 @@ public final class Compare {
         double heap = (rt.totalMemory() - rt.freeMemory()) / MB;
 
         return new Side(name, fusion, fusionSettings(cfg), configFile, given.isEmpty(), checkpoint, steps, samplesPerSecond, seconds, finalLoss,
-                eval.examples(), eval.heldOutLoss(), eval.perplexity(), eval.bleu4(), eval.rougeL(), eval.shapesAccuracy(),
+                eval.examples(), eval.heldOutLoss(), eval.perplexity(), eval.bleu4(), eval.rougeL(), eval.ciderD(), eval.taskScores(), eval.skipped(),
                 m.imageTokens(), m.promptTokensWithImage(), params, m.imageEncodeMs(), m.prefillMs(), m.decodeMsPerToken(),
                 peak, rss, heap, m.textOnlyEqualsBase(), curve);
     }
@@ -336,11 +407,6 @@ public final class Compare {
         TrainConfig tc = cfg.train();
         String instruction = tc.prompts().orElse(LlavaPrompts.DETAILED).get(0);
         GenerateConfig greedy = new GenerateConfig(tc.system(), TIMED_NEW_TOKENS, 0.0, 0, 1.0, 1.0, 0);
-        List<Dataset.Example> images = new ArrayList<>();
-        try (Dataset.Examples ex = Evaluator.heldOut(cfg, registry).open()) {
-            while (ex.hasNext() && images.size() < TIMED_IMAGES) images.add(ex.next());
-        }
-        if (images.isEmpty()) throw new IrisException("train.eval_dataset has no usable examples to time generation with");
         boolean withImages = TrainingGraph.usesImages(tc.stage());
         List<Double> encode = new ArrayList<>(), prefill = new ArrayList<>(), decode = new ArrayList<>();
         int imageTokens, promptTokens = 0;
@@ -348,6 +414,7 @@ public final class Compare {
         try (VisionLanguageModel model = VisionLanguageModel.load(trained, registry)) {
             model.prepare();
             imageTokens = model.parts().fusion().imageTokens();
+            List<Dataset.Example> images = timedExamples(cfg, registry, withImages ? model.parts().vision() : null);
             for (int i = 0; i < WARMUP_GENERATIONS; i++) generate(model, images.get(0), withImages, instruction, greedy);
             for (Dataset.Example e : images) {
                 GenerationResult r = generate(model, e, withImages, instruction, greedy);
@@ -368,6 +435,24 @@ public final class Compare {
             }
         }
         return new Measured(imageTokens, promptTokens, median(encode), median(prefill), median(decode), same);
+    }
+
+    /** The first held-out examples whose images decode (the evaluation has listed the others). */
+    private static List<Dataset.Example> timedExamples(IrisConfig cfg, PluginRegistry registry, dev.iris.api.spi.VisionEncoder vision) {
+        List<Dataset.Example> images = new ArrayList<>();
+        try (Dataset.Examples ex = Evaluator.heldOut(cfg, registry).open()) {
+            while (ex.hasNext() && images.size() < TIMED_IMAGES) {
+                Dataset.Example e = ex.next();
+                try {
+                    if (vision != null) vision.preprocess(e.image(), "image of row " + e.id());
+                    images.add(e);
+                } catch (InvalidImageException skipped) {
+                    // not timed: it cannot be generated from
+                }
+            }
+        }
+        if (images.isEmpty()) throw new IrisException("train.eval_dataset has no usable examples to time generation with");
+        return images;
     }
 
     private static GenerationResult generate(VisionLanguageModel model, Dataset.Example e, boolean withImage, String instruction,

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -57,9 +58,10 @@ public final class CompareReport {
             new Row("heldout_examples", "held-out examples evaluated", Compare.Side::heldOutExamples, INT),
             new Row("heldout_loss", "held-out loss", s -> finite(s.heldOutLoss()), fixed(4)),
             new Row("heldout_perplexity", "held-out perplexity", s -> finite(s.perplexity()), fixed(3)),
-            new Row("accuracy", "held-out fully correct (shapes)", s -> s.accuracy().orElse(null), PCT),
             new Row("bleu4", "BLEU-4", s -> finite(s.bleu4()), fixed(3)),
             new Row("rouge_l", "ROUGE-L", s -> finite(s.rougeL()), fixed(3)),
+            new Row("cider_d", "CIDEr-D", s -> finite(s.ciderD()), fixed(3)),
+            new Row("heldout_skipped", "held-out rows skipped", s -> s.heldOutSkipped().count(), INT),
             new Row("image_encode_ms", "image encoding (ms, median)", s -> finite(s.imageEncodeMs()), fixed(2)),
             new Row("prefill_ms", "prefill with an image (ms, median)", s -> finite(s.prefillMs()), fixed(2)),
             new Row("decode_ms_per_token", "decode (ms per token, median)", s -> finite(s.decodeMsPerToken()), fixed(2)),
@@ -68,7 +70,30 @@ public final class CompareReport {
             new Row("heap_used_mb", "Java heap in use after this side (MB)", s -> finite(s.heapUsedMb()), fixed(0)),
             new Row("text_only_equals_base", "text-only prompts give exactly the base LLM's output", Compare.Side::textOnlyEqualsBase, YES_NO));
 
+    /** Where the dataset's own metrics go in the table: after the general caption metrics. */
+    private static final String TASK_ROWS_AFTER = "cider_d";
+
     private CompareReport() {}
+
+    /**
+     * The rows of a comparison: {@link #ROWS} and one for each task metric the held-out dataset
+     * declared (labelled by the dataset; "n/a" on a side where it judged nothing).
+     */
+    public static List<Row> rows(Compare.Side a, Compare.Side b) {
+        Map<String, String> tasks = new LinkedHashMap<>();
+        for (Compare.Side s : List.of(a, b)) for (Evaluator.TaskScore t : s.taskScores()) tasks.putIfAbsent(t.key(), t.label());
+        List<Row> out = new ArrayList<>();
+        for (Row r : ROWS) {
+            out.add(r);
+            if (!r.key().equals(TASK_ROWS_AFTER)) continue;
+            tasks.forEach((key, label) -> out.add(new Row(key, label, s -> task(s, key).map(Evaluator.TaskScore::value).orElse(null), PCT)));
+        }
+        return out;
+    }
+
+    private static Optional<Evaluator.TaskScore> task(Compare.Side s, String key) {
+        return s.taskScores().stream().filter(t -> t.key().equals(key)).findFirst();
+    }
 
     /** NaN and infinities are "not available": JSON has no number for them. */
     private static Double finite(double v) {
@@ -81,7 +106,7 @@ public final class CompareReport {
         StringBuilder t = new StringBuilder();
         t.append("| figure | A (").append(a.fusionType()).append(") | B (").append(b.fusionType()).append(") |\n");
         t.append("|---|---:|---:|\n");
-        for (Row r : ROWS) t.append("| ").append(r.label()).append(" | ").append(r.cell(a)).append(" | ").append(r.cell(b)).append(" |\n");
+        for (Row r : rows(a, b)) t.append("| ").append(r.label()).append(" | ").append(r.cell(a)).append(" | ").append(r.cell(b)).append(" |\n");
         return t.toString();
     }
 
@@ -130,14 +155,17 @@ public final class CompareReport {
         return String.join(" ", s.stream().filter(x -> !x.isEmpty()).toList());
     }
 
+    /** The dataset's first task metric when both sides have it, else the general caption metrics. */
     private static String accuracy(Compare.Side a, Compare.Side b) {
-        if (a.accuracy().isPresent() && b.accuracy().isPresent()) {
-            double x = a.accuracy().get(), y = b.accuracy().get();
+        Optional<Evaluator.TaskScore> ta = a.taskScores().stream().findFirst(), tb = ta.flatMap(t -> task(b, t.key()));
+        if (ta.isPresent() && tb.isPresent()) {
+            String label = ta.get().label();
+            double x = ta.get().value(), y = tb.get().value();
             // two standard errors of the difference of two proportions: below that, the split is too small to tell
             double noise = 2 * Math.sqrt(x * (1 - x) / a.heldOutExamples() + y * (1 - y) / b.heldOutExamples());
             noise = Math.max(noise, 1.0 / Math.min(a.heldOutExamples(), b.heldOutExamples()));
-            String figures = String.format(Locale.ROOT, "%.1f%% against %.1f%% of held-out images fully correct", 100 * Math.max(x, y), 100 * Math.min(x, y));
-            if (x == y) return String.format(Locale.ROOT, "Both were equally accurate (%.1f%% of held-out images fully correct).", 100 * x);
+            String figures = String.format(Locale.ROOT, "%.1f%% against %.1f%%, %s", 100 * Math.max(x, y), 100 * Math.min(x, y), label);
+            if (x == y) return String.format(Locale.ROOT, "Both were equally accurate (%.1f%%, %s).", 100 * x, label);
             String better = x > y ? "A" : "B";
             if (Math.abs(x - y) <= noise) {
                 return String.format(Locale.ROOT, "%s was slightly more accurate (%s), but with %d held-out images that difference is within the noise.",
@@ -145,13 +173,16 @@ public final class CompareReport {
             }
             return better + " was more accurate (" + figures + ")" + lossClause(a, b, better) + ".";
         }
-        double x = a.rougeL(), y = b.rougeL();
+        // CIDEr-D weighs the words that tell captions apart; ROUGE-L is the tie-breaker when CIDEr-D is 0 on both sides
+        boolean useCider = (a.ciderD() > 0 || b.ciderD() > 0) && Double.isFinite(a.ciderD()) && Double.isFinite(b.ciderD());
+        double x = useCider ? a.ciderD() : a.rougeL(), y = useCider ? b.ciderD() : b.rougeL();
+        String metric = useCider ? "CIDEr-D" : "ROUGE-L";
         if (within(x, y, 0.02)) {
-            return String.format(Locale.ROOT, "Their captions match the references about equally well (ROUGE-L %.3f and %.3f, BLEU-4 %.3f and %.3f).",
-                    x, y, a.bleu4(), b.bleu4());
+            return String.format(Locale.ROOT, "Their captions match the references about equally well (CIDEr-D %.3f and %.3f, ROUGE-L %.3f and %.3f, "
+                    + "BLEU-4 %.3f and %.3f).", a.ciderD(), b.ciderD(), a.rougeL(), b.rougeL(), a.bleu4(), b.bleu4());
         }
         String better = x > y ? "A" : "B";
-        return String.format(Locale.ROOT, "%s's captions match the references better (ROUGE-L %.3f against %.3f)", better, Math.max(x, y), Math.min(x, y))
+        return String.format(Locale.ROOT, "%s's captions match the references better (%s %.3f against %.3f)", better, metric, Math.max(x, y), Math.min(x, y))
                 + lossClause(a, b, better) + ".";
     }
 
@@ -233,6 +264,58 @@ public final class CompareReport {
         return new Compare.Result(out, a, b, shared, bOverridden, notes, table, json, md, png);
     }
 
+    /**
+     * What was done before a side failed: the finished side's figures (A's, when B failed) and the
+     * checkpoints trained so far, written atomically to {@link Compare#PARTIAL_FILE}.
+     */
+    static Path writePartial(Path out, Compare.Options options, Compare.Side doneA, Path checkpointA, Path checkpointB, String failedSide,
+                             String failedStage, String error) {
+        Path file = out.resolve(Compare.PARTIAL_FILE);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("complete", false);
+        m.put("failed_side", failedSide);
+        m.put("failed_while", failedStage);
+        m.put("error", error);
+        m.put("config_a", options.configA().toString());
+        m.put("config_b", options.configB().toString());
+        Map<String, Object> checkpoints = new LinkedHashMap<>();
+        if (checkpointA != null) checkpoints.put("a", checkpointA.toString());
+        if (checkpointB != null) checkpoints.put("b", checkpointB.toString());
+        m.put("checkpoints", checkpoints);
+        if (doneA != null) {
+            Map<String, Object> a = side(doneA, rows(doneA, doneA));
+            a.put("loss_curve", doneA.lossCurve());
+            m.put("a", a);
+        }
+        List<Path> temps = new ArrayList<>();
+        try {
+            Files.createDirectories(out);
+            Path tmp = temp(file, temps);
+            Files.writeString(tmp, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m) + "\n", StandardCharsets.UTF_8);
+            move(tmp, file);
+            return file;
+        } catch (IOException e) {
+            throw new IrisException("cannot save what the comparison had done into " + file + ": " + e.getMessage(), e);
+        } finally {
+            for (Path t : temps) {
+                try {
+                    Files.deleteIfExists(t);
+                } catch (IOException ignored) {
+                    // the error that brought us here matters more
+                }
+            }
+        }
+    }
+
+    /** A completed comparison replaces what an earlier failed one saved. */
+    static void deletePartial(Path out) {
+        try {
+            Files.deleteIfExists(out.resolve(Compare.PARTIAL_FILE));
+        } catch (IOException e) {
+            throw new IrisException("cannot remove the stale " + out.resolve(Compare.PARTIAL_FILE) + ": " + e.getMessage(), e);
+        }
+    }
+
     private static Path temp(Path target, List<Path> temps) {
         Path t = target.resolveSibling("." + target.getFileName() + ".tmp");
         temps.add(t);
@@ -261,19 +344,24 @@ public final class CompareReport {
         m.put("timing", Map.of("warmup_generations", Compare.WARMUP_GENERATIONS, "images", Compare.TIMED_IMAGES,
                 "max_new_tokens", Compare.TIMED_NEW_TOKENS, "greedy", true));
         m.put("text_only_prompts", Compare.TEXT_ONLY_PROMPTS);
-        m.put("a", side(a));
-        m.put("b", side(b));
+        List<Row> rows = rows(a, b);
+        m.put("a", side(a, rows));
+        m.put("b", side(b, rows));
         m.put("meaning", meaning(a, b));
         m.put("notes", notes);
         m.put("loss_curves", Compare.CHART_FILE);
         return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m) + "\n";
     }
 
-    private static Map<String, Object> side(Compare.Side s) {
+    private static Map<String, Object> side(Compare.Side s, List<Row> rows) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("config", s.config().toString());
         m.put("checkpoint", s.checkpoint().toString());
-        for (Row r : ROWS) m.put(r.key(), r.value().apply(s));
+        for (Row r : rows) m.put(r.key(), r.value().apply(s));
+        if (s.heldOutSkipped().count() > 0) {
+            m.put("heldout_skipped_by_reason", s.heldOutSkipped().byReason());
+            m.put("heldout_skipped_first_ids", s.heldOutSkipped().firstIds());
+        }
         return m;
     }
 

@@ -55,6 +55,11 @@ final class ExampleStream implements AutoCloseable {
         return source.skips();
     }
 
+    /** Rows the dataset skipped since the previous call (see {@link Dataset.Examples#drainSkipped()}). */
+    java.util.List<Dataset.Skipped> drainSkipped() {
+        return source.drainSkipped();
+    }
+
     @Override
     public void close() {
         source.close();

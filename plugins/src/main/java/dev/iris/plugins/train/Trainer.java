@@ -29,12 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,9 +48,15 @@ public final class Trainer {
     /** One optimizer step's figures, for progress displays. */
     public record StepInfo(long step, long totalSteps, double loss, double lr, double gradNorm, double samplesPerSecond, int epoch) {}
 
-    /** What a run produced. */
+    /**
+     * What a run produced.
+     *
+     * @param datasetSkips rows the dataset skipped, each id once
+     * @param sampleSkips  examples dropped here (undecodable image, prompt too long), by reason, each id once
+     * @param skippedFile  every skipped row with its reason ({@link SampleSkips#FILE} in the run folder), when any was skipped
+     */
     public record Result(Path runDir, long steps, double finalLoss, double samplesPerSecond, Path finalCheckpoint,
-                         Dataset.Skips datasetSkips, Map<String, Long> sampleSkips, long truncated, double seconds) {}
+                         Dataset.Skips datasetSkips, Map<String, Long> sampleSkips, long truncated, double seconds, Optional<Path> skippedFile) {}
 
     private Trainer() {}
 
@@ -97,7 +99,9 @@ public final class Trainer {
                 metadata.put("iris.stage", tc.stage().name().toLowerCase());
                 metadata.put("iris.version", registry.providers(ProviderKind.FUSION).stream()
                         .filter(p -> p.type().equals(parts.fusionType())).findFirst().map(p -> p.version()).orElse("dev"));
-                Producer producer = new Producer(dataset, builder, cache, tc, images, imageTokens, padId, state);
+                SampleSkips skips = SampleSkips.writingTo(runDir.resolve(SampleSkips.FILE), resume.isPresent());
+                SamplePreparer preparer = new SamplePreparer(builder, cache, skips);
+                Producer producer = new Producer(dataset, preparer, skips, tc, imageTokens, padId, state, Producer.MAX_CONSECUTIVE_UNUSABLE);
                 Thread thread = new Thread(producer, "iris-data");
                 thread.setDaemon(true);
                 thread.start();
@@ -106,7 +110,11 @@ public final class Trainer {
                 } finally {
                     producer.stop();
                     thread.interrupt();
-                    if (cache != null) cache.close();
+                    // the data thread may be running the vision session: closing it under its feet crashes ONNX Runtime
+                    boolean ended = awaitEnd(thread);
+                    preparer.close();
+                    skips.close();
+                    if (cache != null && ended) cache.close();
                 }
             }
         } catch (IOException e) {
@@ -116,41 +124,40 @@ public final class Trainer {
 
     /** Reads the dataset, builds samples and their image features ahead of the compute. */
     static final class Producer implements Runnable {
+        /**
+         * Rows in a row without one usable sample after which a run stops: a wrong column or an
+         * image format the decoder cannot read, not a few bad rows.
+         */
+        static final int MAX_CONSECUTIVE_UNUSABLE = 10_000;
+
         record Item(Batch batch, int epoch, long consumedAfter) {}
 
         private static final Item END = new Item(null, -1, -1);
 
         private final Dataset dataset;
-        private final SampleBuilder builder;
-        private final FeatureCache cache;
+        private final SamplePreparer preparer;
+        private final SampleSkips skips;
         private final TrainConfig tc;
-        private final boolean images;
         private final int imageTokens;
         private final long padId;
         private final Checkpoint.State start;
+        private final int maxConsecutiveUnusable;
         private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(8);
-        private final ExecutorService decoders = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "iris-decode");
-            t.setDaemon(true);
-            return t;
-        });
-        private final Map<String, Long> sampleSkips = new TreeMap<>();
-        private final List<String> skippedIds = new ArrayList<>();
-        private volatile Dataset.Skips datasetSkips = Dataset.Skips.NONE;
         private volatile boolean stopped;
         private volatile RuntimeException failure;
-        private long truncated;
+        private long unusableInARow;
+        private boolean anyUsable;
 
-        Producer(Dataset dataset, SampleBuilder builder, FeatureCache cache, TrainConfig tc, boolean images, int imageTokens,
-                 long padId, Checkpoint.State start) {
+        Producer(Dataset dataset, SamplePreparer preparer, SampleSkips skips, TrainConfig tc, int imageTokens, long padId,
+                 Checkpoint.State start, int maxConsecutiveUnusable) {
             this.dataset = dataset;
-            this.builder = builder;
-            this.cache = cache;
+            this.preparer = preparer;
+            this.skips = skips;
             this.tc = tc;
-            this.images = images;
             this.imageTokens = imageTokens;
             this.padId = padId;
             this.start = start;
+            this.maxConsecutiveUnusable = maxConsecutiveUnusable;
         }
 
         @Override
@@ -159,25 +166,42 @@ public final class Trainer {
                 int epoch = start.epoch();
                 long skip = start.consumedInEpoch();
                 while (!stopped) {
+                    boolean wholePass = skip == 0;
                     try (ExampleStream stream = new ExampleStream(dataset, tc.shuffle(), tc.seed(), epoch)) {
                         stream.skip(skip);
                         skip = 0;
+                        // rows skipped before the resume point were listed by the run that read them
+                        skips.datasetSkipped(stream.drainSkipped());
                         boolean more = true;
                         while (more && !stopped) {
                             List<Sample> samples = new ArrayList<>();
                             while (samples.size() < tc.batchSize()) {
                                 Dataset.Example ex = stream.next();
+                                unusable(stream.drainSkipped());
                                 if (ex == null) {
                                     more = false;
                                     break;
                                 }
                                 Sample s = sample(ex, epoch, stream.consumed());
-                                if (s != null) samples.add(s);
+                                if (s != null) {
+                                    samples.add(s);
+                                } else {
+                                    unusable(1);
+                                }
                             }
-                            List<Tensor> feats = images ? features(samples) : null;
-                            if (!samples.isEmpty()) queue.put(new Item(Batch.of(samples, feats, imageTokens, padId), epoch, stream.consumed()));
+                            int built = samples.size();
+                            List<Tensor> feats = preparer.features(samples);
+                            unusable(built - samples.size());
+                            if (!samples.isEmpty()) {
+                                anyUsable = true;
+                                unusableInARow = 0;
+                                queue.put(new Item(Batch.of(samples, feats, imageTokens, padId), epoch, stream.consumed()));
+                            }
                         }
-                        datasetSkips = stream.skips();
+                    }
+                    if (wholePass && !anyUsable && !stopped) {
+                        throw new IrisException("train.dataset: " + dataset.describe() + ": no usable sample in a whole pass over the data; "
+                                + skips.summary());
                     }
                     epoch++;
                     if (tc.length() instanceof TrainConfig.Epochs e && epoch >= e.count()) break;
@@ -187,74 +211,31 @@ public final class Trainer {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 failure = e;
+                queue.clear();   // the compute must see the failure now, not after the batches before it
                 queue.offer(END);
-            } finally {
-                decoders.shutdownNow();
+            }
+        }
+
+        private void unusable(List<Dataset.Skipped> skipped) {
+            skips.datasetSkipped(skipped);
+            // shuffled, the rows come through a read-ahead buffer: skips drained with a refill are not "in a row" with
+            // the samples around them, so only the whole-pass rule applies to them
+            if (!tc.shuffle()) unusable(skipped.size());
+        }
+
+        /** Counts rows that gave no sample; too many in a row means the data cannot be used as configured. */
+        private void unusable(long rows) {
+            unusableInARow += rows;
+            if (unusableInARow >= maxConsecutiveUnusable) {
+                throw new IrisException("train.dataset: " + dataset.describe() + ": " + unusableInARow + " rows in a row gave no usable sample"
+                        + (anyUsable ? "" : " (none so far)") + "; stopping. " + skips.summary());
             }
         }
 
         private Sample sample(Dataset.Example ex, int epoch, long index) {
             // the instruction is drawn per example from the seed, so a resumed run draws the same ones
             Random r = new Random(tc.seed() * 31L + epoch * 1_000_003L + index);
-            try {
-                Sample s = builder.build(ex.id(), ex.caption(), images ? ex.image() : null, r);
-                if (s.truncated()) truncated++;
-                return s;
-            } catch (SampleBuilder.SampleException e) {
-                skip(ex.id(), e.getMessage().replaceFirst("^sample [^:]*: ", ""));
-                return null;
-            }
-        }
-
-        /** Features per sample; a sample whose image cannot be decoded is dropped and counted. */
-        private List<Tensor> features(List<Sample> samples) {
-            List<Tensor> out = new ArrayList<>();
-            List<String> keys = new ArrayList<>();
-            List<Integer> missing = new ArrayList<>();
-            for (int i = 0; i < samples.size(); i++) {
-                String key = FeatureCache.key(samples.get(i).image());
-                keys.add(key);
-                Tensor t = cache.cached(key);
-                out.add(t);
-                if (t == null) missing.add(i);
-            }
-            if (missing.isEmpty()) return out;
-            List<Future<Tensor>> pixels = new ArrayList<>();
-            for (int i : missing) {
-                Sample s = samples.get(i);
-                pixels.add(decoders.submit(() -> cache.vision().preprocess(s.image(), "image of row " + s.id())));
-            }
-            List<Tensor> ok = new ArrayList<>();
-            List<String> okKeys = new ArrayList<>();
-            List<Integer> okIdx = new ArrayList<>();
-            List<Integer> bad = new ArrayList<>();
-            for (int k = 0; k < missing.size(); k++) {
-                try {
-                    ok.add(pixels.get(k).get());
-                    okKeys.add(keys.get(missing.get(k)));
-                    okIdx.add(missing.get(k));
-                } catch (java.util.concurrent.ExecutionException e) {
-                    bad.add(missing.get(k));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IrisException("interrupted while decoding images");
-                }
-            }
-            List<Tensor> computed = cache.compute(ok, okKeys);
-            for (int k = 0; k < okIdx.size(); k++) out.set(okIdx.get(k), computed.get(k));
-            for (int k = bad.size() - 1; k >= 0; k--) {
-                int i = bad.get(k);
-                skip(samples.get(i).id(), "undecodable image");
-                samples.remove(i);
-                out.remove(i);
-            }
-            return out;
-        }
-
-        private synchronized void skip(String id, String reason) {
-            sampleSkips.merge(reason, 1L, Long::sum);
-            if (skippedIds.size() < 5) skippedIds.add(id);
-            LOG.debug("skipping {}: {}", id, reason);
+            return preparer.sample(ex, r);
         }
 
         /** The next batch, or null when the data has ended. */
@@ -278,19 +259,24 @@ public final class Trainer {
             queue.clear();
         }
 
-        Dataset.Skips datasetSkips() {
-            return datasetSkips;
-        }
-
-        synchronized Map<String, Long> sampleSkips() {
-            Map<String, Long> m = new TreeMap<>(sampleSkips);
-            if (!skippedIds.isEmpty()) LOG.info("skipped samples (first ids: {}): {}", skippedIds, m);
-            return m;
+        SampleSkips skips() {
+            return skips;
         }
 
         long truncated() {
-            return truncated;
+            return preparer.truncated();
         }
+    }
+
+    /** Waits for the data thread to finish what it is doing; false when it did not within a minute (its sessions are then left open). */
+    private static boolean awaitEnd(Thread thread) {
+        try {
+            thread.join(java.time.Duration.ofMinutes(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) LOG.warn("the data thread did not stop within a minute; its vision session is left open");
+        return !thread.isAlive();
     }
 
     /** A dataset plugin's dataset for a config section. */
@@ -339,6 +325,14 @@ public final class Trainer {
             double norm = Params.clipGlobalNorm(grads, tc.maxGradNorm());
             double lr = LearningRate.at(tc.schedule(), tc.lr(), tc.warmupSteps(), step, totalSteps);
             optimizer.step(net.parameters(), grads, lr);
+            // a diverged update must stop here: the next checkpoint would save it and a resume would carry it on
+            Optional<String> diverged = NonFinite.find(net.parameters());
+            if (diverged.isPresent()) {
+                throw new IrisException("the update of step " + (step + 1) + " left non-finite weights: " + diverged.get()
+                        + "; stopping, no checkpoint written for it (batch ids: "
+                        + String.join(", ", micro.stream().flatMap(it -> it.batch().ids().stream()).toList())
+                        + "). Lower train.lr or set train.max_grad_norm.");
+            }
             step++;
             samplesSeen += samples;
             lastLoss = loss;
@@ -361,13 +355,19 @@ public final class Trainer {
                         new Checkpoint.State(step, epoch, consumed, optimizer.steps(), state.stage(), state.seed(), samplesSeen, lastLoss), metadata);
             }
         }
+        if (step == state.step() && step < totalSteps) {
+            // the data ended before one step: a run that trained nothing is not a result
+            throw new IrisException("train.dataset: no training step ran (the data gave no usable batch); no checkpoint written. "
+                    + producer.skips().summary());
+        }
         Checkpoint.State last = new Checkpoint.State(step, epoch, consumed, optimizer.steps(), state.stage(), state.seed(), samplesSeen, lastLoss);
         Path fin = runDir.resolve("final");
         save(fin, net, optimizer, last, metadata);
         dev.iris.plugins.eval.LossChart.write(runDir.resolve("loss-curve.png"), "Training loss (" + state.stage() + ")",
                 Map.of("train loss", RunMetrics.lossCurve(runDir)));
         return new Result(runDir, step, lastLoss, computeSamples / Math.max(computeSeconds, 1e-9), fin,
-                producer.datasetSkips(), producer.sampleSkips(), producer.truncated(), (System.nanoTime() - start) / 1e9);
+                producer.skips().datasetSkips(), producer.skips().sampleSkips(), producer.truncated(), (System.nanoTime() - start) / 1e9,
+                producer.skips().file());
     }
 
     private static void save(Path folder, TrainableGraph net, Optimizer optimizer, Checkpoint.State state, Map<String, String> metadata) {
@@ -397,13 +397,18 @@ public final class Trainer {
     private static long totalSteps(TrainConfig tc, Dataset dataset) {
         if (tc.length() instanceof TrainConfig.Steps s) return s.count();
         long n = 0;
+        Dataset.Skips skipped;
         try (Dataset.Examples ex = dataset.open()) {
             while (ex.hasNext()) {
                 ex.next();
                 n++;
             }
+            skipped = ex.skips();
         }
-        if (n == 0) throw new IrisException("train.dataset: " + dataset.describe() + " has no usable examples");
+        if (n == 0) {
+            throw new IrisException("train.dataset: " + dataset.describe() + " has no usable examples; " + skipped.count() + " rows skipped "
+                    + skipped.byReason() + ", first ids: " + String.join(", ", skipped.firstIds()));
+        }
         long batches = (n + tc.batchSize() - 1) / tc.batchSize();
         long perEpoch = (batches + tc.gradAccum() - 1) / tc.gradAccum();
         return perEpoch * ((TrainConfig.Epochs) tc.length()).count();

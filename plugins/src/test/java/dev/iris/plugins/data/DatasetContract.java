@@ -115,6 +115,25 @@ abstract class DatasetContract {
     }
 
     @Test
+    void everySkippedRowIsHandedOverOnceWithItsReason() {
+        List<Dataset.Skipped> drained = new java.util.ArrayList<>();
+        Skips skips;
+        try (Dataset.Examples it = dataset.open()) {
+            while (it.hasNext()) {
+                drained.addAll(it.drainSkipped());
+                it.next();
+            }
+            drained.addAll(it.drainSkipped());
+            assertThat(it.drainSkipped()).as("nothing is handed over twice").isEmpty();
+            skips = it.skips();
+        }
+        assertThat(drained).extracting(Dataset.Skipped::id).containsExactlyElementsOf(fixture.skippedIds());
+        java.util.Map<String, Long> byReason = new java.util.LinkedHashMap<>();
+        for (Dataset.Skipped d : drained) byReason.merge(d.reason(), 1L, Long::sum);
+        assertThat(byReason).isEqualTo(skips.byReason());
+    }
+
+    @Test
     void skipsGrowDuringAPassAndStartAgainWithTheNext() {
         try (Dataset.Examples it = dataset.open()) {
             assertThat(it.skips().count()).isZero();

@@ -64,6 +64,20 @@ class ShapesDatasetTest extends DatasetContract {
     }
 
     @Test
+    void itDeclaresItsAccuracyAsATaskMetricThatJudgesOnlyShapesCaptions() {
+        Dataset d = DataFixtures.create(dir, "type: shapes, path: metric, train_count: 4, heldout_count: 2, image_size: 32");
+        assertThat(d.taskMetrics()).singleElement().satisfies(m -> {
+            assertThat(m.key()).isEqualTo("shapes_accuracy");
+            assertThat(m.label()).contains("colour, shape and position");
+            assertThat(m.score("It is a red circle, top-left.", "A red circle in the top left.")).hasValue(1.0);
+            assertThat(m.score("A red circle in the top right.", "A red circle in the top left.")).hasValue(0.0);
+            assertThat(m.score("a red circle and a blue square in the top left", "A red circle in the top left.")).hasValue(0.0);
+            // a user's own caption in a file read as shapes is not judged (before: IllegalArgumentException)
+            assertThat(m.score("A lesion.", "The CT-like image shows a hypodense lesion in the left lobe.")).isEmpty();
+        });
+    }
+
+    @Test
     void theDefaultTrainSplitHasAll48ScenesAndHeldOutImagesAreNew() throws Exception {
         Path shapes = dir.resolve("defaults");
         Dataset train = DataFixtures.create(dir, "type: shapes, path: " + q(shapes));

@@ -56,7 +56,7 @@ class CompareTest {
                 runtime: { device: cpu, threads: 1 }
                 train:
                   dataset:      { type: parquet, path: %1$sdata/%3$s }
-                  eval_dataset: { type: parquet, path: %1$sdata/heldout.parquet }
+                  eval_dataset: { type: shapes, path: %1$sdata, split: heldout, train_count: 32, heldout_count: 6, image_size: 64, seed: 0 }
                   stage: finetune
                   prompts: ["Describe the image."]
                   lr: 3.0e-3
@@ -93,7 +93,10 @@ class CompareTest {
             assertThat(s.get("heldout_examples").asInt()).isEqualTo(4);
             assertThat(s.get("trainable_params").asLong()).as(side).isPositive();
             assertThat(s.get("heldout_loss").asDouble()).isPositive();
-            assertThat(s.get("accuracy").asDouble()).isBetween(0.0, 1.0);
+            // the shapes dataset declares its accuracy; every dataset gets CIDEr-D
+            assertThat(s.get("shapes_accuracy").asDouble()).isBetween(0.0, 1.0);
+            assertThat(s.get("cider_d").asDouble()).isGreaterThanOrEqualTo(0.0);
+            assertThat(s.get("heldout_skipped").asLong()).isZero();
             assertThat(s.get("decode_ms_per_token").asDouble()).isPositive();
             assertThat(s.get("prefill_ms").asDouble()).isPositive();
             assertThat(s.get("image_encode_ms").asDouble()).isPositive();
@@ -117,7 +120,9 @@ class CompareTest {
                 "## What this means", "Both add 16 tokens per image to the context.", "loss-curves.png");
         for (CompareReport.Row r : CompareReport.ROWS) assertThat(md).contains("| " + r.label() + " | ");
         assertThat(md).doesNotContain("n/a");
-        assertThat(first.table()).startsWith("| figure |").hasLineCount(CompareReport.ROWS.size() + 2);
+        // the shapes dataset's accuracy is one row more than every dataset's figures
+        assertThat(first.table()).startsWith("| figure |").hasLineCount(CompareReport.ROWS.size() + 3)
+                .contains("| held-out fully correct (shapes: colour, shape and position) | ");
         assertThat(ImageIO.read(first.lossCurves().toFile())).isNotNull();
         try (var files = Files.list(first.out())) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
@@ -166,5 +171,58 @@ class CompareTest {
         assertThatThrownBy(() -> Compare.run(REGISTRY, o, new PrintWriter(new StringWriter()), s -> {}))
                 .isInstanceOf(IrisException.class).hasMessageStartingWith(bad + ": ").hasMessageContaining("nosuchfusion");
         assertThat(dir.resolve("out4")).doesNotExist();
+    }
+
+    @Test
+    void freeTextHeldOutCaptionsAreScoredWithTheGeneralMetricsAndBadImagesSkipped() throws Exception {
+        // before: IllegalArgumentException "not a shapes caption" once A had been evaluated
+        List<TestRows.Row> rows = new java.util.ArrayList<>();
+        try (var ex = new dev.iris.plugins.data.ParquetDatasetProvider().create(dev.iris.plugins.config.IrisConfig.load(configA, List.of())
+                .train().dataset(), f -> dev.iris.runtime.safetensors.Safetensors.open(f)).open()) {
+            String[] texts = {"The CT-like image shows a hypodense lesion in the left lobe.", "An axial slice with no visible abnormality.",
+                "A round opacity projects over the upper right field.", "The scan shows a small bright focus near the centre."};
+            for (String t : texts) rows.add(new TestRows.Row("ct-" + rows.size(), t, ex.next().image()));
+        }
+        rows.add(1, new TestRows.Row("webp-0", "A WebP slice the decoder cannot read.", TestRows.webp()));
+        Path free = TestRows.write(dir.resolve("free.parquet"), rows);
+        Compare.Options o = new Compare.Options(configA, configB, dir.resolve("out-free"), Optional.of(dir.resolve("out1/a/final")),
+                Optional.of(dir.resolve("out1/b/final")), List.of("train.eval_dataset={\"type\": \"parquet\", \"path\": \"" + free + "\"}"), 0);
+        Compare.Result r = Compare.run(REGISTRY, o, new PrintWriter(new StringWriter()), s -> {});
+        for (Compare.Side s : List.of(r.a(), r.b())) {
+            assertThat(s.heldOutExamples()).isEqualTo(4);
+            assertThat(s.taskScores()).isEmpty();
+            assertThat(s.ciderD()).isFinite().isGreaterThanOrEqualTo(0.0);
+            assertThat(s.heldOutSkipped().count()).isEqualTo(1);
+            assertThat(s.heldOutSkipped().byReason().keySet()).singleElement().asString().startsWith("undecodable image: ");
+        }
+        assertThat(first.table()).contains("fully correct");
+        assertThat(r.table()).doesNotContain("fully correct").contains("| CIDEr-D | ", "| held-out rows skipped | 1 | 1 |");
+        assertThat(Files.readAllLines(dir.resolve("out-free/a").resolve(Compare.EVAL_SKIPPED_FILE))).singleElement().asString()
+                .contains("\"id\":\"webp-0\"", "undecodable image: ");
+    }
+
+    @Test
+    void whenBFailsAsWorkIsSavedAndTheMessageSaysHowToGoOn() throws Exception {
+        // B diverges at its first step (its own lr, not a shared setting); A has trained and been evaluated by then
+        Path badB = dir.resolve("sub/diverging.yaml");
+        Files.writeString(badB, Files.readString(configB).replace("lr: 3.0e-3", "lr: 1.0e300"));
+        Path out = dir.resolve("out-fail");
+        Compare.Options o = new Compare.Options(configA, badB, out, Optional.empty(), Optional.empty(), List.of(), 2);
+        // before: the exception left nothing but A's run folder, with no word of it
+        assertThatThrownBy(() -> Compare.run(REGISTRY, o, new PrintWriter(new StringWriter()), s -> {}))
+                .isInstanceOf(IrisException.class)
+                .hasMessageContaining("side B failed while training")
+                .hasMessageContaining("non-finite weights")
+                .hasMessageContaining("A's figures")
+                .hasMessageContaining("--checkpoint-a " + out.resolve("a/final"));
+        JsonNode partial = new ObjectMapper().readTree(out.resolve(Compare.PARTIAL_FILE).toFile());
+        assertThat(partial.get("complete").asBoolean()).isFalse();
+        assertThat(partial.get("failed_side").asText()).isEqualTo("B");
+        assertThat(partial.get("checkpoints").get("a").asText()).isEqualTo(out.resolve("a/final").toString());
+        assertThat(partial.get("a").get("heldout_examples").asInt()).isEqualTo(2);
+        assertThat(partial.get("a").get("heldout_loss").asDouble()).isPositive();
+        assertThat(partial.get("a").get("loss_curve")).hasSize(4);
+        assertThat(out.resolve("a/final/fusion.safetensors")).exists();
+        assertThat(out.resolve(Compare.JSON_FILE)).doesNotExist();
     }
 }

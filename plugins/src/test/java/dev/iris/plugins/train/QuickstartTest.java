@@ -34,6 +34,7 @@ class QuickstartTest {
         assertThat(s.reachedTarget()).isFalse();
         assertThat(s.usedStage2()).isTrue();
         assertThat(s.stages()).extracting(Quickstart.StageResult::stage).containsExactly("lm", "pretrain", "finetune");
+        // the held-out split is read as the shapes dataset, which declares its accuracy
         assertThat(s.stages().get(1).accuracy()).isPresent();
         assertThat(log.toString()).contains("== stage 2 (finetune): stage 1 reached");
         JsonNode json = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
@@ -50,7 +51,7 @@ class QuickstartTest {
         }
         IrisConfig cfg = Quickstart.baseConfig(dir, plan).with(List.of("model.fusion.weights=" + fusion,
                 "model.llm.weights=" + dir.resolve("finetune/final/llm.safetensors")));
-        byte[] image = Files.readAllBytes(firstImage(dir));
+        byte[] image = Files.readAllBytes(firstImage(dir, plan));
         try (VisionLanguageModel m = VisionLanguageModel.load(cfg, registry)) {
             GenerationResult r = m.generate(Optional.of(image), "shape.png", "Describe the image.",
                     new GenerateConfig(Optional.empty(), 12, 0, 0, 1, 1, 0), t -> {});
@@ -59,8 +60,8 @@ class QuickstartTest {
     }
 
     /** An image of the generated data, written out as a file. */
-    private static Path firstImage(Path dir) throws Exception {
-        IrisConfig cfg = Quickstart.baseConfig(dir, Quickstart.Plan.DEFAULT);
+    private static Path firstImage(Path dir, Quickstart.Plan plan) throws Exception {
+        IrisConfig cfg = Quickstart.baseConfig(dir, plan);
         var ds = Evaluator.heldOut(cfg, PluginRegistry.discover());
         try (var ex = ds.open()) {
             Path p = dir.resolve("first.png");

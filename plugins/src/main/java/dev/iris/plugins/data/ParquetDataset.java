@@ -55,7 +55,7 @@ final class ParquetDataset implements Dataset {
                 Layout.of(f, reader.getFileMetaData().getSchema(), columns);
                 rows += reader.getRecordCount();
             } catch (IOException e) {
-                throw new IrisException("cannot read " + f + ": " + e.getMessage(), e);
+                throw new IrisException("cannot close " + f + ": " + e.getMessage(), e);
             }
         }
         return new ParquetDataset(files, columns, label + ": " + fileList(files) + ", " + rows + " rows");
@@ -82,16 +82,34 @@ final class ParquetDataset implements Dataset {
         return description;
     }
 
-    /** Opens a file with Parquet's own local file support (no Hadoop file system). */
-    static ParquetFileReader openReader(Path file) throws IOException {
+    /**
+     * Opens a file with Parquet's own local file support (no Hadoop file system). Every failure,
+     * whatever Parquet throws for a truncated file or a broken footer, is an error naming the file.
+     */
+    static ParquetFileReader openReader(Path file) {
         ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration()).build();
         try {
-            return ParquetFileReader.open(new LocalInputFile(file), options);
+            return ParquetFileReader.open(new NamedInputFile(file), options);
         } catch (IOException e) {
-            throw e;
+            throw new IrisException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             // parquet reports a wrong magic number or a broken footer as a RuntimeException
-            throw new IrisException(file + ": not a Parquet file (" + e.getMessage() + ")", e);
+            throw new IrisException(file + ": not a Parquet file or a damaged one (" + e + ")", e);
+        }
+    }
+
+    /** Parquet names its input in messages by {@code toString()}: the path, not {@code LocalInputFile@2aa27288}. */
+    private static final class NamedInputFile extends LocalInputFile {
+        private final Path file;
+
+        NamedInputFile(Path file) {
+            super(file);
+            this.file = file;
+        }
+
+        @Override
+        public String toString() {
+            return file.toString();
         }
     }
 
@@ -179,6 +197,7 @@ final class ParquetDataset implements Dataset {
         private MessageColumnIO columnIO;
         private RecordReader<Group> records;
         private long rowsLeftInGroup;
+        private int rowGroup;
         private long row;
 
         @Override
@@ -200,13 +219,15 @@ final class ParquetDataset implements Dataset {
                         if (group == null) {
                             closeFile();
                         } else {
+                            rowGroup++;
                             records = columnIO.getRecordReader(group, new GroupRecordConverter(layout.projection()));
                             rowsLeftInGroup = group.getRowCount();
                         }
                     } else {
                         Group g = records.read();
                         rowsLeftInGroup--;
-                        Example e = toExample(g, row++);
+                        Example e = toExample(g, row);
+                        row++;
                         if (e != null) {
                             return e;
                         }
@@ -216,9 +237,9 @@ final class ParquetDataset implements Dataset {
                 close();
                 throw e;
             } catch (IOException | RuntimeException e) {
-                Path at = file;
+                String at = file + (rowGroup > 0 ? " in row group " + (rowGroup - 1) + " at row " + row : "");
                 close();
-                throw new IrisException("cannot read " + at + " at row " + row + ": " + e.getMessage(), e);
+                throw new IrisException("cannot read " + at + ": " + e, e);
             }
         }
 
@@ -230,6 +251,7 @@ final class ParquetDataset implements Dataset {
             reader.setRequestedSchema(layout.projection());
             columnIO = new ColumnIOFactory().getColumnIO(layout.projection(), reader.getFileMetaData().getSchema());
             rowsLeftInGroup = 0;
+            rowGroup = 0;
             row = 0;
         }
 

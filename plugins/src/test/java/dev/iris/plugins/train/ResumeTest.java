@@ -102,12 +102,15 @@ class ResumeTest {
         Logger log = (Logger) LoggerFactory.getLogger(Trainer.class);
         ListAppender<ILoggingEvent> seen = new ListAppender<>();
         seen.start();
+        ch.qos.logback.classic.Level was = log.getLevel();
+        log.setLevel(ch.qos.logback.classic.Level.INFO);
         log.addAppender(seen);
         Trainer.Result resumed;
         try {
             resumed = Trainer.train(RunConfig.read(run, List.of()), REGISTRY, Optional.of(run), s -> {});
         } finally {
             log.detachAppender(seen);
+            log.setLevel(was);
         }
 
         List<String> messages = seen.list.stream().map(ILoggingEvent::getFormattedMessage).toList();

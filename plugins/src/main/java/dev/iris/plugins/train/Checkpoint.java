@@ -184,15 +184,15 @@ public final class Checkpoint {
         return files;
     }
 
-    /** The newest complete checkpoint under {@code runDir/checkpoints}, if any (no file is read but state.json's presence). */
+    /** The newest checkpoint under {@code runDir/checkpoints} with a state.json, if any (nothing else is read). */
     public static Optional<Path> latest(Path runDir) {
-        return candidates(runDir).stream().filter(p -> !p.getFileName().toString().equals(FINAL)).findFirst();
+        return candidates(runDir).stream().findFirst();
     }
 
     /**
-     * The checkpoint folders of a run that have a {@code state.json}, newest first:
-     * {@code final} (written last, so newest; a finished run continues from it when given more
-     * steps), then {@code checkpoints/step-*} by step.
+     * The checkpoint folders under {@code runDir/checkpoints} that have a {@code state.json},
+     * newest (largest step) first. {@code final} is not one: it may be left from an earlier run
+     * into the same folder, and a finished run has nothing to continue.
      */
     static List<Path> candidates(Path runDir) {
         Path dir = runDir.resolve("checkpoints");
@@ -206,8 +206,6 @@ public final class Checkpoint {
                 throw new IrisException("cannot list " + dir + ": " + e.getMessage(), e);
             }
         }
-        Path fin = runDir.resolve(FINAL);
-        if (Files.isRegularFile(fin.resolve(STATE))) out.add(0, fin);   // a finished run continues from its end
         return out;
     }
 
@@ -217,8 +215,9 @@ public final class Checkpoint {
      * {@link IrisException} when it does not fit them). A damaged one is never used silently:
      * {@code warn} is told which one and why, and the previous complete one is tried.
      *
-     * @return the checkpoint restored, or empty when the run has none
-     * @throws IrisException when the run has checkpoints but none of them can be used
+     * @return the checkpoint restored, or empty when the run has none and has not finished
+     * @throws IrisException when the run has checkpoints but none of them can be used, or has
+     *         finished without keeping any
      */
     public static Optional<Loaded> resume(Path runDir, Consumer<Loaded> restore, Consumer<String> warn) {
         List<Path> all = candidates(runDir);
@@ -236,6 +235,12 @@ public final class Checkpoint {
         }
         if (!problems.isEmpty()) {
             throw new IrisException("--resume " + runDir + ": no usable checkpoint (" + String.join("; ", problems) + ")");
+        }
+        if (Files.isRegularFile(runDir.resolve(FINAL).resolve(STATE))) {
+            // starting again would silently replace the finished run's weights
+            throw new IrisException("--resume " + runDir + ": the run has finished (" + runDir.resolve(FINAL)
+                    + ") and kept no checkpoint to continue from; to train further, start a new run with its weights"
+                    + " (e.g. model.fusion.weights=" + runDir.resolve(FINAL).resolve("fusion.safetensors") + ")");
         }
         return Optional.empty();
     }

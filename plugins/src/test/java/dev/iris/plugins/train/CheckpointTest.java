@@ -112,4 +112,12 @@ class CheckpointTest {
     void aRunWithoutCheckpointsResumesFromNothing() {
         assertThat(Checkpoint.resume(run, l -> {}, w -> {})).isEmpty();
     }
+
+    @Test
+    void aFinishedRunWithoutCheckpointsIsNotStartedAgain() {
+        Checkpoint.write(run.resolve(Checkpoint.FINAL), Map.of("fusion/b", Tensor.ofFloats(new float[] {1}, 1)), Map.of(),
+                new Checkpoint.State(6, 0, 0, 6, "pretrain", 0, 24, 0.1), Map.of());
+        assertThatThrownBy(() -> Checkpoint.resume(run, l -> {}, w -> {})).isInstanceOf(IrisException.class)
+                .hasMessageContaining("has finished").hasMessageContaining(run.resolve("final").toString());
+    }
 }

@@ -93,6 +93,26 @@ class ResumeTest {
     }
 
     @Test
+    void aQuickstartRunResumes() throws Exception {
+        // the quickstart's config: paths relative to its output folder, stages set with overrides
+        Files.createSymbolicLink(dir.resolve("data"), dir.resolve("shapes"));
+        IrisConfig stage = Quickstart.baseConfig(dir, new Quickstart.Plan(24, 8, 6, 6, 6, 4, 3e-3, 1e-2, 3e-3, 1))
+                .with(List.of("train.stage=pretrain", "train.steps=6", "train.save_every=2", "train.seed=3", "train.lr=1.0e-2",
+                        "train.warmup_steps=2", "train.output=" + dir.resolve("quickstart/pretrain")));
+        Map<String, Tensor> whole = Checkpoint.readParams(Trainer.train(stage, REGISTRY, Optional.empty(), s -> {}).finalCheckpoint());
+        Path run = dir.resolve("quickstart/pretrain-cut");
+        assertThatThrownBy(() -> Trainer.train(stage.with(List.of("train.output=" + run)), REGISTRY, Optional.empty(), s -> {
+            if (s.step() == 5) throw new IllegalStateException("simulated kill after step 5");
+        })).hasMessageContaining("simulated kill");
+
+        Trainer.Result resumed = Trainer.train(RunConfig.read(run, List.of()), REGISTRY, Optional.of(run), s -> {});
+
+        Map<String, Tensor> b = Checkpoint.readParams(resumed.finalCheckpoint());
+        assertThat(b.keySet()).isEqualTo(whole.keySet()).isNotEmpty();
+        for (String k : whole.keySet()) assertThat(b.get(k).toFloats()).as(k).containsExactly(whole.get(k).toFloats());
+    }
+
+    @Test
     void aDamagedLatestCheckpointIsNamedAndThePreviousCompleteOneIsUsed() throws Exception {
         Path run = interruptedRun("damaged");
         Path damaged = run.resolve("checkpoints").resolve(Checkpoint.stepName(4));

@@ -94,8 +94,13 @@ final class ParquetDataset implements Dataset {
             throw new IrisException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             // parquet reports a wrong magic number or a broken footer as a RuntimeException
-            throw new IrisException(file + ": not a Parquet file or a damaged one (" + e + ")", e);
+            throw new IrisException(file + ": not a Parquet file or a damaged one (" + detail(e) + ")", e);
         }
+    }
+
+    /** Parquet's message, or the exception's type when it has none (a bare NullPointerException, say). */
+    private static String detail(Exception e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
     }
 
     /** Parquet names its input in messages by {@code toString()}: the path, not {@code LocalInputFile@2aa27288}. */
@@ -215,11 +220,11 @@ final class ParquetDataset implements Dataset {
                         }
                         openFile(files.get(nextFile++));
                     } else if (rowsLeftInGroup == 0) {
+                        rowGroup++;   // counted before reading, so a damaged group is named by its errors
                         PageReadStore group = reader.readNextRowGroup();
                         if (group == null) {
                             closeFile();
                         } else {
-                            rowGroup++;
                             records = columnIO.getRecordReader(group, new GroupRecordConverter(layout.projection()));
                             rowsLeftInGroup = group.getRowCount();
                         }
@@ -239,7 +244,7 @@ final class ParquetDataset implements Dataset {
             } catch (IOException | RuntimeException e) {
                 String at = file + (rowGroup > 0 ? " in row group " + (rowGroup - 1) + " at row " + row : "");
                 close();
-                throw new IrisException("cannot read " + at + ": " + e, e);
+                throw new IrisException("cannot read " + at + ": " + detail(e), e);
             }
         }
 

@@ -12,11 +12,12 @@ import java.nio.file.Path;
 
 /**
  * Any bytes given to the {@code parquet} dataset as a file either read row by row or fail with
- * an {@link IrisException} naming the file: never another exception, never a hang on a footer
- * that lies about sizes. The committed corpus ({@code ParquetDatasetFuzzTestInputs}, made by
+ * an {@link IrisException} naming the file, never another exception. The committed corpus ({@code ParquetDatasetFuzzTestInputs}, made by
  * {@link ParquetFuzzSeeds}) holds small valid files in the MedTrinity layout, truncated ones and
  * wrong schemas; {@code mvn test} replays it. Fuzzing mode:
- * {@code JAZZER_FUZZ=1 ./mvnw test -pl plugins -Dtest=ParquetDatasetFuzzTest}.
+ * {@code JAZZER_FUZZ=1 JAZZER_INSTRUMENTATION_INCLUDES="org.apache.parquet.**:dev.iris.**" ./mvnw test -pl plugins -am
+ * -Dtest=ParquetDatasetFuzzTest -Dsurefire.failIfNoSpecifiedTests=false -Djazzer.hooks=true} (five minutes;
+ * the includes make Parquet's own code coverage-guided too).
  */
 class ParquetDatasetFuzzTest {
     private static final Path DIR;

@@ -230,7 +230,7 @@ public final class Checkpoint {
                 return Optional.of(c);
             } catch (IrisException e) {
                 problems.add(e.getMessage());
-                warn.accept("checkpoint " + folder + " is damaged, not resuming from it: " + e.getMessage());
+                warn.accept("checkpoint " + folder + " is damaged or does not fit this run, not resuming from it: " + e.getMessage());
             }
         }
         if (!problems.isEmpty()) {

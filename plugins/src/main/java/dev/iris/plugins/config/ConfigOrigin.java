@@ -1,6 +1,8 @@
 package dev.iris.plugins.config;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -17,7 +19,8 @@ import java.util.Optional;
 record ConfigOrigin(String sourceName, Path fileDir, Map<String, String> overridden, Map<String, Path> overrideDirs) {
 
     ConfigOrigin {
-        overridden = Map.copyOf(overridden);
+        // in the order the overrides were applied: replaying them (a resumed run) must keep it
+        overridden = Collections.unmodifiableMap(new LinkedHashMap<>(overridden));
         overrideDirs = Map.copyOf(overrideDirs);
     }
 

@@ -65,6 +65,24 @@ class RunConfigTest {
     }
 
     @Test
+    void overridesAreReplayedInTheOrderTheyWereGiven() throws Exception {
+        Path configs = Files.createDirectories(dir.resolve("configs"));
+        List<String> sets = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) sets.add("train.dataset={type: parquet, path: s" + i + ".parquet}");
+        sets.add("train.dataset.path=last.parquet");   // a value inside a section an earlier override set
+        sets.add("train.steps=" + 3);
+        IrisConfig original = new ConfigLoader(dir).load(Files.writeString(configs.resolve("t.yaml"), YAML), sets);
+        Path run = Files.createDirectories(original.train().output());
+        RunConfig.write(run, original);
+
+        IrisConfig recorded = RunConfig.read(run, List.of());
+
+        assertThat(recorded.train().dataset().path("path")).isEqualTo(dir.resolve("last.parquet"));
+        assertThat(recorded.overrides()).extracting(IrisConfig.AppliedOverride::text)
+                .containsExactly("train.dataset={type: parquet, path: s11.parquet}", "train.dataset.path=last.parquet", "train.steps=3");
+    }
+
+    @Test
     void aTypoInAResumeOverrideIsAnError() throws Exception {
         Path configs = Files.createDirectories(dir.resolve("configs"));
         IrisConfig original = new ConfigLoader().load(Files.writeString(configs.resolve("t.yaml"), YAML), List.of());

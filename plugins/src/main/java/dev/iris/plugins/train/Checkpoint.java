@@ -152,7 +152,7 @@ public final class Checkpoint {
                     else params.put(group + "/" + n, WeightBinder.writableCopy(t.toFloating(DType.F32)));
                 }
             } catch (IrisException ex) {
-                throw ex.getMessage().contains(f.toString()) ? ex : new IrisException(f + ": " + ex.getMessage(), ex);
+                throw ex.getMessage() != null && ex.getMessage().contains(f.toString()) ? ex : new IrisException(f + ": " + ex.getMessage(), ex);
             } catch (RuntimeException ex) {
                 throw new IrisException(f + " does not read: " + ex, ex);
             }

@@ -5,14 +5,20 @@ import dev.iris.api.spi.Dataset;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.MessageColumnIO;
@@ -52,7 +58,8 @@ final class ParquetDataset implements Dataset {
         long rows = 0;
         for (Path f : files) {
             try (ParquetFileReader reader = openReader(f)) {
-                Layout.of(f, reader.getFileMetaData().getSchema(), columns);
+                Layout layout = Layout.of(f, reader.getFileMetaData().getSchema(), columns);
+                checkCodecs(f, reader, layout);
                 rows += reader.getRecordCount();
             } catch (IOException e) {
                 throw new IrisException("cannot close " + f + ": " + e.getMessage(), e);
@@ -95,6 +102,31 @@ final class ParquetDataset implements Dataset {
         } catch (RuntimeException e) {
             // parquet reports a wrong magic number or a broken footer as a RuntimeException
             throw new IrisException(file + ": not a Parquet file or a damaged one (" + detail(e) + ")", e);
+        }
+    }
+
+    /**
+     * The codecs this build decompresses: Parquet's own and those whose libraries are on the
+     * class path. Hadoop's LZ4 (not LZ4_RAW, which pyarrow writes), LZO and Brotli need native or
+     * extra libraries; without this check a file using one fails deep in Hadoop with a missing class.
+     */
+    static final Set<CompressionCodecName> CODECS = EnumSet.of(CompressionCodecName.UNCOMPRESSED, CompressionCodecName.SNAPPY,
+            CompressionCodecName.GZIP, CompressionCodecName.ZSTD, CompressionCodecName.LZ4_RAW);
+
+    /** Every column chunk the pass will read uses a codec this build has: else an error naming file, column and row group. */
+    static void checkCodecs(Path file, ParquetFileReader reader, Layout layout) {
+        List<BlockMetaData> groups = reader.getRowGroups();
+        for (int g = 0; g < groups.size(); g++) {
+            for (ColumnChunkMetaData chunk : groups.get(g).getColumns()) {
+                String top = chunk.getPath().toArray()[0];
+                boolean read = top.equals(layout.captionField()) || top.equals(layout.imageField()) || top.equals(layout.idField());
+                if (read && !CODECS.contains(chunk.getCodec())) {
+                    throw new IrisException(file + ": column '" + chunk.getPath().toDotString() + "' in row group " + g
+                            + " is compressed with " + chunk.getCodec() + ", which Iris cannot decompress (it reads "
+                            + CODECS.stream().map(Enum::name).collect(Collectors.joining(", "))
+                            + "); rewrite the file with one of those, e.g. pyarrow's compression='zstd'");
+                }
+            }
         }
     }
 
@@ -253,6 +285,7 @@ final class ParquetDataset implements Dataset {
             reader = openReader(f);
             // the file may have changed since the footer check in open(): check it again
             layout = Layout.of(f, reader.getFileMetaData().getSchema(), columns);
+            checkCodecs(f, reader, layout);
             reader.setRequestedSchema(layout.projection());
             columnIO = new ColumnIOFactory().getColumnIO(layout.projection(), reader.getFileMetaData().getSchema());
             rowsLeftInGroup = 0;

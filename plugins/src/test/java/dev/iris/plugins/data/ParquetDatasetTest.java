@@ -160,6 +160,18 @@ class ParquetDatasetTest extends DatasetContract {
         }
     }
 
+    /** Found by ParquetDatasetFuzzTest: a chunk in Hadoop's LZ4 codec made Hadoop throw NoClassDefFoundError mid-pass. */
+    @Test
+    void aCodecThisBuildCannotDecompressIsNamedBeforeReading() throws Exception {
+        Path f = dir.resolve("lz4.parquet");
+        try (var in = getClass().getResourceAsStream("ParquetDatasetFuzzTestInputs/everyRowReadsOrTheErrorNamesTheFile/found-lz4-hadoop-codec")) {
+            Files.copy(in, f);
+        }
+        assertThatThrownBy(() -> parquet(f)).isInstanceOf(IrisException.class)
+                .hasMessageStartingWith(f + ": column '")
+                .hasMessageContaining("is compressed with LZ4, which Iris cannot decompress (it reads UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW)");
+    }
+
     @Test
     void aFileWithoutAnImageColumnSaysWhatItFound() {
         MessageType noImage = MessageTypeParser.parseMessageType("""
@@ -188,7 +200,7 @@ class ParquetDatasetTest extends DatasetContract {
 
     /** pyarrow writes nullable columns; other writers mark them required, order them differently, add columns. */
     @ParameterizedTest
-    @EnumSource(value = CompressionCodecName.class, names = {"UNCOMPRESSED", "SNAPPY", "GZIP", "ZSTD"})
+    @EnumSource(value = CompressionCodecName.class, names = {"UNCOMPRESSED", "SNAPPY", "GZIP", "ZSTD", "LZ4_RAW"})
     void readsRequiredLayoutsWithOtherColumnsAndCodecs(CompressionCodecName codec) {
         MessageType required = MessageTypeParser.parseMessageType("""
                 message spark_schema {

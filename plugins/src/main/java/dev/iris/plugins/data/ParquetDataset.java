@@ -107,7 +107,7 @@ final class ParquetDataset implements Dataset {
 
     /**
      * The codecs this build decompresses: Parquet's own and those whose libraries are on the
-     * class path. Hadoop's LZ4 (not LZ4_RAW, which pyarrow writes), LZO and Brotli need native or
+     * class path. Hadoop's LZ4 (not LZ4_RAW), LZO and Brotli need native or
      * extra libraries; without this check a file using one fails deep in Hadoop with a missing class.
      */
     static final Set<CompressionCodecName> CODECS = EnumSet.of(CompressionCodecName.UNCOMPRESSED, CompressionCodecName.SNAPPY,

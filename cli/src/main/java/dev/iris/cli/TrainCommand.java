@@ -3,6 +3,7 @@ package dev.iris.cli;
 import dev.iris.api.IrisException;
 import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
+import dev.iris.plugins.train.RunConfig;
 import dev.iris.plugins.train.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -31,7 +32,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "The YAML config (with a train section).")
     Path config;
 
-    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its last checkpoint (uses its config.yaml).")
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its last complete checkpoint (uses its config.yaml and config-origin.json; works from any directory).")
     Path resume;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config value (repeatable).")
@@ -40,13 +41,15 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if ((config == null) == (resume == null)) throw new IrisException("give either --config FILE or --resume RUN_DIR");
-        Path file = config;
+        IrisConfig cfg;
         if (resume != null) {
-            file = resume.resolve("config.yaml");
-            if (!Files.exists(file)) throw new IrisException("--resume " + resume + ": no config.yaml there (not a run folder)");
+            if (!Files.isDirectory(resume)) throw new IrisException("--resume " + resume + ": no such folder");
+            // the run's own record: its relative paths resolve as in the original run, from any directory
+            cfg = RunConfig.read(resume, overrides);
+        } else {
+            cfg = new ConfigLoader().load(config, overrides);
         }
-        IrisConfig cfg = new ConfigLoader().load(file, overrides);
-        if (!cfg.hasTrain()) throw new IrisException(file + ": the config has no train section");
+        if (!cfg.hasTrain()) throw new IrisException(cfg.source() + ": the config has no train section");
         PrintWriter out = spec.commandLine().getOut();
         Trainer.Result r;
         try (TrainProgress progress = new TrainProgress(out, "train")) {

@@ -78,20 +78,33 @@ public final class ConfigLoader {
         Map<String, Object> root = YamlReader.readDocument(yaml, sourceName);
         IrisConfig.checkKnownKeys(root, sourceName);
         Map<String, String> overridden = new LinkedHashMap<>();
+        Map<String, Path> dirs = new LinkedHashMap<>();
         for (String s : overrides) {
             ConfigOverride o = ConfigOverride.parse(s);
             if (o.value() != null) {
                 IrisConfig.checkKnownKeys(nested(o), "--set " + o.text()); // a typo on the command line fails too
             }
             apply(root, o);
-            overridden.put(o.key(), o.text());
+            record(o, workingDir, overridden, dirs);
         }
-        ConfigOrigin origin = new ConfigOrigin(sourceName, baseDir.toAbsolutePath().normalize(), workingDir, overridden);
+        ConfigOrigin origin = new ConfigOrigin(sourceName, baseDir.toAbsolutePath().normalize(), overridden, dirs);
         return new IrisConfig(new SectionConfig("", root, origin));
     }
 
+    /**
+     * Notes which override set a key and in which folder; overrides of keys inside it given
+     * earlier no longer say where its values came from.
+     */
+    static void record(ConfigOverride o, Path dir, Map<String, String> overridden, Map<String, Path> dirs) {
+        overridden.keySet().removeIf(k -> k.startsWith(o.key() + "."));
+        dirs.keySet().removeIf(k -> k.startsWith(o.key() + "."));
+        overridden.remove(o.key()); // re-inserted last: the map keeps the order overrides were applied in
+        overridden.put(o.key(), o.text());
+        dirs.put(o.key(), dir);
+    }
+
     /** The override as a tree of its own: {@code a.b=1} is {@code {a: {b: 1}}}. */
-    private static Map<String, Object> nested(ConfigOverride o) {
+    static Map<String, Object> nested(ConfigOverride o) {
         Object v = o.value();
         List<String> path = o.path();
         for (int i = path.size() - 1; i >= 0; i--) {

@@ -1,32 +1,35 @@
 package dev.iris.plugins.config;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Where the values of one loaded config came from: the file (whose folder relative paths resolve
  * against) and the {@code --set} overrides (whose relative paths resolve against the working
- * directory, because that is where the user typed them).
+ * directory they were typed in, because that is where the user typed them).
  *
  * @param sourceName the file as the user named it, used in messages
  * @param fileDir folder of the config file
- * @param workingDir the current directory when the overrides were given
  * @param overridden full dotted key set by an override → the override as typed
+ * @param overrideDirs full dotted key set by an override → the working directory it was given in
  */
-record ConfigOrigin(String sourceName, Path fileDir, Path workingDir, Map<String, String> overridden) {
+record ConfigOrigin(String sourceName, Path fileDir, Map<String, String> overridden, Map<String, Path> overrideDirs) {
 
     ConfigOrigin {
-        overridden = Map.copyOf(overridden);
+        // in the order the overrides were applied: replaying them (a resumed run) must keep it
+        overridden = Collections.unmodifiableMap(new LinkedHashMap<>(overridden));
+        overrideDirs = Map.copyOf(overrideDirs);
     }
 
-    /** The {@code --set} that set this key or one of its parent sections, if any. */
-    Optional<String> overrideOf(String fullKey) {
+    /** The {@code --set} that set this key or one of its parent sections, if any: its key. */
+    Optional<String> overrideKeyOf(String fullKey) {
         String k = fullKey;
         while (true) {
-            String o = overridden.get(k);
-            if (o != null) {
-                return Optional.of(o);
+            if (overridden.containsKey(k)) {
+                return Optional.of(k);
             }
             int dot = k.lastIndexOf('.');
             if (dot < 0) {
@@ -36,8 +39,13 @@ record ConfigOrigin(String sourceName, Path fileDir, Path workingDir, Map<String
         }
     }
 
+    /** The {@code --set} that set this key or one of its parent sections, if any. */
+    Optional<String> overrideOf(String fullKey) {
+        return overrideKeyOf(fullKey).map(overridden::get);
+    }
+
     /** The folder a relative path stored under this key resolves against. */
     Path baseFor(String fullKey) {
-        return overrideOf(fullKey).isPresent() ? workingDir : fileDir;
+        return overrideKeyOf(fullKey).map(overrideDirs::get).orElse(fileDir);
     }
 }

@@ -50,16 +50,46 @@ public final class IrisConfig {
      * current directory), as if they had been given with {@code --set}. This config is unchanged.
      */
     public IrisConfig with(List<String> overrides) {
+        return with(overrides, Path.of(""));
+    }
+
+    /**
+     * This config with more overrides applied as if they had been typed with {@code --set} in the
+     * folder {@code workingDir}: their relative paths resolve against it. Earlier overrides keep
+     * their own folders. Unknown keys of the sections Iris owns are errors, as on the command line.
+     */
+    public IrisConfig with(List<String> overrides, Path workingDir) {
+        Path dir = workingDir.toAbsolutePath().normalize();
         Map<String, Object> copy = deepCopy(root.values());
-        Map<String, String> overridden = new LinkedHashMap<>(root.origin().overridden());
+        ConfigOrigin was = root.origin();
+        Map<String, String> overridden = new LinkedHashMap<>(was.overridden());
+        Map<String, Path> dirs = new LinkedHashMap<>(was.overrideDirs());
         for (String text : overrides) {
             ConfigOverride o = ConfigOverride.parse(text);
+            if (o.value() != null) {
+                checkKnownKeys(ConfigLoader.nested(o), "--set " + o.text());
+            }
             ConfigLoader.apply(copy, o);
-            overridden.put(o.key(), o.text());
+            ConfigLoader.record(o, dir, overridden, dirs);
         }
-        ConfigOrigin was = root.origin();
-        ConfigOrigin origin = new ConfigOrigin(was.sourceName(), was.fileDir(), Path.of("").toAbsolutePath().normalize(), overridden);
+        ConfigOrigin origin = new ConfigOrigin(was.sourceName(), was.fileDir(), overridden, dirs);
         return new IrisConfig(new SectionConfig("", copy, origin));
+    }
+
+    /** One {@code --set} applied to this config: as typed, and the folder its relative paths resolve against. */
+    public record AppliedOverride(String text, Path workingDir) {}
+
+    /** The {@code --set} overrides applied to the file, in the order they were given. */
+    public List<AppliedOverride> overrides() {
+        ConfigOrigin o = root.origin();
+        List<AppliedOverride> out = new ArrayList<>();
+        o.overridden().forEach((key, text) -> out.add(new AppliedOverride(text, o.overrideDirs().get(key))));
+        return out;
+    }
+
+    /** The folder relative paths written in the config file resolve against (the file's folder). */
+    public Path baseDir() {
+        return root.origin().fileDir();
     }
 
     @SuppressWarnings("unchecked")

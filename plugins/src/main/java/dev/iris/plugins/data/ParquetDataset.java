@@ -5,14 +5,20 @@ import dev.iris.api.spi.Dataset;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.MessageColumnIO;
@@ -52,10 +58,11 @@ final class ParquetDataset implements Dataset {
         long rows = 0;
         for (Path f : files) {
             try (ParquetFileReader reader = openReader(f)) {
-                Layout.of(f, reader.getFileMetaData().getSchema(), columns);
+                Layout layout = Layout.of(f, reader.getFileMetaData().getSchema(), columns);
+                checkCodecs(f, reader, layout);
                 rows += reader.getRecordCount();
             } catch (IOException e) {
-                throw new IrisException("cannot read " + f + ": " + e.getMessage(), e);
+                throw new IrisException("cannot close " + f + ": " + e.getMessage(), e);
             }
         }
         return new ParquetDataset(files, columns, label + ": " + fileList(files) + ", " + rows + " rows");
@@ -82,16 +89,64 @@ final class ParquetDataset implements Dataset {
         return description;
     }
 
-    /** Opens a file with Parquet's own local file support (no Hadoop file system). */
-    static ParquetFileReader openReader(Path file) throws IOException {
+    /**
+     * Opens a file with Parquet's own local file support (no Hadoop file system). Every failure,
+     * whatever Parquet throws for a truncated file or a broken footer, is an error naming the file.
+     */
+    static ParquetFileReader openReader(Path file) {
         ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration()).build();
         try {
-            return ParquetFileReader.open(new LocalInputFile(file), options);
+            return ParquetFileReader.open(new NamedInputFile(file), options);
         } catch (IOException e) {
-            throw e;
+            throw new IrisException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             // parquet reports a wrong magic number or a broken footer as a RuntimeException
-            throw new IrisException(file + ": not a Parquet file (" + e.getMessage() + ")", e);
+            throw new IrisException(file + ": not a Parquet file or a damaged one (" + detail(e) + ")", e);
+        }
+    }
+
+    /**
+     * The codecs this build decompresses: Parquet's own and those whose libraries are on the
+     * class path. Hadoop's LZ4 (not LZ4_RAW), LZO and Brotli need native or
+     * extra libraries; without this check a file using one fails deep in Hadoop with a missing class.
+     */
+    static final Set<CompressionCodecName> CODECS = EnumSet.of(CompressionCodecName.UNCOMPRESSED, CompressionCodecName.SNAPPY,
+            CompressionCodecName.GZIP, CompressionCodecName.ZSTD, CompressionCodecName.LZ4_RAW);
+
+    /** Every column chunk the pass will read uses a codec this build has: else an error naming file, column and row group. */
+    static void checkCodecs(Path file, ParquetFileReader reader, Layout layout) {
+        List<BlockMetaData> groups = reader.getRowGroups();
+        for (int g = 0; g < groups.size(); g++) {
+            for (ColumnChunkMetaData chunk : groups.get(g).getColumns()) {
+                String top = chunk.getPath().toArray()[0];
+                boolean read = top.equals(layout.captionField()) || top.equals(layout.imageField()) || top.equals(layout.idField());
+                if (read && !CODECS.contains(chunk.getCodec())) {
+                    throw new IrisException(file + ": column '" + chunk.getPath().toDotString() + "' in row group " + g
+                            + " is compressed with " + chunk.getCodec() + ", which Iris cannot decompress (it reads "
+                            + CODECS.stream().map(Enum::name).collect(Collectors.joining(", "))
+                            + "); rewrite the file with one of those, e.g. pyarrow's compression='zstd'");
+                }
+            }
+        }
+    }
+
+    /** Parquet's message, or the exception's type when it has none (a bare NullPointerException, say). */
+    private static String detail(Exception e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
+    }
+
+    /** Parquet names its input in messages by {@code toString()}: the path, not {@code LocalInputFile@2aa27288}. */
+    private static final class NamedInputFile extends LocalInputFile {
+        private final Path file;
+
+        NamedInputFile(Path file) {
+            super(file);
+            this.file = file;
+        }
+
+        @Override
+        public String toString() {
+            return file.toString();
         }
     }
 
@@ -179,6 +234,7 @@ final class ParquetDataset implements Dataset {
         private MessageColumnIO columnIO;
         private RecordReader<Group> records;
         private long rowsLeftInGroup;
+        private int rowGroup;
         private long row;
 
         @Override
@@ -196,6 +252,7 @@ final class ParquetDataset implements Dataset {
                         }
                         openFile(files.get(nextFile++));
                     } else if (rowsLeftInGroup == 0) {
+                        rowGroup++;   // counted before reading, so a damaged group is named by its errors
                         PageReadStore group = reader.readNextRowGroup();
                         if (group == null) {
                             closeFile();
@@ -206,7 +263,8 @@ final class ParquetDataset implements Dataset {
                     } else {
                         Group g = records.read();
                         rowsLeftInGroup--;
-                        Example e = toExample(g, row++);
+                        Example e = toExample(g, row);
+                        row++;
                         if (e != null) {
                             return e;
                         }
@@ -216,9 +274,9 @@ final class ParquetDataset implements Dataset {
                 close();
                 throw e;
             } catch (IOException | RuntimeException e) {
-                Path at = file;
+                String at = file + (rowGroup > 0 ? " in row group " + (rowGroup - 1) + " at row " + row : "");
                 close();
-                throw new IrisException("cannot read " + at + " at row " + row + ": " + e.getMessage(), e);
+                throw new IrisException("cannot read " + at + ": " + detail(e), e);
             }
         }
 
@@ -227,9 +285,11 @@ final class ParquetDataset implements Dataset {
             reader = openReader(f);
             // the file may have changed since the footer check in open(): check it again
             layout = Layout.of(f, reader.getFileMetaData().getSchema(), columns);
+            checkCodecs(f, reader, layout);
             reader.setRequestedSchema(layout.projection());
             columnIO = new ColumnIOFactory().getColumnIO(layout.projection(), reader.getFileMetaData().getSchema());
             rowsLeftInGroup = 0;
+            rowGroup = 0;
             row = 0;
         }
 

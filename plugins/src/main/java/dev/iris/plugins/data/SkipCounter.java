@@ -18,6 +18,7 @@ final class SkipCounter {
     static final String EMPTY_CAPTION = "empty caption";
     static final String NO_GPT_TURN = "no gpt turn";
     static final String NOT_AN_ENTRY = "not an entry object";
+    static final String MALFORMED_LINE = "malformed JSON line";
 
     /** Enough ids to look a few bad rows up by hand, few enough for a report line. */
     static final int KEPT_IDS = 5;

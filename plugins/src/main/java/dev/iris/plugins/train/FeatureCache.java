@@ -9,10 +9,8 @@ import dev.iris.runtime.onnx.GraphSession;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -27,7 +25,7 @@ import java.util.function.Function;
  * the vision tower twice for the same image.
  */
 public final class FeatureCache {
-    private final Path dir;
+    private final FeatureFiles files;
     private final VisionEncoder vision;
     private final GraphSession session;
     private final AtomicLong hits = new AtomicLong(), misses = new AtomicLong();
@@ -37,7 +35,11 @@ public final class FeatureCache {
      * @param opener  compiles and binds a graph (the host's weights and runtime)
      */
     public FeatureCache(Path dir, VisionEncoder vision, Function<dev.iris.api.graph.Graph, GraphSession> opener) {
-        this.dir = dir;
+        this(new FeatureFiles(dir), vision, opener);
+    }
+
+    FeatureCache(FeatureFiles files, VisionEncoder vision, Function<dev.iris.api.graph.Graph, GraphSession> opener) {
+        this.files = files;
         this.vision = vision;
         GraphBuilder g = new GraphBuilder();
         int s = vision.imageSize();
@@ -67,7 +69,7 @@ public final class FeatureCache {
 
     /** Cached features [P, Dv] for a key, or null. */
     public Tensor cached(String key) {
-        Tensor t = read(file(key));
+        Tensor t = read(key);
         (t == null ? misses : hits).incrementAndGet();
         return t;
     }
@@ -93,7 +95,9 @@ public final class FeatureCache {
             ByteBuffer copy = Tensor.allocate((long) each * 4);
             copy.put(slice).flip();
             Tensor t = new Tensor(DType.F32, new long[] {shape[1], shape[2]}, copy);
-            write(file(keys.get(k)), t);
+            byte[] bytes = new byte[t.data().remaining()];
+            t.data().duplicate().get(bytes);
+            files.write(keys.get(k), bytes);
             out.add(t);
         }
         return out;
@@ -111,39 +115,18 @@ public final class FeatureCache {
         return misses.get();
     }
 
-    private Path file(String key) {
-        return dir.resolve(key.substring(0, 2)).resolve(key + ".f32");
+    /** The cache folder of this vision model. */
+    public Path dir() {
+        return files.dir();
     }
 
-    private Tensor read(Path f) {
-        if (!Files.isRegularFile(f)) return null;
-        try {
-            byte[] bytes = Files.readAllBytes(f);
-            int tokens = vision.tokens(), hidden = vision.hiddenSize();
-            if (bytes.length != tokens * hidden * 4) return null;   // a stale or foreign file: recompute
-            ByteBuffer b = Tensor.allocate(bytes.length);
-            b.put(bytes).flip();
-            return new Tensor(DType.F32, new long[] {tokens, hidden}, b);
-        } catch (IOException e) {
-            throw new IrisException("cannot read cached features " + f + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void write(Path f, Tensor t) {
-        try {
-            Files.createDirectories(f.getParent());
-            Path tmp = Files.createTempFile(f.getParent(), f.getFileName().toString(), ".tmp");
-            byte[] bytes = new byte[t.data().remaining()];
-            t.data().duplicate().get(bytes);
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new IrisException("cannot write cached features " + f + ": " + e.getMessage(), e);
-        }
+    private Tensor read(String key) {
+        int tokens = vision.tokens(), hidden = vision.hiddenSize();
+        byte[] bytes = files.read(key, (long) tokens * hidden * 4);
+        if (bytes == null) return null;
+        ByteBuffer b = Tensor.allocate(bytes.length);
+        b.put(bytes).flip();
+        return new Tensor(DType.F32, new long[] {tokens, hidden}, b);
     }
 
     static String sha256(byte[] data) {
@@ -157,8 +140,8 @@ public final class FeatureCache {
     /** A folder name for a vision model: its type, folder and weights' sizes and dates. */
     public static String fingerprint(String type, Path folder) {
         StringBuilder sb = new StringBuilder(type).append('|').append(folder.toAbsolutePath().normalize());
-        try (var files = Files.list(folder)) {
-            files.sorted().forEach(p -> {
+        try (var listing = Files.list(folder)) {
+            listing.sorted().forEach(p -> {
                 try {
                     sb.append('|').append(p.getFileName()).append(':').append(Files.size(p)).append(':').append(Files.getLastModifiedTime(p).toMillis());
                 } catch (IOException e) {

@@ -135,7 +135,7 @@ public final class Quickstart {
                   max_grad_norm: 1.0
                   batch_size: %d
                   grad_accum: 1
-                  save_every: 0
+                  save_every: 1000
                   log_every: 50
                   seed: 0
                   output: lm

@@ -73,18 +73,13 @@ public final class Trainer {
             if (trainable.isEmpty()) throw new IrisException("train.stage " + tc.stage() + ": the model has no weights in groups " + groups);
             WeightBinder binder = new WeightBinder(parts.sources(graph), tc.seed());
             Files.createDirectories(runDir);
-            Files.writeString(runDir.resolve("config.yaml"), config.toYaml());
+            RunConfig.write(runDir, config);
 
-            Optional<Path> resume = resumeFrom.flatMap(Checkpoint::latest);
-            Checkpoint.State state = resume.map(Checkpoint::readState)
-                    .orElse(new Checkpoint.State(0, 0, 0, 0, tc.stage().name().toLowerCase(), tc.seed(), 0, Double.NaN));
             try (TrainableGraph net = new TrainableGraph(runtime, graph, TrainingGraph.LOSS, trainable, binder)) {
                 Optimizer optimizer = tc.optimizer() == TrainConfig.Optimizer.ADAMW ? AdamW.withWeightDecay(tc.weightDecay()) : new Sgd(tc.weightDecay());
-                if (resume.isPresent()) {
-                    restore(net.parameters(), Checkpoint.readParams(resume.get()), resume.get());
-                    optimizer.load(Checkpoint.readOptimizer(resume.get()), state.optimizerSteps());
-                    LOG.info("resuming from {} at step {}", resume.get(), state.step());
-                }
+                Optional<Checkpoint.Loaded> resume = resumeFrom.flatMap(dir -> resume(dir, net, optimizer));
+                Checkpoint.State state = resume.map(Checkpoint.Loaded::state)
+                        .orElse(new Checkpoint.State(0, 0, 0, 0, tc.stage().name().toLowerCase(), tc.seed(), 0, Double.NaN));
                 RunMetrics.truncate(runDir, resume.isPresent() ? state.step() : -1);
                 Dataset dataset = openDataset(registry, tc.dataset());
                 TextTokenizer tok = parts.llm().tokenizer();
@@ -412,6 +407,21 @@ public final class Trainer {
         long batches = (n + tc.batchSize() - 1) / tc.batchSize();
         long perEpoch = (batches + tc.gradAccum() - 1) / tc.gradAccum();
         return perEpoch * ((TrainConfig.Epochs) tc.length()).count();
+    }
+
+    /** The newest usable checkpoint of {@code runDir} restored into the net and optimizer; damaged ones are named and passed over. */
+    private static Optional<Checkpoint.Loaded> resume(Path runDir, TrainableGraph net, Optimizer optimizer) {
+        Optional<Checkpoint.Loaded> c = Checkpoint.resume(runDir, loaded -> {
+            restore(net.parameters(), loaded.params(), loaded.folder());
+            try {
+                optimizer.load(loaded.optimizer(), loaded.state().optimizerSteps());
+            } catch (IllegalArgumentException e) {
+                throw new IrisException(loaded.folder().resolve(Checkpoint.OPTIMIZER) + ": " + e.getMessage(), e);
+            }
+        }, LOG::warn);
+        if (c.isPresent()) LOG.info("resuming from {} at step {}", c.get().folder(), c.get().state().step());
+        else LOG.warn("--resume {}: the run has no checkpoint yet, starting from step 0", runDir);
+        return c;
     }
 
     private static void restore(Map<String, Tensor> params, Map<String, Tensor> saved, Path from) {

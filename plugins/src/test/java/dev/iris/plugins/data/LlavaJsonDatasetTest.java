@@ -89,8 +89,35 @@ class LlavaJsonDatasetTest extends DatasetContract {
         Dataset d = DataFixtures.create(dir, "type: llava-json, path: obj.json");
         assertThatThrownBy(d::open)
                 .isInstanceOf(IrisException.class)
-                .hasMessage(json + ": expected a JSON array of LLaVA entries but the file starts with '{'");
+                .hasMessage(json + ": expected a JSON array of LLaVA entries but the file starts with '{'"
+                        + " (JSON Lines, one entry per line, are read from a .jsonl file)");
         assertThat(DataFixtures.openFilesUnder(dir)).isNullOrEmpty();
+    }
+
+    @Test
+    void jsonLinesAreReadAndABadLineIsSkippedAndCountedWithItsLineNumber() throws Exception {
+        Path jsonl = Files.writeString(dir.resolve("chat.jsonl"), String.join("\n",
+                "{\"id\": \"a\", \"image\": \"00453/004539375.png\", \"conversations\": [{\"from\": \"gpt\", \"value\": \"first\"}]}",
+                "{\"id\": \"cut\", \"image\": \"00453/0045",
+                "",
+                "[\"not\", \"an\", \"entry\"]",
+                "{\"id\": \"two\", \"image\": \"x.png\"} {\"id\": \"on one line\"}",
+                "{\"image\": \"00223/002239345.png\", \"conversations\": [{\"from\": \"gpt\", \"value\": \" second \"}]}",
+                "{\"id\": \"lost\", \"image\": \"gone.png\", \"conversations\": [{\"from\": \"gpt\", \"value\": \"c\"}]}",
+                ""));
+        Pass pass = DataFixtures.readAll(DataFixtures.create(dir, "type: llava-json, path: chat.jsonl"));
+
+        assertThat(pass.ids()).containsExactly("a", "chat.jsonl:6"); // no id: file and line
+        assertThat(pass.captions()).containsExactly("first", "second");
+        assertThat(pass.skips().byReason()).containsExactly(
+                Map.entry(SkipCounter.MALFORMED_LINE, 2L), Map.entry(SkipCounter.NOT_AN_ENTRY, 1L),
+                Map.entry(SkipCounter.IMAGE_NOT_FOUND, 1L));
+        assertThat(pass.skips().firstIds()).containsExactly("chat.jsonl:2", "chat.jsonl:4", "chat.jsonl:5", "lost");
+        assertThat(DataFixtures.openFilesUnder(dir)).isNullOrEmpty();
+        // a .jsonl file that holds an array is read as one
+        Files.writeString(jsonl, FIVE);
+        assertThat(DataFixtures.readAll(DataFixtures.create(dir, "type: llava-json, path: chat.jsonl")).ids())
+                .containsExactly("004539375", "002239345");
     }
 
     @Test

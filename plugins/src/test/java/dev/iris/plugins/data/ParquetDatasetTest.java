@@ -128,6 +128,51 @@ class ParquetDatasetTest extends DatasetContract {
     }
 
     @Test
+    void aTruncatedFileIsNamedByItsPathNotByAnObjectName() throws Exception {
+        Path whole = ParquetRows.write(dir.resolve("whole.parquet"), List.of(Row.of("1", "c", png(1)), Row.of("2", "d", png(2))));
+        byte[] bytes = Files.readAllBytes(whole);
+        for (int cut : new int[] {bytes.length / 2, bytes.length - 4, bytes.length - 9}) {
+            Path f = Files.write(dir.resolve("cut-" + cut + ".parquet"), java.util.Arrays.copyOf(bytes, cut));
+            assertThatThrownBy(() -> parquet(f)).as("cut at %d", cut)
+                    .isInstanceOf(IrisException.class)
+                    .hasMessageContaining(f.toString())
+                    .hasMessageNotContaining("LocalInputFile");
+        }
+    }
+
+    @Test
+    void aDamagedPageNamesTheFileAndTheRowGroup() throws Exception {
+        List<Row> rows = IntStream.range(0, 6).mapToObj(i -> Row.of("r" + i, "caption " + i, png(i))).toList();
+        Path f = ParquetRows.write(dir.resolve("damaged.parquet"), ParquetRows.HF, rows, CompressionCodecName.SNAPPY, 3);
+        long secondGroup;
+        try (ParquetFileReader r = ParquetDataset.openReader(f)) {
+            secondGroup = r.getRowGroups().get(1).getStartingPos();
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        for (int i = 0; i < 24; i++) bytes[(int) secondGroup + i] = (byte) 0xff;   // the first page header of group 1
+        Files.write(f, bytes);
+
+        try (Dataset.Examples it = parquet(f).open()) {
+            for (int i = 0; i < 3; i++) assertThat(it.next().id()).isEqualTo("r" + i);   // group 0 is intact
+            assertThatThrownBy(it::hasNext).isInstanceOf(IrisException.class)
+                    .hasMessageStartingWith("cannot read " + f + " in row group 1 at row 3: ")
+                    .hasMessageNotContaining("LocalInputFile");
+        }
+    }
+
+    /** Found by ParquetDatasetFuzzTest: a chunk in Hadoop's LZ4 codec made Hadoop throw NoClassDefFoundError mid-pass. */
+    @Test
+    void aCodecThisBuildCannotDecompressIsNamedBeforeReading() throws Exception {
+        Path f = dir.resolve("lz4.parquet");
+        try (var in = getClass().getResourceAsStream("ParquetDatasetFuzzTestInputs/everyRowReadsOrTheErrorNamesTheFile/found-lz4-hadoop-codec")) {
+            Files.copy(in, f);
+        }
+        assertThatThrownBy(() -> parquet(f)).isInstanceOf(IrisException.class)
+                .hasMessageStartingWith(f + ": column '")
+                .hasMessageContaining("is compressed with LZ4, which Iris cannot decompress (it reads UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW)");
+    }
+
+    @Test
     void aFileWithoutAnImageColumnSaysWhatItFound() {
         MessageType noImage = MessageTypeParser.parseMessageType("""
                 message m { optional binary id (STRING); optional binary caption (STRING); optional binary picture; }""");
@@ -155,7 +200,7 @@ class ParquetDatasetTest extends DatasetContract {
 
     /** pyarrow writes nullable columns; other writers mark them required, order them differently, add columns. */
     @ParameterizedTest
-    @EnumSource(value = CompressionCodecName.class, names = {"UNCOMPRESSED", "SNAPPY", "GZIP", "ZSTD"})
+    @EnumSource(value = CompressionCodecName.class, names = {"UNCOMPRESSED", "SNAPPY", "GZIP", "ZSTD", "LZ4_RAW"})
     void readsRequiredLayoutsWithOtherColumnsAndCodecs(CompressionCodecName codec) {
         MessageType required = MessageTypeParser.parseMessageType("""
                 message spark_schema {

@@ -70,6 +70,11 @@ final class ConfigCommand implements Callable<Integer> {
         m.put("drain_s", s.drainS());
         m.put("allow_image_hosts", s.allowImageHosts());
         m.put("model_name", s.modelName());
+        m.put("max_prompt_chars", s.maxPromptChars());
+        m.put("header_timeout_s", s.connections().headerTimeoutS());
+        m.put("body_timeout_s", s.connections().bodyTimeoutS());
+        m.put("min_body_bytes_per_s", s.connections().minBodyRate());
+        m.put("max_connections_per_client", s.connections().maxPerClient());
         return m;
     }
 

@@ -48,6 +48,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         IrisConfig cfg = new ConfigLoader().load(config, overrides);
+        parent.registry().checkConfig(cfg); // a typo in a plugin section fails before the model loads
         ServeConfig serve = ServeConfig.from(cfg, System.getenv());
         PrintWriter out = spec.commandLine().getOut();
         IrisServer server;

@@ -27,6 +27,13 @@ class ConfigCommandTest {
             """;
 
     @Test
+    void defaultsShowEveryServeKey() {
+        // a serve limit added later must also be printed by --defaults
+        assertThat(ConfigCommand.serveValues(dev.iris.server.ServeConfig.DEFAULTS).keySet())
+                .containsExactlyElementsOf(dev.iris.server.ServeConfig.KEYS);
+    }
+
+    @Test
     void aTypoInAPluginSectionFailsWithTheKeyAndTheKnownFields() throws Exception {
         Path file = write(MODEL.replace("factor: 4", "factr: 4"));
 

@@ -47,10 +47,8 @@ public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImag
         }
     }
 
-    /** The keys of the {@code serve} section (for IrisConfig.KNOWN_KEYS). */
-    public static final List<String> KEYS = List.of("api_key", "max_body_bytes", "max_image_pixels", "max_tokens_cap",
-            "queue", "workers", "deadline_s", "drain_s", "allow_image_hosts", "model_name", "max_prompt_chars",
-            "header_timeout_s", "body_timeout_s", "min_body_bytes_per_s", "max_connections_per_client");
+    /** The keys of the {@code serve} section: the host's list of known keys, which also checks them for typos. */
+    public static final List<String> KEYS = dev.iris.plugins.config.IrisConfig.KNOWN_KEYS.get("serve");
 
     public static final String API_KEY_ENV = "IRIS_API_KEY";
 

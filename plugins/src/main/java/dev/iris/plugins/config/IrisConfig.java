@@ -29,7 +29,8 @@ public final class IrisConfig {
                 "warmup_steps", "max_grad_norm", "batch_size", "grad_accum", "epochs", "steps", "shuffle", "seed",
                 "save_every", "output", "eval_dataset", "max_length", "feature_cache", "log_every"));
         k.put("serve", List.of("api_key", "max_body_bytes", "max_image_pixels", "max_tokens_cap", "queue",
-                "workers", "deadline_s", "drain_s", "allow_image_hosts", "model_name"));
+                "workers", "deadline_s", "drain_s", "allow_image_hosts", "model_name", "max_prompt_chars",
+                "header_timeout_s", "body_timeout_s", "min_body_bytes_per_s", "max_connections_per_client"));
         k.put("report", List.of("font", "cjk_font", "translate"));
         KNOWN_KEYS = Collections.unmodifiableMap(k);
     }

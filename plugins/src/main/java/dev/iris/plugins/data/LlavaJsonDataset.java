@@ -145,7 +145,7 @@ final class LlavaJsonDataset implements Dataset {
             return null;
         }
         JsonNode value = gpt.get("value");
-        if (value == null || !value.isTextual() || value.asText().isBlank()) {
+        if (value == null || !value.isTextual() || CaptionText.isBlank(value.asText())) {
             skips.skip(SkipCounter.EMPTY_CAPTION, id);
             return null;
         }
@@ -154,7 +154,7 @@ final class LlavaJsonDataset implements Dataset {
             skips.skip(SkipCounter.IMAGE_NOT_FOUND, id);
             return null;
         }
-        return new Example(id, value.asText().strip(), bytes.get());
+        return new Example(id, CaptionText.strip(value.asText()), bytes.get());
     }
 
     /** The caption is the first answer; "assistant" is accepted as ShareGPT-style files write it. */

@@ -316,11 +316,11 @@ final class ParquetDataset implements Dataset {
                 return null;
             }
             String caption = g.getFieldRepetitionCount(layout.captionField()) > 0 ? g.getString(layout.captionField(), 0) : null;
-            if (caption == null || caption.isBlank()) {
+            if (caption == null || CaptionText.isBlank(caption)) {
                 skips.skip(SkipCounter.EMPTY_CAPTION, id);
                 return null;
             }
-            return new Example(id, caption.strip(), image.get());
+            return new Example(id, CaptionText.strip(caption), image.get());
         }
 
         private Optional<byte[]> image(Group g) {

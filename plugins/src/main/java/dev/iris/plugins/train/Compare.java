@@ -121,6 +121,9 @@ public final class Compare {
                              Consumer<Trainer.StepInfo> progress) {
         if (!a.hasTrain()) throw new IrisException(options.configA() + ": the config has no train section (compare trains both sides with its data and budget)");
         if (!b.hasTrain()) throw new IrisException(options.configB() + ": the config has no train section (its stage, lr and schedule are B's own)");
+        // both configs' plugin sections before side A trains: a typo in B must not cost A's run
+        registry.checkConfig(a);
+        registry.checkConfig(b);
         Path out = options.out().toAbsolutePath().normalize();
         Shared shared = share(a, b);
         IrisConfig cfgA = a.with(List.of("train.output=" + asFlowYaml(out.resolve("a").toString())));

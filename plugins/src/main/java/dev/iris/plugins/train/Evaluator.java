@@ -101,6 +101,7 @@ public final class Evaluator {
     public static Result evaluate(IrisConfig base, PluginRegistry registry, Path checkpoint, int limit, Optional<Path> skippedFile,
                                   IntConsumer progress) {
         long t0 = System.nanoTime();
+        registry.checkConfig(base);
         IrisConfig config = withCheckpoint(base, checkpoint);
         TrainConfig tc = config.train();
         boolean images = TrainingGraph.usesImages(tc.stage());

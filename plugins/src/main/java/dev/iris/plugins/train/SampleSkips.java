@@ -12,15 +12,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
- * The rows a run could not use, each id once with its reason: rows the dataset dropped (missing
+ * The rows a run could not use, each row of the first pass once with its reason: rows the dataset dropped (missing
  * image, empty caption) and samples dropped here (undecodable image, prompt too long). Counted
  * by reason, the first ids kept for messages, and every row appended to a JSON-lines file
  * ({@code {"id": ..., "reason": ...}}) so the user can find and fix the data. A later epoch
@@ -38,7 +37,10 @@ public final class SampleSkips implements AutoCloseable {
 
     private final Path file;
     private BufferedWriter out;   // opened at the first skip: a run that skips nothing leaves no file
-    private final Set<String> seen = new HashSet<>();
+    // rows listed by the interrupted part of a resumed run, each (id, reason) as often as it was listed
+    private final Map<String, Integer> listedBefore = new HashMap<>();
+    // later passes meet the same rows again: only the first pass lists them (ids may repeat within a pass)
+    private boolean firstPassDone;
     private final Tally rows = new Tally(), samples = new Tally();
 
     private SampleSkips(Path file) {
@@ -61,7 +63,7 @@ public final class SampleSkips implements AutoCloseable {
                 for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                     if (line.isBlank()) continue;
                     JsonNode n = JSON.readTree(line);
-                    if (n.hasNonNull("id")) s.seen.add(n.get("id").asText());
+                    if (n.hasNonNull("id")) s.listedBefore.merge(key(n.get("id").asText(), n.path("reason").asText()), 1, Integer::sum);
                 }
             } else {
                 Files.deleteIfExists(file);   // an earlier run's list in the same folder is not this run's
@@ -82,8 +84,23 @@ public final class SampleSkips implements AutoCloseable {
         return record(samples, id, reason);
     }
 
+    /** The first pass over the data has ended: rows met again later are not listed twice. */
+    public synchronized void passEnded() {
+        firstPassDone = true;
+    }
+
+    private static String key(String id, String reason) {
+        return id + '\n' + reason;
+    }
+
     private synchronized boolean record(Tally tally, String id, String reason) {
-        if (!seen.add(id)) return false;
+        if (firstPassDone) return false;
+        Integer before = listedBefore.get(key(id, reason));
+        if (before != null) {   // read again after the resume point: listed already
+            if (before == 1) listedBefore.remove(key(id, reason));
+            else listedBefore.put(key(id, reason), before - 1);
+            return false;
+        }
         tally.add(id, reason);
         if (file != null) {
             Map<String, String> line = new LinkedHashMap<>();
@@ -155,6 +172,23 @@ public final class SampleSkips implements AutoCloseable {
         }
     }
 
+    /**
+     * The reason a row is counted under: its head without the details that differ from row to row
+     * ("undecodable image: damaged or truncated JPEG: Premature end..." counts as "undecodable image:
+     * damaged or truncated JPEG"; "(64 bytes starting 52494646...)" is dropped). The list file keeps
+     * the whole reason.
+     */
+    static String group(String reason) {
+        int head = reason.indexOf(": ");
+        int from = head < 0 ? 0 : head + 2;
+        int end = reason.length();
+        int detail = reason.indexOf(": ", from);
+        if (detail >= 0) end = detail;
+        int paren = reason.indexOf(" (", from);
+        if (paren >= 0 && paren < end) end = paren;
+        return reason.substring(0, end);
+    }
+
     /** Counts by reason (in the order first met) and the first ids. */
     private static final class Tally {
         long count;
@@ -164,7 +198,7 @@ public final class SampleSkips implements AutoCloseable {
         void add(String id, String reason) {
             count++;
             if (firstIds.size() < SHOWN_IDS) firstIds.add(id);
-            byReason.merge(reason, 1L, Long::sum);
+            byReason.merge(group(reason), 1L, Long::sum);
         }
 
         void merge(Tally o) {

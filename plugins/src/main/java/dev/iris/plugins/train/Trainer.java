@@ -61,6 +61,7 @@ public final class Trainer {
     private Trainer() {}
 
     public static Result train(IrisConfig config, PluginRegistry registry, Optional<Path> resumeFrom, Consumer<StepInfo> listener) {
+        registry.checkConfig(config); // a typo in a plugin section (eval_dataset too) fails before any work
         TrainConfig tc = config.train();
         Path runDir = tc.output();
         long start = System.nanoTime();
@@ -160,6 +161,7 @@ public final class Trainer {
             try {
                 int epoch = start.epoch();
                 long skip = start.consumedInEpoch();
+                if (epoch > 0) skips.passEnded();   // the interrupted part of the run listed the first pass
                 while (!stopped) {
                     boolean wholePass = skip == 0;
                     try (ExampleStream stream = new ExampleStream(dataset, tc.shuffle(), tc.seed(), epoch)) {
@@ -199,6 +201,7 @@ public final class Trainer {
                                 + skips.summary());
                     }
                     epoch++;
+                    skips.passEnded();
                     if (tc.length() instanceof TrainConfig.Epochs e && epoch >= e.count()) break;
                 }
                 queue.put(END);

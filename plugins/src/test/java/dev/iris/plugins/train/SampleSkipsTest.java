@@ -21,6 +21,7 @@ class SampleSkipsTest {
             for (int epoch = 0; epoch < 3; epoch++) {
                 s.datasetSkipped(List.of(new Dataset.Skipped("a", "missing image"), new Dataset.Skipped("b", "empty caption")));
                 s.sampleSkipped("c", "undecodable image: WebP is not supported");
+                s.passEnded();
             }
             assertThat(s.count()).isEqualTo(3);
             assertThat(s.datasetSkips().byReason()).containsEntry("missing image", 1L).containsEntry("empty caption", 1L);
@@ -48,6 +49,30 @@ class SampleSkipsTest {
             assertThat(file).doesNotExist();   // an earlier run's list is not this one's
             assertThat(fresh.file()).isEmpty();
             assertThat(fresh.summary()).isEqualTo("no rows skipped");
+        }
+    }
+
+    @Test
+    void rowsSharingAnIdWithinAPassAreEachListed() {
+        // two files of one dataset may both hold an id "row-1"
+        try (SampleSkips s = SampleSkips.inMemory()) {
+            s.datasetSkipped(List.of(new Dataset.Skipped("row-1", "missing image"), new Dataset.Skipped("row-1", "missing image")));
+            s.passEnded();
+            s.datasetSkipped(List.of(new Dataset.Skipped("row-1", "missing image")));
+            assertThat(s.datasetSkips().byReason()).containsExactly(java.util.Map.entry("missing image", 2L));
+        }
+    }
+
+    @Test
+    void decoderDetailsThatDifferPerRowAreCountedUnderOneReason() {
+        try (SampleSkips s = SampleSkips.inMemory()) {
+            s.sampleSkipped("a", "undecodable image: not a recognised image (64 bytes starting 52494646)");
+            s.sampleSkipped("b", "undecodable image: not a recognised image (80 bytes starting 00000000)");
+            s.sampleSkipped("c", "undecodable image: damaged or truncated JPEG: Premature end of JPEG file");
+            s.sampleSkipped("d", "undecodable image: damaged or truncated JPEG: Bogus marker length");
+            assertThat(s.sampleSkips()).containsExactly(
+                    java.util.Map.entry("undecodable image: not a recognised image", 2L),
+                    java.util.Map.entry("undecodable image: damaged or truncated JPEG", 2L));
         }
     }
 

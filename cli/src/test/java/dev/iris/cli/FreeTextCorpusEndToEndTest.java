@@ -229,7 +229,7 @@ class FreeTextCorpusEndToEndTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode json = JSON.readTree(r.out());
         assertThat(json.get("examples").asLong()).isEqualTo(FreeTextCorpus.Written.usable(corpus.heldout()));
-        for (String metric : List.of("heldout_loss", "perplexity", "bleu4", "rouge_l", "cider")) {
+        for (String metric : List.of("heldout_loss", "perplexity", "bleu4", "rouge_l", "cider_d")) {
             assertThat(json.has(metric)).as(metric + " in " + r.out()).isTrue();
             assertThat(Double.isFinite(json.get(metric).asDouble())).as(metric).isTrue();
         }
@@ -252,7 +252,7 @@ class FreeTextCorpusEndToEndTest {
             JsonNode s = json.get(side);
             assertThat(s.get("train_steps").asLong()).as(side).isEqualTo(3);
             assertThat(s.get("heldout_examples").asLong()).as(side).isBetween(1L, 2L);   // --limit 2
-            for (String metric : List.of("final_train_loss", "heldout_loss", "heldout_perplexity", "bleu4", "rouge_l", "cider")) {
+            for (String metric : List.of("final_train_loss", "heldout_loss", "heldout_perplexity", "bleu4", "rouge_l", "cider_d")) {
                 assertThat(s.hasNonNull(metric)).as(side + "." + metric).isTrue();
                 assertThat(Double.isFinite(s.get(metric).asDouble())).as(side + "." + metric).isTrue();
             }

@@ -243,7 +243,7 @@ class ReportServiceTest {
     void settingsAreChecked() {
         assertThatThrownBy(() -> ReportSettings.from(withReport("report.colour=red")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("unknown key 'report.colour' (known in report: font, cjk_font, translate)");
+                .hasMessage("--set report.colour=red: unknown key 'report.colour' (known in report: font, cjk_font, translate)");
         assertThatThrownBy(() -> ReportSettings.from(withReport("report.translate={endpoint: x, model: m, language: zh}")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("report.translate.endpoint: expected an http:// or https:// URL but got \"x\"");

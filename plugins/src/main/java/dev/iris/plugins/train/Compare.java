@@ -6,7 +6,6 @@ import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.image.InvalidImageException;
 import dev.iris.api.spi.Dataset;
-import dev.iris.api.spi.ProviderKind;
 import dev.iris.api.weights.WeightSource;
 import dev.iris.plugins.config.GenerateConfig;
 import dev.iris.plugins.config.IrisConfig;
@@ -121,9 +120,6 @@ public final class Compare {
                              Consumer<Trainer.StepInfo> progress) {
         if (!a.hasTrain()) throw new IrisException(options.configA() + ": the config has no train section (compare trains both sides with its data and budget)");
         if (!b.hasTrain()) throw new IrisException(options.configB() + ": the config has no train section (its stage, lr and schedule are B's own)");
-        // both configs' plugin sections before side A trains: a typo in B must not cost A's run
-        registry.checkConfig(a);
-        registry.checkConfig(b);
         Path out = options.out().toAbsolutePath().normalize();
         Shared shared = share(a, b);
         IrisConfig cfgA = a.with(List.of("train.output=" + asFlowYaml(out.resolve("a").toString())));
@@ -257,12 +253,10 @@ public final class Compare {
     /** Creates the side's plugins and datasets once (and drops them), naming the side's file in any error. */
     private static void check(IrisConfig cfg, Path file, PluginRegistry registry) {
         try {
-            TrainConfig tc = cfg.train();
+            registry.checkConfig(cfg);   // every plugin section's fields, the datasets' too
             try (ModelParts parts = ModelParts.create(cfg, registry)) {
                 parts.fusion().imageTokens();
             }
-            registry.forConfig(ProviderKind.DATASET, tc.dataset());
-            tc.evalDataset().ifPresent(d -> registry.forConfig(ProviderKind.DATASET, d));
         } catch (IrisException e) {
             throw new IrisException(file + ": " + e.getMessage(), e);
         }

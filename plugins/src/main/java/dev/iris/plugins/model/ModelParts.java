@@ -3,7 +3,6 @@ package dev.iris.plugins.model;
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
-import dev.iris.api.graph.Graph;
 import dev.iris.api.spi.Fusion;
 import dev.iris.api.spi.FusionProvider;
 import dev.iris.api.spi.LanguageModel;
@@ -168,11 +167,6 @@ public final class ModelParts implements AutoCloseable {
      */
     public Map<String, WeightSource> sources() {
         return Map.copyOf(sources);
-    }
-
-    /** As {@link #sources()}; the graph is no longer needed (kept for callers that pass it). */
-    public Map<String, WeightSource> sources(Graph graph) {
-        return sources();
     }
 
     @Override

@@ -86,7 +86,7 @@ public final class VisionLanguageModel implements AutoCloseable {
 
     private GraphSession open(Graph graph) {
         CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), weights);
-        WeightBinder binder = new WeightBinder(parts.sources(graph), seed);
+        WeightBinder binder = new WeightBinder(parts.sources(), seed);
         return runtime.open(cg, binder.bind(graph, cg.frozen().keySet(), DType.F32));
     }
 

@@ -172,7 +172,7 @@ public final class Evaluator {
             List<Dataset.Example> usable = new ArrayList<>();
             double sum = 0;
             long tokens = 0;
-            try (GraphSession session = runtime.open(cg, new WeightBinder(parts.sources(graph), tc.seed()).bind(graph, cg.frozen().keySet(), DType.F32));
+            try (GraphSession session = runtime.open(cg, new WeightBinder(parts.sources(), tc.seed()).bind(graph, cg.frozen().keySet(), DType.F32));
                  SamplePreparer preparer = new SamplePreparer(builder, cache, skips);
                  Dataset.Examples rows = dataset.open()) {
                 boolean more = true;

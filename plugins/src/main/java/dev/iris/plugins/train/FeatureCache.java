@@ -58,7 +58,7 @@ public final class FeatureCache {
                 .resolve(fingerprint(config.vision().type(), dev.iris.plugins.model.ModelParts.folderOf(config.vision())));
         return new FeatureCache(dir, parts.vision(), g -> {
             var cg = dev.iris.runtime.onnx.OnnxCompiler.compile(g, DType.F32, List.of());
-            return runtime.open(cg, new dev.iris.runtime.weights.WeightBinder(parts.sources(g), 0).bind(g, cg.frozen().keySet(), DType.F32));
+            return runtime.open(cg, new dev.iris.runtime.weights.WeightBinder(parts.sources(), 0).bind(g, cg.frozen().keySet(), DType.F32));
         });
     }
 

@@ -72,7 +72,7 @@ public final class Trainer {
             List<String> groups = TrainingGraph.trainableGroups(tc.stage());
             List<String> trainable = graph.weights().keySet().stream().filter(q -> groups.contains(q.substring(0, q.indexOf('/')))).toList();
             if (trainable.isEmpty()) throw new IrisException("train.stage " + tc.stage() + ": the model has no weights in groups " + groups);
-            WeightBinder binder = new WeightBinder(parts.sources(graph), tc.seed());
+            WeightBinder binder = new WeightBinder(parts.sources(), tc.seed());
             Files.createDirectories(runDir);
             RunConfig.write(runDir, config);
 

@@ -148,6 +148,8 @@ public final class Checkpoint {
                 }
                 for (String n : src.names()) {
                     Tensor t = src.read(n);
+                    // the check every bound weight gets: a damaged file must not resume as a diverged run
+                    dev.iris.runtime.weights.NonFinite.check(t, n, f.toString());
                     if (isOptimizer) optimizer.put(n, WeightBinder.writableCopy(t));
                     else params.put(group + "/" + n, WeightBinder.writableCopy(t.toFloating(DType.F32)));
                 }

@@ -324,7 +324,7 @@ public final class Trainer {
             double lr = LearningRate.at(tc.schedule(), tc.lr(), tc.warmupSteps(), step, totalSteps);
             optimizer.step(net.parameters(), grads, lr);
             // a diverged update must stop here: the next checkpoint would save it and a resume would carry it on
-            Optional<String> diverged = NonFinite.find(net.parameters());
+            Optional<String> diverged = firstNonFinite(net.parameters());
             if (diverged.isPresent()) {
                 throw new IrisException("the update of step " + (step + 1) + " left non-finite weights: " + diverged.get()
                         + "; stopping, no checkpoint written for it (batch ids: "
@@ -436,5 +436,14 @@ public final class Trainer {
             }
             e.getValue().data().duplicate().put(s.data().duplicate());
         }
+    }
+
+    /** The first parameter holding a NaN or infinity, as "NAME[index] = value" (the load-time scan, run on the update). */
+    private static Optional<String> firstNonFinite(Map<String, Tensor> params) {
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            long i = dev.iris.runtime.weights.NonFinite.firstIndex(e.getValue());
+            if (i >= 0) return Optional.of(e.getKey() + "[" + i + "] = " + e.getValue().getFloat(i));
+        }
+        return Optional.empty();
     }
 }

@@ -59,6 +59,17 @@ class CheckpointTest {
     }
 
     @Test
+    void aCheckpointHoldingANonFiniteValueIsDamaged() {
+        Path folder = run.resolve("checkpoints").resolve(Checkpoint.stepName(5));
+        Checkpoint.write(folder, Map.of("fusion/linear1.weight", Tensor.ofFloats(new float[] {1, Float.NaN}, 2)),
+                Map.of("exp_avg/fusion/linear1.weight", Tensor.ofFloats(new float[] {0, 0}, 2)),
+                new Checkpoint.State(5, 0, 20, 5, "pretrain", 0, 20, 0.5), Map.of());
+        assertThatThrownBy(() -> Checkpoint.read(folder)).isInstanceOf(IrisException.class)
+                .hasMessageContaining(folder.resolve("fusion.safetensors").toString())
+                .hasMessageContaining("linear1.weight").hasMessageContaining("element 1 of 2 is NaN");
+    }
+
+    @Test
     void aTensorFileWithoutTheTensorsStateJsonListsIsIncomplete() throws Exception {
         Path f = write(1);
         // the optimizer file of another checkpoint, with other tensors, copied over this one's

@@ -100,9 +100,9 @@ public final class ModelParts implements AutoCloseable {
     }
 
     /** Metadata key in which {@code iris train} records the fusion type that wrote a checkpoint. */
-    static final String FUSION_TYPE_KEY = "iris.fusion";
+    public static final String FUSION_TYPE_KEY = "iris.fusion";
     /** Metadata key in which {@code iris train} records the training stage. */
-    static final String STAGE_KEY = "iris.stage";
+    public static final String STAGE_KEY = "iris.stage";
 
     private static Optional<Path> existing(ComponentConfig c, String key) {
         Optional<Path> p = c.optPath(key);

@@ -270,7 +270,7 @@ public final class Compare {
         }
         if (!Files.exists(fusion)) return;
         try (WeightSource w = Safetensors.open(fusion)) {
-            String saved = w.metadata().get("iris.fusion"), wanted = cfg.fusion().type();
+            String saved = w.metadata().get(ModelParts.FUSION_TYPE_KEY), wanted = cfg.fusion().type();
             if (saved != null && !saved.equals(wanted)) {
                 throw new IrisException(option + " " + checkpoint + " holds a " + saved + " fusion, but its config's model.fusion.type is " + wanted);
             }

@@ -91,8 +91,8 @@ public final class Trainer {
                 long totalSteps = totalSteps(tc, dataset);
                 FeatureCache cache = images ? FeatureCache.forRun(config, parts, runtime) : null;
                 Map<String, String> metadata = new LinkedHashMap<>();
-                metadata.put("iris.fusion", parts.fusionType());
-                metadata.put("iris.stage", tc.stage().name().toLowerCase());
+                metadata.put(ModelParts.FUSION_TYPE_KEY, parts.fusionType());
+                metadata.put(ModelParts.STAGE_KEY, tc.stage().name().toLowerCase());
                 metadata.put("iris.version", registry.providers(ProviderKind.FUSION).stream()
                         .filter(p -> p.type().equals(parts.fusionType())).findFirst().map(p -> p.version()).orElse("dev"));
                 SampleSkips skips = SampleSkips.writingTo(runDir.resolve(SampleSkips.FILE), resume.isPresent());

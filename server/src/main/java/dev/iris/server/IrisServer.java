@@ -158,6 +158,11 @@ public final class IrisServer implements AutoCloseable {
         return app.port();
     }
 
+    /** The per-client connection bounds (tests read its counts). */
+    ConnectionGuard connectionGuard() {
+        return guard;
+    }
+
     /** The model is loaded and prepared: completions are served and {@code /ready} answers 200. */
     public void ready(ChatEngine model) {
         engine.set(model);

@@ -2,7 +2,7 @@ package dev.iris.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.iris.plugins.bench.Bench;
+import dev.iris.cli.bench.Bench;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;

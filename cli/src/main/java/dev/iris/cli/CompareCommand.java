@@ -1,6 +1,6 @@
 package dev.iris.cli;
 
-import dev.iris.plugins.train.Compare;
+import dev.iris.evaluation.Compare;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package dev.iris.cli;
 import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.server.ServeConfig;
-import dev.iris.server.report.ReportSettings;
+import dev.iris.report.ReportSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

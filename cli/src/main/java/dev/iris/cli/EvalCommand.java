@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
-import dev.iris.plugins.train.Evaluator;
+import dev.iris.evaluation.Evaluator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.iris.cli;
 
-import dev.iris.plugins.train.Quickstart;
+import dev.iris.cli.quickstart.Quickstart;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;

@@ -80,7 +80,7 @@ final class ServeCommand implements Callable<Integer> {
                 model[0] = m;
             }
             m.prepare();
-            server.reports(new dev.iris.server.report.ReportService(m, cfg, dev.iris.server.report.ReportService.irisVersion()));
+            server.reports(new dev.iris.report.ReportService(m, cfg, dev.iris.report.ReportService.irisVersion()));
             server.ready(ChatEngine.of(m));
         } catch (RuntimeException e) {
             Runtime.getRuntime().removeShutdownHook(hook);

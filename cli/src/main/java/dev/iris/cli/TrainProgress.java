@@ -1,7 +1,7 @@
 package dev.iris.cli;
 
-import dev.iris.plugins.eval.ProgressReporter;
-import dev.iris.plugins.train.Trainer;
+import dev.iris.cli.ProgressReporter;
+import dev.iris.training.Trainer;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.iris.plugins.data.ShapesGenerator;
+import dev.iris.datasets.ShapesGenerator;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.ModelInit;
 import java.awt.Color;

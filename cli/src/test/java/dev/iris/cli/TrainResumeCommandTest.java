@@ -2,10 +2,10 @@ package dev.iris.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.iris.plugins.data.ShapesGenerator;
+import dev.iris.datasets.ShapesGenerator;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.ModelInit;
-import dev.iris.plugins.train.Checkpoint;
+import dev.iris.training.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -65,7 +65,7 @@ public final class IrisServer implements AutoCloseable {
     private final byte[] keyHash;
     private final ConnectionGuard guard;
     private final AtomicReference<ChatEngine> engine = new AtomicReference<>();
-    private final AtomicReference<dev.iris.server.report.ReportService> reports = new AtomicReference<>();
+    private final AtomicReference<dev.iris.report.ReportService> reports = new AtomicReference<>();
     private volatile boolean draining, aborting, stopped;
     private Javalin app;
     private boolean loopbackOnly;
@@ -170,11 +170,11 @@ public final class IrisServer implements AutoCloseable {
     }
 
     /** Enables {@code POST /v1/reports} (without it the route answers 501). */
-    public void reports(dev.iris.server.report.ReportService service) {
+    public void reports(dev.iris.report.ReportService service) {
         reports.set(service);
     }
 
-    java.util.Optional<dev.iris.server.report.ReportService> reports() {
+    java.util.Optional<dev.iris.report.ReportService> reports() {
         return java.util.Optional.ofNullable(reports.get());
     }
 

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iris.plugins.config.GenerateConfig;
 import dev.iris.plugins.model.GenerationResult;
 import dev.iris.plugins.model.VisionLanguageModel.Request;
-import dev.iris.server.report.ReportService;
+import dev.iris.report.ReportService;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

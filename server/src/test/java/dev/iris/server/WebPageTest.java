@@ -38,7 +38,7 @@ class WebPageTest {
                 "web page test skipped: Chromium is not installed (needs " + CHROMIUM + " and " + CHROMEDRIVER
                         + "; on Debian: apt-get install -y chromium chromium-driver)");
         server = TinyModel.serve(ServeConfig.DEFAULTS.withApiKey(KEY));
-        server.reports(new dev.iris.server.report.ReportService(TinyModel.model(), TinyModel.config(), "test"));
+        server.reports(new dev.iris.report.ReportService(TinyModel.model(), TinyModel.config(), "test"));
         profile = Files.createTempDirectory("iris-chromium-");
         Files.createDirectories(profile.resolve("downloads"));
         imageFile = profile.resolve("disc.png");

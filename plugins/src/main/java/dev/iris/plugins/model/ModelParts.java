@@ -1,5 +1,6 @@
 package dev.iris.plugins.model;
 
+import dev.iris.runtime.weights.OverlaySource;
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;

@@ -1,0 +1,498 @@
+package dev.iris.cli.bench;
+
+import dev.iris.training.ProcessMemory;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iris.api.IrisException;
+import dev.iris.api.graph.Graph;
+import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.graph.Value;
+import dev.iris.api.spi.LanguageModel;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import dev.iris.plugins.config.ConfigLoader;
+import dev.iris.plugins.config.GenerateConfig;
+import dev.iris.plugins.config.IrisConfig;
+import dev.iris.datasets.ShapesGenerator;
+import dev.iris.plugins.host.PluginRegistry;
+import dev.iris.plugins.model.GenerationResult;
+import dev.iris.plugins.model.ModelInit;
+import dev.iris.plugins.model.VisionLanguageModel;
+import dev.iris.training.SampleBuilder;
+import dev.iris.runtime.onnx.CompiledGraph;
+import dev.iris.runtime.onnx.OnnxCompiler;
+import dev.iris.training.Checkpoint;
+import dev.iris.training.RunMetrics;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import javax.imageio.ImageIO;
+
+/**
+ * {@code iris bench}: one process measures loading, image encoding, prefill, decode, stage-1
+ * training, concurrency, peak memory and memory bandwidth on a preset's random-weight models,
+ * and relates decode speed to the bandwidth ceiling (decode reads every LLM weight per token).
+ */
+public final class Bench {
+    public static final String TINY = "tiny", QWEN = "qwen2.5-0.5b";
+    public static final List<String> PRESETS = List.of(TINY, QWEN);
+
+    /** The decode figure needs at least this many measured steps. */
+    public static final int MIN_DECODE_STEPS = 32;
+
+    /**
+     * What to run. {@code bandwidthElements} per array (the CLI uses 32M doubles = 256 MB; tests
+     * use less), {@code trainSteps} of which the first 2 are warm-up.
+     */
+    public record Options(String preset, Path dir, int tokens, int bandwidthElements, int trainSteps, int repeats) {
+        public Options {
+            if (!PRESETS.contains(preset)) throw new IrisException("--preset: '" + preset + "' is not one of " + PRESETS);
+            if (tokens < MIN_DECODE_STEPS + 1) throw new IrisException("--tokens: at least " + (MIN_DECODE_STEPS + 1) + " (32 decode steps are measured)");
+            if (trainSteps < 3) throw new IrisException("train steps: at least 3 (the first 2 are warm-up)");
+        }
+
+        public static Options defaults(String preset, Path dir, int tokens) {
+            return new Options(preset, dir, tokens, 32 << 20, 7, 5);
+        }
+    }
+
+    private static final int WARMUP_TRAIN_STEPS = 2;
+    private static final int TARGET_SAMPLE_TOKENS = 129;
+    private static final int TEXT_PROMPT_TOKENS = 30;
+    private static final String CAPTION = "A yellow triangle in the bottom right.";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PluginRegistry registry;
+    private final Options o;
+    private final Consumer<String> progress;
+    private final Map<String, Object> r = new LinkedHashMap<>();
+
+    private Bench(PluginRegistry registry, Options o, Consumer<String> progress) {
+        this.registry = registry;
+        this.o = o;
+        this.progress = progress;
+    }
+
+    /** Runs every measurement; the figures in order, keyed as in the JSON output. */
+    public static Map<String, Object> run(PluginRegistry registry, Options options, Consumer<String> progress) {
+        return new Bench(registry, options, progress).run();
+    }
+
+    private Map<String, Object> run() {
+        put("preset", o.preset());
+        put("dir", o.dir().toAbsolutePath().toString());
+        Path config = ensureModels();
+        IrisConfig cfg = new ConfigLoader().load(config, List.of());
+        put("threads", cfg.runtime().threads());
+        put("cpus", Runtime.getRuntime().availableProcessors());
+
+        long t0 = System.nanoTime();
+        try (VisionLanguageModel model = VisionLanguageModel.load(cfg, registry)) {
+            model.prepare();
+            put("load_s", (System.nanoTime() - t0) / 1e9);
+            byte[] image = shapePng(model.parts().vision().imageSize());
+
+            double[] enc = new double[o.repeats()];
+            model.encodeImage(model.parts().vision().preprocess(image, "bench.png"));   // warm-up
+            for (int i = 0; i < enc.length; i++) {
+                long s = System.nanoTime();
+                model.encodeImage(model.parts().vision().preprocess(image, "bench.png"));
+                enc[i] = (System.nanoTime() - s) / 1e6;
+            }
+            put("image_encode_ms", median(enc));
+
+            String question = textQuestion(model, image);
+            VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), question, Optional.of(image), "bench.png");
+            GenerateConfig one = new GenerateConfig(Optional.empty(), 1, 0.0, 0, 1.0, 1.0, 0);
+            model.generate(request, one, s -> {}, false);   // warm-up
+            double[] pre = new double[o.repeats()];
+            int prefillTokens = 0;
+            for (int i = 0; i < pre.length; i++) {
+                GenerationResult g = model.generate(request, one, s -> {}, false);
+                pre[i] = g.prefillMs();
+                prefillTokens = g.promptIds().length;
+            }
+            double prefillMs = median(pre);
+            int imageTokens = model.parts().fusion().imageTokens();
+            put("prefill_image_tokens", imageTokens);
+            put("prefill_text_tokens", prefillTokens - imageTokens);
+            put("prefill_tokens", prefillTokens);
+            put("prefill_ms", prefillMs);
+            put("prefill_tokens_per_s", prefillTokens / (prefillMs / 1e3));
+
+            Decode d = decode(model, request);
+            put("decode_mode", d.mode());
+            put("decode_steps", d.result().decodeMs().size());
+            put("decode_ms_per_token", d.result().medianDecodeMs());
+            double decodeTps = 1e3 / d.result().medianDecodeMs();
+            put("decode_tokens_per_s", decodeTps);
+            long[] fp32Tokens = d.result().generatedIds();
+
+            long weightBytes = weightBytesPerToken(model.parts().llm());
+            put("weight_bytes_per_token", weightBytes);
+
+            put("concurrent1_tokens_per_s", concurrent(model, request, d.config(), 1));
+            put("concurrent4_tokens_per_s", concurrent(model, request, d.config(), 4));
+            r.put("_weight_bytes", weightBytes);
+            r.put("_decode_tps", decodeTps);
+            r.put("_fp32_tokens", fp32Tokens);
+            r.put("_decode_config", d.config());
+        }
+        double peak = phasePeak("generate_peak_rss_mb", 0);
+        // the same model with int8 linear weights (runtime.weights: int8), in the same process
+        long[] fp32Tokens = (long[]) r.remove("_fp32_tokens");
+        GenerateConfig decodeConfig = (GenerateConfig) r.remove("_decode_config");
+        try (VisionLanguageModel int8 = VisionLanguageModel.load(cfg.with(List.of("runtime.weights=int8")), registry)) {
+            int8.prepare();
+            byte[] image = shapePng(int8.parts().vision().imageSize());
+            VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), textQuestion(int8, image),
+                    Optional.of(image), "bench.png");
+            int8.generate(request, new GenerateConfig(Optional.empty(), 2, 0.0, 0, 1.0, 1.0, 0), s -> {}, false);   // warm-up
+            GenerationResult q = int8.generate(request, decodeConfig, s -> {}, false);
+            put("decode_int8_steps", q.decodeMs().size());
+            put("decode_int8_ms_per_token", q.medianDecodeMs());
+            put("decode_int8_tokens_per_s", 1e3 / q.medianDecodeMs());
+            // the share of steps where int8 picks the fp32 token, up to the first difference and overall position by position
+            long[] qt = q.generatedIds();
+            int same = 0, n = Math.min(qt.length, fp32Tokens.length), prefix = 0;
+            for (int i = 0; i < n; i++) if (qt[i] == fp32Tokens[i]) same++;
+            while (prefix < n && qt[prefix] == fp32Tokens[prefix]) prefix++;
+            put("int8_token_agreement", n == 0 ? 0.0 : same / (double) n);
+            r.put("_int8_weight_bytes", weightBytesPerToken(int8.parts().llm(), cfg.with(List.of("runtime.weights=int8")).runtime().weights()));
+            r.put("_int8_tps", 1e3 / q.medianDecodeMs());
+            put("int8_identical_prefix_tokens", prefix);
+        }
+        peak = phasePeak("generate_int8_peak_rss_mb", peak);
+        String prompt = trainPrompt(cfg);
+        peak = Math.max(peak, train(cfg, prompt, 8, 1, "train_"));
+        // the same batch of 8 as 4 accumulated passes of 2: a quarter of the activations held for the backward pass
+        peak = Math.max(peak, train(cfg, prompt, 2, 4, "train_accum_"));
+        put("peak_rss_mb", peak);
+        double bw = MemoryBandwidth.triadGbPerS(o.bandwidthElements(), 2, 5);
+        put("bandwidth_gb_s", bw);
+        put("bandwidth_array_mb", o.bandwidthElements() * 8L / (1 << 20));
+        long weightBytes = (Long) r.remove("_weight_bytes");
+        double decodeTps = (Double) r.remove("_decode_tps");
+        double ceiling = bw * 1e9 / weightBytes;
+        put("decode_ceiling_tokens_per_s", ceiling);
+        put("decode_fraction_of_ceiling", decodeTps / ceiling);
+        // int8: codes and scales per token over the same bandwidth
+        long int8Bytes = (Long) r.remove("_int8_weight_bytes");
+        double int8Ceiling = bw * 1e9 / int8Bytes;
+        put("weight_bytes_per_token_int8", int8Bytes);
+        put("decode_int8_ceiling_tokens_per_s", int8Ceiling);
+        put("decode_int8_fraction_of_ceiling", (Double) r.remove("_int8_tps") / int8Ceiling);
+        // the same over a read-only probe, the access pattern decode actually has (3 arrays' worth of bytes in one)
+        double read = MemoryBandwidth.readGbPerS(3 * o.bandwidthElements(), 2, 5);
+        put("bandwidth_read_gb_s", read);
+        put("decode_ceiling_read_tokens_per_s", read * 1e9 / weightBytes);
+        put("decode_fraction_of_read_ceiling", decodeTps / (read * 1e9 / weightBytes));
+        return r;
+    }
+
+    private void put(String key, Object value) {
+        r.put(key, value);
+        progress.accept(key + " = " + format(value));
+    }
+
+    // ------------------------------------------------------------------ models
+
+    /** The preset's models under {@code dir}, written on first use; returns the config. */
+    private Path ensureModels() {
+        Path dir = o.dir();
+        Path config = dir.resolve("iris.yaml");
+        if (Files.exists(config)) {
+            progress.accept("reusing models in " + dir);
+            return config;
+        }
+        long t0 = System.nanoTime();
+        progress.accept("writing random-weight " + o.preset() + " models to " + dir);
+        if (o.preset().equals(TINY)) {
+            ModelInit.write(registry, TINY, dir, 0);
+        } else {
+            ModelInit.write(registry, "siglip-base-patch16-224", dir.resolve("vision"), 0);
+            ModelInit.write(registry, QWEN, dir.resolve("llm"), 1);
+            // written last: its presence means both folders are complete
+            writeText(config, """
+                    # written by `iris bench --preset %s`: random weights, for measuring speed only
+                    model:
+                      vision: { type: siglip, path: vision }
+                      llm:    { type: qwen2,  path: llm }
+                      fusion: { type: projector, merge: sequential, factor: 4 }
+                    runtime: { device: cpu, threads: 2 }
+                    generate: { max_new_tokens: 48, temperature: 0.0 }
+                    """.formatted(o.preset()));
+        }
+        put("init_s", (System.nanoTime() - t0) / 1e9);
+        return config;
+    }
+
+    /** A white image with a red disc, at the encoder's size (resizing is not what is measured here). */
+    static byte[] shapePng(int size) {
+        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, size, size);
+        g.setColor(new Color(220, 40, 40));
+        g.fillOval(size / 8, size / 8, size / 3, size / 3);
+        g.dispose();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(img, "png", out);
+        } catch (IOException e) {
+            throw new IrisException("cannot encode the bench image: " + e.getMessage(), e);
+        }
+        return out.toByteArray();
+    }
+
+    private static final String[] WORDS = ("Describe the image in detail: say which colour the shape has, what kind of shape it is, "
+            + "and in which part of the picture it sits, then say whether anything else is visible around it, how large it looks, "
+            + "how the background looks, and whether the edges of the shape are sharp or soft, and end with one short summary sentence "
+            + "that a reader could use as a caption for the picture without seeing it at all").split(" ");
+
+    /** The shortest question whose prompt has at least {@code target} tokens besides the image pads. */
+    private static String question(int target, java.util.function.ToIntFunction<String> textTokens) {
+        StringBuilder q = new StringBuilder();
+        for (int i = 0; ; i++) {
+            if (i > 0) q.append(' ');
+            q.append(WORDS[i % WORDS.length]);
+            if (textTokens.applyAsInt(q.toString()) >= target) return q.toString();
+        }
+    }
+
+    private static String textQuestion(VisionLanguageModel model, byte[] image) {
+        int pads = model.parts().fusion().imageTokens();
+        return question(TEXT_PROMPT_TOKENS, q -> model.promptIds(
+                VisionLanguageModel.Request.question(Optional.empty(), q, Optional.of(image), "bench.png")).length - pads);
+    }
+
+    // ------------------------------------------------------------------ decode
+
+    private record Decode(GenerationResult result, GenerateConfig config, String mode) {}
+
+    /**
+     * Greedy first; a random-weight model may pick a stop token early, so then temperature
+     * sampling with a few seeds, keeping the first run with enough steps.
+     */
+    private Decode decode(VisionLanguageModel model, VisionLanguageModel.Request request) {
+        GenerateConfig greedy = new GenerateConfig(Optional.empty(), o.tokens(), 0.0, 0, 1.0, 1.0, 0);
+        GenerationResult g = model.generate(request, greedy, s -> {}, false);
+        if (g.decodeMs().size() >= MIN_DECODE_STEPS) return new Decode(g, greedy, "greedy");
+        progress.accept("greedy decoding stopped after " + g.decodeMs().size() + " steps (" + g.stopReason() + "); sampling instead");
+        for (int seed = 1; seed <= 20; seed++) {
+            GenerateConfig sampled = new GenerateConfig(Optional.empty(), o.tokens(), 1.0, 0, 1.0, 1.0, seed);
+            g = model.generate(request, sampled, s -> {}, false);
+            if (g.decodeMs().size() >= MIN_DECODE_STEPS) return new Decode(g, sampled, "temperature 1.0, seed " + seed);
+        }
+        throw new IrisException("decoding stopped before " + MIN_DECODE_STEPS + " steps with greedy and 20 sampling seeds");
+    }
+
+    /** {@code threads} generations at once on the one model: generated tokens over wall time. */
+    private static double concurrent(VisionLanguageModel model, VisionLanguageModel.Request request, GenerateConfig cfg, int threads) {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            long t0 = System.nanoTime();
+            List<Future<GenerationResult>> runs = new ArrayList<>();
+            for (int i = 0; i < threads; i++) runs.add(pool.submit(() -> model.generate(request, cfg, s -> {}, false)));
+            long tokens = 0;
+            for (Future<GenerationResult> f : runs) tokens += f.get().generatedIds().length;
+            return tokens / ((System.nanoTime() - t0) / 1e9);
+        } catch (Exception e) {
+            throw new IrisException("concurrent generation failed: " + e.getMessage(), e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Bytes of LLM weights one decode step reads in fp32: every weight the decoder and LM head
+     * use. An untied embedding table is looked up one row per token, so only that row counts;
+     * a tied one is the LM head and counts once, in full.
+     */
+    static long weightBytesPerToken(LanguageModel llm) {
+        return weightBytesPerToken(llm, CompiledGraph.Quantization.NONE);
+    }
+
+    /**
+     * The same with linear layers' weights stored as {@code q} stores them: codes plus one float
+     * scale per block for each weight the compiler quantizes, 4 bytes per value for the rest.
+     */
+    static long weightBytesPerToken(LanguageModel llm, CompiledGraph.Quantization q) {
+        GraphBuilder g = new GraphBuilder();
+        Value ids = g.input("ids", DType.I64, 1L, "seq");
+        Value hidden = llm.decode(g, new LanguageModel.DecoderInput(llm.embed(g, ids), g.input("positions", DType.I64, 1L, "seq"),
+                null, List.of(), List.of(), null)).hidden();
+        g.output("logits", llm.logits(g, hidden));
+        Graph graph = g.build();
+        java.util.Set<String> quantized = q.enabled() ? OnnxCompiler.compile(graph, DType.F32, List.of(), q).quantized() : java.util.Set.of();
+        boolean untiedHead = graph.weights().keySet().stream().anyMatch(n -> n.contains("lm_head"));
+        long bytes = 0;
+        for (Map.Entry<String, Value> e : graph.weights().entrySet()) {
+            long[] shape = e.getValue().shape().sizes();
+            long n = Tensor.numel(shape);
+            if (untiedHead && e.getKey().contains("embed_tokens")) bytes += shape[shape.length - 1] * 4L;
+            else if (quantized.contains(e.getKey())) bytes += n * q.bits() / 8 + n / q.blockFor(shape[1]) * 4;
+            else bytes += n * 4;
+        }
+        return bytes;
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /** The stage-1 prompt that makes ~129-token samples; writes the shapes images (at the encoder's size) once. */
+    private String trainPrompt(IrisConfig cfg) {
+        Path data = o.dir().resolve("bench-data");
+        String prompt;
+        try (var parts = dev.iris.plugins.model.ModelParts.create(cfg, registry)) {
+            int size = parts.vision().imageSize();
+            // 16 images: after the first two steps every image's features come from the cache
+            if (!Files.exists(data.resolve(ShapesGenerator.HELDOUT_FILE))) ShapesGenerator.write(data, 16, 8, size, 0);
+            LanguageModel llm = parts.llm();
+            byte[] image = shapePng(size);
+            java.util.function.ToIntFunction<String> length = q -> new SampleBuilder(llm.chatTemplate(), llm.tokenizer(),
+                    parts.fusion().imageTokens(), Optional.empty(), List.of(q), 4096).build("bench", CAPTION, image, new Random(0)).length();
+            prompt = question(TARGET_SAMPLE_TOKENS, length);
+            put("train_sample_tokens", length.applyAsInt(prompt));
+        }
+        return prompt;
+    }
+
+    /**
+     * Stage-1 steps of {@code batch} samples, {@code accum} passes per optimizer step, in a child
+     * JVM (so its peak memory is its own); figures under {@code prefix}. Returns its peak RSS.
+     */
+    private double train(IrisConfig cfg, String prompt, int batch, int accum, String prefix) {
+        Path data = o.dir().resolve("bench-data"), run = o.dir().resolve("bench-train");
+        try {
+            String yaml = """
+                    model:
+                      vision: { type: siglip, path: vision }
+                      llm:    { type: qwen2,  path: llm }
+                      fusion: { type: projector, merge: sequential, factor: 4 }
+                    runtime: { device: cpu, threads: %d }
+                    train:
+                      dataset: { type: parquet, path: %s }
+                      stage: pretrain
+                      prompts: [%s]
+                      optimizer: adamw
+                      schedule: constant
+                      lr: 1.0e-3
+                      warmup_steps: 0
+                      batch_size: %d
+                      grad_accum: %d
+                      steps: %d
+                      save_every: 0
+                      log_every: 1
+                      seed: 0
+                      output: %s
+                    """.formatted(cfg.runtime().threads(), JSON.writeValueAsString(data.resolve(ShapesGenerator.TRAIN_FILE).toAbsolutePath().toString()),
+                    JSON.writeValueAsString(prompt), batch, accum, o.trainSteps(), JSON.writeValueAsString(run.toAbsolutePath().toString()));
+            Path config = o.dir().toAbsolutePath().resolve("bench-train.yaml");
+            writeText(config, yaml);
+            Checkpoint.deleteRecursively(run);
+            runChild(BenchTrainer.class, config);
+            List<Double> sps = new ArrayList<>();
+            double peak = -1;
+            for (JsonNode n : RunMetrics.read(run)) {
+                if (n.get("step").asLong() > WARMUP_TRAIN_STEPS) sps.add(n.get("samples_per_s").asDouble());
+                if (n.has("peak_rss_mb")) peak = Math.max(peak, n.get("peak_rss_mb").asDouble());
+            }
+            put(prefix + "batch_size", batch * accum);
+            put(prefix + "passes_per_step", accum);
+            put(prefix + "steps_measured", sps.size());
+            put(prefix + "samples_per_s", median(sps.stream().mapToDouble(Double::doubleValue).toArray()));
+            put(prefix + "peak_rss_mb", peak);
+            return peak;
+        } catch (IOException e) {
+            throw new IrisException("bench training in " + run + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** Runs {@code main} of a class in a fresh JVM on this class path, its output passed on as progress. */
+    private void runChild(Class<?> main, Path argument) throws IOException {
+        String javaBin = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = new ArrayList<>(List.of(javaBin));
+        // the JVM options this one was started with (native access for ONNX Runtime, heap size, ...), agents left out
+        for (String option : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!option.startsWith("-javaagent") && !option.startsWith("-agentlib") && !option.startsWith("-agentpath")) command.add(option);
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName(), argument.toString()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = out.readLine()) != null; ) {
+                progress.accept("  " + line);
+                last.addLast(line);
+                if (last.size() > 5) last.removeFirst();
+            }
+        }
+        try {
+            int code = p.waitFor();
+            if (code != 0) throw new IrisException(main.getSimpleName() + " (a child JVM) failed with exit code " + code + ": " + String.join(" | ", last));
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IrisException("interrupted while " + main.getSimpleName() + " ran", e);
+        }
+    }
+
+    /**
+     * Reports the peak resident set since the last phase under {@code key}, then resets it so the
+     * next phase (after its predecessor's model was closed) is measured on its own. Returns the
+     * largest peak so far, the process's.
+     */
+    private double phasePeak(String key, double before) {
+        double phase = ProcessMemory.peakRssMb().orElse(-1.0);
+        put(key, phase);
+        System.gc();   // lets the JVM hand back what the closed phase left on its heap
+        if (!ProcessMemory.resetPeak()) progress.accept("  (cannot reset the peak RSS: later phases include earlier ones)");
+        return Math.max(before, phase);
+    }
+
+    static double median(double[] v) {
+        if (v.length == 0) return Double.NaN;
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static void writeText(Path file, String text) {
+        try {
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IrisException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String format(Object v) {
+        if (v == null) return "null";
+        if (v instanceof Double d) return Math.abs(d) >= 100 ? String.format("%.1f", d) : String.format("%.3g", d);
+        return v.toString();
+    }
+
+    /** The figures as a Markdown table. */
+    public static String table(Map<String, Object> figures) {
+        StringBuilder sb = new StringBuilder("| figure | value |\n|---|---|\n");
+        figures.forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(format(v)).append(" |\n"));
+        return sb.toString();
+    }
+}

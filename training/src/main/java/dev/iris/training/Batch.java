@@ -1,0 +1,102 @@
+package dev.iris.training;
+
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Samples padded to the longest of them (not to a fixed length) and laid out as the training
+ * graph's inputs. Logits are computed only at the positions whose next token is labelled.
+ */
+public final class Batch {
+    private final List<Sample> samples;
+    private final Map<String, Tensor> feeds;
+    private final int labelled;
+
+    private Batch(List<Sample> samples, Map<String, Tensor> feeds, int labelled) {
+        this.samples = List.copyOf(samples);
+        this.feeds = Map.copyOf(feeds);
+        this.labelled = labelled;
+    }
+
+    /**
+     * @param features per sample the vision features [P, Dv] (null entries for text-only batches)
+     * @param imageTokens image tokens each image yields after fusion (for the splice index)
+     * @param padId       the image pad token's id
+     */
+    public static Batch of(List<Sample> samples, List<Tensor> features, int imageTokens, long padId) {
+        int b = samples.size();
+        int t = samples.stream().mapToInt(Sample::length).max().orElseThrow();
+        long[] ids = new long[b * t], positions = new long[b * t], splice = new long[b * t];
+        float[] mask = new float[b * t * t];
+        List<Long> rows = new ArrayList<>(), targets = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            Sample s = samples.get(i);
+            int len = s.length(), pad = 0;
+            for (int p = 0; p < t; p++) {
+                int at = i * t + p;
+                ids[at] = p < len ? s.ids()[p] : 0;
+                positions[at] = p < len ? p : 0;
+                boolean isPad = p < len && s.imagePads() > 0 && s.ids()[p] == padId;
+                splice[at] = isPad ? (long) b * t + (long) i * imageTokens + pad++ : at;
+                for (int k = 0; k < t; k++) {
+                    // causal, and padding keys are never attended to
+                    if (k > p || k >= len) mask[(at) * t + k] = Float.NEGATIVE_INFINITY;
+                }
+                if (p + 1 < len && s.labels()[p + 1] != Sample.IGNORE) {
+                    rows.add((long) at);
+                    targets.add(s.labels()[p + 1]);
+                }
+            }
+        }
+        Map<String, Tensor> feeds = new HashMap<>();
+        feeds.put(TrainingGraph.IDS, Tensor.ofLongs(ids, b, t));
+        feeds.put(TrainingGraph.POSITIONS, Tensor.ofLongs(positions, b, t));
+        feeds.put(TrainingGraph.MASK, Tensor.ofFloats(mask, b, 1, t, t));
+        feeds.put(TrainingGraph.ROWS, Tensor.ofLongs(rows.stream().mapToLong(Long::longValue).toArray(), rows.size()));
+        feeds.put(TrainingGraph.TARGETS, Tensor.ofLongs(targets.stream().mapToLong(Long::longValue).toArray(), targets.size()));
+        if (features != null && !features.isEmpty() && features.get(0) != null) {
+            feeds.put(TrainingGraph.SPLICE, Tensor.ofLongs(splice, b, t));
+            feeds.put(TrainingGraph.FEATURES, stack(features));
+        }
+        return new Batch(samples, feeds, rows.size());
+    }
+
+    private static Tensor stack(List<Tensor> features) {
+        long[] shape = features.get(0).shape();
+        int per = Math.toIntExact(Tensor.numel(shape));
+        ByteBuffer b = Tensor.allocate((long) features.size() * per * 4);
+        for (int i = 0; i < features.size(); i++) {
+            Tensor f = features.get(i);
+            if (f.dtype() != DType.F32 || Tensor.numel(f.shape()) != per) throw new IllegalArgumentException("features of different shapes in one batch");
+            b.position(i * per * 4);
+            b.put(f.data().duplicate());
+        }
+        b.clear();
+        long[] out = new long[shape.length + 1];
+        out[0] = features.size();
+        System.arraycopy(shape, 0, out, 1, shape.length);
+        return new Tensor(DType.F32, out, b);
+    }
+
+    public Map<String, Tensor> feeds() {
+        return feeds;
+    }
+
+    public List<Sample> samples() {
+        return samples;
+    }
+
+    /** Labelled tokens in the batch: the loss is their mean. */
+    public int labelled() {
+        return labelled;
+    }
+
+    public List<String> ids() {
+        return samples.stream().map(Sample::id).toList();
+    }
+}

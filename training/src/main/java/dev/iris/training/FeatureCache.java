@@ -1,0 +1,160 @@
+package dev.iris.training;
+
+import dev.iris.api.IrisException;
+import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.spi.VisionEncoder;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import dev.iris.runtime.onnx.GraphSession;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * Vision features of a frozen vision tower, computed once per image and kept on disk, keyed by
+ * the SHA-256 of the image bytes under a folder named for the vision model. Training never runs
+ * the vision tower twice for the same image.
+ */
+public final class FeatureCache {
+    private final FeatureFiles files;
+    private final VisionEncoder vision;
+    private final GraphSession session;
+    private final AtomicLong hits = new AtomicLong(), misses = new AtomicLong();
+
+    /**
+     * @param dir     this vision model's cache folder
+     * @param opener  compiles and binds a graph (the host's weights and runtime)
+     */
+    public FeatureCache(Path dir, VisionEncoder vision, Function<dev.iris.api.graph.Graph, GraphSession> opener) {
+        this(new FeatureFiles(dir), vision, opener);
+    }
+
+    FeatureCache(FeatureFiles files, VisionEncoder vision, Function<dev.iris.api.graph.Graph, GraphSession> opener) {
+        this.files = files;
+        this.vision = vision;
+        GraphBuilder g = new GraphBuilder();
+        int s = vision.imageSize();
+        g.output("features", vision.encode(g, g.input("pixels", DType.F32, "batch", 3L, (long) s, (long) s)));
+        this.session = opener.apply(g.build());
+    }
+
+    /**
+     * The cache for a run's vision model: under {@code train.feature_cache} (default
+     * {@code feature-cache/} beside the run folder), in a folder named for the vision model.
+     */
+    public static FeatureCache forRun(dev.iris.plugins.config.IrisConfig config, dev.iris.plugins.model.ModelParts parts,
+                                      dev.iris.runtime.onnx.OrtRuntime runtime) {
+        var tc = config.train();
+        Path dir = tc.featureCache().orElse(tc.output().toAbsolutePath().getParent().resolve("feature-cache"))
+                .resolve(fingerprint(config.vision().type(), dev.iris.plugins.model.ModelParts.folderOf(config.vision())));
+        return new FeatureCache(dir, parts.vision(), g -> {
+            var cg = dev.iris.runtime.onnx.OnnxCompiler.compile(g, DType.F32, List.of());
+            return runtime.open(cg, new dev.iris.runtime.weights.WeightBinder(parts.sources(), 0).bind(g, cg.frozen().keySet(), DType.F32));
+        });
+    }
+
+    /** The cache key of an image: the SHA-256 of its bytes. */
+    public static String key(byte[] image) {
+        return sha256(image);
+    }
+
+    /** Cached features [P, Dv] for a key, or null. */
+    public Tensor cached(String key) {
+        Tensor t = read(key);
+        (t == null ? misses : hits).incrementAndGet();
+        return t;
+    }
+
+    /** Runs the vision tower on preprocessed images [3, H, W] in one batch, stores and returns their features [P, Dv]. */
+    public List<Tensor> compute(List<Tensor> pixels, List<String> keys) {
+        if (pixels.isEmpty()) return List.of();
+        int s = vision.imageSize();
+        int per = 3 * s * s;
+        ByteBuffer buffer = Tensor.allocate((long) pixels.size() * per * 4);
+        for (int k = 0; k < pixels.size(); k++) {
+            buffer.position(k * per * 4);
+            buffer.put(pixels.get(k).data().duplicate());
+        }
+        buffer.clear();
+        Tensor batch = new Tensor(DType.F32, new long[] {pixels.size(), 3, s, s}, buffer);
+        Tensor feats = session.run(java.util.Map.of("pixels", batch)).get("features");
+        long[] shape = feats.shape();
+        int each = Math.toIntExact(shape[1] * shape[2]);
+        List<Tensor> out = new ArrayList<>();
+        for (int k = 0; k < pixels.size(); k++) {
+            ByteBuffer slice = feats.data().duplicate().position(k * each * 4).limit((k + 1) * each * 4).slice().order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer copy = Tensor.allocate((long) each * 4);
+            copy.put(slice).flip();
+            Tensor t = new Tensor(DType.F32, new long[] {shape[1], shape[2]}, copy);
+            byte[] bytes = new byte[t.data().remaining()];
+            t.data().duplicate().get(bytes);
+            files.write(keys.get(k), bytes);
+            out.add(t);
+        }
+        return out;
+    }
+
+    public VisionEncoder vision() {
+        return vision;
+    }
+
+    public long hits() {
+        return hits.get();
+    }
+
+    public long misses() {
+        return misses.get();
+    }
+
+    /** The cache folder of this vision model. */
+    public Path dir() {
+        return files.dir();
+    }
+
+    private Tensor read(String key) {
+        int tokens = vision.tokens(), hidden = vision.hiddenSize();
+        byte[] bytes = files.read(key, (long) tokens * hidden * 4);
+        if (bytes == null) return null;
+        ByteBuffer b = Tensor.allocate(bytes.length);
+        b.put(bytes).flip();
+        return new Tensor(DType.F32, new long[] {tokens, hidden}, b);
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A folder name for a vision model: its type, folder and weights' sizes and dates. */
+    public static String fingerprint(String type, Path folder) {
+        StringBuilder sb = new StringBuilder(type).append('|').append(folder.toAbsolutePath().normalize());
+        try (var listing = Files.list(folder)) {
+            listing.sorted().forEach(p -> {
+                try {
+                    sb.append('|').append(p.getFileName()).append(':').append(Files.size(p)).append(':').append(Files.getLastModifiedTime(p).toMillis());
+                } catch (IOException e) {
+                    sb.append('|').append(p.getFileName());
+                }
+            });
+        } catch (IOException e) {
+            throw new IrisException("cannot list " + folder + ": " + e.getMessage(), e);
+        }
+        return type + "-" + sha256(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
+    }
+
+    public void close() {
+        session.close();
+    }
+}

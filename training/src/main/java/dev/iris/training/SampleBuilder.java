@@ -1,0 +1,102 @@
+package dev.iris.training;
+
+import dev.iris.api.IrisException;
+import dev.iris.api.text.ChatMessage;
+import dev.iris.api.text.ChatTemplate;
+import dev.iris.api.text.TextTokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * Turns an image–caption pair into token ids and labels with the same chat template that
+ * generation uses: [system (when configured), user = instruction + newline + image pads,
+ * assistant = caption]. The prompt is tokenized exactly as generation tokenizes it, and the
+ * labels cover the caption and the end-of-turn token that closes it, nothing else.
+ */
+public final class SampleBuilder {
+    private final ChatTemplate template;
+    private final TextTokenizer tokenizer;
+    private final int imageTokens;
+    private final Optional<String> system;
+    private final List<String> prompts;
+    private final int maxLength;
+    private final long padId;
+
+    /**
+     * @param imageTokens pads per image (0 for a text-only stage or a fusion that needs none)
+     * @param prompts     the instructions one is drawn from per sample
+     */
+    public SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, int imageTokens, Optional<String> system,
+                         List<String> prompts, int maxLength) {
+        if (prompts.isEmpty()) throw new IrisException("train.prompts: the list of instructions is empty");
+        this.template = template;
+        this.tokenizer = tokenizer;
+        this.imageTokens = imageTokens;
+        this.system = system;
+        this.prompts = List.copyOf(prompts);
+        this.maxLength = maxLength;
+        this.padId = tokenizer.tokenId(template.imagePadToken())
+                .orElseThrow(() -> new IrisException("the tokenizer has no single token for " + template.imagePadToken()));
+    }
+
+    /** The prompt text (ending where the answer starts), as generation renders it. */
+    public String promptText(String instruction, boolean withImage) {
+        List<ChatMessage> messages = new ArrayList<>();
+        system.ifPresent(s -> messages.add(ChatMessage.system(s)));
+        String user = withImage && imageTokens > 0 ? instruction + "\n" + template.imageBlock(imageTokens) : instruction;
+        messages.add(ChatMessage.user(user));
+        return template.render(messages, true);
+    }
+
+    /**
+     * Builds one sample; {@code image} may be null for text-only training.
+     *
+     * @throws SampleException when the sample cannot be trained on (wrong pad count, nothing to predict)
+     */
+    public Sample build(String id, String caption, byte[] image, Random random) {
+        String instruction = prompts.get(random.nextInt(prompts.size()));
+        long[] prompt = tokenizer.encode(promptText(instruction, image != null));
+        long[] answer = tokenizer.encode(caption + template.endOfTurn());
+        int pads = 0;
+        for (long t : prompt) if (t == padId) pads++;
+        for (long t : answer) if (t == padId) throw new SampleException(id, "the caption contains the image pad token " + template.imagePadToken());
+        int expected = image != null ? imageTokens : 0;
+        if (pads != expected) {
+            throw new SampleException(id, "the prompt carries " + pads + " image pad tokens but the image gives " + expected);
+        }
+        boolean truncated = false;
+        int keep = answer.length;
+        if (prompt.length + answer.length > maxLength) {
+            // caption tokens go from the end; image pads and the prompt are never cut.
+            // The end-of-turn token goes too: the model must not learn to stop mid-caption.
+            keep = maxLength - prompt.length;
+            truncated = true;
+        }
+        if (keep <= 0) {
+            throw new SampleException(id, "the prompt alone is " + prompt.length + " tokens, train.max_length is " + maxLength);
+        }
+        long[] ids = Arrays.copyOf(prompt, prompt.length + keep);
+        System.arraycopy(answer, 0, ids, prompt.length, keep);
+        long[] labels = new long[ids.length];
+        Arrays.fill(labels, 0, prompt.length, Sample.IGNORE);
+        System.arraycopy(answer, 0, labels, prompt.length, keep);
+        return new Sample(id, ids, labels, pads, truncated, image);
+    }
+
+    /** A sample that cannot be used, with the row's id. */
+    public static final class SampleException extends IrisException {
+        private final String id;
+
+        public SampleException(String id, String problem) {
+            super("sample " + id + ": " + problem);
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+    }
+}

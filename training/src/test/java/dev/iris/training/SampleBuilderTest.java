@@ -1,0 +1,92 @@
+package dev.iris.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.iris.api.text.TextTokenizer;
+import dev.iris.llm.qwen.ChatMl;
+import dev.iris.llm.qwen.Qwen2Provider;
+import dev.iris.llm.qwen.QwenTokenizer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Label masking on rendered samples with the real Qwen tokenizer: exact ids. */
+class SampleBuilderTest {
+    static TextTokenizer qwen;
+
+    @BeforeAll
+    static void loadTokenizer() {
+        String json = new Qwen2Provider().presetFiles("qwen2.5-0.5b").get("tokenizer.json");
+        qwen = QwenTokenizer.fromJson(json, Path.of("qwen2.5-0.5b/tokenizer.json"));
+    }
+
+    private static SampleBuilder builder(int imageTokens, Optional<String> system, int maxLength) {
+        return new SampleBuilder(ChatMl.chatMl(), qwen, imageTokens, system, List.of("Describe the image."), maxLength);
+    }
+
+    @Test
+    void labelsCoverTheCaptionAndItsEndOfTurnOnly() {
+        Sample s = builder(2, Optional.empty(), 512).build("row-1", "A red circle.", new byte[] {1}, new Random(0));
+        long[] caption = {32, 2518, 12671, 13};          // "A red circle."
+        assertThat(qwen.encode("A red circle.")).containsExactly(caption);
+        long[] prompt = {
+            151644, 872, 198,                         // <|im_start|>user\n
+            74785, 279, 2168, 624,                    // Describe the image.\n  (".\n" is one token)
+            151652, 151655, 151655, 151653,           // <|vision_start|> 2 x <|image_pad|> <|vision_end|>
+            151645, 198,                              // <|im_end|>\n
+            151644, 77091, 198};                      // <|im_start|>assistant\n
+        long[] expectedIds = new long[prompt.length + caption.length + 1];
+        System.arraycopy(prompt, 0, expectedIds, 0, prompt.length);
+        System.arraycopy(caption, 0, expectedIds, prompt.length, caption.length);
+        expectedIds[expectedIds.length - 1] = 151645;   // <|im_end|> closes the answer and is learned
+        assertThat(s.ids()).containsExactly(expectedIds);
+        long[] expectedLabels = expectedIds.clone();
+        Arrays.fill(expectedLabels, 0, prompt.length, -100);
+        assertThat(s.labels()).containsExactly(expectedLabels);
+        assertThat(s.imagePads()).isEqualTo(2);
+        assertThat(s.labelled()).isEqualTo(caption.length + 1);
+        assertThat(s.truncated()).isFalse();
+    }
+
+    @Test
+    void theTrainingPromptIsExactlyTheGenerationPrompt() {
+        SampleBuilder b = builder(49, Optional.of("You are a helpful medical assistant."), 512);
+        Sample s = b.build("r", "Findings.", new byte[] {1}, new Random(0));
+        long[] generationPrompt = qwen.encode(b.promptText("Describe the image.", true));
+        assertThat(Arrays.copyOf(s.ids(), generationPrompt.length)).containsExactly(generationPrompt);
+        assertThat(s.imagePads()).isEqualTo(49);
+        for (int i = 0; i < generationPrompt.length; i++) assertThat(s.labels()[i]).isEqualTo(-100);
+    }
+
+    @Test
+    void longSamplesLoseCaptionTokensNeverPads() {
+        SampleBuilder b = builder(4, Optional.empty(), 30);
+        Sample s = b.build("long", "word ".repeat(40).strip(), new byte[] {1}, new Random(0));
+        assertThat(s.length()).isEqualTo(30);
+        assertThat(s.truncated()).isTrue();
+        assertThat(s.imagePads()).isEqualTo(4);
+        assertThat(Arrays.stream(s.ids()).filter(id -> id == 151655).count()).isEqualTo(4);
+        assertThat(s.ids()[29]).isNotEqualTo(151645);   // a cut caption does not teach the model to stop
+        assertThat(s.labelled()).isPositive();
+    }
+
+    @Test
+    void samplesThatCannotTeachAnythingAreRefusedByName() {
+        assertThatThrownBy(() -> builder(4, Optional.empty(), 10).build("tiny-limit", "A red circle.", new byte[] {1}, new Random(0)))
+                .hasMessageStartingWith("sample tiny-limit: the prompt alone is");
+        assertThatThrownBy(() -> builder(4, Optional.empty(), 512).build("sneaky", "look <|image_pad|> here", new byte[] {1}, new Random(0)))
+                .hasMessage("sample sneaky: the caption contains the image pad token <|image_pad|>");
+    }
+
+    @Test
+    void textOnlySamplesHaveNoPads() {
+        Sample s = builder(4, Optional.empty(), 512).build("t", "A red circle.", null, new Random(0));
+        assertThat(s.imagePads()).isZero();
+        assertThat(Arrays.stream(s.ids()).filter(id -> id == 151655).count()).isZero();
+    }
+}

@@ -91,6 +91,7 @@ class ArchitectureTest {
     static void importMainClasses() {
         main = new ClassFileImporter()
                 .withImportOption(new ImportOption.DoNotIncludeTests())
+                .withImportOption(ModuleLayersTest.NO_TEST_JARS)
                 .importPackages("dev.iris");
     }
 

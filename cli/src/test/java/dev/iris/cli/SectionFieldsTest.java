@@ -9,7 +9,6 @@ import dev.iris.api.spi.ProviderKind;
 import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.host.PluginRegistry;
-import dev.iris.plugins.host.SectionFields;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;

@@ -151,8 +151,8 @@ public abstract class FusionContract {
         Map<String, Tensor> w = rounded(weights(g, 3, 0.5), precision), f = rounded(feeds(4), precision);
         Tensor out = GraphRun.run(g, w, f, precision).get("image");
         for (int b = 0; b < BATCH; b++) {
-            double[][] expected = naiveForward().projectImage(w, Arrays2.item(f.get("features"), b));
-            double diff = Arrays2.maxDiff(Arrays2.item(out, b), expected);
+            double[][] expected = naiveForward().projectImage(w, Matrices.item(f.get("features"), b));
+            double diff = Matrices.maxDiff(Matrices.item(out, b), expected);
             assertThat(diff).as("image %d, %s: max |ORT - plain Java|", b, precision).isLessThan(tolerance(precision));
         }
     }
@@ -195,8 +195,8 @@ public abstract class FusionContract {
         Map<String, Tensor> w = rounded(weights(g, 6, 0.7), precision), f = rounded(feeds(7), precision);
         Map<String, Tensor> out = GraphRun.run(g, w, f, precision);
         for (int layer : hookedLayers()) for (int b = 0; b < BATCH; b++) {
-            double[][] expected = naiveForward().afterLayer(w, layer, Arrays2.item(f.get("hidden"), b), Arrays2.item(f.get("features"), b));
-            double diff = Arrays2.maxDiff(Arrays2.item(out.get("after." + layer), b), expected);
+            double[][] expected = naiveForward().afterLayer(w, layer, Matrices.item(f.get("hidden"), b), Matrices.item(f.get("features"), b));
+            double diff = Matrices.maxDiff(Matrices.item(out.get("after." + layer), b), expected);
             assertThat(diff).as("layer %d, sequence %d, %s: max |ORT - plain Java|", layer, b, precision).isLessThan(tolerance(precision));
         }
     }

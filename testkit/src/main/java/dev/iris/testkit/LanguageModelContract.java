@@ -159,7 +159,7 @@ public abstract class LanguageModelContract {
         long[][] seqs = sequences(4);
         Tensor logits = GraphRun.run(g, w, feeds(seqs), precision).get("logits");
         for (int b = 0; b < BATCH; b++) {
-            double diff = Arrays2.maxDiff(Arrays2.item(logits, b), naiveForward().logits(w, seqs[b]));
+            double diff = Matrices.maxDiff(Matrices.item(logits, b), naiveForward().logits(w, seqs[b]));
             assertThat(diff).as("sequence %d, %s: max |ORT - plain Java|", b, precision).isLessThan(tolerance(precision));
         }
     }
@@ -216,10 +216,10 @@ public abstract class LanguageModelContract {
             all.put("past_key." + l, Tensor.zeros(DType.F32, 1, model.kvHeads(), 0, model.headDim()));
             all.put("past_value." + l, Tensor.zeros(DType.F32, 1, model.kvHeads(), 0, model.headDim()));
         }
-        double[][] recomputed = Arrays2.item(GraphRun.run(g, w, all, DType.F32).get("logits"), 0);
-        double[][] continued = Arrays2.item(second.get("logits"), 0);
+        double[][] recomputed = Matrices.item(GraphRun.run(g, w, all, DType.F32).get("logits"), 0);
+        double[][] continued = Matrices.item(second.get("logits"), 0);
         double[][] tail = Arrays.copyOfRange(recomputed, past, seq.length);
-        assertThat(Arrays2.maxDiff(continued, tail)).as("max |cached - recomputed|").isLessThan(1e-4);
+        assertThat(Matrices.maxDiff(continued, tail)).as("max |cached - recomputed|").isLessThan(1e-4);
     }
 
     @Test

@@ -169,7 +169,7 @@ public abstract class VisionEncoderContract {
         double[] all = px.toDoubles();
         for (int b = 0; b < BATCH; b++) {
             double[][] expected = naiveForward().features(w, Arrays.copyOfRange(all, b * plane, (b + 1) * plane));
-            double diff = Arrays2.maxDiff(Arrays2.item(out, b), expected);
+            double diff = Matrices.maxDiff(Matrices.item(out, b), expected);
             assertThat(diff).as("image %d, %s: max |ORT - plain Java|", b, precision).isLessThan(tolerance(precision));
         }
     }
@@ -182,9 +182,9 @@ public abstract class VisionEncoderContract {
         int plane = 3 * encoder.imageSize() * encoder.imageSize();
         int s = encoder.imageSize();
         Tensor first = Tensor.ofFloats(Arrays.copyOf(two.toFloats(), plane), 1, 3, s, s);
-        double[][] alone = Arrays2.item(GraphRun.run(g, w, Map.of("pixels", first), DType.F32).get("features"), 0);
-        double[][] batched = Arrays2.item(GraphRun.run(g, w, Map.of("pixels", two), DType.F32).get("features"), 0);
-        assertThat(Arrays2.maxDiff(alone, batched)).isLessThan(1e-5);
+        double[][] alone = Matrices.item(GraphRun.run(g, w, Map.of("pixels", first), DType.F32).get("features"), 0);
+        double[][] batched = Matrices.item(GraphRun.run(g, w, Map.of("pixels", two), DType.F32).get("features"), 0);
+        assertThat(Matrices.maxDiff(alone, batched)).isLessThan(1e-5);
     }
 
     @Test

@@ -3,8 +3,8 @@ package dev.iris.testkit;
 import dev.iris.api.tensor.Tensor;
 
 /** Slicing flat tensors into per-item matrices and measuring differences. */
-final class Arrays2 {
-    private Arrays2() {}
+final class Matrices {
+    private Matrices() {}
 
     /** Item {@code b} of a [B, rows, cols] tensor as rows. */
     static double[][] item(Tensor t, int b) {

@@ -90,7 +90,11 @@ public abstract class VisionEncoderContract {
 
     /** A photo-like test image: smooth gradients with some detail, not square. */
     private static BufferedImage testImage(int w, int h) {
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        return testImage(w, h, BufferedImage.TYPE_INT_RGB);
+    }
+
+    private static BufferedImage testImage(int w, int h, int type) {
+        BufferedImage img = new BufferedImage(w, h, type);
         for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) {
             int r = x * 255 / w, g = y * 255 / h, b = (x * y) % 256;
             img.setRGB(x, y, (r << 16) | (g << 8) | b);
@@ -123,9 +127,12 @@ public abstract class VisionEncoderContract {
     @Test
     void preprocessingGivesThePixelTensorTheGraphReads() {
         int s = encoder.imageSize();
-        for (BufferedImage img : new BufferedImage[] {testImage(s * 2 + 3, s + 1), testImage(s, s), testImage(7, 5)}) {
+        BufferedImage[] images = {testImage(s * 2 + 3, s + 1), testImage(s, s), testImage(7, 5),
+            testImage(s + 5, s, BufferedImage.TYPE_BYTE_GRAY), testImage(s, s + 5, BufferedImage.TYPE_INT_ARGB)};
+        for (BufferedImage img : images) {
             Tensor t = encoder.preprocess(img);
-            assertThat(t.shape()).as("pixels of a %dx%d image", img.getWidth(), img.getHeight()).containsExactly(3, s, s);
+            assertThat(t.shape()).as("pixels of a %dx%d image of type %d", img.getWidth(), img.getHeight(), img.getType())
+                    .containsExactly(3, s, s);
             assertThat(Arrays.stream(t.toDoubles()).allMatch(Double::isFinite)).as("all pixels finite").isTrue();
         }
     }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.spi.Dataset;
-import dev.iris.api.spi.Dataset.Example;
-import dev.iris.api.spi.Dataset.Skips;
 import dev.iris.api.spi.DatasetProvider;
 import dev.iris.api.spi.PluginContext;
 import dev.iris.plugins.config.ConfigLoader;
@@ -16,16 +14,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.ServiceLoader;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
-/** Shared helpers of the dataset tests: configs, providers, small images, whole passes. */
+/** Shared helpers of the dataset tests: configs, providers, small images (whole passes: the testkit's DatasetPass). */
 final class DataFixtures {
     private DataFixtures() {}
 
@@ -67,42 +61,6 @@ final class DataFixtures {
         return provider(c.type()).create(c, NO_CONTEXT);
     }
 
-    /** A whole pass: the examples and the skips at its end. */
-    record Pass(List<Example> examples, Skips skips) {
-        List<String> ids() {
-            return examples.stream().map(Example::id).toList();
-        }
-
-        List<String> captions() {
-            return examples.stream().map(Example::caption).toList();
-        }
-
-        /** id, caption and image digest of each example: records with arrays do not compare by content. */
-        List<String> fingerprints() {
-            return examples.stream().map(DataFixtures::fingerprint).toList();
-        }
-    }
-
-    static Pass readAll(Dataset dataset) {
-        try (Dataset.Examples it = dataset.open()) {
-            List<Example> out = new ArrayList<>();
-            it.forEachRemaining(out::add);
-            return new Pass(out, it.skips());
-        }
-    }
-
-    static String fingerprint(Example e) {
-        return e.id() + " | " + e.caption() + " | " + sha256(e.image());
-    }
-
-    static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** A small PNG of one colour; {@code seed} varies one pixel so images differ. */
     static byte[] png(int size, Color color, int seed) {
         BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
@@ -121,14 +79,6 @@ final class DataFixtures {
         return out.toByteArray();
     }
 
-    static BufferedImage decode(byte[] bytes) {
-        try {
-            return ImageIO.read(new java.io.ByteArrayInputStream(bytes));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     static Path writePng(Path file, int seed) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
@@ -136,38 +86,5 @@ final class DataFixtures {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /**
-     * The files under {@code dir} this process holds open, read from /proc/self/fd (Linux), or
-     * null where that is not available.
-     */
-    static List<Path> openFilesUnder(Path dir) {
-        Path fds = Path.of("/proc/self/fd");
-        if (!Files.isDirectory(fds)) {
-            return null;
-        }
-        Path root;
-        try {
-            root = dir.toRealPath();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        List<Path> open = new ArrayList<>();
-        try (Stream<Path> s = Files.list(fds)) {
-            for (Path fd : s.toList()) {
-                try {
-                    Path target = Files.readSymbolicLink(fd);
-                    if (target.startsWith(root)) {
-                        open.add(target);
-                    }
-                } catch (IOException | UnsupportedOperationException e) {
-                    // the descriptor of the listing itself is gone by now
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return open;
     }
 }

@@ -7,14 +7,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.spi.Dataset;
-import dev.iris.datasets.DataFixtures.Pass;
+import dev.iris.testkit.DatasetPass;
+import dev.iris.testkit.OpenFiles;
+import dev.iris.testkit.PluginBehavior;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-class LlavaJsonDatasetTest extends DatasetContract {
+class LlavaJsonDatasetTest extends ConfiguredDatasetContract {
     /** Five entries as LLaVA's blip_laion_cc_sbu_558k.json has them, two good and three bad. */
     static final String FIVE = """
             [
@@ -34,6 +37,11 @@ class LlavaJsonDatasetTest extends DatasetContract {
             """;
 
     @Override
+    protected Set<PluginBehavior> behaviors() {
+        return Set.of(PluginBehavior.SKIPS_BAD_ROWS, PluginBehavior.READS_FILES);
+    }
+
+    @Override
     protected Fixture fixture(Path dir) throws Exception {
         Files.writeString(dir.resolve("chat.json"), FIVE);
         DataFixtures.writePng(dir.resolve("00453/004539375.png"), 1);
@@ -45,7 +53,7 @@ class LlavaJsonDatasetTest extends DatasetContract {
 
     @Test
     void captionsAreTheGptTurnsWhereverThePlaceholderIs() {
-        Pass pass = DataFixtures.readAll(dataset);
+        DatasetPass pass = DatasetPass.readAll(dataset);
         assertThat(pass.ids()).containsExactly("004539375", "002239345");
         assertThat(pass.captions()).containsExactly(
                 "select luxury furniture 3 - inch gel memory foam mattress topper",
@@ -72,7 +80,7 @@ class LlavaJsonDatasetTest extends DatasetContract {
         DataFixtures.writePng(dir.resolve("pics/a/2.png"), 2);
 
         Dataset d = DataFixtures.create(dir, "type: llava-json, path: meta/blip.json, images: pics");
-        Pass pass = DataFixtures.readAll(d);
+        DatasetPass pass = DatasetPass.readAll(d);
 
         assertThat(pass.ids()).containsExactly("17", "blip.json#1"); // numeric id as text; no id: file and index
         assertThat(pass.captions()).containsExactly("first", "no id"); // the first answer is the caption
@@ -91,7 +99,7 @@ class LlavaJsonDatasetTest extends DatasetContract {
                 .isInstanceOf(IrisException.class)
                 .hasMessage(json + ": expected a JSON array of LLaVA entries but the file starts with '{'"
                         + " (JSON Lines, one entry per line, are read from a .jsonl file)");
-        assertThat(DataFixtures.openFilesUnder(dir)).isNullOrEmpty();
+        assertThat(OpenFiles.under(dir)).isNullOrEmpty();
     }
 
     @Test
@@ -105,7 +113,7 @@ class LlavaJsonDatasetTest extends DatasetContract {
                 "{\"image\": \"00223/002239345.png\", \"conversations\": [{\"from\": \"gpt\", \"value\": \" second \"}]}",
                 "{\"id\": \"lost\", \"image\": \"gone.png\", \"conversations\": [{\"from\": \"gpt\", \"value\": \"c\"}]}",
                 ""));
-        Pass pass = DataFixtures.readAll(DataFixtures.create(dir, "type: llava-json, path: chat.jsonl"));
+        DatasetPass pass = DatasetPass.readAll(DataFixtures.create(dir, "type: llava-json, path: chat.jsonl"));
 
         assertThat(pass.ids()).containsExactly("a", "chat.jsonl:6"); // no id: file and line
         assertThat(pass.captions()).containsExactly("first", "second");
@@ -113,10 +121,10 @@ class LlavaJsonDatasetTest extends DatasetContract {
                 Map.entry(SkipCounter.MALFORMED_LINE, 2L), Map.entry(SkipCounter.NOT_AN_ENTRY, 1L),
                 Map.entry(SkipCounter.IMAGE_NOT_FOUND, 1L));
         assertThat(pass.skips().firstIds()).containsExactly("chat.jsonl:2", "chat.jsonl:4", "chat.jsonl:5", "lost");
-        assertThat(DataFixtures.openFilesUnder(dir)).isNullOrEmpty();
+        assertThat(OpenFiles.under(dir)).isNullOrEmpty();
         // a .jsonl file that holds an array is read as one
         Files.writeString(jsonl, FIVE);
-        assertThat(DataFixtures.readAll(DataFixtures.create(dir, "type: llava-json, path: chat.jsonl")).ids())
+        assertThat(DatasetPass.readAll(DataFixtures.create(dir, "type: llava-json, path: chat.jsonl")).ids())
                 .containsExactly("004539375", "002239345");
     }
 
@@ -133,7 +141,7 @@ class LlavaJsonDatasetTest extends DatasetContract {
                     .isInstanceOf(IrisException.class)
                     .hasMessageStartingWith(json + ": malformed JSON at line 2, column");
         }
-        assertThat(DataFixtures.openFilesUnder(dir)).isNullOrEmpty();
+        assertThat(OpenFiles.under(dir)).isNullOrEmpty();
     }
 
     @Test

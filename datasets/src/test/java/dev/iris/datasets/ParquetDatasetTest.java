@@ -8,7 +8,9 @@ import dev.iris.api.IrisException;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.spi.Dataset;
 import dev.iris.api.spi.Dataset.Example;
-import dev.iris.datasets.DataFixtures.Pass;
+import dev.iris.testkit.DatasetPass;
+import dev.iris.testkit.OpenFiles;
+import dev.iris.testkit.PluginBehavior;
 import dev.iris.datasets.ParquetRows.Row;
 import java.awt.Color;
 import java.nio.file.Files;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
@@ -25,7 +28,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-class ParquetDatasetTest extends DatasetContract {
+class ParquetDatasetTest extends ConfiguredDatasetContract {
+    @Override
+    protected Set<PluginBehavior> behaviors() {
+        return Set.of(PluginBehavior.SKIPS_BAD_ROWS, PluginBehavior.READS_FILES);
+    }
+
     @Override
     protected Fixture fixture(Path dir) throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
@@ -70,7 +78,7 @@ class ParquetDatasetTest extends DatasetContract {
                 new Row("r9", "empty bytes, no path", new byte[0], null, false),
                 new Row("r10", "empty bytes, a path", new byte[0], "imgs/r3.png", false)));
 
-        Pass pass = DataFixtures.readAll(parquet(file));
+        DatasetPass pass = DatasetPass.readAll(parquet(file));
 
         assertThat(pass.ids()).containsExactly("r1", "r3", "r10");
         assertThat(pass.examples().get(1).image()).isEqualTo(r3); // read from the file, not replaced
@@ -94,7 +102,7 @@ class ParquetDatasetTest extends DatasetContract {
 
         Dataset d = parquet(folder);
 
-        assertThat(DataFixtures.readAll(d).ids()).containsExactly(
+        assertThat(DatasetPass.readAll(d).ids()).containsExactly(
                 "train-00000/0", "train-00000/1", "train-00001/0", "train-00001/1", "train-00002/0", "train-00002/1");
         assertThat(d.describe()).contains(folder.toString(), "3 files (train-00000.parquet, train-00001.parquet, train-00002.parquet)",
                 "6 rows");
@@ -108,7 +116,7 @@ class ParquetDatasetTest extends DatasetContract {
             assertThat(r.getRowGroups()).hasSize(13); // 12 groups of 4 and one of 2
         }
 
-        Pass pass = DataFixtures.readAll(parquet(file));
+        DatasetPass pass = DatasetPass.readAll(parquet(file));
 
         assertThat(pass.ids()).containsExactlyElementsOf(rows.stream().map(Row::id).toList());
         assertThat(pass.examples().get(49).image()).isEqualTo(png(49));
@@ -213,7 +221,7 @@ class ParquetDatasetTest extends DatasetContract {
         List<Row> rows = List.of(new Row("7", "seven", png(7), "7.png", false), new Row("8", "eight", png(8), "8.png", false));
         Path file = ParquetRows.write(dir.resolve("required-" + codec + ".parquet"), required, rows, codec, 0);
 
-        Pass pass = DataFixtures.readAll(parquet(file));
+        DatasetPass pass = DatasetPass.readAll(parquet(file));
 
         assertThat(pass.ids()).containsExactly("7", "8"); // an int64 id reads as text
         assertThat(pass.captions()).containsExactly("seven", "eight");
@@ -231,7 +239,7 @@ class ParquetDatasetTest extends DatasetContract {
         Dataset d = DataFixtures.create(dir, "type: parquet, path: renamed.parquet, id_column: key, caption_column: text,"
                 + " image_column: img");
 
-        Pass pass = DataFixtures.readAll(d);
+        DatasetPass pass = DatasetPass.readAll(d);
         assertThat(pass.ids()).containsExactly("k1", "k2");
         assertThat(pass.captions()).containsExactly("first", "second");
         assertThat(pass.examples().get(0).image()).isEqualTo(png(1));
@@ -250,7 +258,7 @@ class ParquetDatasetTest extends DatasetContract {
                 List.of(Row.of(null, "zero", png(0)), Row.of(null, "", png(1)), Row.of(null, "two", png(2))),
                 CompressionCodecName.SNAPPY, 0);
 
-        Pass pass = DataFixtures.readAll(parquet(file));
+        DatasetPass pass = DatasetPass.readAll(parquet(file));
 
         assertThat(pass.ids()).containsExactly("noid.parquet#0", "noid.parquet#2"); // skipped rows keep their number
         assertThat(pass.skips().firstIds()).containsExactly("noid.parquet#1");

@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.spi.Dataset;
 import dev.iris.api.spi.Dataset.Example;
-import dev.iris.datasets.DataFixtures.Pass;
+import dev.iris.testkit.DatasetPass;
+import dev.iris.testkit.OpenFiles;
+import dev.iris.testkit.PluginBehavior;
 import dev.iris.datasets.ShapesCaptions.Colour;
 import dev.iris.datasets.ShapesCaptions.Position;
 import dev.iris.datasets.ShapesCaptions.Scene;
@@ -23,7 +25,12 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-class ShapesDatasetTest extends DatasetContract {
+class ShapesDatasetTest extends ConfiguredDatasetContract {
+    @Override
+    protected Set<PluginBehavior> behaviors() {
+        return Set.of(PluginBehavior.READS_FILES);
+    }
+
     @Override
     protected Fixture fixture(Path dir) {
         return new Fixture("type: shapes, path: shapes, train_count: 60, heldout_count: 12, image_size: 32, seed: 3",
@@ -50,10 +57,10 @@ class ShapesDatasetTest extends DatasetContract {
         Dataset d = DataFixtures.create(dir, "type: shapes, path: drawn, train_count: 240, heldout_count: 48, image_size: 48");
         for (Dataset dd : List.of(d, DataFixtures.create(dir, "type: shapes, path: drawn, split: heldout, train_count: 240,"
                 + " heldout_count: 48, image_size: 48"))) {
-            Pass pass = DataFixtures.readAll(dd);
+            DatasetPass pass = DatasetPass.readAll(dd);
             assertThat(pass.examples()).hasSize(dd == d ? 240 : 48);
             for (Example e : pass.examples()) {
-                BufferedImage img = DataFixtures.decode(e.image());
+                BufferedImage img = DatasetPass.decode(e.image());
                 assertThat(img.getWidth()).isEqualTo(48);
                 assertThat(img.getHeight()).isEqualTo(48);
                 Scene drawn = seen(img);
@@ -83,17 +90,17 @@ class ShapesDatasetTest extends DatasetContract {
         Dataset train = DataFixtures.create(dir, "type: shapes, path: " + q(shapes));
         Dataset heldout = DataFixtures.create(dir, "type: shapes, path: " + q(shapes) + ", split: heldout");
 
-        Pass t = DataFixtures.readAll(train);
-        Pass h = DataFixtures.readAll(heldout);
+        DatasetPass t = DatasetPass.readAll(train);
+        DatasetPass h = DatasetPass.readAll(heldout);
 
         assertThat(t.examples()).hasSize(2000);
         assertThat(h.examples()).hasSize(200);
         assertThat(new HashSet<>(t.captions())).hasSize(48);
         assertThat(new HashSet<>(h.captions())).hasSize(48);
-        assertThat(DataFixtures.decode(t.examples().get(0).image()).getWidth()).isEqualTo(64);
+        assertThat(DatasetPass.decode(t.examples().get(0).image()).getWidth()).isEqualTo(64);
         Set<String> trainImages = new HashSet<>();
-        t.examples().forEach(e -> trainImages.add(DataFixtures.sha256(e.image())));
-        assertThat(h.examples()).noneMatch(e -> trainImages.contains(DataFixtures.sha256(e.image())));
+        t.examples().forEach(e -> trainImages.add(DatasetPass.sha256(e.image())));
+        assertThat(h.examples()).noneMatch(e -> trainImages.contains(DatasetPass.sha256(e.image())));
         assertThat(t.ids()).startsWith("train-00000").endsWith("train-01999");
         assertThat(heldout.describe()).contains("heldout", "heldout.parquet", "200 rows");
     }

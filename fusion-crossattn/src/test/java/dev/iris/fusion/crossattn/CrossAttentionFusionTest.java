@@ -1,7 +1,6 @@
 package dev.iris.fusion.crossattn;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
@@ -11,7 +10,6 @@ import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.llm.qwen.Qwen2Config;
 import dev.iris.llm.qwen.Qwen2Decoder;
-import dev.iris.runtime.graph.Differentiator;
 import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.onnx.OnnxCompiler;
@@ -21,13 +19,78 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import dev.iris.testkit.FusionContract;
+import dev.iris.testkit.NaiveFusion;
+import dev.iris.testkit.PluginBehavior;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Architecture B against the base decoder, a plain-Java block, finite differences, and its own cache. */
-class CrossAttentionFusionTest {
+/**
+ * Architecture B on the fusion contract (a plain-Java block, closed gates, gradients through
+ * them, bad input), plus what needs the real decoder: the base model's logits bit for bit with
+ * closed gates, and the image keys and values cached once giving the tokens recomputing them gives.
+ */
+class CrossAttentionFusionTest extends FusionContract {
     static final OrtRuntime ORT = OrtRuntime.cpu(1);
     static final int D = 16, HEADS = 4, KV = 2, HD = 4, INTER = 24, DV = 6, P = 5, VOCAB = 30;
     static final Qwen2Config LLM = new Qwen2Config(D, 2, HEADS, KV, 32, VOCAB, 10000.0, 1e-6, true, 64);
+
+    static final List<Integer> BLOCKS = List.of(0, 2);
+
+    @Override
+    protected CrossAttentionFusion createFusion() {
+        return fusion(BLOCKS);
+    }
+
+    @Override
+    protected Set<PluginBehavior> behaviors() {
+        return Set.of(PluginBehavior.READS_IMAGE_EVERY_STEP, PluginBehavior.GATED_BLOCKS, PluginBehavior.TRAINABLE_WEIGHTS);
+    }
+
+    @Override
+    protected int visionTokens() {
+        return P;
+    }
+
+    @Override
+    protected int visionWidth() {
+        return DV;
+    }
+
+    @Override
+    protected int textWidth() {
+        return D;
+    }
+
+    @Override
+    protected List<Integer> hookedLayers() {
+        return BLOCKS;
+    }
+
+    @Override
+    protected boolean isGate(String qualifiedName) {
+        return qualifiedName.endsWith("_gate");
+    }
+
+    @Override
+    protected NaiveFusion naiveForward() {
+        return new NaiveFusion() {
+            @Override
+            public double[][] afterLayer(Map<String, Tensor> weights, int layer, double[][] hidden, double[][] features) {
+                return NaiveBlock.forward(weights, "fusion/", "blocks." + layer + ".", hidden, features, D, HEADS, KV, HD, INTER, 1e-6);
+            }
+        };
+    }
+
+    @Test
+    void layersWithoutABlockPassTheHiddenStatesThrough() {
+        GraphBuilder g = new GraphBuilder();
+        CrossAttentionFusion f = fusion(BLOCKS);
+        Value x = g.input("x", DType.F32, 1L, "seq", (long) D);
+        Value img = f.projectImage(g, g.input("features", DType.F32, 1L, (long) P, (long) DV));
+        assertThat(f.layerHook(g, img).afterLayer(g, 1, x)).isSameAs(x);
+        assertThat(f.layers()).containsExactly(0, 2);
+    }
 
     static CrossAttentionFusion fusion(List<Integer> layers) {
         return new CrossAttentionFusion(layers, DV, D, HEADS, KV, HD, INTER, 1e-6);
@@ -103,81 +166,6 @@ class CrossAttentionFusionTest {
         Map<String, Tensor> open = weights(withBlocks, 1, 0.5, DType.F32);
         float[] opened = run(withBlocks, open, lmFeeds(ids, randomFeatures(2)), DType.F32).get("logits").toFloats();
         assertThat(opened).isNotEqualTo(base);
-    }
-
-    @Test
-    void oneBlockMatchesPlainJava() {
-        CrossAttentionFusion f = fusion(List.of(0));
-        GraphBuilder g = new GraphBuilder();
-        Value x = g.input("x", DType.F32, 1L, "seq", (long) D);
-        Value img = f.projectImage(g, g.input("features", DType.F32, 1L, (long) P, (long) DV));
-        g.output("y", f.layerHook(g, img).afterLayer(g, 0, x));
-        Graph graph = g.build();
-        Map<String, Tensor> w = weights(graph, 3, 0.7, DType.F32);
-        int t = 3;
-        Random r = new Random(4);
-        float[] xs = new float[t * D];
-        for (int i = 0; i < xs.length; i++) xs[i] = (float) r.nextGaussian();
-        float[] feats = randomFeatures(5);
-        float[] y = run(graph, w, Map.of("x", Tensor.ofFloats(xs, 1, t, D), "features", Tensor.ofFloats(feats, 1, P, DV)), DType.F32).get("y").toFloats();
-        double[][] expected = NaiveBlock.forward(w, "fusion/", "blocks.0.", xs, t, feats, P, D, DV, HEADS, KV, HD, INTER, 1e-6);
-        for (int i = 0; i < t; i++) for (int j = 0; j < D; j++) assertThat((double) y[i * D + j]).isCloseTo(expected[i][j], within(1e-4));
-    }
-
-    @Test
-    void gradientsReachTheGatesAndTheBlockWeights() {
-        CrossAttentionFusion f = fusion(List.of(0));
-        GraphBuilder g = new GraphBuilder();
-        Value x = g.input("x", DType.F32, 1L, 3L, (long) D);
-        Value img = f.projectImage(g, g.input("features", DType.F32, 1L, (long) P, (long) DV));
-        Value y = f.layerHook(g, img).afterLayer(g, 0, x);
-        g.output("loss", g.sum(g.mul(y, g.constant(Tensor.ofFloats(ramp(3 * D), 1, 3, D))), false, 0, 1, 2));
-        Graph forward = g.build();
-        List<String> trainable = List.of("fusion/blocks.0.cross_attn_attn_gate", "fusion/blocks.0.cross_attn_mlp_gate",
-                "fusion/blocks.0.cross_attn.q_proj.weight", "fusion/blocks.0.cross_attn.k_norm.weight", "fusion/blocks.0.mlp.down_proj.weight",
-                "fusion/image_projection.weight");
-        Graph train = Differentiator.gradients(forward, "loss", trainable);
-        CompiledGraph cg = OnnxCompiler.compile(train, DType.F64, trainable);
-        for (double gate : new double[] {0.0, 0.6}) {
-            Map<String, Tensor> w = weights(forward, 6, gate, DType.F64);
-            Map<String, Tensor> frozen = new HashMap<>();
-            for (String k : cg.frozen().keySet()) frozen.put(k, w.get(k));
-            Map<String, Tensor> feeds = new HashMap<>();
-            Random r = new Random(7);
-            double[] xs = new double[3 * D];
-            for (int i = 0; i < xs.length; i++) xs[i] = r.nextGaussian();
-            feeds.put("x", Tensor.ofDoubles(xs, 1, 3, D));
-            feeds.put("features", Tensor.ofFloats(randomFeatures(8), 1, P, DV).toFloating(DType.F64));
-            for (String q : trainable) feeds.put(q, w.get(q));
-            try (GraphSession s = ORT.open(cg, frozen)) {
-                Map<String, Tensor> out = s.run(feeds);
-                for (String q : trainable) {
-                    double[] wv = w.get(q).toDoubles(), grad = out.get(Differentiator.GRAD_PREFIX + q).toDoubles();
-                    for (int probe = 0; probe < 4; probe++) {
-                        int k = r.nextInt(wv.length);
-                        double[] plus = wv.clone(), minus = wv.clone();
-                        plus[k] += 1e-6;
-                        minus[k] -= 1e-6;
-                        double numeric = (loss(s, feeds, q, plus, w.get(q).shape()) - loss(s, feeds, q, minus, w.get(q).shape())) / 2e-6;
-                        assertThat(grad[k]).as("gate %.1f: d/d %s[%d]", gate, q, k).isCloseTo(numeric, within(1e-7 + 1e-6 * Math.abs(numeric)));
-                    }
-                }
-                // with closed gates the gates themselves still learn (the block's output is their gradient)
-                if (gate == 0.0) assertThat(Math.abs(out.get(Differentiator.GRAD_PREFIX + trainable.get(0)).toDoubles()[0])).isGreaterThan(1e-6);
-            }
-        }
-    }
-
-    private static float[] ramp(int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float) Math.sin(i + 1);
-        return a;
-    }
-
-    private static double loss(GraphSession s, Map<String, Tensor> feeds, String name, double[] w, long[] shape) {
-        Map<String, Tensor> f = new HashMap<>(feeds);
-        f.put(name, Tensor.ofDoubles(w, shape));
-        return s.run(f, List.of("loss")).get("loss").getDouble(0);
     }
 
     @Test

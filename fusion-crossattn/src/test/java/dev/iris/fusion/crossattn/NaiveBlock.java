@@ -7,12 +7,12 @@ import java.util.Map;
 final class NaiveBlock {
     private NaiveBlock() {}
 
-    static double[][] forward(Map<String, Tensor> w, String group, String p, float[] xs, int t, float[] feats, int patches,
-                              int d, int dv, int heads, int kv, int hd, int inter, double eps) {
-        double[][] x = new double[t][d];
-        for (int i = 0; i < t; i++) for (int j = 0; j < d; j++) x[i][j] = xs[i * d + j];
-        double[][] f = new double[patches][dv];
-        for (int i = 0; i < patches; i++) for (int j = 0; j < dv; j++) f[i][j] = feats[i * dv + j];
+    /** One block after a decoder layer: hidden states [T][d] reading image features [patches][dv]. */
+    static double[][] forward(Map<String, Tensor> w, String group, String p, double[][] hidden, double[][] f,
+                              int d, int heads, int kv, int hd, int inter, double eps) {
+        int t = hidden.length, patches = f.length;
+        double[][] x = new double[t][];
+        for (int i = 0; i < t; i++) x[i] = hidden[i].clone();
         double[][] memory = lin(f, w.get(group + "image_projection.weight").toDoubles(), w.get(group + "image_projection.bias").toDoubles(), d);
         double[][] k = lin(memory, w.get(group + p + "cross_attn.k_proj.weight").toDoubles(), null, kv * hd);
         double[][] v = lin(memory, w.get(group + p + "cross_attn.v_proj.weight").toDoubles(), null, kv * hd);

@@ -14,21 +14,76 @@ import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.weights.MapWeightSource;
 import dev.iris.runtime.weights.WeightBinder;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import dev.iris.testkit.LanguageModelContract;
+import dev.iris.testkit.NaiveLanguageModel;
+import dev.iris.testkit.PluginBehavior;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The Qwen2 description executed by ONNX Runtime against a plain-Java forward pass. */
+/**
+ * The Qwen2 description on the language-model contract (tied and untied embeddings: ORT against
+ * a plain-Java forward pass, the cache, gradients, the layer hook), plus quantized weights.
+ */
 class Qwen2DecoderTest {
     private static final OrtRuntime ORT = OrtRuntime.cpu(1);
 
     private static Qwen2Config config(boolean tied) {
         return new Qwen2Config(32, 2, 4, 2, 48, 40, 10000.0, 1e-6, tied, 128);
+    }
+
+    /** The contract for one embedding layout. */
+    abstract static class Qwen2Contract extends LanguageModelContract {
+        abstract boolean tied();
+
+        @Override
+        protected LanguageModel createModel() {
+            // the graph needs no tokenizer: the folder is never read
+            return new Qwen2LanguageModel(Path.of("no-tokenizer-needed"), config(tied()), ChatMl.chatMl());
+        }
+
+        @Override
+        protected Set<PluginBehavior> behaviors() {
+            return Set.of(PluginBehavior.HAS_KV_CACHE, PluginBehavior.TRAINABLE_WEIGHTS);
+        }
+
+        /** The rotary inverse frequencies are float32 in every run (as transformers computes them): 2e-8 measured in float64. */
+        @Override
+        protected double tolerance(DType precision) {
+            return precision == DType.F64 ? 1e-7 : super.tolerance(precision);
+        }
+
+        @Override
+        protected NaiveLanguageModel naiveForward() {
+            return (weights, ids) -> {
+                Map<String, float[]> w = new HashMap<>();
+                weights.forEach((q, t) -> w.put(q.substring("llm/".length()), t.toFloats()));
+                return new NaiveQwen2(config(tied()), w).logits(ids);
+            };
+        }
+    }
+
+    @Nested
+    class Tied extends Qwen2Contract {
+        @Override
+        boolean tied() {
+            return true;
+        }
+    }
+
+    @Nested
+    class Untied extends Qwen2Contract {
+        @Override
+        boolean tied() {
+            return false;
+        }
     }
 
     private static Map<String, float[]> randomWeights(Qwen2Config c, long seed) {
@@ -95,32 +150,6 @@ class Qwen2DecoderTest {
         return Tensor.ofLongs(p, batch, t);
     }
 
-    @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void logitsMatchPlainJava(boolean tied) {
-        Qwen2Config c = config(tied);
-        Map<String, float[]> w = randomWeights(c, tied ? 2 : 1);
-        Qwen2Decoder model = new Qwen2Decoder(c);
-        GraphBuilder g = new GraphBuilder();
-        Value ids = g.input("ids", DType.I64, "batch", "seq");
-        Value pos = g.input("positions", DType.I64, "batch", "seq");
-        Value mask = g.input("mask", DType.F32, 1L, 1L, "seq", "seq");
-        var out = model.decode(g, new LanguageModel.DecoderInput(model.embed(g, ids), pos, mask, List.of(), List.of(), null));
-        g.output("logits", model.logits(g, out.hidden()));
-        long[][] seqs = {{3, 17, 5, 39, 0, 22, 8}, {1, 1, 2, 30, 31, 12, 7}};
-        long[] flat = new long[14];
-        for (int b = 0; b < 2; b++) System.arraycopy(seqs[b], 0, flat, b * 7, 7);
-        Map<String, Tensor> res = run(g.build(), w, Map.of("ids", Tensor.ofLongs(flat, 2, 7), "positions", positions(2, 0, 7), "mask", causalMask(0, 7)));
-        float[] logits = res.get("logits").toFloats();
-        NaiveQwen2 ref = new NaiveQwen2(c, w);
-        for (int b = 0; b < 2; b++) {
-            double[][] expected = ref.logits(seqs[b]);
-            for (int t = 0; t < 7; t++) for (int v = 0; v < c.vocabSize(); v++) {
-                assertThat((double) logits[(b * 7 + t) * c.vocabSize() + v]).as("b%d t%d v%d", b, t, v).isCloseTo(expected[t][v], within(2e-4));
-            }
-        }
-    }
-
     /** int8 / int4 linear weights (MatMulNBits) against fp32 on the same model: the logit error stays small. */
     @ParameterizedTest
     @ValueSource(strings = {"int8", "int4"})
@@ -148,58 +177,5 @@ class Qwen2DecoderTest {
         // random weights: int4 errs far more than int8 (at accuracy level 0: 2.7% and 43% of the largest logit)
         assertThat(maxDiff / maxAbs).as("%s: max logit difference %.4f of %.2f", format, maxDiff, maxAbs)
                 .isLessThan(format.equals("int8") ? 0.05 : 0.6);
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {1, 3})
-    void kvCacheDecodingMatchesFullRecompute(int newTokens) {
-        Qwen2Config c = config(true);
-        Map<String, float[]> w = randomWeights(c, 5);
-        Qwen2Decoder model = new Qwen2Decoder(c);
-        long[] seq = {4, 9, 13, 27, 2, 33, 18, 6};
-        int past = seq.length - newTokens;
-        // graph with a cache input
-        GraphBuilder g = new GraphBuilder();
-        Value ids = g.input("ids", DType.I64, "batch", "seq");
-        Value pos = g.input("positions", DType.I64, "batch", "seq");
-        Value mask = g.input("mask", DType.F32, 1L, 1L, "seq", "total");
-        List<Value> pk = new ArrayList<>(), pv = new ArrayList<>();
-        for (int l = 0; l < c.layers(); l++) {
-            pk.add(g.input("past_key." + l, DType.F32, "batch", (long) c.kvHeads(), "past", (long) c.headDim()));
-            pv.add(g.input("past_value." + l, DType.F32, "batch", (long) c.kvHeads(), "past", (long) c.headDim()));
-        }
-        var out = model.decode(g, new LanguageModel.DecoderInput(model.embed(g, ids), pos, mask, pk, pv, null));
-        g.output("logits", model.logits(g, out.hidden()));
-        for (int l = 0; l < c.layers(); l++) {
-            g.output("present_key." + l, out.keys().get(l));
-            g.output("present_value." + l, out.values().get(l));
-        }
-        Graph graph = g.build();
-        // prefill from an empty cache, then continue with the cache
-        Map<String, Tensor> feeds = new HashMap<>();
-        long[] prefix = java.util.Arrays.copyOf(seq, past);
-        feeds.put("ids", Tensor.ofLongs(prefix, 1, past));
-        feeds.put("positions", positions(1, 0, past));
-        feeds.put("mask", causalMask(0, past));
-        for (int l = 0; l < c.layers(); l++) {
-            feeds.put("past_key." + l, Tensor.zeros(DType.F32, 1, c.kvHeads(), 0, c.headDim()));
-            feeds.put("past_value." + l, Tensor.zeros(DType.F32, 1, c.kvHeads(), 0, c.headDim()));
-        }
-        Map<String, Tensor> first = run(graph, w, feeds);
-        Map<String, Tensor> next = new HashMap<>();
-        next.put("ids", Tensor.ofLongs(java.util.Arrays.copyOfRange(seq, past, seq.length), 1, newTokens));
-        next.put("positions", positions(1, past, newTokens));
-        next.put("mask", causalMask(past, newTokens));
-        for (int l = 0; l < c.layers(); l++) {
-            next.put("past_key." + l, first.get("present_key." + l));
-            next.put("past_value." + l, first.get("present_value." + l));
-        }
-        Map<String, Tensor> second = run(graph, w, next);
-        assertThat(second.get("present_key.0").shape()).containsExactly(1, c.kvHeads(), seq.length, c.headDim());
-        double[][] expected = new NaiveQwen2(c, w).logits(seq);
-        float[] got = second.get("logits").toFloats();
-        for (int t = 0; t < newTokens; t++) for (int v = 0; v < c.vocabSize(); v++) {
-            assertThat((double) got[t * c.vocabSize() + v]).isCloseTo(expected[past + t][v], within(2e-4));
-        }
     }
 }

@@ -14,15 +14,24 @@ import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.weights.MapWeightSource;
 import dev.iris.runtime.weights.WeightBinder;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import dev.iris.api.spi.VisionEncoder;
+import dev.iris.testkit.NaiveVisionEncoder;
+import dev.iris.testkit.PluginBehavior;
+import dev.iris.testkit.TestWeights;
+import dev.iris.testkit.VisionEncoderContract;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The SigLIP vision description executed by ONNX Runtime against a plain-Java forward pass. */
-class SiglipVisionTowerTest {
+/**
+ * The SigLIP encoder on the vision-encoder contract (ORT against a plain-Java forward pass in
+ * float32 and float64, preprocessing, bad images, bad sizes), plus the checkpoint's tensor names,
+ * the patch order and the tower's own size message.
+ */
+class SiglipVisionTowerTest extends VisionEncoderContract {
     private static final OrtRuntime ORT = OrtRuntime.cpu(1);
     private static final int BATCH = 2;
 
@@ -30,6 +39,45 @@ class SiglipVisionTowerTest {
     static final SiglipVisionConfig TINY = new SiglipVisionConfig(32, 48, 2, 4, 3, 32, 8, 1e-6, "gelu_pytorch_tanh");
 
     /** The checkpoint's vision tensors with their shapes, as google/siglip-base-patch16-224 lays them out. */
+    @Override
+    protected VisionEncoder createEncoder() {
+        return new SiglipVisionEncoder(TINY, new SiglipImageProcessor(SiglipVisionEncoder.defaultsFor(TINY)));
+    }
+
+    @Override
+    protected Set<PluginBehavior> behaviors() {
+        return Set.of();   // the vision tower is frozen in every training stage
+    }
+
+    /** Float64 leaves only summation order: a wrong index or formula cannot hide in rounding noise. */
+    @Override
+    protected double tolerance(DType precision) {
+        return precision == DType.F64 ? 1e-10 : super.tolerance(precision);
+    }
+
+    /** Norm gains around 1; weights large enough that GELU and softmax work off their linear range. */
+    @Override
+    protected TestWeights.Init weightInit() {
+        return (name, shape, r) -> {
+            boolean norm = name.contains("layer_norm") || name.contains("layernorm");
+            if (norm && name.endsWith(".weight")) return 1 + 0.2 * r.nextGaussian();
+            if (name.endsWith(".bias")) return 0.1 * r.nextGaussian();
+            long fanIn = shape.length == 4 ? Tensor.numel(shape) / shape[0] : shape[shape.length - 1];
+            return r.nextGaussian() / Math.sqrt(fanIn) * 1.5;
+        };
+    }
+
+    @Override
+    protected NaiveVisionEncoder naiveForward() {
+        return (weights, pixels) -> {
+            Map<String, float[]> w = new LinkedHashMap<>();
+            weights.forEach((q, t) -> w.put(q.substring("vision/".length()), t.toFloats()));
+            float[] px = new float[pixels.length];
+            for (int i = 0; i < px.length; i++) px[i] = (float) pixels[i];
+            return new NaiveSiglipVision(TINY, w).lastHiddenState(px);
+        };
+    }
+
     static Map<String, long[]> expectedShapes(SiglipVisionConfig c) {
         long d = c.hiddenSize(), f = c.intermediateSize(), p = c.patchSize();
         Map<String, long[]> m = new LinkedHashMap<>();
@@ -74,13 +122,6 @@ class SiglipVisionTowerTest {
         return w;
     }
 
-    private static float[] randomPixels(SiglipVisionConfig c, long seed) {
-        Random r = new Random(seed);
-        float[] px = new float[BATCH * c.channels() * c.imageSize() * c.imageSize()];
-        for (int i = 0; i < px.length; i++) px[i] = r.nextFloat() * 2 - 1; // the normalised range [-1, 1]
-        return px;
-    }
-
     private static Graph graph(SiglipVisionConfig c) {
         GraphBuilder g = new GraphBuilder();
         Value pixels = g.input("pixels", DType.F32, "batch", (long) c.channels(), (long) c.imageSize(), (long) c.imageSize());
@@ -104,19 +145,6 @@ class SiglipVisionTowerTest {
         }
     }
 
-    private static double maxDiff(SiglipVisionConfig c, Map<String, float[]> w, float[] px, double[] got) {
-        NaiveSiglipVision ref = new NaiveSiglipVision(c, w);
-        int plane = c.channels() * c.imageSize() * c.imageSize(), n = c.patches(), d = c.hiddenSize();
-        double max = 0;
-        for (int b = 0; b < BATCH; b++) {
-            double[][] expected = ref.lastHiddenState(Arrays.copyOfRange(px, b * plane, (b + 1) * plane));
-            for (int t = 0; t < n; t++) for (int j = 0; j < d; j++) {
-                max = Math.max(max, Math.abs(got[(b * n + t) * d + j] - expected[t][j]));
-            }
-        }
-        return max;
-    }
-
     @Test
     void requestsExactlyTheCheckpointsVisionTensors() {
         Graph graph = graph(TINY);
@@ -127,30 +155,6 @@ class SiglipVisionTowerTest {
         assertThat(requested.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
         expected.forEach((q, shape) -> assertThat(requested.get(q)).as(q).containsExactly(shape));
         assertThat(graph.output("last_hidden_state").shape().toString()).isEqualTo("[batch, 16, 32]");
-    }
-
-    @Test
-    void lastHiddenStateMatchesPlainJavaInFloat32() {
-        Map<String, float[]> w = randomWeights(TINY, 1);
-        float[] px = randomPixels(TINY, 2);
-        Tensor out = run(graph(TINY), w, Tensor.ofFloats(px, BATCH, 3, 32, 32), DType.F32);
-        assertThat(out.shape()).containsExactly(BATCH, TINY.patches(), TINY.hiddenSize());
-        double max = maxDiff(TINY, w, px, out.toDoubles());
-        System.out.printf("SigLIP tower float32 vs naive: max |diff| = %.3g%n", max);
-        assertThat(max).isLessThan(1e-4);
-    }
-
-    @Test
-    void lastHiddenStateMatchesPlainJavaInFloat64() {
-        // float64 leaves only summation order: a wrong index or formula cannot hide in rounding noise
-        Map<String, float[]> w = randomWeights(TINY, 3);
-        float[] px = randomPixels(TINY, 4);
-        double[] pd = new double[px.length];
-        for (int i = 0; i < px.length; i++) pd[i] = px[i];
-        Tensor out = run(graph(TINY), w, Tensor.ofDoubles(pd, BATCH, 3, 32, 32), DType.F64);
-        double max = maxDiff(TINY, w, px, out.toDoubles());
-        System.out.printf("SigLIP tower float64 vs naive: max |diff| = %.3g%n", max);
-        assertThat(max).isLessThan(1e-10);
     }
 
     @Test

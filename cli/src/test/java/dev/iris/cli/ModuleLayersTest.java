@@ -71,6 +71,12 @@ class ModuleLayersTest {
     }
 
     @Test
+    void noMainCodeUsesTheTestkit() {
+        noClasses().should().dependOnClassesThat().resideInAPackage("dev.iris.testkit..")
+                .because("the contract kits are a test-scope dependency of plugins").check(main);
+    }
+
+    @Test
     void theRuleBitesOnAnUpwardArrow() {
         // plugins -> training would be upward: the fixture class makes exactly that arrow
         JavaClasses fixture = new ClassFileImporter().importClasses(PluginsUsesTraining.class);

@@ -180,7 +180,7 @@ abstract sealed class FontFace implements Closeable {
             for (int cp : codePoints) {
                 if (canDraw(cp)) used.put(cp, glyph(cp));
             }
-            byte[] ttf = CffToTrueType.write(metrics(), used);
+            byte[] ttf = TrueTypeWriter.write(metrics(), used);
             return PDType0Font.load(doc, new ByteArrayInputStream(ttf), true);
         }
 

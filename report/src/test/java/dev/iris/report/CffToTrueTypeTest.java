@@ -65,7 +65,7 @@ class CffToTrueTypeTest {
         glyphs.put(0x20B9F, CffToTrueType.glyph(new GeneralPath(new Ellipse2D.Double(0, 0, 900, 900)), 1000)); // outside the BMP
         byte[] os2 = new byte[96]; // version 0 table, all zero: fsType 0 = installable
         CffToTrueType.Metrics m = new CffToTrueType.Metrics("Test-Regular", "Test", 1000, 880, -120, 0, 0, (short) -100, (short) 50, os2);
-        TrueTypeFont ttf = new TTFParser().parse(new RandomAccessReadBuffer(CffToTrueType.write(m, glyphs)));
+        TrueTypeFont ttf = new TTFParser().parse(new RandomAccessReadBuffer(TrueTypeWriter.write(m, glyphs)));
         assertThat(ttf.getName()).isEqualTo("Test-Regular");
         assertThat(ttf.getNumberOfGlyphs()).isEqualTo(4);
         var cmap = ttf.getUnicodeCmapLookup();
@@ -97,7 +97,7 @@ class CffToTrueTypeTest {
             }
             byte[] os2 = otf.getTableBytes(otf.getTableMap().get("OS/2"));
             CffToTrueType.Metrics m = new CffToTrueType.Metrics("X", "X", 1000, 880, -120, 0, 0, (short) -100, (short) 50, os2);
-            TrueTypeFont ttf = new TTFParser().parse(new RandomAccessReadBuffer(CffToTrueType.write(m, glyphs)));
+            TrueTypeFont ttf = new TTFParser().parse(new RandomAccessReadBuffer(TrueTypeWriter.write(m, glyphs)));
             int i = 0;
             for (int cp : text.codePoints().toArray()) {
                 int gid = ttf.getUnicodeCmapLookup().getGlyphId(cp);

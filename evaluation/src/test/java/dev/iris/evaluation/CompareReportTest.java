@@ -18,7 +18,7 @@ class CompareReportTest {
                 Optional.of(100L), Optional.of(50.0), Optional.of(2.0), Optional.of(0.1),
                 200, 0.2, Math.exp(0.2), 0.8, 0.9, 1.5, List.of(new Evaluator.TaskScore("shapes_accuracy", SHAPES, accuracy, 200)),
                 Dataset.Skips.NONE,
-                imageTokens, promptTokens, params, 1.0, 2.0, decodeMs,
+                imageTokens, imageTokens == 0, promptTokens, params, 1.0, 2.0, decodeMs,
                 Optional.of(600.0), Optional.of(500.0), 12.0, textOnly, List.of());
     }
 
@@ -52,7 +52,7 @@ class CompareReportTest {
         Compare.Side loaded = new Compare.Side("B", "projector", "x: 1", Path.of("b.yaml"), false, Path.of("ckpt"),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 10, 0.3, Math.exp(0.3), 0.5, 0.6, 1.2, List.of(),
                 new Dataset.Skips(2, List.of("r1", "r2"), java.util.Map.of("undecodable image: WebP is not supported", 2L)),
-                16, 36, 1000, 1.0, 2.0, Double.NaN, Optional.empty(), Optional.empty(), 10.0, true, List.of());
+                16, false, 36, 1000, 1.0, 2.0, Double.NaN, Optional.empty(), Optional.empty(), 10.0, true, List.of());
         String t = CompareReport.table(a, loaded);
         assertThat(t).contains("| trained in this run | yes | no (checkpoint loaded) |", "| training samples/s | 50.0 | n/a |",
                 "| held-out fully correct (shapes) | 50.0% | n/a |", "| decode (ms per token, median) | 1.00 | n/a |",
@@ -65,10 +65,10 @@ class CompareReportTest {
     void withoutATaskMetricTheTableHasNoAccuracyRowAndCiderDecides() {
         Compare.Side a = new Compare.Side("A", "projector", "x: 1", Path.of("a.yaml"), true, Path.of("a", "final"),
                 Optional.of(10L), Optional.of(5.0), Optional.of(1.0), Optional.of(0.5), 20, 2.0, Math.exp(2.0), 0.10, 0.30, 0.90, List.of(),
-                Dataset.Skips.NONE, 16, 36, 1000, 1.0, 2.0, 1.0, Optional.empty(), Optional.empty(), 10.0, true, List.of());
+                Dataset.Skips.NONE, 16, false, 36, 1000, 1.0, 2.0, 1.0, Optional.empty(), Optional.empty(), 10.0, true, List.of());
         Compare.Side b = new Compare.Side("B", "projector", "x: 2", Path.of("b.yaml"), true, Path.of("b", "final"),
                 Optional.of(10L), Optional.of(5.0), Optional.of(1.0), Optional.of(0.5), 20, 2.5, Math.exp(2.5), 0.10, 0.31, 0.40, List.of(),
-                Dataset.Skips.NONE, 16, 36, 1000, 1.0, 2.0, 1.0, Optional.empty(), Optional.empty(), 10.0, true, List.of());
+                Dataset.Skips.NONE, 16, false, 36, 1000, 1.0, 2.0, 1.0, Optional.empty(), Optional.empty(), 10.0, true, List.of());
         assertThat(CompareReport.table(a, b)).doesNotContain("fully correct").contains("| CIDEr-D | 0.900 | 0.400 |");
         assertThat(CompareReport.rows(a, b)).hasSameSizeAs(CompareReport.ROWS);
         assertThat(CompareReport.meaning(a, b)).contains("A's captions match the references better (CIDEr-D 0.900 against 0.400), with a lower held-out loss");

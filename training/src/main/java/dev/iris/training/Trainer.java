@@ -84,10 +84,10 @@ public final class Trainer {
                 RunMetrics.truncate(runDir, resume.isPresent() ? state.step() : -1);
                 Dataset dataset = openDataset(registry, tc.dataset());
                 TextTokenizer tok = parts.llm().tokenizer();
-                int imageTokens = images ? parts.fusion().imageTokens() : 0;
-                SampleBuilder builder = new SampleBuilder(parts.llm().chatTemplate(), tok, imageTokens, tc.system(),
+                SampleBuilder builder = SampleBuilder.of(parts.llm(), parts.fusion(), images, tc.system(),
                         tc.prompts().orElse(LlavaPrompts.DETAILED), tc.maxLength());
-                long padId = tok.tokenId(parts.llm().chatTemplate().imagePadToken()).orElseThrow();
+                int imageTokens = builder.imagePositions().count();
+                long padId = builder.imagePositions().tokenId();
                 long totalSteps = totalSteps(tc, dataset);
                 FeatureCache cache = images ? FeatureCache.forRun(config, parts, runtime) : null;
                 Map<String, String> metadata = new LinkedHashMap<>();

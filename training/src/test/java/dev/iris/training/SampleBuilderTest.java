@@ -97,6 +97,30 @@ class SampleBuilderTest {
     }
 
     @Test
+    void aFusionThatPlacesNoTokensNeverAsksTheLanguageModelForAnImageToken() {
+        // a language model without an image token (it throws when asked) trains with such a fusion
+        LanguageModel noImageToken = (LanguageModel) java.lang.reflect.Proxy.newProxyInstance(LanguageModel.class.getClassLoader(),
+                new Class<?>[] {LanguageModel.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "chatTemplate" -> ChatMl.chatMl();
+                    case "tokenizer" -> qwen;
+                    case "imageToken" -> throw new IllegalStateException("no image token in this vocabulary");
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        dev.iris.api.spi.Fusion readsEveryStep = (dev.iris.api.spi.Fusion) java.lang.reflect.Proxy.newProxyInstance(
+                dev.iris.api.spi.Fusion.class.getClassLoader(), new Class<?>[] {dev.iris.api.spi.Fusion.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "placesTokensInPrompt" -> false;
+                    case "readsImageEveryStep" -> true;
+                    case "imageTokens" -> 0;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        SampleBuilder b = SampleBuilder.of(noImageToken, readsEveryStep, true, Optional.empty(), List.of("Describe the image."), 512);
+        assertThat(b.imagePositions()).isEqualTo(SampleBuilder.ImagePositions.NONE);
+        assertThat(b.imagePositions().tokenId()).isEqualTo(-1);
+        assertThat(b.build("x", "A red circle.", new byte[] {1}, new Random(0)).imagePads()).isZero();
+    }
+
+    @Test
     void textOnlySamplesHaveNoPads() {
         Sample s = builder(4, Optional.empty(), 512).build("t", "A red circle.", null, new Random(0));
         assertThat(s.imagePads()).isZero();

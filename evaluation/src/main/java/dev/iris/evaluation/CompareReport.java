@@ -129,6 +129,11 @@ public final class CompareReport {
                 s.add(String.format(Locale.ROOT, "A adds %d and B %d tokens per image to the context.", a.imageTokens(), b.imageTokens()));
             }
         }
+        for (Compare.Side side : List.of(a, b)) {
+            if (side.imageTokens() > 0 && side.readsImageEveryStep()) {
+                s.add(side.name() + " also reads the image inside the decoder layers at every step, besides its tokens in the prompt.");
+            }
+        }
         s.add(accuracy(a, b));
         s.add(faster(a, b, a.decodeMsPerToken(), b.decodeMsPerToken(), "decodes faster", "decode at about the same speed",
                 "ms per token, median"));

@@ -14,11 +14,17 @@ class CompareReportTest {
 
     static Compare.Side side(String name, String type, int imageTokens, int promptTokens, long params, double accuracy, double decodeMs,
                              boolean textOnly) {
+        // as the two fusions shipped declare themselves: crossattn reads the image at every step, projector does not
+        return side(name, type, imageTokens, type.equals("crossattn"), promptTokens, params, accuracy, decodeMs, textOnly);
+    }
+
+    static Compare.Side side(String name, String type, int imageTokens, boolean readsEveryStep, int promptTokens, long params, double accuracy,
+                             double decodeMs, boolean textOnly) {
         return new Compare.Side(name, type, "x: 1", Path.of(name + ".yaml"), true, Path.of(name, "final"),
                 Optional.of(100L), Optional.of(50.0), Optional.of(2.0), Optional.of(0.1),
                 200, 0.2, Math.exp(0.2), 0.8, 0.9, 1.5, List.of(new Evaluator.TaskScore("shapes_accuracy", SHAPES, accuracy, 200)),
                 Dataset.Skips.NONE,
-                imageTokens, imageTokens == 0, promptTokens, params, 1.0, 2.0, decodeMs,
+                imageTokens, readsEveryStep, promptTokens, params, 1.0, 2.0, decodeMs,
                 Optional.of(600.0), Optional.of(500.0), 12.0, textOnly, List.of());
     }
 
@@ -35,6 +41,19 @@ class CompareReportTest {
         assertThat(t).startsWith("| figure | A (projector) | B (crossattn) |\n|---|---:|---:|\n")
                 .contains("| tokens each image adds to the context | 16 | 0 |", "| held-out fully correct (shapes) | 95.0% | 60.0% |",
                         "| text-only prompts give exactly the base LLM's output | yes | no |", "| trainable parameters | 100,000 | 300,000 |");
+    }
+
+    @Test
+    void howAFusionReadsTheImageIsWhatItDeclaredNotTheTokenCount() {
+        // a fusion with no tokens that does not read the image at every step is not described as cross-attention
+        Compare.Side a = side("A", "projector", 16, false, 36, 1000, 0.5, 1.0, true);
+        Compare.Side quiet = side("B", "other", 0, false, 20, 1000, 0.5, 1.0, true);
+        assertThat(CompareReport.meaning(a, quiet)).contains("B adds no tokens to the context, while A adds 16 per image")
+                .doesNotContain("decoder layers");
+        // one that places tokens and also reads the image at every step says both
+        Compare.Side both = side("B", "other", 16, true, 36, 1000, 0.5, 1.0, false);
+        assertThat(CompareReport.meaning(a, both)).contains("Both add 16 tokens per image",
+                "B also reads the image inside the decoder layers at every step, besides its tokens in the prompt.");
     }
 
     @Test

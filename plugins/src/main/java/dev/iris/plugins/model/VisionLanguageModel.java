@@ -300,7 +300,7 @@ public final class VisionLanguageModel implements AutoCloseable {
         for (long id : ids) sampler.observe(id);
 
         long t0 = System.nanoTime();
-        Map<String, Tensor> out = prefill(ids, imageRep);
+        Map<String, Tensor> out = prefill(ids, ids.length, imageRep);
         double prefillMs = (System.nanoTime() - t0) / 1e6;
 
         // architecture B attends to the image's (cached) representation at every step; A placed it in
@@ -328,7 +328,7 @@ public final class VisionLanguageModel implements AutoCloseable {
                     long s0 = System.nanoTime();
                     long[] all = java.util.Arrays.copyOf(ids, ids.length + generated.size());
                     for (int i = 0; i < generated.size(); i++) all[ids.length + i] = generated.get(i);
-                    out = prefill(all, imageRep);
+                    out = prefill(all, ids.length, imageRep);
                     step = seq.fed(out.get(LOGITS).toFloats(), (System.nanoTime() - s0) / 1e6);
                     continue;
                 }
@@ -386,11 +386,12 @@ public final class VisionLanguageModel implements AutoCloseable {
     }
 
     /** Runs a whole sequence from an empty cache; logits for its last position. */
-    private Map<String, Tensor> prefill(long[] ids, Tensor imageRep) {
+    /** @param prompt how many of {@code ids} are the prompt: generated tokens after it are text, whatever their id */
+    private Map<String, Tensor> prefill(long[] ids, int prompt, Tensor imageRep) {
         Map<String, Tensor> feeds = new HashMap<>();
         int t = ids.length;
         Fusion fusion = parts.fusion();
-        long[] splice = imageRep != null && fusion.placesTokensInPrompt() ? spliceIndex(ids, parts.llm().imageToken().id()) : identity(t);
+        long[] splice = imageRep != null && fusion.placesTokensInPrompt() ? spliceIndex(ids, prompt, parts.llm().imageToken().id()) : identity(t);
         feeds.put(IDS, Tensor.ofLongs(embeddable(ids, splice), 1, t));
         feeds.put(POSITIONS, positions(0, t));
         feeds.put(MASK, causalMask(0, t));
@@ -429,11 +430,15 @@ public final class VisionLanguageModel implements AutoCloseable {
         return n;
     }
 
-    /** For each prompt position its row in [text rows; image rows]: pads take the image rows in order. */
-    static long[] spliceIndex(long[] ids, long pad) {
+    /**
+     * For each position its row in [text rows; image rows]: the prompt's pads take the image rows
+     * in order; positions from {@code prompt} on (tokens generated so far) are always text, as they
+     * are when decoded one at a time with the cache.
+     */
+    static long[] spliceIndex(long[] ids, int prompt, long pad) {
         long[] index = new long[ids.length];
         int k = 0;
-        for (int i = 0; i < ids.length; i++) index[i] = ids[i] == pad ? ids.length + k++ : i;
+        for (int i = 0; i < ids.length; i++) index[i] = i < prompt && ids[i] == pad ? ids.length + k++ : i;
         return index;
     }
 

@@ -303,8 +303,9 @@ public final class VisionLanguageModel implements AutoCloseable {
         Map<String, Tensor> out = prefill(ids, ids.length, imageRep);
         double prefillMs = (System.nanoTime() - t0) / 1e6;
 
-        // architecture B attends to the image's (cached) representation at every step; A placed it in
-        // the prompt, so its steps feed an empty image; B without an image decodes without the blocks
+        // a fusion that reads the image at every step (B) gets its (cached) representation at each
+        // one; otherwise the prompt held the image and steps feed an empty one; without an image,
+        // a fusion reading every step decodes without its image input
         boolean everyStep = parts.fusion().readsImageEveryStep();
         GraphSession stepSession = everyStep && imageRep == null ? textSession() : languageSession();
         Tensor stepImage = everyStep ? imageRep : noImage();
@@ -385,8 +386,11 @@ public final class VisionLanguageModel implements AutoCloseable {
         }
     }
 
-    /** Runs a whole sequence from an empty cache; logits for its last position. */
-    /** @param prompt how many of {@code ids} are the prompt: generated tokens after it are text, whatever their id */
+    /**
+     * Runs a whole sequence from an empty cache; logits for its last position.
+     *
+     * @param prompt how many of {@code ids} are the prompt: generated tokens after it are text, whatever their id
+     */
     private Map<String, Tensor> prefill(long[] ids, int prompt, Tensor imageRep) {
         Map<String, Tensor> feeds = new HashMap<>();
         int t = ids.length;

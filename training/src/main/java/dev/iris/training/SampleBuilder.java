@@ -42,7 +42,11 @@ public final class SampleBuilder {
 
         /** What {@code fusion} places in the prompt of {@code llm} (nothing when {@code images} is false). */
         public static ImagePositions of(LanguageModel llm, Fusion fusion, boolean images) {
-            return images && fusion.placesTokensInPrompt() ? new ImagePositions(fusion.imageTokens(), llm.imageToken()) : NONE;
+            if (!images || !fusion.placesTokensInPrompt()) return NONE;
+            if (fusion.imageTokens() < 1) {
+                throw new IrisException("the fusion places image tokens in the prompt but says each image adds " + fusion.imageTokens() + " of them");
+            }
+            return new ImagePositions(fusion.imageTokens(), llm.imageToken());
         }
 
         /** The image token's id, or -1 when no position holds one. */

@@ -115,6 +115,15 @@ class SampleBuilderTest {
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
         SampleBuilder b = SampleBuilder.of(noImageToken, readsEveryStep, true, Optional.empty(), List.of("Describe the image."), 512);
+        dev.iris.api.spi.Fusion contradicts = (dev.iris.api.spi.Fusion) java.lang.reflect.Proxy.newProxyInstance(
+                dev.iris.api.spi.Fusion.class.getClassLoader(), new Class<?>[] {dev.iris.api.spi.Fusion.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "placesTokensInPrompt" -> true;
+                    case "imageTokens" -> 0;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        assertThatThrownBy(() -> SampleBuilder.of(noImageToken, contradicts, true, Optional.empty(), List.of("Describe."), 512))
+                .hasMessage("the fusion places image tokens in the prompt but says each image adds 0 of them");
         assertThat(b.imagePositions()).isEqualTo(SampleBuilder.ImagePositions.NONE);
         assertThat(b.imagePositions().tokenId()).isEqualTo(-1);
         assertThat(b.build("x", "A red circle.", new byte[] {1}, new Random(0)).imagePads()).isZero();

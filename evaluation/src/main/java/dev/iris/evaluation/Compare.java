@@ -95,7 +95,7 @@ public final class Compare {
                        Optional<Double> finalTrainLoss,
                        int heldOutExamples, double heldOutLoss, double perplexity, double bleu4, double rougeL, double ciderD,
                        List<Evaluator.TaskScore> taskScores, Dataset.Skips heldOutSkipped,
-                       int imageTokens, int promptTokensWithImage, long trainableParameters,
+                       int imageTokens, boolean readsImageEveryStep, int promptTokensWithImage, long trainableParameters,
                        double imageEncodeMs, double prefillMs, double decodeMsPerToken,
                        Optional<Double> peakRssMb, Optional<Double> rssMb, double heapUsedMb,
                        boolean textOnlyEqualsBase, List<double[]> lossCurve) {}
@@ -386,7 +386,7 @@ public final class Compare {
 
         return new Side(name, fusion, fusionSettings(cfg), configFile, given.isEmpty(), checkpoint, steps, samplesPerSecond, seconds, finalLoss,
                 eval.examples(), eval.heldOutLoss(), eval.perplexity(), eval.bleu4(), eval.rougeL(), eval.ciderD(), eval.taskScores(), eval.skipped(),
-                m.imageTokens(), m.promptTokensWithImage(), params, m.imageEncodeMs(), m.prefillMs(), m.decodeMsPerToken(),
+                m.imageTokens(), m.readsImageEveryStep(), m.promptTokensWithImage(), params, m.imageEncodeMs(), m.prefillMs(), m.decodeMsPerToken(),
                 peak, rss, heap, m.textOnlyEqualsBase(), curve);
     }
 
@@ -399,8 +399,8 @@ public final class Compare {
         return kv.isEmpty() ? "(defaults)" : String.join(", ", kv);
     }
 
-    record Measured(int imageTokens, int promptTokensWithImage, double imageEncodeMs, double prefillMs, double decodeMsPerToken,
-                    boolean textOnlyEqualsBase) {}
+    record Measured(int imageTokens, boolean readsImageEveryStep, int promptTokensWithImage, double imageEncodeMs, double prefillMs,
+                    double decodeMsPerToken, boolean textOnlyEqualsBase) {}
 
     /**
      * Timings over the first held-out images (after warm-up) and the text-only check: the trained
@@ -413,10 +413,12 @@ public final class Compare {
         boolean withImages = TrainingGraph.usesImages(tc.stage());
         List<Double> encode = new ArrayList<>(), prefill = new ArrayList<>(), decode = new ArrayList<>();
         int imageTokens, promptTokens = 0;
+        boolean everyStep;
         List<long[]> trainedIds = new ArrayList<>();
         try (VisionLanguageModel model = VisionLanguageModel.load(trained, registry)) {
             model.prepare();
             imageTokens = model.parts().fusion().imageTokens();
+            everyStep = model.parts().fusion().readsImageEveryStep();
             List<Dataset.Example> images = timedExamples(cfg, registry, withImages ? model.parts().vision() : null);
             for (int i = 0; i < WARMUP_GENERATIONS; i++) generate(model, images.get(0), withImages, instruction, greedy);
             for (Dataset.Example e : images) {
@@ -437,7 +439,7 @@ public final class Compare {
                 same &= Arrays.equals(ids, trainedIds.get(i));
             }
         }
-        return new Measured(imageTokens, promptTokens, median(encode), median(prefill), median(decode), same);
+        return new Measured(imageTokens, everyStep, promptTokens, median(encode), median(prefill), median(decode), same);
     }
 
     /** The first held-out examples whose images decode (the evaluation has listed the others). */

@@ -119,12 +119,19 @@ public final class CompareReport {
             Compare.Side none = a.imageTokens() == 0 ? a : b.imageTokens() == 0 ? b : null;
             if (none != null) {
                 Compare.Side other = none == a ? b : a;
-                s.add(String.format(Locale.ROOT, "%s adds no tokens to the context (it reads the image from inside the decoder layers), while %s adds %d "
+                // how the image gets in without tokens is what the fusion declared, not read off the count
+                String how = none.readsImageEveryStep() ? " (it reads the image from inside the decoder layers)" : "";
+                s.add(String.format(Locale.ROOT, "%s adds no tokens to the context%s, while %s adds %d "
                                 + "per image, so %s's prompts with an image are %d tokens long against %d.",
-                        none.name(), other.name(), other.imageTokens(), other.name(),
+                        none.name(), how, other.name(), other.imageTokens(), other.name(),
                         other.promptTokensWithImage(), none.promptTokensWithImage()));
             } else {
                 s.add(String.format(Locale.ROOT, "A adds %d and B %d tokens per image to the context.", a.imageTokens(), b.imageTokens()));
+            }
+        }
+        for (Compare.Side side : List.of(a, b)) {
+            if (side.imageTokens() > 0 && side.readsImageEveryStep()) {
+                s.add(side.name() + " also reads the image inside the decoder layers at every step, besides its tokens in the prompt.");
             }
         }
         s.add(accuracy(a, b));

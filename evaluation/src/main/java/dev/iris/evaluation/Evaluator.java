@@ -173,10 +173,9 @@ public final class Evaluator {
             OrtRuntime runtime = new OrtRuntime(config.runtime().device(), config.runtime().threads());
             Graph graph = TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().tokens(), parts.vision().hiddenSize());
             CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of());
-            int imageTokens = images ? parts.fusion().imageTokens() : 0;
-            SampleBuilder builder = new SampleBuilder(parts.llm().chatTemplate(), parts.llm().tokenizer(), imageTokens, tc.system(),
-                    List.of(instruction), tc.maxLength());
-            long padId = parts.llm().tokenizer().tokenId(parts.llm().chatTemplate().imagePadToken()).orElseThrow();
+            SampleBuilder builder = SampleBuilder.of(parts.llm(), parts.fusion(), images, tc.system(), List.of(instruction), tc.maxLength());
+            int imageTokens = builder.imagePositions().count();
+            long padId = builder.imagePositions().tokenId();
             FeatureCache cache = images ? FeatureCache.forRun(config, parts, runtime) : null;
             List<Dataset.Example> usable = new ArrayList<>();
             double sum = 0;

@@ -26,7 +26,7 @@ public final class Batch {
     /**
      * @param features per sample the vision features [P, Dv] (null entries for text-only batches)
      * @param imageTokens image tokens each image yields after fusion (for the splice index)
-     * @param padId       the image pad token's id
+     * @param padId       the image pad token's id (-1 when the prompts carry none)
      */
     public static Batch of(List<Sample> samples, List<Tensor> features, int imageTokens, long padId) {
         int b = samples.size();
@@ -39,9 +39,10 @@ public final class Batch {
             int len = s.length(), pad = 0;
             for (int p = 0; p < t; p++) {
                 int at = i * t + p;
-                ids[at] = p < len ? s.ids()[p] : 0;
                 positions[at] = p < len ? p : 0;
                 boolean isPad = p < len && s.imagePads() > 0 && s.ids()[p] == padId;
+                // the fusion fills image positions: the pad's id, perhaps outside the embedding table, is never looked up
+                ids[at] = p < len && !isPad ? s.ids()[p] : 0;
                 splice[at] = isPad ? (long) b * t + (long) i * imageTokens + pad++ : at;
                 for (int k = 0; k < t; k++) {
                     // causal, and padding keys are never attended to

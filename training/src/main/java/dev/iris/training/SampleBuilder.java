@@ -1,6 +1,8 @@
 package dev.iris.training;
 
 import dev.iris.api.IrisException;
+import dev.iris.api.spi.Fusion;
+import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.text.ChatMessage;
 import dev.iris.api.text.ChatTemplate;
 import dev.iris.api.text.TextTokenizer;
@@ -12,41 +14,76 @@ import java.util.Random;
 
 /**
  * Turns an image–caption pair into token ids and labels with the same chat template that
- * generation uses: [system (when configured), user = instruction + newline + image pads,
- * assistant = caption]. The prompt is tokenized exactly as generation tokenizes it, and the
- * labels cover the caption and the end-of-turn token that closes it, nothing else.
+ * generation uses: [system (when configured), user = instruction with the image placed as the
+ * template places it (by default a newline and the image positions), assistant = caption]. The
+ * prompt is tokenized exactly as generation tokenizes it, and the labels cover the caption and
+ * the end-of-turn token that closes it, nothing else.
  */
 public final class SampleBuilder {
     private final ChatTemplate template;
     private final TextTokenizer tokenizer;
-    private final int imageTokens;
+    private final ImagePositions image;
     private final Optional<String> system;
     private final List<String> prompts;
     private final int maxLength;
-    private final long padId;
 
     /**
-     * @param imageTokens pads per image (0 for a text-only stage or a fusion that needs none)
-     * @param prompts     the instructions one is drawn from per sample
+     * How an image shows in a sample's prompt: {@code count} positions written as {@code token},
+     * or {@link #NONE} (a fusion that places no tokens in the prompt, or a text-only stage).
      */
-    public SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, int imageTokens, Optional<String> system,
+    public record ImagePositions(int count, LanguageModel.ImageToken token) {
+        public static final ImagePositions NONE = new ImagePositions(0, null);
+
+        public ImagePositions {
+            if (count < 0 || (count > 0) != (token != null)) {
+                throw new IllegalArgumentException("image positions need a token exactly when there are some: " + count + ", " + token);
+            }
+        }
+
+        /** What {@code fusion} places in the prompt of {@code llm} (nothing when {@code images} is false). */
+        public static ImagePositions of(LanguageModel llm, Fusion fusion, boolean images) {
+            if (!images || !fusion.placesTokensInPrompt()) return NONE;
+            if (fusion.imageTokens() < 1) {
+                throw new IrisException("the fusion places image tokens in the prompt but says each image adds " + fusion.imageTokens() + " of them");
+            }
+            return new ImagePositions(fusion.imageTokens(), llm.imageToken());
+        }
+
+        /** The image token's id, or -1 when no position holds one. */
+        public long tokenId() {
+            return token != null ? token.id() : -1;
+        }
+    }
+
+    /** A builder for {@code llm}'s template and tokenizer, placing images as {@code fusion} declares. */
+    public static SampleBuilder of(LanguageModel llm, Fusion fusion, boolean images, Optional<String> system, List<String> prompts, int maxLength) {
+        return new SampleBuilder(llm.chatTemplate(), llm.tokenizer(), ImagePositions.of(llm, fusion, images), system, prompts, maxLength);
+    }
+
+    /**
+     * @param image   the image positions a prompt with an image carries
+     * @param prompts the instructions one is drawn from per sample
+     */
+    public SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, ImagePositions image, Optional<String> system,
                          List<String> prompts, int maxLength) {
         if (prompts.isEmpty()) throw new IrisException("train.prompts: the list of instructions is empty");
         this.template = template;
         this.tokenizer = tokenizer;
-        this.imageTokens = imageTokens;
+        this.image = image;
         this.system = system;
         this.prompts = List.copyOf(prompts);
         this.maxLength = maxLength;
-        this.padId = tokenizer.tokenId(template.imagePadToken())
-                .orElseThrow(() -> new IrisException("the tokenizer has no single token for " + template.imagePadToken()));
+    }
+
+    public ImagePositions imagePositions() {
+        return image;
     }
 
     /** The prompt text (ending where the answer starts), as generation renders it. */
     public String promptText(String instruction, boolean withImage) {
         List<ChatMessage> messages = new ArrayList<>();
         system.ifPresent(s -> messages.add(ChatMessage.system(s)));
-        String user = withImage && imageTokens > 0 ? instruction + "\n" + template.imageBlock(imageTokens) : instruction;
+        String user = withImage && image.count() > 0 ? template.withImage(instruction, image.count()) : instruction;
         messages.add(ChatMessage.user(user));
         return template.render(messages, true);
     }
@@ -61,11 +98,14 @@ public final class SampleBuilder {
         long[] prompt = tokenizer.encode(promptText(instruction, image != null));
         long[] answer = tokenizer.encode(caption + template.endOfTurn());
         int pads = 0;
-        for (long t : prompt) if (t == padId) pads++;
-        for (long t : answer) if (t == padId) throw new SampleException(id, "the caption contains the image pad token " + template.imagePadToken());
-        int expected = image != null ? imageTokens : 0;
-        if (pads != expected) {
-            throw new SampleException(id, "the prompt carries " + pads + " image pad tokens but the image gives " + expected);
+        if (this.image.count() > 0) {
+            long padId = this.image.tokenId();
+            for (long t : prompt) if (t == padId) pads++;
+            for (long t : answer) if (t == padId) throw new SampleException(id, "the caption contains the image pad token " + this.image.token().text());
+            int expected = image != null ? this.image.count() : 0;
+            if (pads != expected) {
+                throw new SampleException(id, "the prompt carries " + pads + " image pad tokens but the image gives " + expected);
+            }
         }
         boolean truncated = false;
         int keep = answer.length;

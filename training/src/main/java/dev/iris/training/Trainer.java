@@ -6,7 +6,6 @@ import dev.iris.api.spi.Dataset;
 import dev.iris.api.spi.DatasetProvider;
 import dev.iris.api.spi.ProviderKind;
 import dev.iris.api.tensor.Tensor;
-import dev.iris.api.text.TextTokenizer;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.config.TrainConfig;
 import dev.iris.plugins.host.PluginRegistry;
@@ -83,11 +82,10 @@ public final class Trainer {
                         .orElse(new Checkpoint.State(0, 0, 0, 0, tc.stage().name().toLowerCase(), tc.seed(), 0, Double.NaN));
                 RunMetrics.truncate(runDir, resume.isPresent() ? state.step() : -1);
                 Dataset dataset = openDataset(registry, tc.dataset());
-                TextTokenizer tok = parts.llm().tokenizer();
-                int imageTokens = images ? parts.fusion().imageTokens() : 0;
-                SampleBuilder builder = new SampleBuilder(parts.llm().chatTemplate(), tok, imageTokens, tc.system(),
+                SampleBuilder builder = SampleBuilder.of(parts.llm(), parts.fusion(), images, tc.system(),
                         tc.prompts().orElse(LlavaPrompts.DETAILED), tc.maxLength());
-                long padId = tok.tokenId(parts.llm().chatTemplate().imagePadToken()).orElseThrow();
+                int imageTokens = builder.imagePositions().count();
+                long padId = builder.imagePositions().tokenId();
                 long totalSteps = totalSteps(tc, dataset);
                 FeatureCache cache = images ? FeatureCache.forRun(config, parts, runtime) : null;
                 Map<String, String> metadata = new LinkedHashMap<>();

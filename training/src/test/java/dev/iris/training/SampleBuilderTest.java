@@ -3,6 +3,7 @@ package dev.iris.training;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.text.TextTokenizer;
 import dev.iris.llm.qwen.ChatMl;
 import dev.iris.llm.qwen.Qwen2Provider;
@@ -26,7 +27,9 @@ class SampleBuilderTest {
     }
 
     private static SampleBuilder builder(int imageTokens, Optional<String> system, int maxLength) {
-        return new SampleBuilder(ChatMl.chatMl(), qwen, imageTokens, system, List.of("Describe the image."), maxLength);
+        SampleBuilder.ImagePositions image = imageTokens == 0 ? SampleBuilder.ImagePositions.NONE
+                : new SampleBuilder.ImagePositions(imageTokens, new LanguageModel.ImageToken("<|image_pad|>", 151655));
+        return new SampleBuilder(ChatMl.chatMl(), qwen, image, system, List.of("Describe the image."), maxLength);
     }
 
     @Test
@@ -37,7 +40,7 @@ class SampleBuilderTest {
         long[] prompt = {
             151644, 872, 198,                         // <|im_start|>user\n
             74785, 279, 2168, 624,                    // Describe the image.\n  (".\n" is one token)
-            151652, 151655, 151655, 151653,           // <|vision_start|> 2 x <|image_pad|> <|vision_end|>
+            151655, 151655,                           // 2 x <|image_pad|>, nothing around them (the tutorial's layout)
             151645, 198,                              // <|im_end|>\n
             151644, 77091, 198};                      // <|im_start|>assistant\n
         long[] expectedIds = new long[prompt.length + caption.length + 1];
@@ -81,6 +84,49 @@ class SampleBuilderTest {
                 .hasMessageStartingWith("sample tiny-limit: the prompt alone is");
         assertThatThrownBy(() -> builder(4, Optional.empty(), 512).build("sneaky", "look <|image_pad|> here", new byte[] {1}, new Random(0)))
                 .hasMessage("sample sneaky: the caption contains the image pad token <|image_pad|>");
+    }
+
+    @Test
+    void aFusionThatPlacesNoTokensNeedsNoImageTokenAndLeavesPadTextAlone() {
+        // no image token is asked for: a model without one trains with such a fusion
+        SampleBuilder b = new SampleBuilder(ChatMl.chatMl(), qwen, SampleBuilder.ImagePositions.NONE, Optional.empty(),
+                List.of("Describe the image."), 512);
+        Sample s = b.build("x", "look <|image_pad|> here", new byte[] {1}, new Random(0));
+        assertThat(s.imagePads()).isZero();
+        assertThat(b.promptText("Describe the image.", true)).isEqualTo(b.promptText("Describe the image.", false));
+    }
+
+    @Test
+    void aFusionThatPlacesNoTokensNeverAsksTheLanguageModelForAnImageToken() {
+        // a language model without an image token (it throws when asked) trains with such a fusion
+        LanguageModel noImageToken = (LanguageModel) java.lang.reflect.Proxy.newProxyInstance(LanguageModel.class.getClassLoader(),
+                new Class<?>[] {LanguageModel.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "chatTemplate" -> ChatMl.chatMl();
+                    case "tokenizer" -> qwen;
+                    case "imageToken" -> throw new IllegalStateException("no image token in this vocabulary");
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        dev.iris.api.spi.Fusion readsEveryStep = (dev.iris.api.spi.Fusion) java.lang.reflect.Proxy.newProxyInstance(
+                dev.iris.api.spi.Fusion.class.getClassLoader(), new Class<?>[] {dev.iris.api.spi.Fusion.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "placesTokensInPrompt" -> false;
+                    case "readsImageEveryStep" -> true;
+                    case "imageTokens" -> 0;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        SampleBuilder b = SampleBuilder.of(noImageToken, readsEveryStep, true, Optional.empty(), List.of("Describe the image."), 512);
+        dev.iris.api.spi.Fusion contradicts = (dev.iris.api.spi.Fusion) java.lang.reflect.Proxy.newProxyInstance(
+                dev.iris.api.spi.Fusion.class.getClassLoader(), new Class<?>[] {dev.iris.api.spi.Fusion.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "placesTokensInPrompt" -> true;
+                    case "imageTokens" -> 0;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        assertThatThrownBy(() -> SampleBuilder.of(noImageToken, contradicts, true, Optional.empty(), List.of("Describe."), 512))
+                .hasMessage("the fusion places image tokens in the prompt but says each image adds 0 of them");
+        assertThat(b.imagePositions()).isEqualTo(SampleBuilder.ImagePositions.NONE);
+        assertThat(b.imagePositions().tokenId()).isEqualTo(-1);
+        assertThat(b.build("x", "A red circle.", new byte[] {1}, new Random(0)).imagePads()).isZero();
     }
 
     @Test

@@ -211,8 +211,8 @@ class UnusableRowsTest {
         };
         try (var parts = dev.iris.plugins.model.ModelParts.create(cfg, REGISTRY); SampleSkips skips = SampleSkips.inMemory()) {
             var llm = parts.llm();
-            SampleBuilder builder = new SampleBuilder(llm.chatTemplate(), llm.tokenizer(), 0, Optional.empty(), List.of("Describe."), 2);
-            long pad = llm.tokenizer().tokenId(llm.chatTemplate().imagePadToken()).orElseThrow();
+            SampleBuilder builder = SampleBuilder.of(llm, parts.fusion(), false, Optional.empty(), List.of("Describe."), 2);
+            long pad = builder.imagePositions().tokenId();
             try (SamplePreparer preparer = new SamplePreparer(builder, null, skips)) {
                 Trainer.Producer producer = new Trainer.Producer(data, preparer, skips, cfg.train(), 0, pad,
                         new Checkpoint.State(0, 0, 0, 0, "lm", 7, 0, Double.NaN), 10);

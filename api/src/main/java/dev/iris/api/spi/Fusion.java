@@ -9,10 +9,29 @@ import java.util.List;
  * Brings image features into the language model. Weights live in group {@code fusion}.
  * Architecture A writes projected image embeddings into the prompt's image positions
  * ({@link #mergeEmbeddings}); architecture B adds work between decoder layers ({@link #layerHook}).
+ * A fusion declares which of these it does ({@link #placesTokensInPrompt()},
+ * {@link #readsImageEveryStep()}); the host's generation, decode batching, training and
+ * comparison follow the declaration and never infer it from {@link #imageTokens()}.
  */
 public interface Fusion {
 
-    /** Tokens each image adds to the text context: how many image pads a prompt carries (0 when none are needed). */
+    /**
+     * Whether a prompt with an image carries {@link #imageTokens()} image positions (the language
+     * model's image token) whose embeddings {@link #mergeEmbeddings} writes (architecture A).
+     */
+    boolean placesTokensInPrompt();
+
+    /**
+     * Whether the decoder reads the image representation at every step, decode steps after the
+     * prompt included (architecture B's cross-attention); otherwise the image is read only while
+     * the prompt is run, and later steps get an image input of zero rows.
+     */
+    boolean readsImageEveryStep();
+
+    /**
+     * Image positions each image adds to the prompt: at least one when
+     * {@link #placesTokensInPrompt()}, else 0.
+     */
     int imageTokens();
 
     /** Vision features [B, P, Dv] to the per-image representation this fusion uses (for A: embeddings [B, imageTokens, Dt]). */
@@ -22,6 +41,9 @@ public interface Fusion {
      * Text embeddings [B, T, Dt] with the image representation [B, N, Dt] written at the image
      * positions. {@code spliceIndex} [B, T] (int64) gives, for each position, its row in the
      * concatenation of the flattened text embeddings (B*T rows) and image rows (B*N rows).
+     * The text embeddings at image positions are not the image token's: the host does not look
+     * image token ids up in the embedding table (they may lie outside it), so those rows hold an
+     * arbitrary token's embedding and must be replaced.
      */
     default Value mergeEmbeddings(GraphBuilder g, Value textEmbeddings, Value image, Value spliceIndex) {
         return textEmbeddings;

@@ -36,6 +36,23 @@ public interface LanguageModel {
     /** Ids that end generation (generation_config's eos_token_id and the end-of-turn token). */
     Set<Long> stopTokenIds();
 
+    /**
+     * The token an image position is written as in this model's prompts (the text its chat
+     * template's image block repeats) and the id the tokenizer gives it. A family whose
+     * vocabulary has no such token adds one in its plugin; the id may then lie outside the
+     * embedding table, because the host never looks image positions up there (their
+     * embeddings come from the fusion). Asked only when the fusion places tokens in the prompt.
+     */
+    ImageToken imageToken();
+
+    /** An image position's token: its text in a prompt and its id. */
+    record ImageToken(String text, long id) {
+        public ImageToken {
+            if (text == null || text.isEmpty()) throw new IllegalArgumentException("an image token needs its text");
+            if (id < 0) throw new IllegalArgumentException("image token " + text + " has a negative id " + id);
+        }
+    }
+
     /** Token ids [B, T] (int64) to embeddings [B, T, hiddenSize]. */
     Value embed(GraphBuilder g, Value ids);
 

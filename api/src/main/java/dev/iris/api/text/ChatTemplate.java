@@ -11,9 +11,19 @@ public interface ChatTemplate {
     /** The text that closes an assistant turn (for Qwen {@code <|im_end|>}); the model learns to emit it. */
     String endOfTurn();
 
-    /** The placeholder for one image of {@code tokens} tokens, placed in a user message. */
+    /**
+     * The placeholder for one image of {@code tokens} positions: the image token (the language
+     * model's {@link dev.iris.api.spi.LanguageModel#imageToken()}) repeated, plus whatever the
+     * configured layout wraps around it.
+     */
     String imageBlock(int tokens);
 
-    /** The token each image position is written as ({@code <|image_pad|>}). */
-    String imagePadToken();
+    /**
+     * A user message's content with one image: the text, a newline, then the image block (the
+     * PyTorch LLaVA tutorial's {@code instruction + "\n" + pads}). Training and generation both
+     * place images through this method, so they always agree.
+     */
+    default String withImage(String content, int tokens) {
+        return content + "\n" + imageBlock(tokens);
+    }
 }

@@ -365,8 +365,8 @@ public final class Bench {
             if (!Files.exists(data.resolve(ShapesGenerator.HELDOUT_FILE))) ShapesGenerator.write(data, 16, 8, size, 0);
             LanguageModel llm = parts.llm();
             byte[] image = shapePng(size);
-            java.util.function.ToIntFunction<String> length = q -> new SampleBuilder(llm.chatTemplate(), llm.tokenizer(),
-                    parts.fusion().imageTokens(), Optional.empty(), List.of(q), 4096).build("bench", CAPTION, image, new Random(0)).length();
+            java.util.function.ToIntFunction<String> length = q -> SampleBuilder.of(llm, parts.fusion(), true,
+                    Optional.empty(), List.of(q), 4096).build("bench", CAPTION, image, new Random(0)).length();
             prompt = question(TARGET_SAMPLE_TOKENS, length);
             put("train_sample_tokens", length.applyAsInt(prompt));
         }

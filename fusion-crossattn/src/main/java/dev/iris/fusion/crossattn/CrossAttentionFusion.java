@@ -54,6 +54,18 @@ public final class CrossAttentionFusion implements Fusion {
         return List.copyOf(blockAfterLayer.keySet());
     }
 
+    /** The prompt stays text: the image reaches the decoder through the blocks between layers. */
+    @Override
+    public boolean placesTokensInPrompt() {
+        return false;
+    }
+
+    /** Every decode step's token attends to the image in the cross-attention blocks. */
+    @Override
+    public boolean readsImageEveryStep() {
+        return true;
+    }
+
     @Override
     public int imageTokens() {
         return 0;

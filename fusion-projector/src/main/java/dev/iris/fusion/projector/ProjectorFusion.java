@@ -64,6 +64,18 @@ public final class ProjectorFusion implements Fusion {
         return factor;
     }
 
+    /** The projected image takes the place of the prompt's image positions. */
+    @Override
+    public boolean placesTokensInPrompt() {
+        return true;
+    }
+
+    /** Once the prompt holds the image, decode steps only read the cache. */
+    @Override
+    public boolean readsImageEveryStep() {
+        return false;
+    }
+
     @Override
     public int imageTokens() {
         return patches / factor;

@@ -22,7 +22,7 @@ public final class ProjectorProvider implements FusionProvider {
 
     @Override
     public String description() {
-        return "architecture A: merge patch tokens, Linear-SiLU-Linear, splice at <|image_pad|>";
+        return "architecture A: merge patch tokens, Linear-SiLU-Linear, splice into the prompt's image positions";
     }
 
     @Override

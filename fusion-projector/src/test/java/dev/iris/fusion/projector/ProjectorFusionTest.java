@@ -81,6 +81,15 @@ class ProjectorFusionTest {
     }
 
     @Test
+    void declaresArchitectureA() {
+        // the host reads these instead of guessing from the token count
+        ProjectorFusion fusion = new ProjectorFusion(ProjectorFusion.Merge.SEQUENTIAL, F, P, DV, H, DT);
+        assertThat(fusion.placesTokensInPrompt()).isTrue();
+        assertThat(fusion.readsImageEveryStep()).isFalse();
+        assertThat(fusion.imageTokens()).isEqualTo(P / F);
+    }
+
+    @Test
     void badGeometryIsExplained() {
         assertThatThrownBy(() -> new ProjectorFusion(ProjectorFusion.Merge.SEQUENTIAL, 3, 16, DV, H, DT))
                 .hasMessage("merge factor 3 does not divide the 16 patch tokens");

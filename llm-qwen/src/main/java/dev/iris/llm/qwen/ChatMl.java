@@ -32,6 +32,11 @@ import java.util.Optional;
  * group consecutive {@code tool} messages into one user turn of {@code <tool_response>} blocks.
  * Other roles are rejected by the Qwen flavours (their templates drop them silently) and
  * written as-is by plain ChatML.
+ *
+ * <p>An image goes into a user turn in one of two layouts ({@link ImageLayout}): by default the
+ * PyTorch LLaVA tutorial's, {@code instruction + "\n"} and one {@code <|image_pad|>} per image
+ * position, which every projector trained with the tutorial saw; or, when asked for, Qwen2-VL's
+ * wrapping of the pads in {@code <|vision_start|>} ... {@code <|vision_end|>}.
  */
 public final class ChatMl implements ChatTemplate {
     public static final String IM_START = "<|im_start|>";
@@ -49,44 +54,74 @@ public final class ChatMl implements ChatTemplate {
     /** Which template's rules apply to tool and assistant turns. */
     public enum Flavour { CHATML, QWEN25, QWEN3 }
 
+    /** How the image positions are written after the instruction. */
+    public enum ImageLayout {
+        /** The PyTorch LLaVA tutorial's: the pads alone, in training and generation (the default). */
+        TUTORIAL("tutorial"),
+        /** Qwen2-VL's: the pads between {@code <|vision_start|>} and {@code <|vision_end|>}. */
+        QWEN2_VL("qwen2-vl");
+
+        private final String configName;
+
+        ImageLayout(String configName) {
+            this.configName = configName;
+        }
+
+        /** The value of {@code model.llm.image_block} that selects it. */
+        public String configName() {
+            return configName;
+        }
+    }
+
     private final Flavour flavour;
     private final String defaultSystem;      // null: none added
     private final Boolean enableThinking;    // null: not set (Qwen3's default, the model decides)
+    private final ImageLayout imageLayout;
 
-    private ChatMl(Flavour flavour, String defaultSystem, Boolean enableThinking) {
+    private ChatMl(Flavour flavour, String defaultSystem, Boolean enableThinking, ImageLayout imageLayout) {
         this.flavour = flavour;
         this.defaultSystem = defaultSystem;
         this.enableThinking = enableThinking;
+        this.imageLayout = Objects.requireNonNull(imageLayout, "imageLayout");
     }
 
     /** Plain ChatML: no default system turn, no reasoning rules. */
     public static ChatMl chatMl() {
-        return new ChatMl(Flavour.CHATML, null, null);
+        return new ChatMl(Flavour.CHATML, null, null, ImageLayout.TUTORIAL);
     }
 
     /** Qwen2.5's template, including its default system turn. */
     public static ChatMl qwen25() {
-        return new ChatMl(Flavour.QWEN25, QWEN25_DEFAULT_SYSTEM, null);
+        return new ChatMl(Flavour.QWEN25, QWEN25_DEFAULT_SYSTEM, null, ImageLayout.TUTORIAL);
     }
 
     /** Qwen3's template with {@code enable_thinking} not set. */
     public static ChatMl qwen3() {
-        return new ChatMl(Flavour.QWEN3, null, null);
+        return new ChatMl(Flavour.QWEN3, null, null, ImageLayout.TUTORIAL);
     }
 
     /** The same rules with a different default system turn ({@code null}: none). */
     public ChatMl withDefaultSystem(String text) {
-        return new ChatMl(flavour, text, enableThinking);
+        return new ChatMl(flavour, text, enableThinking, imageLayout);
     }
 
     /** Qwen3's {@code enable_thinking}: {@code false} closes an empty think block in the generation prompt. */
     public ChatMl withThinking(boolean enable) {
         if (flavour != Flavour.QWEN3) throw new IllegalStateException("enable_thinking is a Qwen3 template option, not " + flavour);
-        return new ChatMl(flavour, defaultSystem, enable);
+        return new ChatMl(flavour, defaultSystem, enable, imageLayout);
+    }
+
+    /** The same rules with images written in {@code layout}. */
+    public ChatMl withImageLayout(ImageLayout layout) {
+        return new ChatMl(flavour, defaultSystem, enableThinking, layout);
     }
 
     public Flavour flavour() {
         return flavour;
+    }
+
+    public ImageLayout imageLayout() {
+        return imageLayout;
     }
 
     /** The system turn added when a conversation has none. */
@@ -193,12 +228,11 @@ public final class ChatMl implements ChatTemplate {
     @Override
     public String imageBlock(int tokens) {
         if (tokens < 1) throw new IllegalArgumentException("an image block needs at least one token, got " + tokens);
-        return VISION_START + IMAGE_PAD.repeat(tokens) + VISION_END;
-    }
-
-    @Override
-    public String imagePadToken() {
-        return IMAGE_PAD;
+        String pads = IMAGE_PAD.repeat(tokens);
+        return switch (imageLayout) {
+            case TUTORIAL -> pads;
+            case QWEN2_VL -> VISION_START + pads + VISION_END;
+        };
     }
 
     /**
@@ -216,17 +250,18 @@ public final class ChatMl implements ChatTemplate {
     @Override
     public boolean equals(Object o) {
         return o instanceof ChatMl c && c.flavour == flavour && Objects.equals(c.defaultSystem, defaultSystem)
-                && Objects.equals(c.enableThinking, enableThinking);
+                && Objects.equals(c.enableThinking, enableThinking) && c.imageLayout == imageLayout;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(flavour, defaultSystem, enableThinking);
+        return Objects.hash(flavour, defaultSystem, enableThinking, imageLayout);
     }
 
     @Override
     public String toString() {
         return "ChatMl[" + flavour + (defaultSystem != null ? ", default system" : "")
-                + (enableThinking != null ? ", enable_thinking=" + enableThinking : "") + "]";
+                + (enableThinking != null ? ", enable_thinking=" + enableThinking : "")
+                + (imageLayout != ImageLayout.TUTORIAL ? ", image_block=" + imageLayout.configName() : "") + "]";
     }
 }

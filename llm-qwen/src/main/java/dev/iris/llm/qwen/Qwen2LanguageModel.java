@@ -29,6 +29,7 @@ public final class Qwen2LanguageModel implements LanguageModel {
     private final ChatMl template;
     private volatile QwenTokenizer tokenizer;
     private volatile Set<Long> stopIds;
+    private volatile ImageToken imageToken;
 
     /** A model whose chat template flavour is read from the folder's tokenizer_config.json. */
     public Qwen2LanguageModel(Path folder, Qwen2Config config) {
@@ -48,12 +49,18 @@ public final class Qwen2LanguageModel implements LanguageModel {
 
     /** Like {@link #open(Path)} with the chat template given ({@code null}: chosen from the folder). */
     public static Qwen2LanguageModel open(Path folder, ChatMl template) {
+        return open(folder, template, ChatMl.ImageLayout.TUTORIAL);
+    }
+
+    /** Like {@link #open(Path, ChatMl)}, writing images in {@code imageLayout} whichever template is chosen. */
+    public static Qwen2LanguageModel open(Path folder, ChatMl template, ChatMl.ImageLayout imageLayout) {
         Qwen2Config config = Qwen2Config.read(folder.resolve("config.json"));
         Path tok = folder.resolve("tokenizer.json");
         if (!Files.isRegularFile(tok)) {
             throw new IrisException(tok + ": file not found; a Qwen2 model folder needs the tokenizer.json of its checkpoint");
         }
-        return new Qwen2LanguageModel(folder, config, template != null ? template : templateOf(folder));
+        ChatMl chosen = template != null ? template : templateOf(folder);
+        return new Qwen2LanguageModel(folder, config, chosen.withImageLayout(imageLayout));
     }
 
     /**
@@ -193,6 +200,20 @@ public final class Qwen2LanguageModel implements LanguageModel {
                     + ChatMl.IM_END + " nor <|endoftext|>");
         }
         return ids;
+    }
+
+    /** {@code <|image_pad|>}, which every Qwen2 vocabulary holds as one token. */
+    @Override
+    public ImageToken imageToken() {
+        ImageToken t = imageToken;
+        if (t == null) {
+            QwenTokenizer tok = tokenizer();
+            long id = tok.tokenId(ChatMl.IMAGE_PAD).orElseThrow(() -> new IrisException(tok.source()
+                    + ": the tokenizer has no single token " + ChatMl.IMAGE_PAD + ", which Qwen2 prompts write image positions as"));
+            t = new ImageToken(ChatMl.IMAGE_PAD, id);
+            imageToken = t;
+        }
+        return t;
     }
 
     @Override

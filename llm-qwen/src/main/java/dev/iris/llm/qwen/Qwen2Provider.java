@@ -27,7 +27,10 @@ public final class Qwen2Provider implements LanguageModelProvider {
     public List<ConfigField> fields() {
         return List.of(
                 ConfigField.of("path", "Hugging Face folder with config.json, *.safetensors and tokenizer.json (required)"),
-                ConfigField.of("chat_template", "auto (default: from tokenizer_config.json), chatml, qwen25, qwen3 or qwen3-no-thinking"));
+                ConfigField.of("chat_template", "auto (default: from tokenizer_config.json), chatml, qwen25, qwen3 or qwen3-no-thinking"),
+                ConfigField.of("image_block", "how an image is written after the instruction: tutorial (default: the PyTorch LLaVA"
+                        + " tutorial's newline and one <|image_pad|> per image token, as its projectors were trained) or qwen2-vl"
+                        + " (the pads between <|vision_start|> and <|vision_end|>)"));
     }
 
     /** {@code tiny} (tests, quickstart) and {@code qwen2.5-0.5b} (real shapes and tokenizer); see {@link Qwen2Presets}. */
@@ -52,7 +55,14 @@ public final class Qwen2Provider implements LanguageModelProvider {
         if (!Files.isRegularFile(folder.resolve("tokenizer.json"))) {
             throw new ConfigException(config.key() + ".path: " + folder + " has no tokenizer.json (Iris needs the checkpoint's own tokenizer)");
         }
-        return Qwen2LanguageModel.open(folder, template(config));
+        return Qwen2LanguageModel.open(folder, template(config), imageLayout(config));
+    }
+
+    /** Optional {@code image_block}: {@code tutorial} (default) or {@code qwen2-vl}. */
+    static ChatMl.ImageLayout imageLayout(ComponentConfig config) {
+        String name = config.optString("image_block").orElse(ChatMl.ImageLayout.TUTORIAL.configName());
+        for (ChatMl.ImageLayout l : ChatMl.ImageLayout.values()) if (l.configName().equals(name)) return l;
+        throw config.error("image_block", "expected tutorial or qwen2-vl but got \"" + name + "\"");
     }
 
     /**

@@ -83,7 +83,7 @@ class ChatMlTest {
     @Test
     void thePromptIsAPrefixOfTheTrainingText() {
         // training masks the prompt by its length: render(prompt, true) must start render(prompt + answer, false)
-        List<ChatMessage> prompt = List.of(ChatMessage.system("S"), ChatMessage.user("Describe the image.\n" + ChatMl.chatMl().imageBlock(4)));
+        List<ChatMessage> prompt = List.of(ChatMessage.system("S"), ChatMessage.user(ChatMl.chatMl().withImage("Describe the image.", 4)));
         List<ChatMessage> full = new ArrayList<>(prompt);
         full.add(ChatMessage.assistant("A red circle."));
         for (ChatMl chat : List.of(ChatMl.chatMl(), ChatMl.qwen25(), ChatMl.qwen3(), ChatMl.qwen3().withThinking(false))) {
@@ -96,12 +96,19 @@ class ChatMlTest {
     }
 
     @Test
-    void imageBlockAndTokens() {
-        ChatMl chat = ChatMl.chatMl();
-        assertThat(chat.imageBlock(2)).isEqualTo("<|vision_start|><|image_pad|><|image_pad|><|vision_end|>");
-        assertThat(chat.imagePadToken()).isEqualTo("<|image_pad|>");
-        assertThat(chat.endOfTurn()).isEqualTo("<|im_end|>");
-        assertThatThrownBy(() -> chat.imageBlock(0)).isInstanceOf(IllegalArgumentException.class);
+    void imagesAreWrittenInTheTutorialsLayoutUnlessQwen2VlIsAskedFor() {
+        for (ChatMl chat : List.of(ChatMl.chatMl(), ChatMl.qwen25(), ChatMl.qwen3(), ChatMl.qwen3().withThinking(false))) {
+            assertThat(chat.imageLayout()).as(chat.toString()).isEqualTo(ChatMl.ImageLayout.TUTORIAL);
+            assertThat(chat.imageBlock(2)).isEqualTo("<|image_pad|><|image_pad|>");
+            assertThat(chat.withImage("Describe the image.", 2)).isEqualTo("Describe the image.\n<|image_pad|><|image_pad|>");
+        }
+        ChatMl vl = ChatMl.qwen3().withImageLayout(ChatMl.ImageLayout.QWEN2_VL);
+        assertThat(vl.imageBlock(2)).isEqualTo("<|vision_start|><|image_pad|><|image_pad|><|vision_end|>");
+        assertThat(vl.withImage("Describe.", 1)).isEqualTo("Describe.\n<|vision_start|><|image_pad|><|vision_end|>");
+        assertThat(vl).isNotEqualTo(ChatMl.qwen3()).hasToString("ChatMl[QWEN3, image_block=qwen2-vl]");
+        assertThat(vl.withThinking(false).imageLayout()).isEqualTo(ChatMl.ImageLayout.QWEN2_VL);
+        assertThat(ChatMl.chatMl().endOfTurn()).isEqualTo("<|im_end|>");
+        assertThatThrownBy(() -> ChatMl.chatMl().imageBlock(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -87,7 +87,7 @@ class Qwen2PresetsTest {
             assertThat(tok.tokenId(special).getAsLong()).isLessThan(vocab);
         }
         ChatMl chat = tinyModel.chatTemplate();
-        String prompt = chat.render(List.of(ChatMessage.user("Describe the image concisely.\n" + chat.imageBlock(49))), true);
+        String prompt = chat.render(List.of(ChatMessage.user(chat.withImage("Describe the image concisely.", 49))), true);
         long[] ids = tok.encode(prompt);
         long pad = tok.tokenId("<|image_pad|>").getAsLong();
         assertThat(java.util.stream.LongStream.of(ids).filter(id -> id == pad).count()).isEqualTo(49);

@@ -47,10 +47,15 @@ class Qwen2ProviderTest {
     }
 
     private static LanguageModel create(Path folder, String template) {
+        return create(folder, template == null ? Map.of() : Map.of("chat_template", template));
+    }
+
+    /** The language model {@code type: qwen2} makes from {@code folder} with the options given. */
+    static LanguageModel create(Path folder, Map<String, Object> options) {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("type", "qwen2");
         v.put("path", folder.toString());
-        if (template != null) v.put("chat_template", template);
+        v.putAll(options);
         return new Qwen2Provider().create(section(v), new PluginContext() {
             @Override
             public dev.iris.api.weights.WeightSource openWeights(Path fileOrFolder) {
@@ -61,7 +66,7 @@ class Qwen2ProviderTest {
 
     @Test
     void theTemplateOptionPicksTheFlavour() {
-        assertThat(create(tiny, null).chatTemplate()).isEqualTo(ChatMl.chatMl());
+        assertThat(create(tiny, (String) null).chatTemplate()).isEqualTo(ChatMl.chatMl());
         assertThat(create(tiny, "auto").chatTemplate()).isEqualTo(ChatMl.chatMl());
         assertThat(create(tiny, "qwen25").chatTemplate()).isEqualTo(ChatMl.qwen25());
         assertThat(create(tiny, "qwen3").chatTemplate()).isEqualTo(ChatMl.qwen3());
@@ -72,11 +77,32 @@ class Qwen2ProviderTest {
     }
 
     @Test
+    void imagesFollowTheTutorialUnlessImageBlockAsksForQwen2Vl() {
+        assertThat(create(tiny, Map.of()).chatTemplate().imageBlock(2)).isEqualTo("<|image_pad|><|image_pad|>");
+        assertThat(create(tiny, Map.of("image_block", "tutorial")).chatTemplate().imageBlock(1)).isEqualTo("<|image_pad|>");
+        // the layout applies to whichever template the folder or chat_template picks
+        LanguageModel vl = create(tiny, Map.of("image_block", "qwen2-vl", "chat_template", "qwen3"));
+        assertThat(vl.chatTemplate()).isEqualTo(ChatMl.qwen3().withImageLayout(ChatMl.ImageLayout.QWEN2_VL));
+        assertThat(vl.chatTemplate().imageBlock(1)).isEqualTo("<|vision_start|><|image_pad|><|vision_end|>");
+        assertThat(new Qwen2Provider().fields()).extracting(f -> f.name()).contains("image_block");
+        assertThatThrownBy(() -> create(tiny, Map.of("image_block", "llava")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("model.llm.image_block: expected tutorial or qwen2-vl but got \"llava\"");
+    }
+
+    @Test
+    void theImageTokenIsTheTokenizersImagePad() {
+        LanguageModel llm = create(tiny, Map.of());
+        assertThat(llm.imageToken().text()).isEqualTo("<|image_pad|>");
+        assertThat(llm.imageToken().id()).isEqualTo(llm.tokenizer().tokenId("<|image_pad|>").getAsLong());
+    }
+
+    @Test
     void aFolderWithoutTokenizerIsAConfigError() throws Exception {
         Path f = Files.createDirectories(tmp.resolve("no-tokenizer"));
         Files.copy(tiny.resolve("config.json"), f.resolve("config.json"));
-        assertThatThrownBy(() -> create(f, null)).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> create(f, (String) null)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("model.llm.path").hasMessageContaining("no tokenizer.json");
-        assertThatThrownBy(() -> create(tmp.resolve("missing"), null)).isInstanceOf(ConfigException.class).hasMessageContaining("is not a folder");
+        assertThatThrownBy(() -> create(tmp.resolve("missing"), (String) null)).isInstanceOf(ConfigException.class).hasMessageContaining("is not a folder");
     }
 }

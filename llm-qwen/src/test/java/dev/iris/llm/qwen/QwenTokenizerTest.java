@@ -91,9 +91,9 @@ class QwenTokenizerTest {
 
     @Test
     void aChatPromptWithAnImageBlockEncodesToOneRunOfImagePads() {
-        ChatMl chat = ChatMl.qwen3();
+        ChatMl chat = ChatMl.qwen3().withImageLayout(ChatMl.ImageLayout.QWEN2_VL);
         String prompt = chat.render(List.of(ChatMessage.system("You are a helpful assistant."),
-                ChatMessage.user("Describe the image.\n" + chat.imageBlock(49))), true);
+                ChatMessage.user(chat.withImage("Describe the image.", 49))), true);
         long[] ids = tok.encode(prompt);
 
         int first = indexOf(ids, IMAGE_PAD), last = lastIndexOf(ids, IMAGE_PAD);

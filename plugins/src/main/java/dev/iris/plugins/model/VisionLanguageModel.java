@@ -61,10 +61,20 @@ public final class VisionLanguageModel implements AutoCloseable {
 
     /** @param weights how linear layers' weights are stored for inference (fp32, int8, int4) */
     public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed, dev.iris.runtime.onnx.CompiledGraph.Quantization weights) {
+        checkDeclared(parts.fusionType(), parts.fusion());
         this.parts = parts;
         this.runtime = runtime;
         this.seed = seed;
         this.weights = weights;
+    }
+
+    /** A fusion's image token count must agree with its declaration that it places tokens in the prompt. */
+    static void checkDeclared(String type, Fusion fusion) {
+        int n = fusion.imageTokens();
+        if (fusion.placesTokensInPrompt() ? n < 1 : n != 0) {
+            throw new IrisException("the " + type + " fusion " + (fusion.placesTokensInPrompt() ? "places" : "does not place")
+                    + " image tokens in the prompt but says each image adds " + n + " of them");
+        }
     }
 
     public static VisionLanguageModel load(IrisConfig config, PluginRegistry registry) {
@@ -155,7 +165,7 @@ public final class VisionLanguageModel implements AutoCloseable {
         List<dev.iris.api.graph.Dim> dims = parts.fusion().projectImage(scratch, features).shape().dims();
         Object[] out = dims.toArray();
         out[0] = "batch";
-        if (!imageAtEveryStep()) out[1] = "image_tokens";
+        if (!parts.fusion().readsImageEveryStep()) out[1] = "image_tokens";
         return out;
     }
 
@@ -168,7 +178,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     /** The graph for prompts without an image. */
     private synchronized GraphSession textSession() {
         refuseIfClosed();
-        if (!imageAtEveryStep()) return languageSession();
+        if (!parts.fusion().readsImageEveryStep()) return languageSession();
         if (textSession == null) textSession = open(languageGraph(false));
         return textSession;
     }
@@ -220,11 +230,10 @@ public final class VisionLanguageModel implements AutoCloseable {
     /** The prompt text of a request, ending where the answer starts. */
     public String render(Request r) {
         ChatTemplate t = parts.llm().chatTemplate();
-        int tokens = parts.fusion().imageTokens();
         List<ChatMessage> messages = new ArrayList<>(r.messages());
-        if (r.image().isPresent() && tokens > 0) {
+        if (r.image().isPresent() && parts.fusion().placesTokensInPrompt()) {
             ChatMessage m = messages.get(r.imageMessage());
-            messages.set(r.imageMessage(), new ChatMessage(m.role(), m.content() + "\n" + t.imageBlock(tokens)));
+            messages.set(r.imageMessage(), new ChatMessage(m.role(), t.withImage(m.content(), parts.fusion().imageTokens())));
         }
         return t.render(messages, true);
     }
@@ -274,11 +283,14 @@ public final class VisionLanguageModel implements AutoCloseable {
             encodeMs = (System.nanoTime() - t0) / 1e6;
         }
         long[] ids = tok.encode(render(request));
-        int pads = countPads(ids);
-        int expected = image.isPresent() ? parts.fusion().imageTokens() : 0;
-        if (pads != expected) {
-            throw new IrisException("the prompt carries " + pads + " image pad tokens but the image gives " + expected
-                    + " image tokens (a question must not contain " + llm.chatTemplate().imagePadToken() + ")");
+        if (parts.fusion().placesTokensInPrompt()) {
+            LanguageModel.ImageToken imageToken = llm.imageToken();
+            int pads = count(ids, imageToken.id());
+            int expected = image.isPresent() ? parts.fusion().imageTokens() : 0;
+            if (pads != expected) {
+                throw new IrisException("the prompt carries " + pads + " image pad tokens but the image gives " + expected
+                        + " image tokens (a question must not contain " + imageToken.text() + ")");
+            }
         }
         int context = llm.maxPositions();
         if (ids.length >= context) {
@@ -288,13 +300,15 @@ public final class VisionLanguageModel implements AutoCloseable {
         for (long id : ids) sampler.observe(id);
 
         long t0 = System.nanoTime();
-        Map<String, Tensor> out = prefill(ids, imageRep);
+        Map<String, Tensor> out = prefill(ids, ids.length, imageRep);
         double prefillMs = (System.nanoTime() - t0) / 1e6;
 
-        // architecture B attends to the image's (cached) representation at every step; A placed it in
-        // the prompt, so its steps feed an empty image; B without an image decodes without the blocks
-        GraphSession stepSession = imageAtEveryStep() && imageRep == null ? textSession() : languageSession();
-        Tensor stepImage = imageAtEveryStep() ? imageRep : noImage();
+        // a fusion that reads the image at every step (B) gets its (cached) representation at each
+        // one; otherwise the prompt held the image and steps feed an empty one; without an image,
+        // a fusion reading every step decodes without its image input
+        boolean everyStep = parts.fusion().readsImageEveryStep();
+        GraphSession stepSession = everyStep && imageRep == null ? textSession() : languageSession();
+        Tensor stepImage = everyStep ? imageRep : noImage();
         ActiveSequence seq = new ActiveSequence(stepSession, stepImage, sampler, llm.stopTokenIds(), cfg.maxNewTokens(), context, ids.length);
         StreamingDetokenizer detok = new StreamingDetokenizer(tok);
         List<Long> generated = new ArrayList<>();
@@ -315,7 +329,7 @@ public final class VisionLanguageModel implements AutoCloseable {
                     long s0 = System.nanoTime();
                     long[] all = java.util.Arrays.copyOf(ids, ids.length + generated.size());
                     for (int i = 0; i < generated.size(); i++) all[ids.length + i] = generated.get(i);
-                    out = prefill(all, imageRep);
+                    out = prefill(all, ids.length, imageRep);
                     step = seq.fed(out.get(LOGITS).toFloats(), (System.nanoTime() - s0) / 1e6);
                     continue;
                 }
@@ -372,24 +386,36 @@ public final class VisionLanguageModel implements AutoCloseable {
         }
     }
 
-    /** Runs a whole sequence from an empty cache; logits for its last position. */
-    private Map<String, Tensor> prefill(long[] ids, Tensor imageRep) {
+    /**
+     * Runs a whole sequence from an empty cache; logits for its last position.
+     *
+     * @param prompt how many of {@code ids} are the prompt: generated tokens after it are text, whatever their id
+     */
+    private Map<String, Tensor> prefill(long[] ids, int prompt, Tensor imageRep) {
         Map<String, Tensor> feeds = new HashMap<>();
         int t = ids.length;
-        feeds.put(IDS, Tensor.ofLongs(ids, 1, t));
+        Fusion fusion = parts.fusion();
+        long[] splice = imageRep != null && fusion.placesTokensInPrompt() ? spliceIndex(ids, prompt, parts.llm().imageToken().id()) : identity(t);
+        feeds.put(IDS, Tensor.ofLongs(embeddable(ids, splice), 1, t));
         feeds.put(POSITIONS, positions(0, t));
         feeds.put(MASK, causalMask(0, t));
         emptyCache(feeds);
         feeds.put(ROWS, Tensor.ofLongs(new long[] {t - 1}, 1));
-        if (imageRep == null && imageAtEveryStep()) return run(textSession(), feeds);
+        if (imageRep == null && fusion.readsImageEveryStep()) return run(textSession(), feeds);
         feeds.put(IMAGE, imageRep != null ? imageRep : noImage());
-        feeds.put(SPLICE, Tensor.ofLongs(imageRep != null && !imageAtEveryStep() ? spliceIndex(ids) : identity(t), 1, t));
+        feeds.put(SPLICE, Tensor.ofLongs(splice, 1, t));
         return run(languageSession(), feeds);
     }
 
-    /** Architecture B reads the image at every step; A only in the prompt. */
-    private boolean imageAtEveryStep() {
-        return parts.fusion().imageTokens() == 0;
+    /**
+     * The ids the embedding table is asked for: positions the fusion fills with the image read
+     * row 0 instead of the image token, whose id may lie outside the table (a token the language
+     * model's plugin added to its vocabulary). Their embeddings are replaced before the first layer.
+     */
+    static long[] embeddable(long[] ids, long[] splice) {
+        long[] out = ids.clone();
+        for (int i = 0; i < out.length; i++) if (splice[i] != i) out[i] = 0;
+        return out;
     }
 
     private Tensor noImage() {
@@ -402,25 +428,21 @@ public final class VisionLanguageModel implements AutoCloseable {
         return index;
     }
 
-    private int countPads(long[] ids) {
-        long pad = padId();
+    private static int count(long[] ids, long token) {
         int n = 0;
-        for (long id : ids) if (id == pad) n++;
+        for (long id : ids) if (id == token) n++;
         return n;
     }
 
-    private long padId() {
-        String padToken = parts.llm().chatTemplate().imagePadToken();
-        return parts.llm().tokenizer().tokenId(padToken)
-                .orElseThrow(() -> new IrisException("the tokenizer has no single token for " + padToken));
-    }
-
-    /** For each prompt position its row in [text rows; image rows]: pads take the image rows in order. */
-    private long[] spliceIndex(long[] ids) {
-        long pad = padId();
+    /**
+     * For each position its row in [text rows; image rows]: the prompt's pads take the image rows
+     * in order; positions from {@code prompt} on (tokens generated so far) are always text, as they
+     * are when decoded one at a time with the cache.
+     */
+    static long[] spliceIndex(long[] ids, int prompt, long pad) {
         long[] index = new long[ids.length];
         int k = 0;
-        for (int i = 0; i < ids.length; i++) index[i] = ids[i] == pad ? ids.length + k++ : i;
+        for (int i = 0; i < ids.length; i++) index[i] = i < prompt && ids[i] == pad ? ids.length + k++ : i;
         return index;
     }
 

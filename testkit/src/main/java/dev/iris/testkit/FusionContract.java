@@ -120,6 +120,9 @@ public abstract class FusionContract {
     void declaresAtLeastOneWayIntoTheLanguageModel() {
         assertThat(has(PluginBehavior.PLACES_TOKENS_IN_PROMPT) || has(PluginBehavior.READS_IMAGE_EVERY_STEP))
                 .as("a fusion places image tokens in the prompt, reads the image between layers, or both").isTrue();
+        // what the host reads (Fusion's declarations) and what the test declares must agree
+        assertThat(fusion.placesTokensInPrompt()).as("placesTokensInPrompt()").isEqualTo(has(PluginBehavior.PLACES_TOKENS_IN_PROMPT));
+        assertThat(fusion.readsImageEveryStep()).as("readsImageEveryStep()").isEqualTo(has(PluginBehavior.READS_IMAGE_EVERY_STEP));
         if (has(PluginBehavior.PLACES_TOKENS_IN_PROMPT)) assertThat(fusion.imageTokens()).isPositive();
         else assertThat(fusion.imageTokens()).as("image tokens of a fusion that places none").isZero();
     }

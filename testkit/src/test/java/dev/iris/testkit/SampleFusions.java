@@ -27,6 +27,16 @@ final class SampleFusions {
         }
 
         @Override
+        public boolean placesTokensInPrompt() {
+            return true;
+        }
+
+        @Override
+        public boolean readsImageEveryStep() {
+            return false;
+        }
+
+        @Override
         public int imageTokens() {
             return P;
         }
@@ -71,6 +81,16 @@ final class SampleFusions {
 
         Gated(boolean leaky) {
             this.leaky = leaky;
+        }
+
+        @Override
+        public boolean placesTokensInPrompt() {
+            return false;
+        }
+
+        @Override
+        public boolean readsImageEveryStep() {
+            return true;
         }
 
         @Override

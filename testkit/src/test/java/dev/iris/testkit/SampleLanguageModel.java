@@ -34,6 +34,7 @@ final class SampleLanguageModel implements LanguageModel {
     @Override public TextTokenizer tokenizer() { throw new UnsupportedOperationException("no tokenizer in the sample model"); }
     @Override public ChatTemplate chatTemplate() { throw new UnsupportedOperationException("no template in the sample model"); }
     @Override public Set<Long> stopTokenIds() { return Set.of(); }
+    @Override public ImageToken imageToken() { return new ImageToken("<image>", VOCAB - 1); }
 
     @Override
     public Value embed(GraphBuilder g, Value ids) {

@@ -1,8 +1,5 @@
 package dev.iris.vision.siglip;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.graph.Graph;
@@ -14,6 +11,8 @@ import dev.iris.api.spi.VisionEncoderProvider;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.api.weights.WeightSource;
+import dev.iris.common.vision.ImageProcessorConfig;
+import dev.iris.common.vision.Resample;
 import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.onnx.OnnxCompiler;
@@ -33,6 +32,8 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SiglipProviderTest {
     @TempDir

@@ -5,6 +5,7 @@ import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
 import dev.iris.api.json.Json;
 import dev.iris.api.spi.LanguageModel;
+import dev.iris.common.text.HfTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ public final class Qwen2LanguageModel implements LanguageModel {
     private final Path folder;
     private final Qwen2Decoder decoder;
     private final ChatMl template;
-    private volatile QwenTokenizer tokenizer;
+    private volatile HfTokenizer tokenizer;
     private volatile Set<Long> stopIds;
 
     /** A model whose chat template flavour is read from the folder's tokenizer_config.json. */
@@ -131,13 +132,13 @@ public final class Qwen2LanguageModel implements LanguageModel {
     }
 
     @Override
-    public QwenTokenizer tokenizer() {
-        QwenTokenizer t = tokenizer;
+    public HfTokenizer tokenizer() {
+        HfTokenizer t = tokenizer;
         if (t == null) {
             synchronized (this) {
                 t = tokenizer;
                 if (t == null) {
-                    t = QwenTokenizer.load(folder.resolve("tokenizer.json"));
+                    t = HfTokenizer.load(folder.resolve("tokenizer.json"));
                     if (t.size() > vocabSize()) {
                         throw new IrisException(t.source() + ": the tokenizer has " + t.size() + " ids but config.json's vocab_size is "
                                 + vocabSize() + "; they belong to different models");
@@ -169,7 +170,7 @@ public final class Qwen2LanguageModel implements LanguageModel {
         return s;
     }
 
-    static Set<Long> readStopIds(Path generationConfig, QwenTokenizer tokenizer) {
+    static Set<Long> readStopIds(Path generationConfig, HfTokenizer tokenizer) {
         Set<Long> ids = new LinkedHashSet<>();
         boolean fromConfig = false;
         if (Files.isRegularFile(generationConfig)) {

@@ -1,19 +1,19 @@
-package dev.iris.llm.qwen;
+package dev.iris.common.text;
 
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
 /** Writes maps, lists, strings, numbers, booleans and null as indented JSON (for the preset files). */
-final class JsonText {
+public final class JsonText {
     private JsonText() {}
 
-    static String write(Object value) {
+    public static String write(Object value) {
         return write(value, Integer.MAX_VALUE);
     }
 
     /** Containers nested deeper than {@code indentLevels} stay on one line (a merge pair, a token entry). */
-    static String write(Object value, int indentLevels) {
+    public static String write(Object value, int indentLevels) {
         StringBuilder out = new StringBuilder();
         write(out, value, 0, indentLevels);
         return out.append('\n').toString();

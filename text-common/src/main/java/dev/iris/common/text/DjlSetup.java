@@ -1,4 +1,4 @@
-package dev.iris.llm.qwen;
+package dev.iris.common.text;
 
 import java.io.IOException;
 import java.nio.file.Files;

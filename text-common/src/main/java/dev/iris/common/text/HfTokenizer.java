@@ -1,4 +1,4 @@
-package dev.iris.llm.qwen;
+package dev.iris.common.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.iris.api.IrisException;
@@ -17,15 +17,16 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * A Hugging Face {@code tokenizer.json} (Qwen's byte-level BPE, or any other the Rust library
- * reads) run by DJL's bindings of the Rust {@code tokenizers} library, offline.
+ * A Hugging Face {@code tokenizer.json} (byte-level BPE as Qwen, Llama 3 and SmolLM2 ship it,
+ * SentencePiece-style BPE, Unigram, or any other the Rust library reads) run by DJL's bindings
+ * of the Rust {@code tokenizers} library, offline. Any language-model family's plugin can use it.
  *
  * <p>Nothing is added, truncated or padded: DJL would otherwise cut every text at 512 ids and pad
  * batches with id 0. Special tokens written in the text (e.g. {@code <|image_pad|>}) become
  * their single ids. The file is read once; {@code tokenizer_config.json} is not consulted, so
  * decoding never applies {@code clean_up_tokenization_spaces}.
  */
-public final class QwenTokenizer implements TextTokenizer, AutoCloseable {
+public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final Path source;
     private final int size;
@@ -34,7 +35,7 @@ public final class QwenTokenizer implements TextTokenizer, AutoCloseable {
     /** A token of {@code tokenizer.json}'s {@code added_tokens}: matched whole in the text. */
     public record AddedToken(String content, long id, boolean special) {}
 
-    private QwenTokenizer(HuggingFaceTokenizer tokenizer, Path source, int size, Map<String, AddedToken> addedTokens) {
+    private HfTokenizer(HuggingFaceTokenizer tokenizer, Path source, int size, Map<String, AddedToken> addedTokens) {
         this.tokenizer = tokenizer;
         this.source = source;
         this.size = size;
@@ -42,7 +43,7 @@ public final class QwenTokenizer implements TextTokenizer, AutoCloseable {
     }
 
     /** Loads {@code tokenizer.json} from a model folder, or the file itself. */
-    public static QwenTokenizer load(Path folderOrFile) {
+    public static HfTokenizer load(Path folderOrFile) {
         Path file = Files.isDirectory(folderOrFile) ? folderOrFile.resolve("tokenizer.json") : folderOrFile;
         if (!Files.isRegularFile(file)) throw new IrisException(file + ": tokenizer file not found");
         String json;
@@ -55,7 +56,7 @@ public final class QwenTokenizer implements TextTokenizer, AutoCloseable {
     }
 
     /** Builds a tokenizer from the text of a {@code tokenizer.json}; {@code source} names it in errors. */
-    public static QwenTokenizer fromJson(String json, Path source) {
+    public static HfTokenizer fromJson(String json, Path source) {
         // our own strict read first: it names the file and the offset of a syntax error, and gives
         // the vocabulary size and added tokens, which DJL does not expose
         Object root;
@@ -97,7 +98,7 @@ public final class QwenTokenizer implements TextTokenizer, AutoCloseable {
         } catch (UnsatisfiedLinkError e) {
             throw new IrisException("the native tokenizers library (DJL) cannot be loaded on this platform: " + e.getMessage(), e);
         }
-        return new QwenTokenizer(hf, source, Math.toIntExact(maxId + 1), Collections.unmodifiableMap(added));
+        return new HfTokenizer(hf, source, Math.toIntExact(maxId + 1), Collections.unmodifiableMap(added));
     }
 
     @Override
@@ -146,6 +147,6 @@ public final class QwenTokenizer implements TextTokenizer, AutoCloseable {
 
     @Override
     public String toString() {
-        return "QwenTokenizer[" + source + ", " + size + " ids]";
+        return "HfTokenizer[" + source + ", " + size + " ids]";
     }
 }

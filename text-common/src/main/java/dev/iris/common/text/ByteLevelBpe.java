@@ -1,4 +1,4 @@
-package dev.iris.llm.qwen;
+package dev.iris.common.text;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -12,14 +12,15 @@ import java.util.regex.Pattern;
 
 /**
  * Learns a small byte-level BPE vocabulary from a text and writes it as a Hugging Face
- * {@code tokenizer.json} (the format Qwen's tokenizer uses), for the tiny preset.
+ * {@code tokenizer.json} (the format of Qwen's, Llama 3's and GPT-2's tokenizers), for tiny
+ * presets whose vocabulary is made on the spot.
  *
  * <p>Byte level: every UTF-8 byte is a symbol of its own (written as a printable character, the
  * GPT-2 convention the {@code ByteLevel} pre-tokenizer and decoder use), so any text encodes and
  * decodes exactly even with a vocabulary of a few hundred ids; the merges only make frequent
  * English shorter. Training is deterministic: ties go to the lexicographically first pair.
  */
-final class ByteLevelBpe {
+public final class ByteLevelBpe {
     /** The GPT-2 pre-tokenizer split (contractions, words, numbers, punctuation, spaces), as {@code ByteLevel(use_regex=true)} applies it. */
     private static final Pattern SPLIT = Pattern.compile("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
 
@@ -39,7 +40,7 @@ final class ByteLevelBpe {
     }
 
     /** A vocabulary (id to symbol string, ids 0..255 are the bytes in order) and the merges in rank order. */
-    record Model(List<String> vocab, List<String[]> merges) {}
+    public record Model(List<String> vocab, List<String[]> merges) {}
 
     static String symbols(String piece) {
         StringBuilder sb = new StringBuilder();
@@ -48,7 +49,7 @@ final class ByteLevelBpe {
     }
 
     /** Learns up to {@code merges} merges; stops early when no pair occurs twice. */
-    static Model train(String corpus, int merges) {
+    public static Model train(String corpus, int merges) {
         // words as symbol-id sequences with their counts; a TreeMap keeps the order fixed
         Map<String, Integer> counts = new TreeMap<>();
         Matcher m = SPLIT.matcher(corpus);
@@ -124,7 +125,7 @@ final class ByteLevelBpe {
      * The {@code tokenizer.json} of a model plus special tokens, which take the ids after the
      * vocabulary. No normalizer (so text round-trips exactly), ByteLevel pre-tokenizer and decoder.
      */
-    static String tokenizerJson(Model model, List<String> specials) {
+    public static String tokenizerJson(Model model, List<String> specials) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("version", "1.0");
         root.put("truncation", null);

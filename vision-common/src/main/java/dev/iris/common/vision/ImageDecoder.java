@@ -10,9 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
@@ -90,18 +88,15 @@ public final class ImageDecoder {
     static RgbImage decode(byte[] encoded, String label, long maxPixels) {
         if (encoded.length == 0) throw new InvalidImageException(label, "empty (0 bytes)");
         try (ImageInputStream in = new BoundedImageInputStream(encoded)) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) throw new InvalidImageException(label, unrecognised(encoded));
-            ImageReader reader = readers.next();
-            String format = formatName(reader);
+            ImageReader reader = ImageHeader.readerFor(in, encoded, label);
+            String format = ImageHeader.formatName(reader);
             List<String> warnings = new ArrayList<>();
             try {
                 reader.setInput(in, true, true);
                 reader.addIIOReadWarningListener((source, message) -> warnings.add(message));
-                if (format.equals("WebP")) checkWebpLength(encoded, label);
-                long w = reader.getWidth(0);
-                long h = reader.getHeight(0);
-                if (w <= 0 || h <= 0) throw new InvalidImageException(label, format + " header gives an empty size " + w + "x" + h);
+                ImageHeader header = ImageHeader.of(reader, encoded, label);
+                long w = header.width();
+                long h = header.height();
                 if (w * h > maxPixels) {
                     throw new InvalidImageException(label, format + " image of " + w + "x" + h + " = " + w * h
                             + " pixels exceeds the limit of " + maxPixels + " (possible decompression bomb)");
@@ -158,38 +153,11 @@ public final class ImageDecoder {
         return w.contains("icc") || w.contains("color profile") || w.contains("colour profile");
     }
 
-    /** libwebp refuses a file shorter than its RIFF header says; TwelveMonkeys might decode what is there. */
-    private static void checkWebpLength(byte[] b, String label) {
-        if (b.length < 12) throw new InvalidImageException(label, "truncated WebP: " + b.length + " bytes, shorter than its header");
-        long declared = (b[4] & 0xffL) | (b[5] & 0xffL) << 8 | (b[6] & 0xffL) << 16 | (b[7] & 0xffL) << 24;
-        if (declared + 8 > b.length) {
-            throw new InvalidImageException(label, "truncated WebP: its RIFF header declares " + (declared + 8)
-                    + " bytes, the file has " + b.length);
-        }
-    }
-
-    private static String formatName(ImageReader reader) throws IOException {
-        String name = reader.getFormatName().toUpperCase(java.util.Locale.ROOT);
-        return switch (name) {
-            case "JPG" -> "JPEG";
-            case "WEBP" -> "WebP";
-            case "TIF" -> "TIFF";
-            default -> name;
-        };
-    }
-
-    private static String unrecognised(byte[] encoded) {
-        return UnreadableFormat.of(encoded)
-                .map(f -> f + " is not supported (readable: " + UnreadableFormat.READABLE + ")")
-                .orElseGet(() -> "not a recognised image (" + encoded.length + " bytes starting " + hexPrefix(encoded)
-                        + "; readable: " + UnreadableFormat.READABLE + ")");
-    }
-
     /**
      * The exception's message and its causes' (where ImageIO puts the detail), joined with ": ";
      * a class name only where there is no message. Kept short: it ends up in an HTTP 400 body.
      */
-    private static String reason(Throwable e) {
+    static String reason(Throwable e) {
         List<String> parts = new ArrayList<>();
         for (Throwable t = e; t != null && parts.size() < 4; t = t.getCause() == t ? null : t.getCause()) {
             String m = t.getMessage();
@@ -198,11 +166,5 @@ public final class ImageDecoder {
         }
         String r = String.join(": ", parts);
         return r.length() <= 300 ? r : r.substring(0, 297) + "...";
-    }
-
-    private static String hexPrefix(byte[] b) {
-        StringBuilder s = new StringBuilder();
-        for (int i = 0; i < Math.min(8, b.length); i++) s.append(String.format("%02x", b[i] & 0xff));
-        return s.toString();
     }
 }

@@ -36,4 +36,30 @@ class ImageDecoderFuzzTest {
             assertThat(e.getMessage()).startsWith("fuzz input: ");
         }
     }
+
+    /**
+     * Any bytes in: reading the header gives a positive size or throws {@link InvalidImageException};
+     * what it says matches what the decoder finds when the decoder succeeds. (Seeds in
+     * ImageDecoderFuzzTestInputs/headerOnlyThrowsInvalidImage: a copy of a few decoder seeds.)
+     */
+    @FuzzTest(maxDuration = "5m")
+    void headerOnlyThrowsInvalidImage(byte[] data) {
+        ImageHeader header;
+        try {
+            header = ImageHeader.read(data, "fuzz input");
+        } catch (InvalidImageException e) {
+            assertThat(e.getMessage()).startsWith("fuzz input: ");
+            return;
+        }
+        assertThat(header.width()).isPositive();
+        assertThat(header.height()).isPositive();
+        if (header.pixels() > FUZZ_MAX_PIXELS) return;
+        try {
+            RgbImage image = ImageDecoder.decode(data, "fuzz input", FUZZ_MAX_PIXELS);
+            assertThat(image.width()).isEqualTo(header.width());
+            assertThat(image.height()).isEqualTo(header.height());
+        } catch (InvalidImageException e) {
+            assertThat(e.reason()).isNotBlank();   // a readable header over damaged data
+        }
+    }
 }

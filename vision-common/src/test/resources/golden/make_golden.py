@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the golden files for PillowResize / SiglipImageProcessor tests.
+"""Writes the golden files for PillowResize / ImageProcessor tests.
 
 Run from this directory with Debian's Pillow (python3-pil 9.4.0):
     cd vision-common/src/test/resources/golden && /usr/bin/python3 make_golden.py

@@ -27,10 +27,13 @@ import java.util.Objects;
  * @param doNormalize   {@code do_normalize}
  * @param imageMean     {@code image_mean}, one value per RGB channel
  * @param imageStd      {@code image_std}, one value per RGB channel
+ * @param centerCrop    {@code crop_size} when {@code do_center_crop} is true (CLIP), else null: after
+ *                      resizing, the centre {@code height x width} is cut out (padded with black
+ *                      where the image is smaller, as Hugging Face's {@code center_crop} pads)
  */
 public record ImageProcessorConfig(boolean doResize, Size size, Resample resample, boolean doRescale,
                                    double rescaleFactor, boolean doNormalize,
-                                   List<Double> imageMean, List<Double> imageStd) {
+                                   List<Double> imageMean, List<Double> imageStd, Fixed centerCrop) {
 
     /** Target size of the resize step. */
     public sealed interface Size permits Fixed, ShortestEdge {}
@@ -47,6 +50,12 @@ public record ImageProcessorConfig(boolean doResize, Size size, Resample resampl
         public ShortestEdge {
             if (shortestEdge <= 0) throw new IllegalArgumentException("shortest_edge must be positive, got " + shortestEdge);
         }
+    }
+
+    /** A configuration without a center crop (SigLIP's processor has none). */
+    public ImageProcessorConfig(boolean doResize, Size size, Resample resample, boolean doRescale, double rescaleFactor,
+                                boolean doNormalize, List<Double> imageMean, List<Double> imageStd) {
+        this(doResize, size, resample, doRescale, rescaleFactor, doNormalize, imageMean, imageStd, null);
     }
 
     public ImageProcessorConfig {
@@ -69,8 +78,22 @@ public record ImageProcessorConfig(boolean doResize, Size size, Resample resampl
                 List.of(0.5, 0.5, 0.5), List.of(0.5, 0.5, 0.5));
     }
 
-    /** Reads {@code preprocessor_config.json}; errors name the file and the offending key. */
+    /**
+     * openai/clip-vit-base-patch32 (and the other 224-pixel CLIP checkpoints): shortest edge to 224
+     * bicubic, center crop 224x224, scale by 1/255, normalise with CLIP's mean and std.
+     */
+    public static ImageProcessorConfig clipDefaults() {
+        return new ImageProcessorConfig(true, new ShortestEdge(224), Resample.BICUBIC, true, 1 / 255.0, true,
+                List.of(0.48145466, 0.4578275, 0.40821073), List.of(0.26862954, 0.26130258, 0.27577711), new Fixed(224, 224));
+    }
+
+    /** Reads {@code preprocessor_config.json}, SigLIP's values for missing keys; errors name the file and the offending key. */
     public static ImageProcessorConfig load(Path file) {
+        return load(file, siglipDefaults());
+    }
+
+    /** Reads {@code preprocessor_config.json}; missing keys take {@code defaults}' values (the model family's processor). */
+    public static ImageProcessorConfig load(Path file, ImageProcessorConfig defaults) {
         String text;
         try {
             byte[] bytes = Files.readAllBytes(file);
@@ -82,7 +105,7 @@ public record ImageProcessorConfig(boolean doResize, Size size, Resample resampl
         } catch (IOException e) {
             throw new ConfigException("cannot read preprocessor config " + file + ": " + e);
         }
-        return parse(text, file.toString());
+        return parse(text, file.toString(), defaults);
     }
 
     /**
@@ -91,6 +114,11 @@ public record ImageProcessorConfig(boolean doResize, Size size, Resample resampl
      * @param source names the text in error messages (usually the file path)
      */
     public static ImageProcessorConfig parse(String json, String source) {
+        return parse(json, source, siglipDefaults());
+    }
+
+    /** As {@link #parse(String, String)}, missing keys taking {@code defaults}' values. */
+    public static ImageProcessorConfig parse(String json, String source, ImageProcessorConfig defaults) {
         Object root;
         try {
             root = widenNumbers(Json.parse(json, source));
@@ -101,7 +129,7 @@ public record ImageProcessorConfig(boolean doResize, Size size, Resample resampl
             throw new ConfigException(source + ": expected a JSON object at the top level, found " + kind(root));
         }
         Reader r = new Reader(map, source);
-        ImageProcessorConfig d = siglipDefaults();
+        ImageProcessorConfig d = Objects.requireNonNull(defaults, "defaults");
         boolean doResize = r.bool("do_resize", d.doResize());
         Size size = r.size(d.size());
         Resample resample = r.resample(d.resample());
@@ -111,7 +139,8 @@ public record ImageProcessorConfig(boolean doResize, Size size, Resample resampl
         List<Double> mean = r.perChannel("image_mean", d.imageMean());
         List<Double> std = r.perChannel("image_std", d.imageStd());
         if (std.contains(0.0)) throw new ConfigException(source + ": image_std must not contain 0, got " + std);
-        return new ImageProcessorConfig(doResize, size, resample, doRescale, rescaleFactor, doNormalize, mean, std);
+        Fixed crop = r.bool("do_center_crop", d.centerCrop() != null) ? r.cropSize(d.centerCrop()) : null;
+        return new ImageProcessorConfig(doResize, size, resample, doRescale, rescaleFactor, doNormalize, mean, std, crop);
     }
 
     private static String kind(Object v) {
@@ -208,6 +237,23 @@ public record ImageProcessorConfig(boolean doResize, Size size, Resample resampl
             }
             if (se) return new ShortestEdge(positiveInt("size.shortest_edge", m.get("shortest_edge")));
             throw new ConfigException(source + ": \"size\" needs \"height\" and \"width\" or \"shortest_edge\", found " + m.keySet());
+        }
+
+        /** {@code crop_size}: a bare integer (square) or {@code {"height", "width"}}; required when the defaults have none. */
+        Fixed cropSize(Fixed dflt) {
+            Object v = get("crop_size");
+            if (v == null) {
+                if (dflt != null) return dflt;
+                throw new ConfigException(source + ": \"do_center_crop\" is true but \"crop_size\" is missing");
+            }
+            if (v instanceof Double) {
+                int n = positiveInt("crop_size", v);
+                return new Fixed(n, n);
+            }
+            if (v instanceof Map<?, ?> m && m.containsKey("height") && m.containsKey("width") && m.size() == 2) {
+                return new Fixed(positiveInt("crop_size.height", m.get("height")), positiveInt("crop_size.width", m.get("width")));
+            }
+            throw bad("crop_size", "a positive integer or an object {\"height\", \"width\"}", v);
         }
 
         List<Double> perChannel(String key, List<Double> dflt) {

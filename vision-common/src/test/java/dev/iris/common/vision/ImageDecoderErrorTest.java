@@ -22,7 +22,7 @@ class ImageDecoderErrorTest {
     @TempDir
     Path tmp;
 
-    private final SiglipImageProcessor processor = SiglipImageProcessor.siglipDefaults();
+    private final ImageProcessor processor = ImageProcessor.siglipDefaults();
 
     @Test
     void garbageFile() throws Exception {

@@ -6,7 +6,7 @@ import dev.iris.api.config.ConfigField;
 import dev.iris.api.spi.PluginContext;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.spi.VisionEncoderProvider;
-import dev.iris.common.vision.SiglipImageProcessor;
+import dev.iris.common.vision.ImageProcessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -159,6 +159,17 @@ class SiglipProviderTest {
                         + " (expected do_resize true and size {\"height\": 64, \"width\": 64})");
     }
 
+    /** SigLIP's processor never crops: a crop in its preprocessor config is refused, not applied or dropped. */
+    @Test
+    void aCenterCropIsRefusedNamingTheFile() throws Exception {
+        Path folder = writePreset("tiny");
+        Path pre = folder.resolve("preprocessor_config.json");
+        Files.writeString(pre, "{\"size\": {\"height\": 64, \"width\": 64}, \"do_center_crop\": true, \"crop_size\": 64}");
+        assertThatThrownBy(() -> SiglipVisionEncoder.open(folder))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(pre + ": do_center_crop is true, but SigLIP's image processor does not crop");
+    }
+
     @Test
     void nonRgbTowerIsRefusedNamingConfigJson() throws Exception {
         Path folder = writePreset("tiny");

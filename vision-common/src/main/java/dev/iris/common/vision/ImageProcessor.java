@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Java port of Hugging Face's {@code SiglipImageProcessor} (the "slow", Pillow-based one) for a
- * single image: convert to RGB, resize with Pillow's filter, rescale, normalise, channels first.
+ * Java port of Hugging Face's "slow", Pillow-based image processors ({@code SiglipImageProcessor},
+ * {@code CLIPImageProcessor}) for a single image: convert to RGB, resize with Pillow's filter
+ * (to a fixed size, or the shortest edge to a length), center-crop if configured (CLIP), rescale,
+ * normalise, channels first.
  * With {@link ImageProcessorConfig#siglipDefaults()} the output is a {@code [3, 224, 224]} F32
  * tensor with values in [-1, 1].
  *
@@ -17,25 +19,25 @@ import java.util.Objects;
  * value by the factor in float64 and casts to float32; {@code normalize} then computes
  * {@code (x - mean) / std} in float32 with mean and std cast to float32.
  */
-public final class SiglipImageProcessor {
+public final class ImageProcessor {
     private final ImageProcessorConfig config;
     private final float[] mean;
     private final float[] std;
 
-    public SiglipImageProcessor(ImageProcessorConfig config) {
+    public ImageProcessor(ImageProcessorConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.mean = toFloats(config.imageMean());
         this.std = toFloats(config.imageStd());
     }
 
     /** The processor for google/siglip-base-patch16-224 (and other 224-pixel SigLIP checkpoints). */
-    public static SiglipImageProcessor siglipDefaults() {
-        return new SiglipImageProcessor(ImageProcessorConfig.siglipDefaults());
+    public static ImageProcessor siglipDefaults() {
+        return new ImageProcessor(ImageProcessorConfig.siglipDefaults());
     }
 
     /** A processor configured from a checkpoint's {@code preprocessor_config.json}. */
-    public static SiglipImageProcessor fromConfigFile(Path preprocessorConfigJson) {
-        return new SiglipImageProcessor(ImageProcessorConfig.load(preprocessorConfigJson));
+    public static ImageProcessor fromConfigFile(Path preprocessorConfigJson) {
+        return new ImageProcessor(ImageProcessorConfig.load(preprocessorConfigJson));
     }
 
     public ImageProcessorConfig config() {
@@ -79,15 +81,46 @@ public final class SiglipImageProcessor {
         return Tensor.ofFloats(out, 3, h, w);
     }
 
-    /** The uint8 image the model would see before rescaling: the resize step alone (or the input if off). */
+    /** The uint8 image the model would see before rescaling: resized, then center-cropped, each if configured. */
     public RgbImage resize(RgbImage image) {
-        if (!config.doResize()) return image;
-        int[] hw = targetSize(image.width(), image.height());
-        return PillowResize.resize(image, hw[1], hw[0], config.resample());
+        RgbImage resized = image;
+        if (config.doResize()) {
+            int[] hw = resizedSize(image.width(), image.height());
+            resized = PillowResize.resize(image, hw[1], hw[0], config.resample());
+        }
+        ImageProcessorConfig.Fixed crop = config.centerCrop();
+        return crop == null ? resized : centerCrop(resized, crop.height(), crop.width());
     }
 
     /** Output {@code {height, width}} for an input of {@code width x height}. */
     public int[] targetSize(int width, int height) {
+        ImageProcessorConfig.Fixed crop = config.centerCrop();
+        return crop != null ? new int[] {crop.height(), crop.width()} : resizedSize(width, height);
+    }
+
+    /**
+     * The centre {@code height x width} of {@code image}, as Hugging Face's {@code center_crop}
+     * cuts it: the top-left corner sits at {@code floor((H - height) / 2), floor((W - width) / 2)}
+     * (negative where the image is smaller than the crop); pixels outside the image are black.
+     */
+    public static RgbImage centerCrop(RgbImage image, int height, int width) {
+        if (height <= 0 || width <= 0) throw new IllegalArgumentException("crop size must be positive, got " + height + "x" + width);
+        if (image.height() == height && image.width() == width) return image;
+        int top = Math.floorDiv(image.height() - height, 2);
+        int left = Math.floorDiv(image.width() - width, 2);
+        byte[] src = image.data();
+        byte[] out = new byte[height * width * 3];
+        for (int y = 0; y < height; y++) {
+            int sy = y + top;
+            if (sy < 0 || sy >= image.height()) continue;
+            int x0 = Math.max(0, -left), x1 = Math.min(width, image.width() - left);
+            if (x1 > x0) System.arraycopy(src, (sy * image.width() + x0 + left) * 3, out, (y * width + x0) * 3, (x1 - x0) * 3);
+        }
+        return RgbImage.wrap(width, height, out);
+    }
+
+    /** {@code {height, width}} after the resize step alone. */
+    private int[] resizedSize(int width, int height) {
         if (!config.doResize()) return new int[] {height, width};
         return switch (config.size()) {
             case ImageProcessorConfig.Fixed f -> new int[] {f.height(), f.width()};

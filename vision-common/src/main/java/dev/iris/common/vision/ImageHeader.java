@@ -40,7 +40,8 @@ public record ImageHeader(String format, int width, int height) {
             }
         } catch (InvalidImageException e) {
             throw e;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | StackOverflowError e) {
+            // as in the decoder: ImageIO readers fail on malformed headers in many ways
             throw new InvalidImageException(name, "the header cannot be read: " + ImageDecoder.reason(e), e);
         }
     }

@@ -28,6 +28,7 @@ import java.util.OptionalLong;
  */
 public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
+    private final String json;
     private final Path source;
     private final int size;
     private final Map<String, AddedToken> addedTokens;
@@ -35,8 +36,9 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     /** A token of {@code tokenizer.json}'s {@code added_tokens}: matched whole in the text. */
     public record AddedToken(String content, long id, boolean special) {}
 
-    private HfTokenizer(HuggingFaceTokenizer tokenizer, Path source, int size, Map<String, AddedToken> addedTokens) {
+    private HfTokenizer(HuggingFaceTokenizer tokenizer, String json, Path source, int size, Map<String, AddedToken> addedTokens) {
         this.tokenizer = tokenizer;
+        this.json = json;
         this.source = source;
         this.size = size;
         this.addedTokens = addedTokens;
@@ -98,7 +100,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         } catch (UnsatisfiedLinkError e) {
             throw new IrisException("the native tokenizers library (DJL) cannot be loaded on this platform: " + e.getMessage(), e);
         }
-        return new HfTokenizer(hf, source, Math.toIntExact(maxId + 1), Collections.unmodifiableMap(added));
+        return new HfTokenizer(hf, json, source, Math.toIntExact(maxId + 1), Collections.unmodifiableMap(added));
     }
 
     @Override
@@ -128,6 +130,38 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     @Override
     public int size() {
         return size;
+    }
+
+    /**
+     * This tokenizer with {@code tokens} added as special tokens where it lacks them, each taking
+     * the next id after the vocabulary ({@link #size()}, then one more per token): how a plugin
+     * gives a vocabulary without an image token (Llama, SmolLM2) one. A token already present keeps
+     * its id. The model's embedding table must then have rows for the new ids. This tokenizer stays
+     * open; the caller closes both.
+     */
+    @SuppressWarnings("unchecked")
+    public HfTokenizer withSpecialTokens(List<String> tokens) {
+        Map<String, Object> root = (Map<String, Object>) Json.parse(json, source.toString());
+        List<Object> list = root.get("added_tokens") instanceof List<?> l ? (List<Object>) l : new ArrayList<>();
+        long next = size;
+        boolean changed = false;
+        for (String token : tokens) {
+            if (token == null || token.isEmpty()) throw new IllegalArgumentException("an added token must not be empty");
+            if (addedTokens.containsKey(token) || list.stream().anyMatch(o -> o instanceof Map<?, ?> m && token.equals(m.get("content")))) continue;
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("id", next++);
+            t.put("content", token);
+            t.put("single_word", false);
+            t.put("lstrip", false);
+            t.put("rstrip", false);
+            t.put("normalized", false);
+            t.put("special", true);
+            list.add(t);
+            changed = true;
+        }
+        if (!changed) return fromJson(json, source);
+        root.put("added_tokens", list);
+        return fromJson(JsonText.write(root, 3), source);
     }
 
     /** The tokens of {@code added_tokens} (special ones and others, such as {@code <think>}), in file order. */

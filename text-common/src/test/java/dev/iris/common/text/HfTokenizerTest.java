@@ -150,4 +150,23 @@ class HfTokenizerTest {
         assertThatThrownBy(() -> HfTokenizer.load(hollow)).isInstanceOf(IrisException.class)
                 .hasMessageContaining(hollow.toString()).hasMessageContaining("empty vocabulary");
     }
+
+    /** A vocabulary without an image token gets one at the next id; one it has keeps its id. */
+    @Test
+    void specialTokensCanBeAddedAfterTheVocabulary() {
+        long size = tok.size();
+        try (HfTokenizer more = tok.withSpecialTokens(List.of("<image>", "<|image_pad|>", "<fake_token>"))) {
+            assertThat(more.size()).isEqualTo(size + 2);
+            assertThat(more.tokenId("<image>")).isEqualTo(tok.tokenId("<image>"));
+            assertThat(more.tokenId("<|image_pad|>")).hasValue(size);
+            assertThat(more.tokenId("<fake_token>")).hasValue(size + 1);
+            long[] ids = more.encode("a cat<|image_pad|><|image_pad|>");
+            assertThat(ids).endsWith(size, size);
+            assertThat(more.decode(ids, true)).isEqualTo("a cat");
+            // the text before the new tokens encodes as it did
+            assertThat(java.util.Arrays.copyOf(ids, ids.length - 2)).containsExactly(tok.encode("a cat"));
+        }
+        assertThat(tok.tokenId("<|image_pad|>")).isEmpty();
+        assertThatThrownBy(() -> tok.withSpecialTokens(List.of(""))).isInstanceOf(IllegalArgumentException.class);
+    }
 }

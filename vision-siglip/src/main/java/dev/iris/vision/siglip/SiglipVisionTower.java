@@ -13,9 +13,9 @@ import java.util.Objects;
  * their Hugging Face checkpoint names ({@code vision_model.*}, group {@code vision}): patch
  * embedding (a stride-p convolution) plus learned position embeddings, pre-norm encoder layers of
  * bidirectional multi-head attention and a tanh-GELU MLP (nn-common's {@link VitBlock}), then the
- * post layer norm. The result is
- * Hugging Face's {@code last_hidden_state}; the attention-pooling head ({@code vision_model.head.*})
- * is never requested, since a vision-language model reads every patch token.
+ * post layer norm. The result is Hugging Face's {@code last_hidden_state}; the attention-pooling
+ * head ({@code vision_model.head.*}) is never requested, since a vision-language model reads
+ * every patch token.
  */
 public final class SiglipVisionTower {
     public static final String GROUP = "vision";

@@ -16,8 +16,9 @@ import java.util.Objects;
 
 /**
  * The preprocessing settings of a Hugging Face {@code preprocessor_config.json}. Keys that are
- * missing (or {@code null}) take SigLIP's values ({@link #siglipDefaults()}); keys this processor
- * does not use ({@code image_processor_type}, {@code processor_class}, ...) are ignored.
+ * missing (or {@code null}) take the model family's values ({@link #siglipDefaults()} unless a
+ * plugin passes its own, e.g. {@link #clipDefaults()}); keys this processor does not use
+ * ({@code image_processor_type}, {@code processor_class}, ...) are ignored.
  *
  * @param doResize      {@code do_resize}
  * @param size          {@code size}: {@code {"height", "width"}}, a bare integer (square), or {@code {"shortest_edge"}}

@@ -1,7 +1,7 @@
 package dev.iris.benchmarks;
 
-import dev.iris.vision.siglip.PillowResize;
-import dev.iris.vision.siglip.Resample;
+import dev.iris.common.vision.PillowResize;
+import dev.iris.common.vision.Resample;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -11,6 +11,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import dev.iris.api.archfixture.ApiUsesGuice;
+import dev.iris.common.text.archfixture.TextCommonUsesRuntime;
+import dev.iris.common.vision.archfixture.VisionCommonUsesPlugin;
 import dev.iris.fusion.archfixture.FusionUsesJackson;
 import dev.iris.llm.archfixture.LlmUsesVisionPlugin;
 import dev.iris.plugins.archfixture.PluginsNamesAPlugin;
@@ -18,6 +20,7 @@ import dev.iris.plugins.archfixture.PluginsUsesCli;
 import dev.iris.plugins.archfixture.PluginsUsesServer;
 import dev.iris.runtime.archfixture.RuntimeUsesOnnx;
 import dev.iris.server.archfixture.ServerThing;
+import dev.iris.vision.archfixture.VisionUsesCommon;
 import dev.iris.vision.archfixture.VisionUsesOnnx;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dependency rules of DESIGN.md's module table, checked on the compiled main classes of
+ * The dependency rules of the README's module table, checked on the compiled main classes of
  * every module (cli's class path sees them all). The fixture classes under
  * {@code dev.iris.*.archfixture} in this module's test sources break each rule on purpose, to
  * show the rules are not vacuous.
@@ -39,6 +42,10 @@ class ArchitectureTest {
     static final String FUSION = "dev.iris.fusion..";
     static final String SERVER = "dev.iris.server..";
     static final String CLI = "dev.iris.cli..";
+    // building blocks shared by model plugins (vision-common, text-common, nn-common)
+    static final String VISION_COMMON = "dev.iris.common.vision..";
+    static final String TEXT_COMMON = "dev.iris.common.text..";
+    static final String NN_COMMON = "dev.iris.common.nn..";
 
     static final ArchRule ONLY_RUNTIME_USES_ONNX = noClasses()
             .that().resideOutsideOfPackage(RUNTIME)
@@ -52,10 +59,15 @@ class ArchitectureTest {
             .because("api depends on the JDK only")
             .allowEmptyShould(false);
 
-    // the model plugin modules have no classes yet: empty is allowed, and the fixtures show the rules bite
-    static final ArchRule VISION_USES_API_ONLY = pluginRule(VISION);
-    static final ArchRule LLM_USES_API_AND_DJL_ONLY = pluginRule(LLM, "ai.djl..");
-    static final ArchRule FUSION_USES_API_ONLY = pluginRule(FUSION);
+    // a plugin family may be absent from a build: empty is allowed, and the fixtures show the rules bite
+    static final ArchRule VISION_USES_API_ONLY = pluginRule(VISION, VISION_COMMON, NN_COMMON);
+    static final ArchRule LLM_USES_API_AND_DJL_ONLY = pluginRule(LLM, TEXT_COMMON, NN_COMMON, "ai.djl..");
+    static final ArchRule FUSION_USES_API_ONLY = pluginRule(FUSION, NN_COMMON);
+
+    // each common module: api, the JDK and its own libraries; never a plugin, the host or the runtime
+    static final ArchRule VISION_COMMON_USES_API_ONLY = commonRule(VISION_COMMON);
+    static final ArchRule TEXT_COMMON_USES_API_AND_DJL_ONLY = commonRule(TEXT_COMMON, "ai.djl..");
+    static final ArchRule NN_COMMON_USES_API_ONLY = commonRule(NN_COMMON);
 
     static final ArchRule NOTHING_BUT_CLI_USES_CLI = noClasses()
             .that().resideOutsideOfPackage(CLI)
@@ -64,7 +76,7 @@ class ArchitectureTest {
             .allowEmptyShould(false);
 
     static final ArchRule PLUGINS_AND_BELOW_NEVER_USE_SERVER = noClasses()
-            .that().resideInAnyPackage(API, RUNTIME, PLUGINS, VISION, LLM, FUSION)
+            .that().resideInAnyPackage(API, RUNTIME, PLUGINS, VISION, LLM, FUSION, VISION_COMMON, TEXT_COMMON, NN_COMMON)
             .should().dependOnClassesThat().resideInAPackage(SERVER)
             .because("the server sits on top of plugins")
             .allowEmptyShould(false);
@@ -83,8 +95,18 @@ class ArchitectureTest {
         return classes()
                 .that().resideInAPackage(pkg)
                 .should().onlyDependOnClassesThat().resideInAnyPackage(allowed.toArray(String[]::new))
-                .because("a model plugin depends on api (and the JDK) alone")
+                .because("a model plugin depends on api, the common building blocks its kind shares and the JDK alone")
                 .allowEmptyShould(true);
+    }
+
+    static ArchRule commonRule(String pkg, String... extra) {
+        List<String> allowed = new ArrayList<>(List.of(pkg, API, "java..", "javax.."));
+        allowed.addAll(List.of(extra));
+        return classes()
+                .that().resideInAPackage(pkg)
+                .should().onlyDependOnClassesThat().resideInAnyPackage(allowed.toArray(String[]::new))
+                .because("a common module is shared by plugins: it uses api and its own libraries, never a plugin")
+                .allowEmptyShould(false);
     }
 
     @BeforeAll
@@ -109,7 +131,8 @@ class ArchitectureTest {
         // a module with an unexpected package would slip past every rule below
         List<String> roots = List.of("dev.iris.api", "dev.iris.runtime", "dev.iris.plugins", "dev.iris.datasets",
                 "dev.iris.training", "dev.iris.evaluation", "dev.iris.report", "dev.iris.vision", "dev.iris.llm",
-                "dev.iris.fusion", "dev.iris.server", "dev.iris.cli");
+                "dev.iris.fusion", "dev.iris.server", "dev.iris.cli",
+                "dev.iris.common.vision", "dev.iris.common.text", "dev.iris.common.nn");
         assertThat(main.stream().map(JavaClass::getPackageName))
                 .allMatch(p -> roots.stream().anyMatch(r -> p.equals(r) || p.startsWith(r + ".")));
     }
@@ -132,6 +155,13 @@ class ArchitectureTest {
     }
 
     @Test
+    void commonModulesUseApiAndTheirLibrariesOnly() {
+        VISION_COMMON_USES_API_ONLY.check(main);
+        TEXT_COMMON_USES_API_AND_DJL_ONLY.check(main);
+        NN_COMMON_USES_API_ONLY.check(main);
+    }
+
+    @Test
     void nothingButCliUsesCli() {
         NOTHING_BUT_CLI_USES_CLI.check(main);
     }
@@ -150,7 +180,8 @@ class ArchitectureTest {
     void everyRuleCatchesItsFixture() {
         JavaClasses fixtures = new ClassFileImporter().importClasses(ApiUsesGuice.class, VisionUsesOnnx.class,
                 LlmUsesVisionPlugin.class, FusionUsesJackson.class, PluginsUsesServer.class, PluginsUsesCli.class,
-                RuntimeUsesOnnx.class, ServerThing.class, PluginsNamesAPlugin.class);
+                RuntimeUsesOnnx.class, ServerThing.class, PluginsNamesAPlugin.class, VisionCommonUsesPlugin.class,
+                TextCommonUsesRuntime.class, VisionUsesCommon.class);
 
         assertViolation(ONLY_RUNTIME_USES_ONNX, fixtures, VisionUsesOnnx.class);
         assertViolation(API_IS_JDK_ONLY, fixtures, ApiUsesGuice.class);
@@ -160,10 +191,14 @@ class ArchitectureTest {
         assertViolation(NOTHING_BUT_CLI_USES_CLI, fixtures, PluginsUsesCli.class);
         assertViolation(PLUGINS_AND_BELOW_NEVER_USE_SERVER, fixtures, PluginsUsesServer.class);
         assertViolation(PLUGINS_ARE_FOUND_NOT_NAMED, fixtures, PluginsNamesAPlugin.class);
+        assertViolation(VISION_COMMON_USES_API_ONLY, fixtures, VisionCommonUsesPlugin.class);
+        assertViolation(TEXT_COMMON_USES_API_AND_DJL_ONLY, fixtures, TextCommonUsesRuntime.class);
 
         // and the allowed side stays allowed: runtime may use ORT, a plugin may use api
         String onnxReport = String.join("\n", ONLY_RUNTIME_USES_ONNX.evaluate(fixtures).getFailureReport().getDetails());
         assertThat(onnxReport).doesNotContain(RuntimeUsesOnnx.class.getName());
+        String visionReport = String.join("\n", VISION_USES_API_ONLY.evaluate(fixtures).getFailureReport().getDetails());
+        assertThat(visionReport).doesNotContain(VisionUsesCommon.class.getName());
     }
 
     private static void assertViolation(ArchRule rule, JavaClasses classes, Class<?> offender) {

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.text.TextTokenizer;
+import dev.iris.common.text.HfTokenizer;
 import dev.iris.llm.qwen.ChatMl;
 import dev.iris.llm.qwen.Qwen2Provider;
-import dev.iris.llm.qwen.QwenTokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -23,7 +23,7 @@ class SampleBuilderTest {
     @BeforeAll
     static void loadTokenizer() {
         String json = new Qwen2Provider().presetFiles("qwen2.5-0.5b").get("tokenizer.json");
-        qwen = QwenTokenizer.fromJson(json, Path.of("qwen2.5-0.5b/tokenizer.json"));
+        qwen = HfTokenizer.fromJson(json, Path.of("qwen2.5-0.5b/tokenizer.json"));
     }
 
     private static SampleBuilder builder(int imageTokens, Optional<String> system, int maxLength) {

@@ -3,21 +3,28 @@ package dev.iris.llm.qwen;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
 import dev.iris.api.spi.LanguageModel;
+import dev.iris.common.nn.Attention;
+import dev.iris.common.nn.DecoderBlock;
+import dev.iris.common.nn.Weights;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The Qwen2 decoder (Qwen2 and Qwen2.5) described through the graph interface, with the
  * weights under their Hugging Face names: pre-norm layers of grouped-query attention with
- * rotary embeddings and biased q/k/v projections, then a SwiGLU MLP.
+ * rotary embeddings and biased q/k/v projections, then a SwiGLU MLP: the Llama layer of
+ * nn-common's {@link DecoderBlock} with q/k/v biases.
  */
 public final class Qwen2Decoder {
     static final String GROUP = "llm";
 
     private final Qwen2Config c;
+    private final DecoderBlock block;
 
     public Qwen2Decoder(Qwen2Config config) {
         this.c = config;
+        // Llama's layer with biased q/k/v projections
+        this.block = DecoderBlock.llama(c.hiddenSize(), c.heads(), c.kvHeads(), c.headDim(), c.intermediateSize(), true, c.rmsEps());
     }
 
     public Qwen2Config config() {
@@ -38,32 +45,14 @@ public final class Qwen2Decoder {
             throw new IllegalArgumentException("KV cache has " + in.pastKeys().size() + " layers, the model has " + c.layers());
         }
         Value x = in.embeddings();
+        Attention.Rope rope = new Attention.Rope(in.positions(), c.ropeTheta());
         List<Value> keys = new ArrayList<>(), values = new ArrayList<>();
         for (int i = 0; i < c.layers(); i++) {
-            String p = "model.layers." + i + ".";
-            Value h = g.rmsNorm(x, w(g, p + "input_layernorm.weight", c.hiddenSize()), c.rmsEps());
-            Value q = heads(g, g.linear(h, w(g, p + "self_attn.q_proj.weight", (long) c.heads() * c.headDim(), c.hiddenSize()),
-                    w(g, p + "self_attn.q_proj.bias", (long) c.heads() * c.headDim())), c.heads());
-            Value k = heads(g, g.linear(h, w(g, p + "self_attn.k_proj.weight", (long) c.kvHeads() * c.headDim(), c.hiddenSize()),
-                    w(g, p + "self_attn.k_proj.bias", (long) c.kvHeads() * c.headDim())), c.kvHeads());
-            Value v = heads(g, g.linear(h, w(g, p + "self_attn.v_proj.weight", (long) c.kvHeads() * c.headDim(), c.hiddenSize()),
-                    w(g, p + "self_attn.v_proj.bias", (long) c.kvHeads() * c.headDim())), c.kvHeads());
-            q = g.rotary(q, in.positions(), c.ropeTheta());
-            k = g.rotary(k, in.positions(), c.ropeTheta());
-            if (cached) {
-                k = g.concat(2, in.pastKeys().get(i), k);
-                v = g.concat(2, in.pastValues().get(i), v);
-            }
-            keys.add(k);
-            values.add(v);
-            Value attn = g.attention(q, k, v, in.mask(), 1.0 / Math.sqrt(c.headDim()));
-            Value merged = g.reshape(g.transpose(attn, 0, 2, 1, 3), 0, 0, (long) c.heads() * c.headDim());
-            x = g.add(x, g.linear(merged, w(g, p + "self_attn.o_proj.weight", c.hiddenSize(), (long) c.heads() * c.headDim()), null));
-            Value h2 = g.rmsNorm(x, w(g, p + "post_attention_layernorm.weight", c.hiddenSize()), c.rmsEps());
-            Value gate = g.linear(h2, w(g, p + "mlp.gate_proj.weight", c.intermediateSize(), c.hiddenSize()), null);
-            Value up = g.linear(h2, w(g, p + "mlp.up_proj.weight", c.intermediateSize(), c.hiddenSize()), null);
-            x = g.add(x, g.linear(g.mul(g.silu(gate), up), w(g, p + "mlp.down_proj.weight", c.hiddenSize(), c.intermediateSize()), null));
-            x = in.hook().afterLayer(g, i, x);
+            Attention.Output layer = block.apply(g, Weights.of(g, GROUP, "model.layers." + i + "."), x, in.mask(), rope,
+                    cached ? in.pastKeys().get(i) : null, cached ? in.pastValues().get(i) : null);
+            keys.add(layer.keys());
+            values.add(layer.values());
+            x = in.hook().afterLayer(g, i, layer.output());
         }
         Value out = g.rmsNorm(x, w(g, "model.norm.weight", c.hiddenSize()), c.rmsEps());
         return new LanguageModel.Decoded(out, keys, values);
@@ -74,10 +63,5 @@ public final class Qwen2Decoder {
                 ? w(g, "model.embed_tokens.weight", c.vocabSize(), c.hiddenSize())
                 : w(g, "lm_head.weight", c.vocabSize(), c.hiddenSize());
         return g.linear(hidden, head, null);
-    }
-
-    /** [B, T, n*D] to [B, n, T, D]. */
-    private Value heads(GraphBuilder g, Value x, int n) {
-        return g.transpose(g.reshape(x, 0, 0, n, c.headDim()), 0, 2, 1, 3);
     }
 }

@@ -5,6 +5,7 @@ import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
 import dev.iris.api.json.Json;
 import dev.iris.api.spi.LanguageModel;
+import dev.iris.common.text.HfTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ public final class Qwen2LanguageModel implements LanguageModel {
     private final Path folder;
     private final Qwen2Decoder decoder;
     private final ChatMl template;
-    private volatile QwenTokenizer tokenizer;
+    private volatile HfTokenizer tokenizer;
     private volatile Set<Long> stopIds;
     private volatile ImageToken imageToken;
 
@@ -138,13 +139,13 @@ public final class Qwen2LanguageModel implements LanguageModel {
     }
 
     @Override
-    public QwenTokenizer tokenizer() {
-        QwenTokenizer t = tokenizer;
+    public HfTokenizer tokenizer() {
+        HfTokenizer t = tokenizer;
         if (t == null) {
             synchronized (this) {
                 t = tokenizer;
                 if (t == null) {
-                    t = QwenTokenizer.load(folder.resolve("tokenizer.json"));
+                    t = HfTokenizer.load(folder.resolve("tokenizer.json"));
                     if (t.size() > vocabSize()) {
                         throw new IrisException(t.source() + ": the tokenizer has " + t.size() + " ids but config.json's vocab_size is "
                                 + vocabSize() + "; they belong to different models");
@@ -176,7 +177,7 @@ public final class Qwen2LanguageModel implements LanguageModel {
         return s;
     }
 
-    static Set<Long> readStopIds(Path generationConfig, QwenTokenizer tokenizer) {
+    static Set<Long> readStopIds(Path generationConfig, HfTokenizer tokenizer) {
         Set<Long> ids = new LinkedHashSet<>();
         boolean fromConfig = false;
         if (Files.isRegularFile(generationConfig)) {
@@ -207,7 +208,7 @@ public final class Qwen2LanguageModel implements LanguageModel {
     public ImageToken imageToken() {
         ImageToken t = imageToken;
         if (t == null) {
-            QwenTokenizer tok = tokenizer();
+            HfTokenizer tok = tokenizer();
             long id = tok.tokenId(ChatMl.IMAGE_PAD).orElseThrow(() -> new IrisException(tok.source()
                     + ": the tokenizer has no single token " + ChatMl.IMAGE_PAD + ", which Qwen2 prompts write image positions as"));
             t = new ImageToken(ChatMl.IMAGE_PAD, id);

@@ -2,6 +2,8 @@ package dev.iris.llm.qwen;
 
 import dev.iris.api.IrisException;
 import dev.iris.api.json.Json;
+import dev.iris.common.text.ByteLevelBpe;
+import dev.iris.common.text.JsonText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

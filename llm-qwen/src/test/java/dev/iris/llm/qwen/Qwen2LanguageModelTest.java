@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.iris.api.IrisException;
+import dev.iris.common.text.HfTokenizer;
+import dev.iris.common.text.JsonText;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,13 +22,13 @@ class Qwen2LanguageModelTest {
     @TempDir
     static Path tmp;
     static Map<String, String> tiny;
-    static QwenTokenizer tok;
+    static HfTokenizer tok;
     static long imEnd, endOfText;
 
     @BeforeAll
     static void tinyFiles() {
         tiny = Qwen2Presets.files("tiny");
-        tok = QwenTokenizer.load(Fixtures.write(tiny, tmp.resolve("tok")));
+        tok = HfTokenizer.load(Fixtures.write(tiny, tmp.resolve("tok")));
         imEnd = tok.tokenId("<|im_end|>").getAsLong();
         endOfText = tok.tokenId("<|endoftext|>").getAsLong();
     }

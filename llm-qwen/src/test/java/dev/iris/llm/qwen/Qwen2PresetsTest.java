@@ -7,6 +7,7 @@ import dev.iris.api.json.Json;
 import dev.iris.api.spi.LanguageModelProvider;
 import dev.iris.api.text.ChatMessage;
 import dev.iris.api.text.StreamingDetokenizer;
+import dev.iris.common.text.HfTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,7 +26,7 @@ class Qwen2PresetsTest {
     static Map<String, String> tinyFiles;
     static Path tiny;
     static Qwen2LanguageModel tinyModel;
-    static QwenTokenizer tok;
+    static HfTokenizer tok;
 
     @BeforeAll
     static void writeTiny() {

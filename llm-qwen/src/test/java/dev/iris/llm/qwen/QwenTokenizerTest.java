@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.iris.api.IrisException;
 import dev.iris.api.text.ChatMessage;
 import dev.iris.api.text.StreamingDetokenizer;
+import dev.iris.common.text.HfTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,13 +29,13 @@ class QwenTokenizerTest {
     @TempDir
     static Path dir;
     static Path file;
-    static QwenTokenizer tok;
+    static HfTokenizer tok;
 
     @BeforeAll
     static void load() {
         file = Fixtures.qwenTokenizerJson(dir);
         long t0 = System.nanoTime();
-        tok = QwenTokenizer.load(dir);
+        tok = HfTokenizer.load(dir);
         System.out.printf("QwenTokenizerTest: real Qwen tokenizer loaded in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     }
 
@@ -147,12 +148,12 @@ class QwenTokenizerTest {
     @Test
     void aMissingFileIsNamed() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        assertThatThrownBy(() -> QwenTokenizer.load(empty))
+        assertThatThrownBy(() -> HfTokenizer.load(empty))
                 .isInstanceOf(IrisException.class)
                 .hasMessageContaining(empty.resolve("tokenizer.json").toString())
                 .hasMessageContaining("not found");
         Path missing = dir.resolve("nowhere.json");
-        assertThatThrownBy(() -> QwenTokenizer.load(missing))
+        assertThatThrownBy(() -> HfTokenizer.load(missing))
                 .isInstanceOf(IrisException.class)
                 .hasMessageContaining(missing.toString());
     }
@@ -163,20 +164,20 @@ class QwenTokenizerTest {
         Files.createDirectories(cut);
         byte[] all = Files.readAllBytes(file);
         Files.write(cut.resolve("tokenizer.json"), Arrays.copyOf(all, 5000));
-        assertThatThrownBy(() -> QwenTokenizer.load(cut))
+        assertThatThrownBy(() -> HfTokenizer.load(cut))
                 .isInstanceOf(IrisException.class)
                 .hasMessageContaining(cut.resolve("tokenizer.json").toString());
 
         Path odd = dir.resolve("odd.json");
         Files.writeString(odd, "{\"model\": {\"type\": \"NoSuchModel\", \"vocab\": {\"a\": 0}}}", StandardCharsets.UTF_8);
-        assertThatThrownBy(() -> QwenTokenizer.load(odd))
+        assertThatThrownBy(() -> HfTokenizer.load(odd))
                 .isInstanceOf(IrisException.class)
                 .hasMessageContaining(odd.toString())
                 .hasMessageContaining("cannot load");
 
         Path notTokenizer = dir.resolve("config.json");
         Files.writeString(notTokenizer, "{\"hidden_size\": 8}", StandardCharsets.UTF_8);
-        assertThatThrownBy(() -> QwenTokenizer.load(notTokenizer))
+        assertThatThrownBy(() -> HfTokenizer.load(notTokenizer))
                 .isInstanceOf(IrisException.class)
                 .hasMessageContaining(notTokenizer.toString())
                 .hasMessageContaining("no \"model\"");

@@ -1,11 +1,12 @@
 package dev.iris.vision.siglip;
 
 import dev.iris.api.config.ComponentConfig;
-import dev.iris.api.config.ConfigField;
 import dev.iris.api.config.ConfigException;
+import dev.iris.api.config.ConfigField;
 import dev.iris.api.spi.PluginContext;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.spi.VisionEncoderProvider;
+import dev.iris.common.vision.ImageProcessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

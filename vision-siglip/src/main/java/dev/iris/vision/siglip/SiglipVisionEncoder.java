@@ -5,6 +5,9 @@ import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.tensor.Tensor;
+import dev.iris.common.vision.ImageDecoder;
+import dev.iris.common.vision.ImageProcessorConfig;
+import dev.iris.common.vision.ImageProcessor;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +22,13 @@ public final class SiglipVisionEncoder implements VisionEncoder {
     public static final String PREPROCESSOR_CONFIG = "preprocessor_config.json";
 
     private final SiglipVisionTower tower;
-    private final SiglipImageProcessor processor;
+    private final ImageProcessor processor;
 
     /**
      * @throws IllegalArgumentException when the processor would not produce the square RGB image
      *                                  the tower reads
      */
-    public SiglipVisionEncoder(SiglipVisionConfig config, SiglipImageProcessor processor) {
+    public SiglipVisionEncoder(SiglipVisionConfig config, ImageProcessor processor) {
         Objects.requireNonNull(processor, "processor");
         String problem = mismatch(config, processor.config());
         if (problem != null) throw new IllegalArgumentException(problem);
@@ -46,7 +49,7 @@ public final class SiglipVisionEncoder implements VisionEncoder {
         ImageProcessorConfig pc = Files.isRegularFile(pre) ? ImageProcessorConfig.load(pre) : defaultsFor(config);
         String problem = mismatch(config, pc);
         if (problem != null) throw new ConfigException(pre + ": " + problem);
-        return new SiglipVisionEncoder(config, new SiglipImageProcessor(pc));
+        return new SiglipVisionEncoder(config, new ImageProcessor(pc));
     }
 
     /** SigLIP's preprocessing (bicubic, 1/255, mean and std 0.5) resizing to the config's image size. */
@@ -65,6 +68,10 @@ public final class SiglipVisionEncoder implements VisionEncoder {
             String got = !pc.doResize() ? "do_resize false" : "size " + describe(pc.size());
             return got + " does not match the model's image_size " + s + " (expected do_resize true and size {\"height\": "
                     + s + ", \"width\": " + s + "})";
+        }
+        if (pc.centerCrop() != null) {
+            return "do_center_crop is true, but SigLIP's image processor does not crop (its images are resized to "
+                    + s + "x" + s + "); remove do_center_crop and crop_size";
         }
         return null;
     }
@@ -88,7 +95,7 @@ public final class SiglipVisionEncoder implements VisionEncoder {
         return tower;
     }
 
-    public SiglipImageProcessor processor() {
+    public ImageProcessor processor() {
         return processor;
     }
 

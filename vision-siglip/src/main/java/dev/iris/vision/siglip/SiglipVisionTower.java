@@ -3,24 +3,31 @@ package dev.iris.vision.siglip;
 import dev.iris.api.graph.Dim;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
+import dev.iris.common.nn.Activation;
+import dev.iris.common.nn.VitBlock;
+import dev.iris.common.nn.Weights;
 import java.util.Objects;
 
 /**
  * The SigLIP vision transformer described through the graph interface, with the weights under
  * their Hugging Face checkpoint names ({@code vision_model.*}, group {@code vision}): patch
  * embedding (a stride-p convolution) plus learned position embeddings, pre-norm encoder layers of
- * bidirectional multi-head attention and a tanh-GELU MLP, then the post layer norm. The result is
- * Hugging Face's {@code last_hidden_state}; the attention-pooling head ({@code vision_model.head.*})
- * is never requested, since a vision-language model reads every patch token.
+ * bidirectional multi-head attention and a tanh-GELU MLP (nn-common's {@link VitBlock}), then the
+ * post layer norm. The result is Hugging Face's {@code last_hidden_state}; the attention-pooling
+ * head ({@code vision_model.head.*}) is never requested, since a vision-language model reads
+ * every patch token.
  */
 public final class SiglipVisionTower {
     public static final String GROUP = "vision";
     public static final String PREFIX = "vision_model.";
 
     private final SiglipVisionConfig c;
+    private final VitBlock block;
 
     public SiglipVisionTower(SiglipVisionConfig config) {
         this.c = Objects.requireNonNull(config, "config");
+        this.block = VitBlock.standard(c.hiddenSize(), c.heads(), c.intermediateSize(),
+                Activation.fromHuggingFace(c.hiddenAct()), c.layerNormEps());
     }
 
     public SiglipVisionConfig config() {
@@ -57,28 +64,7 @@ public final class SiglipVisionTower {
 
     /** One pre-norm encoder layer: x + attn(ln1(x)), then x + mlp(ln2(x)). */
     public Value layer(GraphBuilder g, Value x, int i) {
-        String p = "encoder.layers." + i + ".";
-        long d = c.hiddenSize();
-        Value h = g.layerNorm(x, w(g, p + "layer_norm1.weight", d), w(g, p + "layer_norm1.bias", d), c.layerNormEps());
-        Value q = heads(g, proj(g, h, p + "self_attn.q_proj", d, d));
-        Value k = heads(g, proj(g, h, p + "self_attn.k_proj", d, d));
-        Value v = heads(g, proj(g, h, p + "self_attn.v_proj", d, d));
-        // every patch sees every patch: no mask
-        Value attn = g.attention(q, k, v, null, 1.0 / Math.sqrt(c.headDim()));
-        Value merged = g.reshape(g.transpose(attn, 0, 2, 1, 3), 0, 0, d);
-        x = g.add(x, proj(g, merged, p + "self_attn.out_proj", d, d));
-        Value h2 = g.layerNorm(x, w(g, p + "layer_norm2.weight", d), w(g, p + "layer_norm2.bias", d), c.layerNormEps());
-        Value up = g.geluTanh(proj(g, h2, p + "mlp.fc1", c.intermediateSize(), d));
-        return g.add(x, proj(g, up, p + "mlp.fc2", d, c.intermediateSize()));
-    }
-
-    private Value proj(GraphBuilder g, Value x, String name, long out, long in) {
-        return g.linear(x, w(g, name + ".weight", out, in), w(g, name + ".bias", out));
-    }
-
-    /** [B, N, H*hd] to [B, H, N, hd]. */
-    private Value heads(GraphBuilder g, Value x) {
-        return g.transpose(g.reshape(x, 0, 0, c.heads(), c.headDim()), 0, 2, 1, 3);
+        return block.apply(g, Weights.of(g, GROUP, PREFIX + "encoder.layers." + i + "."), x);
     }
 
     private void checkPixels(Value pixels) {

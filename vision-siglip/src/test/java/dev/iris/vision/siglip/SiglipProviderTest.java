@@ -1,8 +1,5 @@
 package dev.iris.vision.siglip;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.graph.Graph;
@@ -14,6 +11,8 @@ import dev.iris.api.spi.VisionEncoderProvider;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.api.weights.WeightSource;
+import dev.iris.common.vision.ImageProcessorConfig;
+import dev.iris.common.vision.Resample;
 import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.onnx.OnnxCompiler;
@@ -33,6 +32,8 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SiglipProviderTest {
     @TempDir
@@ -156,6 +157,17 @@ class SiglipProviderTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessage(pre + ": size {\"height\": 224, \"width\": 224} does not match the model's image_size 64"
                         + " (expected do_resize true and size {\"height\": 64, \"width\": 64})");
+    }
+
+    /** SigLIP's processor never crops: a crop in its preprocessor config is refused, not applied or dropped. */
+    @Test
+    void aCenterCropIsRefusedNamingTheFile() throws Exception {
+        Path folder = writePreset("tiny");
+        Path pre = folder.resolve("preprocessor_config.json");
+        Files.writeString(pre, "{\"size\": {\"height\": 64, \"width\": 64}, \"do_center_crop\": true, \"crop_size\": 64}");
+        assertThatThrownBy(() -> SiglipVisionEncoder.open(folder))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(pre + ": do_center_crop is true, but SigLIP's image processor does not crop");
     }
 
     @Test

@@ -6,23 +6,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
+import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
+import dev.iris.common.vision.ImageProcessor;
 import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.weights.MapWeightSource;
 import dev.iris.runtime.weights.WeightBinder;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import dev.iris.api.spi.VisionEncoder;
 import dev.iris.testkit.NaiveVisionEncoder;
 import dev.iris.testkit.PluginBehavior;
 import dev.iris.testkit.TestWeights;
 import dev.iris.testkit.VisionEncoderContract;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +42,7 @@ class SiglipVisionTowerTest extends VisionEncoderContract {
     /** The checkpoint's vision tensors with their shapes, as google/siglip-base-patch16-224 lays them out. */
     @Override
     protected VisionEncoder createEncoder() {
-        return new SiglipVisionEncoder(TINY, new SiglipImageProcessor(SiglipVisionEncoder.defaultsFor(TINY)));
+        return new SiglipVisionEncoder(TINY, new ImageProcessor(SiglipVisionEncoder.defaultsFor(TINY)));
     }
 
     @Override

@@ -409,7 +409,7 @@ public final class Compare {
     static Measured measure(IrisConfig trained, IrisConfig cfg, PluginRegistry registry) {
         TrainConfig tc = cfg.train();
         String instruction = tc.prompts().orElse(LlavaPrompts.DETAILED).get(0);
-        GenerateConfig greedy = new GenerateConfig(tc.system(), TIMED_NEW_TOKENS, 0.0, 0, 1.0, 1.0, 0);
+        GenerateConfig greedy = GenerateConfig.defaults().withSystem(tc.system()).withMaxNewTokens(TIMED_NEW_TOKENS);
         boolean withImages = TrainingGraph.usesImages(tc.stage());
         List<Double> encode = new ArrayList<>(), prefill = new ArrayList<>(), decode = new ArrayList<>();
         int imageTokens, promptTokens = 0;

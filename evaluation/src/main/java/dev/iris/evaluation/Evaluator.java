@@ -121,7 +121,7 @@ public final class Evaluator {
             List<Dataset.Example> examples = prepared.examples();
             List<Dataset.TaskMetric> metrics = dataset.taskMetrics();
             List<Caption> captions = new ArrayList<>();
-            GenerateConfig greedy = new GenerateConfig(tc.system(), 48, 0.0, 0, 1.0, 1.0, 0);
+            GenerateConfig greedy = GenerateConfig.defaults().withSystem(tc.system()).withMaxNewTokens(48);
             try (VisionLanguageModel model = VisionLanguageModel.load(config, registry)) {
                 for (Dataset.Example e : examples) {
                     GenerationResult r = model.generate(images ? Optional.of(e.image()) : Optional.empty(), "image of row " + e.id(),

@@ -151,10 +151,8 @@ public record ReportRequest(byte[] image, String imageName, String prompt, Optio
 
     /** {@code base} with this request's overrides. */
     public GenerateConfig settings(GenerateConfig base) {
-        return new GenerateConfig(base.system(),
-                maxTokens.orElse(base.maxNewTokens()),
-                temperature.orElse(base.temperature()),
-                base.topK(), base.topP(), base.repetitionPenalty(), base.seed());
+        return base.withMaxNewTokens(maxTokens.orElse(base.maxNewTokens()))
+                .withTemperature(temperature.orElse(base.temperature()));
     }
 
     @Override

@@ -119,7 +119,7 @@ public final class Bench {
 
             String question = textQuestion(model, image);
             VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), question, Optional.of(image), "bench.png");
-            GenerateConfig one = new GenerateConfig(Optional.empty(), 1, 0.0, 0, 1.0, 1.0, 0);
+            GenerateConfig one = GenerateConfig.defaults().withMaxNewTokens(1);
             model.generate(request, one, s -> {}, false);   // warm-up
             double[] pre = new double[o.repeats()];
             int prefillTokens = 0;
@@ -163,7 +163,7 @@ public final class Bench {
             byte[] image = shapePng(int8.parts().vision().imageSize());
             VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), textQuestion(int8, image),
                     Optional.of(image), "bench.png");
-            int8.generate(request, new GenerateConfig(Optional.empty(), 2, 0.0, 0, 1.0, 1.0, 0), s -> {}, false);   // warm-up
+            int8.generate(request, GenerateConfig.defaults().withMaxNewTokens(2), s -> {}, false);   // warm-up
             GenerationResult q = int8.generate(request, decodeConfig, s -> {}, false);
             put("decode_int8_steps", q.decodeMs().size());
             put("decode_int8_ms_per_token", q.medianDecodeMs());
@@ -291,12 +291,12 @@ public final class Bench {
      * sampling with a few seeds, keeping the first run with enough steps.
      */
     private Decode decode(VisionLanguageModel model, VisionLanguageModel.Request request) {
-        GenerateConfig greedy = new GenerateConfig(Optional.empty(), o.tokens(), 0.0, 0, 1.0, 1.0, 0);
+        GenerateConfig greedy = GenerateConfig.defaults().withMaxNewTokens(o.tokens());
         GenerationResult g = model.generate(request, greedy, s -> {}, false);
         if (g.decodeMs().size() >= MIN_DECODE_STEPS) return new Decode(g, greedy, "greedy");
         progress.accept("greedy decoding stopped after " + g.decodeMs().size() + " steps (" + g.stopReason() + "); sampling instead");
         for (int seed = 1; seed <= 20; seed++) {
-            GenerateConfig sampled = new GenerateConfig(Optional.empty(), o.tokens(), 1.0, 0, 1.0, 1.0, seed);
+            GenerateConfig sampled = GenerateConfig.defaults().withMaxNewTokens(o.tokens()).withTemperature(1.0).withSeed(seed);
             g = model.generate(request, sampled, s -> {}, false);
             if (g.decodeMs().size() >= MIN_DECODE_STEPS) return new Decode(g, sampled, "temperature 1.0, seed " + seed);
         }

@@ -13,7 +13,6 @@ import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.spi.Dataset;
-import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.plugins.config.GenerateConfig;
 import dev.iris.plugins.config.IrisConfig;
@@ -25,11 +24,9 @@ import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.GenerationResult;
 import dev.iris.plugins.model.ModelParts;
 import dev.iris.plugins.model.VisionLanguageModel;
-import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.GraphSession;
-import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
-import dev.iris.runtime.weights.WeightBinder;
+import dev.iris.runtime.session.SessionFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -172,16 +169,16 @@ public final class Evaluator {
         try (ModelParts parts = ModelParts.create(config, registry)) {
             OrtRuntime runtime = new OrtRuntime(config.runtime().device(), config.runtime().threads());
             Graph graph = TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().tokens(), parts.vision().hiddenSize());
-            CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of());
+            SessionFactory sessions = new SessionFactory(runtime, parts.sources(), tc.seed());
             int imageTokens = images ? parts.fusion().imageTokens() : 0;
             SampleBuilder builder = new SampleBuilder(parts.llm().chatTemplate(), parts.llm().tokenizer(), imageTokens, tc.system(),
                     List.of(instruction), tc.maxLength());
             long padId = parts.llm().tokenizer().tokenId(parts.llm().chatTemplate().imagePadToken()).orElseThrow();
-            FeatureCache cache = images ? FeatureCache.forRun(config, parts, runtime) : null;
+            FeatureCache cache = images ? FeatureCache.forRun(config, parts, sessions) : null;
             List<Dataset.Example> usable = new ArrayList<>();
             double sum = 0;
             long tokens = 0;
-            try (GraphSession session = runtime.open(cg, new WeightBinder(parts.sources(), tc.seed()).bind(graph, cg.frozen().keySet(), DType.F32));
+            try (GraphSession session = sessions.open(graph);
                  SamplePreparer preparer = new SamplePreparer(builder, cache, skips);
                  Dataset.Examples rows = dataset.open()) {
                 boolean more = true;

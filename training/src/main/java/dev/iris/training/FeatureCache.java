@@ -1,11 +1,16 @@
 package dev.iris.training;
 
 import dev.iris.api.IrisException;
+import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
+import dev.iris.plugins.config.IrisConfig;
+import dev.iris.plugins.config.TrainConfig;
+import dev.iris.plugins.model.ModelParts;
 import dev.iris.runtime.onnx.GraphSession;
+import dev.iris.runtime.session.SessionFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,11 +39,11 @@ public final class FeatureCache {
      * @param dir     this vision model's cache folder
      * @param opener  compiles and binds a graph (the host's weights and runtime)
      */
-    public FeatureCache(Path dir, VisionEncoder vision, Function<dev.iris.api.graph.Graph, GraphSession> opener) {
+    public FeatureCache(Path dir, VisionEncoder vision, Function<Graph, GraphSession> opener) {
         this(new FeatureFiles(dir), vision, opener);
     }
 
-    FeatureCache(FeatureFiles files, VisionEncoder vision, Function<dev.iris.api.graph.Graph, GraphSession> opener) {
+    FeatureCache(FeatureFiles files, VisionEncoder vision, Function<Graph, GraphSession> opener) {
         this.files = files;
         this.vision = vision;
         GraphBuilder g = new GraphBuilder();
@@ -50,16 +55,13 @@ public final class FeatureCache {
     /**
      * The cache for a run's vision model: under {@code train.feature_cache} (default
      * {@code feature-cache/} beside the run folder), in a folder named for the vision model.
+     * The tower's session is seeded 0 whatever the run's seed: the cache is shared between runs.
      */
-    public static FeatureCache forRun(dev.iris.plugins.config.IrisConfig config, dev.iris.plugins.model.ModelParts parts,
-                                      dev.iris.runtime.onnx.OrtRuntime runtime) {
-        var tc = config.train();
+    public static FeatureCache forRun(IrisConfig config, ModelParts parts, SessionFactory sessions) {
+        TrainConfig tc = config.train();
         Path dir = tc.featureCache().orElse(tc.output().toAbsolutePath().getParent().resolve("feature-cache"))
-                .resolve(fingerprint(config.vision().type(), dev.iris.plugins.model.ModelParts.folderOf(config.vision())));
-        return new FeatureCache(dir, parts.vision(), g -> {
-            var cg = dev.iris.runtime.onnx.OnnxCompiler.compile(g, DType.F32, List.of());
-            return runtime.open(cg, new dev.iris.runtime.weights.WeightBinder(parts.sources(), 0).bind(g, cg.frozen().keySet(), DType.F32));
-        });
+                .resolve(fingerprint(config.vision().type(), ModelParts.folderOf(config.vision())));
+        return new FeatureCache(dir, parts.vision(), sessions.withSeed(0)::open);
     }
 
     /** The cache key of an image: the SHA-256 of its bytes. */

@@ -12,12 +12,12 @@ import dev.iris.plugins.config.TrainConfig;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.ModelParts;
 import dev.iris.runtime.onnx.OrtRuntime;
+import dev.iris.runtime.session.SessionFactory;
 import dev.iris.runtime.train.AdamW;
 import dev.iris.runtime.train.Optimizer;
 import dev.iris.runtime.train.Params;
 import dev.iris.runtime.train.Sgd;
 import dev.iris.runtime.train.TrainableGraph;
-import dev.iris.runtime.weights.WeightBinder;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -72,11 +72,11 @@ public final class Trainer {
             List<String> groups = TrainingGraph.trainableGroups(tc.stage());
             List<String> trainable = graph.weights().keySet().stream().filter(q -> groups.contains(q.substring(0, q.indexOf('/')))).toList();
             if (trainable.isEmpty()) throw new IrisException("train.stage " + tc.stage() + ": the model has no weights in groups " + groups);
-            WeightBinder binder = new WeightBinder(parts.sources(), tc.seed());
+            SessionFactory sessions = new SessionFactory(runtime, parts.sources(), tc.seed());
             Files.createDirectories(runDir);
             RunConfig.write(runDir, config);
 
-            try (TrainableGraph net = new TrainableGraph(runtime, graph, TrainingGraph.LOSS, trainable, binder)) {
+            try (TrainableGraph net = sessions.openTrainable(graph, TrainingGraph.LOSS, trainable)) {
                 Optimizer optimizer = tc.optimizer() == TrainConfig.Optimizer.ADAMW ? AdamW.withWeightDecay(tc.weightDecay()) : new Sgd(tc.weightDecay());
                 Optional<Checkpoint.Loaded> resume = resumeFrom.flatMap(dir -> resume(dir, net, optimizer));
                 Checkpoint.State state = resume.map(Checkpoint.Loaded::state)
@@ -89,7 +89,7 @@ public final class Trainer {
                         tc.prompts().orElse(LlavaPrompts.DETAILED), tc.maxLength());
                 long padId = tok.tokenId(parts.llm().chatTemplate().imagePadToken()).orElseThrow();
                 long totalSteps = totalSteps(tc, dataset);
-                FeatureCache cache = images ? FeatureCache.forRun(config, parts, runtime) : null;
+                FeatureCache cache = images ? FeatureCache.forRun(config, parts, sessions) : null;
                 Map<String, String> metadata = new LinkedHashMap<>();
                 metadata.put(ModelParts.FUSION_TYPE_KEY, parts.fusionType());
                 metadata.put(ModelParts.STAGE_KEY, tc.stage().name().toLowerCase());

@@ -18,9 +18,8 @@ import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.runtime.generate.Sampler;
 import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.GraphSession;
-import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
-import dev.iris.runtime.weights.WeightBinder;
+import dev.iris.runtime.session.SessionFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,9 +42,8 @@ public final class VisionLanguageModel implements AutoCloseable {
             SPLICE = "splice", ROWS = "logit_rows", LOGITS = "logits";
 
     private final ModelParts parts;
-    private final OrtRuntime runtime;
     private final long seed;
-    private final dev.iris.runtime.onnx.CompiledGraph.Quantization weights;
+    private final SessionFactory sessions;
     private GraphSession imageSession;
     private boolean warnedUntrained;
     private GraphSession languageSession;   // prompt and decode steps alike: one copy of the LLM's weights
@@ -56,15 +54,14 @@ public final class VisionLanguageModel implements AutoCloseable {
     private volatile boolean closed;
 
     public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed) {
-        this(parts, runtime, seed, dev.iris.runtime.onnx.CompiledGraph.Quantization.NONE);
+        this(parts, runtime, seed, CompiledGraph.Quantization.NONE);
     }
 
     /** @param weights how linear layers' weights are stored for inference (fp32, int8, int4) */
-    public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed, dev.iris.runtime.onnx.CompiledGraph.Quantization weights) {
+    public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed, CompiledGraph.Quantization weights) {
         this.parts = parts;
-        this.runtime = runtime;
         this.seed = seed;
-        this.weights = weights;
+        this.sessions = new SessionFactory(runtime, parts.sources(), seed, weights);
     }
 
     public static VisionLanguageModel load(IrisConfig config, PluginRegistry registry) {
@@ -85,9 +82,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     // ------------------------------------------------------------------ graphs
 
     private GraphSession open(Graph graph) {
-        CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), weights);
-        WeightBinder binder = new WeightBinder(parts.sources(), seed);
-        return runtime.open(cg, binder.bind(graph, cg.frozen().keySet(), DType.F32));
+        return sessions.open(graph);
     }
 
     /** Said once, and only when an image is used: text-only prompts never touch the fusion's weights. */

@@ -3,6 +3,7 @@ package dev.iris.cli;
 import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.model.VisionLanguageModel;
+import dev.iris.server.BindAddress;
 import dev.iris.server.ChatEngine;
 import dev.iris.api.IrisException;
 import dev.iris.server.IrisServer;
@@ -59,7 +60,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         String shown = host.contains(":") ? "[" + host + "]" : host;
         out.println("Iris serving on http://" + shown + ":" + server.port() + "/ (loading the model...)");
-        if (serve.apiKey().isEmpty() && !isLoopback(host)) {
+        if (serve.apiKey().isEmpty() && !BindAddress.isLoopback(host)) {
             out.println("warning: listening on " + host + " without an API key (set serve.api_key or IRIS_API_KEY)");
         }
         out.flush();
@@ -91,13 +92,5 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
-    }
-
-    private static boolean isLoopback(String host) {
-        try {
-            return java.net.InetAddress.getByName(host).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.iris.evaluation;
 
+import static dev.iris.training.Stats.median;
+
 import dev.iris.training.ProcessMemory;
 import dev.iris.training.Checkpoint;
 import dev.iris.training.LlavaPrompts;
@@ -269,13 +271,9 @@ public final class Compare {
     }
 
     private static void checkCheckpoint(Path checkpoint, IrisConfig cfg, String option) {
-        if (!Files.isDirectory(checkpoint)) throw new IrisException(option + " " + checkpoint + " is not a folder");
-        Path fusion = checkpoint.resolve("fusion.safetensors");
-        if (!Files.exists(fusion) && !Files.exists(checkpoint.resolve("llm.safetensors"))) {
-            throw new IrisException(option + " " + checkpoint + " holds no fusion.safetensors or llm.safetensors (give a checkpoint folder, e.g. RUN/final)");
-        }
-        if (!Files.exists(fusion)) return;
-        try (WeightSource w = Safetensors.open(fusion)) {
+        Optional<Path> trainedFusion = Checkpoint.trainedWeights(checkpoint, option).fusion();
+        if (trainedFusion.isEmpty()) return;
+        try (WeightSource w = Safetensors.open(trainedFusion.get())) {
             String saved = w.metadata().get(ModelParts.FUSION_TYPE_KEY), wanted = cfg.fusion().type();
             if (saved != null && !saved.equals(wanted)) {
                 throw new IrisException(option + " " + checkpoint + " holds a " + saved + " fusion, but its config's model.fusion.type is " + wanted);
@@ -463,18 +461,10 @@ public final class Compare {
         return model.generate(withImage ? Optional.of(e.image()) : Optional.empty(), "image of row " + e.id(), instruction, cfg, s -> {});
     }
 
-    static double median(List<Double> values) {
-        if (values.isEmpty()) return Double.NaN;
-        double[] s = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
     /** Elements of the tensors the checkpoint trained: its fusion.safetensors and llm.safetensors. */
     static long trainableParameters(Path checkpoint) {
         long n = 0;
-        for (String file : List.of("fusion.safetensors", "llm.safetensors")) {
-            Path f = checkpoint.resolve(file);
-            if (!Files.exists(f)) continue;
+        for (Path f : Checkpoint.trainedWeights(checkpoint, "checkpoint").files()) {
             try (WeightSource w = Safetensors.open(f)) {
                 for (String name : w.names()) {
                     n += Arrays.stream(w.info(name).orElseThrow().shape()).reduce(1, (x, y) -> x * y);

@@ -1,6 +1,7 @@
 package dev.iris.evaluation;
 
 import dev.iris.training.Batch;
+import dev.iris.training.Checkpoint;
 import dev.iris.training.FeatureCache;
 import dev.iris.training.LlavaPrompts;
 import dev.iris.training.Sample;
@@ -27,7 +28,6 @@ import dev.iris.plugins.model.VisionLanguageModel;
 import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.session.SessionFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -76,12 +76,10 @@ public final class Evaluator {
 
     /** The config with a checkpoint's trained weights in place of the model's. */
     public static IrisConfig withCheckpoint(IrisConfig config, Path checkpoint) {
-        if (!Files.isDirectory(checkpoint)) throw new IrisException("--checkpoint " + checkpoint + " is not a folder");
+        Checkpoint.TrainedWeights trained = Checkpoint.trainedWeights(checkpoint, "--checkpoint");
         List<String> set = new ArrayList<>();
-        Path fusion = checkpoint.resolve("fusion.safetensors"), llm = checkpoint.resolve("llm.safetensors");
-        if (Files.exists(fusion)) set.add("model.fusion.weights=" + fusion.toAbsolutePath());
-        if (Files.exists(llm)) set.add("model.llm.weights=" + llm.toAbsolutePath());
-        if (set.isEmpty()) throw new IrisException("--checkpoint " + checkpoint + " holds no fusion.safetensors or llm.safetensors");
+        trained.fusion().ifPresent(fusion -> set.add("model.fusion.weights=" + fusion.toAbsolutePath()));
+        trained.llm().ifPresent(llm -> set.add("model.llm.weights=" + llm.toAbsolutePath()));
         return config.with(set);
     }
 

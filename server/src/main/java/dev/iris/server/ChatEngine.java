@@ -39,12 +39,9 @@ public interface ChatEngine {
             public int promptTokens(Request request) {
                 long[] ids = model.promptIds(request);
                 // text that spells the image placeholder would shift the image: refuse it here, as a client error
-                String pad = model.parts().llm().chatTemplate().imagePadToken();
-                long padId = model.parts().llm().tokenizer().tokenId(pad).orElse(-1L);
-                int pads = 0;
-                for (long id : ids) if (id == padId) pads++;
-                int expected = request.image().isPresent() ? model.parts().fusion().imageTokens() : 0;
-                if (pads != expected) throw ApiError.badRequest("messages", "message text must not contain " + pad);
+                if (model.imageTokensIn(ids) != model.expectedImageTokens(request)) {
+                    throw ApiError.badRequest("messages", "message text must not contain " + model.parts().llm().chatTemplate().imagePadToken());
+                }
                 return ids.length;
             }
 

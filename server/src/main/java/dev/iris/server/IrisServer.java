@@ -13,8 +13,6 @@ import io.javalin.http.HttpResponseException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -87,7 +85,7 @@ public final class IrisServer implements AutoCloseable {
     /** Listens on {@code host:port} (port 0: any free port, see {@link #port()}). */
     public synchronized IrisServer start(String host, int port) {
         if (app != null) throw new IllegalStateException("already started");
-        loopbackOnly = isLoopback(host);
+        loopbackOnly = BindAddress.isLoopback(host);
         refuseIfInUse(host, port);
         ChatCompletions chat = new ChatCompletions(this, json);
         ReportsRoute reports = new ReportsRoute(this);
@@ -475,14 +473,6 @@ public final class IrisServer implements AutoCloseable {
             h = h.substring(0, h.indexOf(':'));
         }
         return h.equals("localhost") || h.equals("127.0.0.1") || h.equals("::1") || h.endsWith(".localhost");
-    }
-
-    private static boolean isLoopback(String host) {
-        try {
-            return InetAddress.getByName(host).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
     }
 
     static byte[] sha256(String s) {

@@ -1,5 +1,7 @@
 package dev.iris.cli.bench;
 
+import static dev.iris.training.Stats.median;
+
 import dev.iris.training.ProcessMemory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,7 +34,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -466,13 +467,6 @@ public final class Bench {
         System.gc();   // lets the JVM hand back what the closed phase left on its heap
         if (!ProcessMemory.resetPeak()) progress.accept("  (cannot reset the peak RSS: later phases include earlier ones)");
         return Math.max(before, phase);
-    }
-
-    static double median(double[] v) {
-        if (v.length == 0) return Double.NaN;
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static void writeText(Path file, String text) {

@@ -269,8 +269,8 @@ public final class VisionLanguageModel implements AutoCloseable {
             encodeMs = (System.nanoTime() - t0) / 1e6;
         }
         long[] ids = tok.encode(render(request));
-        int pads = countPads(ids);
-        int expected = image.isPresent() ? parts.fusion().imageTokens() : 0;
+        int pads = imageTokensIn(ids);
+        int expected = expectedImageTokens(request);
         if (pads != expected) {
             throw new IrisException("the prompt carries " + pads + " image pad tokens but the image gives " + expected
                     + " image tokens (a question must not contain " + llm.chatTemplate().imagePadToken() + ")");
@@ -397,7 +397,13 @@ public final class VisionLanguageModel implements AutoCloseable {
         return index;
     }
 
-    private int countPads(long[] ids) {
+    /** How many image tokens a request's prompt must carry: the fusion's count with an image, none without. */
+    public int expectedImageTokens(Request request) {
+        return request.image().isPresent() ? parts.fusion().imageTokens() : 0;
+    }
+
+    /** How many image tokens prompt ids carry (text that spells the image token counts too). */
+    public int imageTokensIn(long[] ids) {
         long pad = padId();
         int n = 0;
         for (long id : ids) if (id == pad) n++;

@@ -22,7 +22,9 @@ import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.GenerationResult;
 import dev.iris.plugins.model.ModelParts;
 import dev.iris.plugins.model.VisionLanguageModel;
+import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.safetensors.Safetensors;
+import dev.iris.runtime.session.SessionFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -87,7 +89,7 @@ public final class Compare {
      * @param fusionSettings        the fusion section without its type and weights, e.g. {@code merge: sequential, factor: 4}
      * @param trainedHere           false when the checkpoint was given and loaded instead of trained
      * @param peakRssMb             the process's VmHWM after this side: both sides share one process
-     * @param textOnlyEqualsBase    greedy text-only generations give exactly the ids of the same model without its trained fusion weights
+     * @param textOnlyEqualsBase    greedy text-only generations give exactly the ids of the language model run alone (no fusion in the graph)
      * @param lossCurve             (step, loss) points of the training run
      * @param taskScores            the held-out dataset's own metrics (none for most datasets)
      * @param heldOutSkipped        held-out rows left out of the evaluation, by reason
@@ -369,7 +371,6 @@ public final class Compare {
         }
         p.stage = "timing generation";
         log.printf("== %s (%s): timing generation and checking text-only prompts%n", name, fusion);
-        log.println("   (the check loads the model once more without its trained fusion weights: a warning that they are not set is expected)");
         log.flush();
         IrisConfig trained = Evaluator.withCheckpoint(cfg, checkpoint);
         Measured m = measure(trained, cfg, registry);
@@ -402,7 +403,8 @@ public final class Compare {
 
     /**
      * Timings over the first held-out images (after warm-up) and the text-only check: the trained
-     * model against the same config without the fusion's trained weights, generating greedily.
+     * model's greedy text-only answers against those of its language model run alone, without the
+     * fusion in the graph (see {@link LanguageModelAlone}).
      */
     static Measured measure(IrisConfig trained, IrisConfig cfg, PluginRegistry registry) {
         TrainConfig tc = cfg.train();
@@ -411,7 +413,7 @@ public final class Compare {
         boolean withImages = TrainingGraph.usesImages(tc.stage());
         List<Double> encode = new ArrayList<>(), prefill = new ArrayList<>(), decode = new ArrayList<>();
         int imageTokens, promptTokens = 0;
-        List<long[]> trainedIds = new ArrayList<>();
+        boolean same = true;
         try (VisionLanguageModel model = VisionLanguageModel.load(trained, registry)) {
             model.prepare();
             imageTokens = model.parts().fusion().imageTokens();
@@ -424,15 +426,14 @@ public final class Compare {
                 decode.addAll(r.decodeMs());
                 promptTokens = r.promptIds().length;
             }
-            for (String p : TEXT_ONLY_PROMPTS) trainedIds.add(model.generate(Optional.empty(), "", p, greedy, s -> {}).generatedIds());
-        }
-        // text-only prompts never reach the fusion in A, and B's runtime skips its blocks without an image,
-        // so removing the trained fusion weights must not change a single id
-        boolean same = true;
-        try (VisionLanguageModel base = VisionLanguageModel.load(trained.with(List.of("model.fusion.weights=null")), registry)) {
-            for (int i = 0; i < TEXT_ONLY_PROMPTS.size(); i++) {
-                long[] ids = base.generate(Optional.empty(), "", TEXT_ONLY_PROMPTS.get(i), greedy, s -> {}).generatedIds();
-                same &= Arrays.equals(ids, trainedIds.get(i));
+            // the same prompt ids, continued by the language model alone: the fusion must not change a single id
+            SessionFactory llmOnly = new SessionFactory(new OrtRuntime(trained.runtime().device(), trained.runtime().threads()),
+                    model.parts().sources(), trained.generate().seed());
+            try (LanguageModelAlone alone = new LanguageModelAlone(model.parts().llm(), llmOnly)) {
+                for (String p : TEXT_ONLY_PROMPTS) {
+                    GenerationResult r = model.generate(Optional.empty(), "", p, greedy, s -> {});
+                    same &= Arrays.equals(r.generatedIds(), alone.generate(r.promptIds(), greedy.maxNewTokens()));
+                }
             }
         }
         return new Measured(imageTokens, promptTokens, median(encode), median(prefill), median(decode), same);

@@ -20,6 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+import dev.iris.report.ReportService;
 
 /**
  * Serves the model over HTTP until the process is stopped (Ctrl+C / SIGTERM drains requests
@@ -81,7 +82,7 @@ final class ServeCommand implements Callable<Integer> {
                 model[0] = m;
             }
             m.prepare();
-            server.reports(new dev.iris.report.ReportService(m, cfg, dev.iris.report.ReportService.irisVersion()));
+            server.reports(new ReportService(m, cfg, ReportService.irisVersion()));
             server.ready(ChatEngine.of(m));
         } catch (RuntimeException e) {
             Runtime.getRuntime().removeShutdownHook(hook);

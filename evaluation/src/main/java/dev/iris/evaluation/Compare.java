@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import dev.iris.api.spi.VisionEncoder;
 
 /**
  * {@code iris compare}: two model configs (typically fusion A and fusion B) trained on the same
@@ -440,7 +441,7 @@ public final class Compare {
     }
 
     /** The first held-out examples whose images decode (the evaluation has listed the others). */
-    private static List<Dataset.Example> timedExamples(IrisConfig cfg, PluginRegistry registry, dev.iris.api.spi.VisionEncoder vision) {
+    private static List<Dataset.Example> timedExamples(IrisConfig cfg, PluginRegistry registry, VisionEncoder vision) {
         List<Dataset.Example> images = new ArrayList<>();
         try (Dataset.Examples ex = Evaluator.heldOut(cfg, registry).open()) {
             while (ex.hasNext() && images.size() < TIMED_IMAGES) {

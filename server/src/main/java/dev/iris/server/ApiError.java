@@ -3,6 +3,7 @@ package dev.iris.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Optional;
+import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
  * An error answered in OpenAI's shape: {@code {"error": {"message", "type", "param", "code"}}}
@@ -87,7 +88,7 @@ public final class ApiError extends RuntimeException {
     byte[] bodyBytes() {
         try {
             return JSON.writeValueAsBytes(body(JSON));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -26,6 +26,15 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import dev.iris.report.ReportService;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.util.Optional;
 
 /**
  * The Iris HTTP server: OpenAI-compatible chat completions (JSON or Server-Sent Events) over
@@ -63,7 +72,7 @@ public final class IrisServer implements AutoCloseable {
     private final byte[] keyHash;
     private final ConnectionGuard guard;
     private final AtomicReference<ChatEngine> engine = new AtomicReference<>();
-    private final AtomicReference<dev.iris.report.ReportService> reports = new AtomicReference<>();
+    private final AtomicReference<ReportService> reports = new AtomicReference<>();
     private volatile boolean draining, aborting, stopped;
     private Javalin app;
     private boolean loopbackOnly;
@@ -168,12 +177,12 @@ public final class IrisServer implements AutoCloseable {
     }
 
     /** Enables {@code POST /v1/reports} (without it the route answers 501). */
-    public void reports(dev.iris.report.ReportService service) {
+    public void reports(ReportService service) {
         reports.set(service);
     }
 
-    java.util.Optional<dev.iris.report.ReportService> reports() {
-        return java.util.Optional.ofNullable(reports.get());
+    Optional<ReportService> reports() {
+        return Optional.ofNullable(reports.get());
     }
 
     public boolean isReady() {
@@ -296,16 +305,16 @@ public final class IrisServer implements AutoCloseable {
         return parseJson(body);
     }
 
-    private static final ObjectMapper STRICT = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** A request body as JSON: UTF-8 only, no byte order mark, nothing after the value; every problem is a 400. */
     static JsonNode parseJson(byte[] body) {
         if (body.length == 0) throw ApiError.badRequest(null, "the request body is empty: send a JSON object");
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(body)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
             throw ApiError.badRequest(null, "invalid_json", "the request body is not valid UTF-8");
         }
         if (text.startsWith("\uFEFF")) throw ApiError.badRequest(null, "invalid_json", "the request body starts with a byte order mark: send plain UTF-8 JSON");
@@ -440,10 +449,10 @@ public final class IrisServer implements AutoCloseable {
     /** A port in use is one clear error, before Javalin would log its own stack trace. */
     private static void refuseIfInUse(String host, int port) {
         if (port == 0) return;
-        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+        try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true);   // as Jetty binds: a port in TIME_WAIT is free
-            probe.bind(new java.net.InetSocketAddress(host, port));
-        } catch (java.net.BindException e) {
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (BindException e) {
             throw new PortInUseException(host, port);
         } catch (IOException e) {
             throw new IrisException("cannot listen on " + show(host) + ":" + port + ": " + e.getMessage(), e);

@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import dev.iris.runtime.weights.NonFinite;
 
 /**
  * A training checkpoint folder: trainable weights per group ({@code fusion.safetensors} with the
@@ -151,7 +152,7 @@ public final class Checkpoint {
                 for (String n : src.names()) {
                     Tensor t = src.read(n);
                     // the check every bound weight gets: a damaged file must not resume as a diverged run
-                    dev.iris.runtime.weights.NonFinite.check(t, n, f.toString());
+                    NonFinite.check(t, n, f.toString());
                     if (isOptimizer) optimizer.put(n, WeightBinder.writableCopy(t));
                     else params.put(group + "/" + n, WeightBinder.writableCopy(t.toFloating(DType.F32)));
                 }

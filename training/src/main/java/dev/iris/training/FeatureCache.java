@@ -23,6 +23,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /**
  * Vision features of a frozen vision tower, computed once per image and kept on disk, keyed by
@@ -88,7 +90,7 @@ public final class FeatureCache {
         }
         buffer.clear();
         Tensor batch = new Tensor(DType.F32, new long[] {pixels.size(), 3, s, s}, buffer);
-        Tensor feats = session.run(java.util.Map.of("pixels", batch)).get("features");
+        Tensor feats = session.run(Map.of("pixels", batch)).get("features");
         long[] shape = feats.shape();
         int each = Math.toIntExact(shape[1] * shape[2]);
         List<Tensor> out = new ArrayList<>();
@@ -153,7 +155,7 @@ public final class FeatureCache {
         } catch (IOException e) {
             throw new IrisException("cannot list " + folder + ": " + e.getMessage(), e);
         }
-        return type + "-" + sha256(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
+        return type + "-" + sha256(sb.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 
     public void close() {

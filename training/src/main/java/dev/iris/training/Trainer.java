@@ -34,6 +34,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.iris.api.config.ComponentConfig;
+import dev.iris.runtime.safetensors.Safetensors;
+import dev.iris.runtime.weights.NonFinite;
+import java.time.Duration;
 
 /**
  * {@code iris train}: builds the training graph from the plugins' descriptions, differentiates
@@ -269,7 +273,7 @@ public final class Trainer {
     /** Waits for the data thread to finish what it is doing; false when it did not within a minute (its sessions are then left open). */
     private static boolean awaitEnd(Thread thread) {
         try {
-            thread.join(java.time.Duration.ofMinutes(1));
+            thread.join(Duration.ofMinutes(1));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -278,9 +282,9 @@ public final class Trainer {
     }
 
     /** A dataset plugin's dataset for a config section. */
-    public static Dataset openDataset(PluginRegistry registry, dev.iris.api.config.ComponentConfig section) {
+    public static Dataset openDataset(PluginRegistry registry, ComponentConfig section) {
         DatasetProvider p = registry.forConfig(ProviderKind.DATASET, section);
-        return p.create(section, fileOrFolder -> dev.iris.runtime.safetensors.Safetensors.open(fileOrFolder));
+        return p.create(section, fileOrFolder -> Safetensors.open(fileOrFolder));
     }
 
     private static Result loop(TrainConfig tc, TrainableGraph net, Optimizer optimizer, Producer producer, Checkpoint.State state,
@@ -361,7 +365,7 @@ public final class Trainer {
         Checkpoint.State last = new Checkpoint.State(step, epoch, consumed, optimizer.steps(), state.stage(), state.seed(), samplesSeen, lastLoss);
         Path fin = runDir.resolve("final");
         save(fin, net, optimizer, last, metadata);
-        dev.iris.training.LossChart.write(runDir.resolve("loss-curve.png"), "Training loss (" + state.stage() + ")",
+        LossChart.write(runDir.resolve("loss-curve.png"), "Training loss (" + state.stage() + ")",
                 Map.of("train loss", RunMetrics.lossCurve(runDir)));
         return new Result(runDir, step, lastLoss, computeSamples / Math.max(computeSeconds, 1e-9), fin,
                 producer.skips().datasetSkips(), producer.skips().sampleSkips(), producer.truncated(), (System.nanoTime() - start) / 1e9,
@@ -441,7 +445,7 @@ public final class Trainer {
     /** The first parameter holding a NaN or infinity, as "NAME[index] = value" (the load-time scan, run on the update). */
     private static Optional<String> firstNonFinite(Map<String, Tensor> params) {
         for (Map.Entry<String, Tensor> e : params.entrySet()) {
-            long i = dev.iris.runtime.weights.NonFinite.firstIndex(e.getValue());
+            long i = NonFinite.firstIndex(e.getValue());
             if (i >= 0) return Optional.of(e.getKey() + "[" + i + "] = " + e.getValue().getFloat(i));
         }
         return Optional.empty();

@@ -5,6 +5,8 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.nio.IntBuffer;
+import java.nio.ShortBuffer;
 
 /**
  * A dense host tensor: element type, shape and a little-endian byte buffer (direct where it
@@ -189,8 +191,8 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
         ByteBuffer out = allocate((long) n * target.bytes());
         if (dtype == DType.BF16 && target == DType.F32) {
             // the hot path when loading published checkpoints: bf16 is the upper half of a float32
-            java.nio.ShortBuffer src = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-            java.nio.IntBuffer dst = out.asIntBuffer();
+            ShortBuffer src = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+            IntBuffer dst = out.asIntBuffer();
             for (int i = 0; i < n; i++) dst.put(i, (src.get(i) & 0xffff) << 16);
             return new Tensor(target, shape, out);
         }

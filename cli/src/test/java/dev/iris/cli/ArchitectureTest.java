@@ -25,7 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dependency rules of DESIGN.md's module table, checked on the compiled main classes of
+ * The dependency rules of the README's module table ("Modules"), checked on the compiled main classes of
  * every module (cli's class path sees them all). The fixture classes under
  * {@code dev.iris.*.archfixture} in this module's test sources break each rule on purpose, to
  * show the rules are not vacuous.
@@ -52,7 +52,7 @@ class ArchitectureTest {
             .because("api depends on the JDK only")
             .allowEmptyShould(false);
 
-    // the model plugin modules have no classes yet: empty is allowed, and the fixtures show the rules bite
+    // one rule per model plugin family (a family without a module yet is allowed to be empty); the fixtures show the rules bite
     static final ArchRule VISION_USES_API_ONLY = pluginRule(VISION);
     static final ArchRule LLM_USES_API_AND_DJL_ONLY = pluginRule(LLM, "ai.djl..");
     static final ArchRule FUSION_USES_API_ONLY = pluginRule(FUSION);

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
  * with its HTTP status (and a {@code Retry-After} in seconds for 429 and 503).
  */
 public final class ApiError extends RuntimeException {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final int status;
     private final String type;
     private final String code;
@@ -92,8 +94,6 @@ public final class ApiError extends RuntimeException {
             throw new IllegalStateException(e);
         }
     }
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public int status() {
         return status;

@@ -61,6 +61,7 @@ public final class IrisServer implements AutoCloseable {
     private static final Set<String> OPEN = Set.of("/health", "/", "/app.js", "/style.css");
     /** Answered while draining (/ready answers 503 itself); every other route gets 503. */
     private static final Set<String> DURING_DRAIN = Set.of("/health", "/ready", "/metrics");
+    private static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final ServeConfig config;
     private final GenerateConfig defaults;
@@ -304,8 +305,6 @@ public final class IrisServer implements AutoCloseable {
         }
         return parseJson(body);
     }
-
-    private static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** A request body as JSON: UTF-8 only, no byte order mark, nothing after the value; every problem is a 400. */
     static JsonNode parseJson(byte[] body) {

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The {@code generate} section, with the defaults of DESIGN.md.
+ * The {@code generate} section, with the defaults the README's "Configuration" section lists.
  *
  * <p>Build one from the defaults and name what differs, e.g.
  * {@code GenerateConfig.defaults().withMaxNewTokens(12).withSeed(7)}: seven positional numbers

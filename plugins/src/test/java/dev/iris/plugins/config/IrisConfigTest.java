@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class IrisConfigTest {
-    /** The example of DESIGN.md, with prompts filled in. */
+    /** The example of the README's "Configuration" section, with prompts filled in. */
     static final String EXAMPLE = """
             model:
               vision: { type: siglip,    path: models/siglip-base-patch16-224 }

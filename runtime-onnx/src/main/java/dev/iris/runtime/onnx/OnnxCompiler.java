@@ -44,6 +44,12 @@ public final class OnnxCompiler {
     private final Set<String> floatToo = new LinkedHashSet<>();   // quantized weights other operations read as floats
     private final GraphProto.Builder gp = GraphProto.newBuilder().setName("iris");
     private final Map<Integer, String> names = new HashMap<>();   // value id -> its input, weight or output name
+    /** Residual additions computed by a fused SkipSimplifiedLayerNormalization, by value id: the norm that reads them. */
+    private final Map<Integer, Graph.Node> skipNorms = new HashMap<>();
+    private final Set<Integer> normsWithSkip = new HashSet<>();
+    /** KV-cache concatenations done by the Attention node that reads them (value ids), and those Attention nodes. */
+    private final Set<Integer> cacheConcats = new HashSet<>(), attentionsWithPast = new HashSet<>();
+    private final Map<String, String[]> rotaryTables = new HashMap<>();   // cos and sin values by positions, theta and head size: computed once
     private int counter;
 
     private OnnxCompiler(Graph graph, DType precision, Set<String> trainable, CompiledGraph.Quantization quantization) {
@@ -111,10 +117,6 @@ public final class OnnxCompiler {
         });
     }
 
-    /** Residual additions computed by a fused SkipSimplifiedLayerNormalization, by value id: the norm that reads them. */
-    private final Map<Integer, Graph.Node> skipNorms = new HashMap<>();
-    private final Set<Integer> normsWithSkip = new HashSet<>();
-
     /**
      * x = a + b followed by rmsNorm(x): one com.microsoft:SkipSimplifiedLayerNormalization gives
      * both the norm and the sum (the residual stream), as in every pre-norm decoder layer.
@@ -130,9 +132,6 @@ public final class OnnxCompiler {
             }
         }
     }
-
-    /** KV-cache concatenations done by the Attention node that reads them (value ids), and those Attention nodes. */
-    private final Set<Integer> cacheConcats = new HashSet<>(), attentionsWithPast = new HashSet<>();
 
     /**
      * attention(q, concat(pastK, k), concat(pastV, v), mask): opset-23 Attention takes the past
@@ -341,8 +340,6 @@ public final class OnnxCompiler {
             }
         }
     }
-
-    private final Map<String, String[]> rotaryTables = new HashMap<>();
 
     /** cos and sin of positions x the rotary inverse frequencies. */
     private String[] rotaryTables(Op.Rotary r) {

@@ -12,6 +12,9 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 
 /**
  * Training progress: step, loss, samples/s, elapsed time and ETA.
@@ -178,21 +181,21 @@ public final class ProgressReporter implements AutoCloseable {
     }
 
     /** Passes bytes through and remembers the last one written. */
-    private static final class LastByte extends java.io.FilterOutputStream {
+    private static final class LastByte extends FilterOutputStream {
         volatile int last = '\n';
 
-        LastByte(java.io.OutputStream out) {
+        LastByte(OutputStream out) {
             super(out);
         }
 
         @Override
-        public void write(int b) throws java.io.IOException {
+        public void write(int b) throws IOException {
             out.write(b);
             last = b;
         }
 
         @Override
-        public void write(byte[] b, int off, int len) throws java.io.IOException {
+        public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
             if (len > 0) last = b[off + len - 1];
         }

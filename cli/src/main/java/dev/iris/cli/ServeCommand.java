@@ -3,6 +3,7 @@ package dev.iris.cli;
 import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.model.VisionLanguageModel;
+import dev.iris.server.BindAddress;
 import dev.iris.server.ChatEngine;
 import dev.iris.api.IrisException;
 import dev.iris.server.IrisServer;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+import dev.iris.report.ReportService;
 
 /**
  * Serves the model over HTTP until the process is stopped (Ctrl+C / SIGTERM drains requests
@@ -59,7 +61,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         String shown = host.contains(":") ? "[" + host + "]" : host;
         out.println("Iris serving on http://" + shown + ":" + server.port() + "/ (loading the model...)");
-        if (serve.apiKey().isEmpty() && !isLoopback(host)) {
+        if (serve.apiKey().isEmpty() && !BindAddress.isLoopback(host)) {
             out.println("warning: listening on " + host + " without an API key (set serve.api_key or IRIS_API_KEY)");
         }
         out.flush();
@@ -80,7 +82,7 @@ final class ServeCommand implements Callable<Integer> {
                 model[0] = m;
             }
             m.prepare();
-            server.reports(new dev.iris.report.ReportService(m, cfg, dev.iris.report.ReportService.irisVersion()));
+            server.reports(new ReportService(m, cfg, ReportService.irisVersion()));
             server.ready(ChatEngine.of(m));
         } catch (RuntimeException e) {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -91,13 +93,5 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
-    }
-
-    private static boolean isLoopback(String host) {
-        try {
-            return java.net.InetAddress.getByName(host).isLoopbackAddress();
-        } catch (java.net.UnknownHostException e) {
-            return false;
-        }
     }
 }

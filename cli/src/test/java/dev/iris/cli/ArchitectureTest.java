@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dependency rules of the README's module table, checked on the compiled main classes of
+ * The dependency rules of the README's module table ("Modules"), checked on the compiled main classes of
  * every module (cli's class path sees them all). The fixture classes under
  * {@code dev.iris.*.archfixture} in this module's test sources break each rule on purpose, to
  * show the rules are not vacuous.

@@ -46,10 +46,10 @@ class ConcurrentGenerationTest {
 
     /** Different prompts, lengths, image or not, greedy or sampled: rows of one batch with different cache lengths. */
     private static final List<Job> JOBS = List.of(
-            new Job(Optional.of(true), "Describe the image.", new GenerateConfig(Optional.empty(), 24, 0, 0, 1, 1, 0)),
-            new Job(Optional.empty(), "Hello there, how are you today?", new GenerateConfig(Optional.empty(), 30, 0, 0, 1, 1, 0)),
-            new Job(Optional.of(true), "What colour is the shape in this picture, and where is it?", new GenerateConfig(Optional.empty(), 18, 0.9, 20, 0.95, 1.1, 7)),
-            new Job(Optional.empty(), "Hi", new GenerateConfig(Optional.empty(), 27, 1.0, 0, 1, 1, 3)));
+            new Job(Optional.of(true), "Describe the image.", GenerateConfig.defaults().withMaxNewTokens(24)),
+            new Job(Optional.empty(), "Hello there, how are you today?", GenerateConfig.defaults().withMaxNewTokens(30)),
+            new Job(Optional.of(true), "What colour is the shape in this picture, and where is it?", GenerateConfig.defaults().withMaxNewTokens(18).withTemperature(0.9).withTopK(20).withTopP(0.95).withRepetitionPenalty(1.1).withSeed(7)),
+            new Job(Optional.empty(), "Hi", GenerateConfig.defaults().withMaxNewTokens(27).withTemperature(1.0).withSeed(3)));
 
     private record Job(Optional<Boolean> image, String question, GenerateConfig cfg) {
         GenerationResult run(VisionLanguageModel m, java.util.function.Consumer<String> onText) {

@@ -102,7 +102,7 @@ class GenerateEndToEndTest {
 
     @Test
     void kvCacheDecodingGivesTheSameTokensAsRecomputing() throws Exception {
-        GenerateConfig greedy = new GenerateConfig(Optional.empty(), 20, 0.0, 0, 1.0, 1.0, 0);
+        GenerateConfig greedy = GenerateConfig.defaults().withMaxNewTokens(20);
         byte[] png = Files.readAllBytes(image);
         try (VisionLanguageModel m = VisionLanguageModel.load(config(), REGISTRY)) {
             StringBuilder streamed = new StringBuilder();

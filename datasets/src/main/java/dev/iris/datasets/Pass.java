@@ -2,6 +2,7 @@ package dev.iris.datasets;
 
 import dev.iris.api.spi.Dataset;
 import java.util.NoSuchElementException;
+import java.util.List;
 
 /**
  * One pass over a dataset's files: reads ahead one example, counts skipped rows, and releases
@@ -41,7 +42,7 @@ abstract class Pass implements Dataset.Examples {
     }
 
     @Override
-    public final java.util.List<Dataset.Skipped> drainSkipped() {
+    public final List<Dataset.Skipped> drainSkipped() {
         return skips.drain();
     }
 

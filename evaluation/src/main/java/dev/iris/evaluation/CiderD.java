@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * CIDEr-D (Vedantam et al. 2015), computed as the COCO caption evaluation code (pycocoevalcap)
@@ -31,7 +32,7 @@ public final class CiderD {
     public static final int MAX_ORDER = 4;
     public static final double SIGMA = 6.0;
 
-    private static final java.util.regex.Pattern WORD = java.util.regex.Pattern.compile("[\\p{L}\\p{M}\\p{N}]+");
+    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{M}\\p{N}]+");
 
     /**
      * @param corpus    the mean over examples

@@ -1,5 +1,7 @@
 package dev.iris.evaluation;
 
+import static dev.iris.training.Stats.median;
+
 import dev.iris.training.ProcessMemory;
 import dev.iris.training.Checkpoint;
 import dev.iris.training.LlavaPrompts;
@@ -20,7 +22,9 @@ import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.GenerationResult;
 import dev.iris.plugins.model.ModelParts;
 import dev.iris.plugins.model.VisionLanguageModel;
+import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.safetensors.Safetensors;
+import dev.iris.runtime.session.SessionFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -34,6 +38,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import dev.iris.api.spi.VisionEncoder;
 
 /**
  * {@code iris compare}: two model configs (typically fusion A and fusion B) trained on the same
@@ -85,7 +90,7 @@ public final class Compare {
      * @param fusionSettings        the fusion section without its type and weights, e.g. {@code merge: sequential, factor: 4}
      * @param trainedHere           false when the checkpoint was given and loaded instead of trained
      * @param peakRssMb             the process's VmHWM after this side: both sides share one process
-     * @param textOnlyEqualsBase    greedy text-only generations give exactly the ids of the same model without its trained fusion weights
+     * @param textOnlyEqualsBase    greedy text-only generations give exactly the ids of the language model run alone (no fusion in the graph)
      * @param lossCurve             (step, loss) points of the training run
      * @param taskScores            the held-out dataset's own metrics (none for most datasets)
      * @param heldOutSkipped        held-out rows left out of the evaluation, by reason
@@ -269,13 +274,9 @@ public final class Compare {
     }
 
     private static void checkCheckpoint(Path checkpoint, IrisConfig cfg, String option) {
-        if (!Files.isDirectory(checkpoint)) throw new IrisException(option + " " + checkpoint + " is not a folder");
-        Path fusion = checkpoint.resolve("fusion.safetensors");
-        if (!Files.exists(fusion) && !Files.exists(checkpoint.resolve("llm.safetensors"))) {
-            throw new IrisException(option + " " + checkpoint + " holds no fusion.safetensors or llm.safetensors (give a checkpoint folder, e.g. RUN/final)");
-        }
-        if (!Files.exists(fusion)) return;
-        try (WeightSource w = Safetensors.open(fusion)) {
+        Optional<Path> trainedFusion = Checkpoint.trainedWeights(checkpoint, option).fusion();
+        if (trainedFusion.isEmpty()) return;
+        try (WeightSource w = Safetensors.open(trainedFusion.get())) {
             String saved = w.metadata().get(ModelParts.FUSION_TYPE_KEY), wanted = cfg.fusion().type();
             if (saved != null && !saved.equals(wanted)) {
                 throw new IrisException(option + " " + checkpoint + " holds a " + saved + " fusion, but its config's model.fusion.type is " + wanted);
@@ -371,7 +372,6 @@ public final class Compare {
         }
         p.stage = "timing generation";
         log.printf("== %s (%s): timing generation and checking text-only prompts%n", name, fusion);
-        log.println("   (the check loads the model once more without its trained fusion weights: a warning that they are not set is expected)");
         log.flush();
         IrisConfig trained = Evaluator.withCheckpoint(cfg, checkpoint);
         Measured m = measure(trained, cfg, registry);
@@ -404,17 +404,18 @@ public final class Compare {
 
     /**
      * Timings over the first held-out images (after warm-up) and the text-only check: the trained
-     * model against the same config without the fusion's trained weights, generating greedily.
+     * model's greedy text-only answers against those of its language model run alone, without the
+     * fusion in the graph (see {@link LanguageModelAlone}).
      */
     static Measured measure(IrisConfig trained, IrisConfig cfg, PluginRegistry registry) {
         TrainConfig tc = cfg.train();
         String instruction = tc.prompts().orElse(LlavaPrompts.DETAILED).get(0);
-        GenerateConfig greedy = new GenerateConfig(tc.system(), TIMED_NEW_TOKENS, 0.0, 0, 1.0, 1.0, 0);
+        GenerateConfig greedy = GenerateConfig.defaults().withSystem(tc.system()).withMaxNewTokens(TIMED_NEW_TOKENS);
         boolean withImages = TrainingGraph.usesImages(tc.stage());
         List<Double> encode = new ArrayList<>(), prefill = new ArrayList<>(), decode = new ArrayList<>();
         int imageTokens, promptTokens = 0;
         boolean everyStep;
-        List<long[]> trainedIds = new ArrayList<>();
+        boolean same = true;
         try (VisionLanguageModel model = VisionLanguageModel.load(trained, registry)) {
             model.prepare();
             imageTokens = model.parts().fusion().imageTokens();
@@ -428,22 +429,21 @@ public final class Compare {
                 decode.addAll(r.decodeMs());
                 promptTokens = r.promptIds().length;
             }
-            for (String p : TEXT_ONLY_PROMPTS) trainedIds.add(model.generate(Optional.empty(), "", p, greedy, s -> {}).generatedIds());
-        }
-        // text-only prompts never reach the fusion in A, and B's runtime skips its blocks without an image,
-        // so removing the trained fusion weights must not change a single id
-        boolean same = true;
-        try (VisionLanguageModel base = VisionLanguageModel.load(trained.with(List.of("model.fusion.weights=null")), registry)) {
-            for (int i = 0; i < TEXT_ONLY_PROMPTS.size(); i++) {
-                long[] ids = base.generate(Optional.empty(), "", TEXT_ONLY_PROMPTS.get(i), greedy, s -> {}).generatedIds();
-                same &= Arrays.equals(ids, trainedIds.get(i));
+            // the same prompt ids, continued by the language model alone: the fusion must not change a single id
+            SessionFactory llmOnly = new SessionFactory(new OrtRuntime(trained.runtime().device(), trained.runtime().threads()),
+                    model.parts().sources(), trained.generate().seed());
+            try (LanguageModelAlone alone = new LanguageModelAlone(model.parts().llm(), llmOnly)) {
+                for (String p : TEXT_ONLY_PROMPTS) {
+                    GenerationResult r = model.generate(Optional.empty(), "", p, greedy, s -> {});
+                    same &= Arrays.equals(r.generatedIds(), alone.generate(r.promptIds(), greedy.maxNewTokens()));
+                }
             }
         }
         return new Measured(imageTokens, everyStep, promptTokens, median(encode), median(prefill), median(decode), same);
     }
 
     /** The first held-out examples whose images decode (the evaluation has listed the others). */
-    private static List<Dataset.Example> timedExamples(IrisConfig cfg, PluginRegistry registry, dev.iris.api.spi.VisionEncoder vision) {
+    private static List<Dataset.Example> timedExamples(IrisConfig cfg, PluginRegistry registry, VisionEncoder vision) {
         List<Dataset.Example> images = new ArrayList<>();
         try (Dataset.Examples ex = Evaluator.heldOut(cfg, registry).open()) {
             while (ex.hasNext() && images.size() < TIMED_IMAGES) {
@@ -465,18 +465,10 @@ public final class Compare {
         return model.generate(withImage ? Optional.of(e.image()) : Optional.empty(), "image of row " + e.id(), instruction, cfg, s -> {});
     }
 
-    static double median(List<Double> values) {
-        if (values.isEmpty()) return Double.NaN;
-        double[] s = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
     /** Elements of the tensors the checkpoint trained: its fusion.safetensors and llm.safetensors. */
     static long trainableParameters(Path checkpoint) {
         long n = 0;
-        for (String file : List.of("fusion.safetensors", "llm.safetensors")) {
-            Path f = checkpoint.resolve(file);
-            if (!Files.exists(f)) continue;
+        for (Path f : Checkpoint.trainedWeights(checkpoint, "checkpoint").files()) {
             try (WeightSource w = Safetensors.open(f)) {
                 for (String name : w.names()) {
                     n += Arrays.stream(w.info(name).orElseThrow().shape()).reduce(1, (x, y) -> x * y);

@@ -1,6 +1,7 @@
 package dev.iris.evaluation;
 
 import dev.iris.training.Batch;
+import dev.iris.training.Checkpoint;
 import dev.iris.training.FeatureCache;
 import dev.iris.training.LlavaPrompts;
 import dev.iris.training.Sample;
@@ -13,7 +14,6 @@ import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.spi.Dataset;
-import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.plugins.config.GenerateConfig;
 import dev.iris.plugins.config.IrisConfig;
@@ -25,12 +25,9 @@ import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.GenerationResult;
 import dev.iris.plugins.model.ModelParts;
 import dev.iris.plugins.model.VisionLanguageModel;
-import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.GraphSession;
-import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
-import dev.iris.runtime.weights.WeightBinder;
-import java.nio.file.Files;
+import dev.iris.runtime.session.SessionFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -79,12 +76,10 @@ public final class Evaluator {
 
     /** The config with a checkpoint's trained weights in place of the model's. */
     public static IrisConfig withCheckpoint(IrisConfig config, Path checkpoint) {
-        if (!Files.isDirectory(checkpoint)) throw new IrisException("--checkpoint " + checkpoint + " is not a folder");
+        Checkpoint.TrainedWeights trained = Checkpoint.trainedWeights(checkpoint, "--checkpoint");
         List<String> set = new ArrayList<>();
-        Path fusion = checkpoint.resolve("fusion.safetensors"), llm = checkpoint.resolve("llm.safetensors");
-        if (Files.exists(fusion)) set.add("model.fusion.weights=" + fusion.toAbsolutePath());
-        if (Files.exists(llm)) set.add("model.llm.weights=" + llm.toAbsolutePath());
-        if (set.isEmpty()) throw new IrisException("--checkpoint " + checkpoint + " holds no fusion.safetensors or llm.safetensors");
+        trained.fusion().ifPresent(fusion -> set.add("model.fusion.weights=" + fusion.toAbsolutePath()));
+        trained.llm().ifPresent(llm -> set.add("model.llm.weights=" + llm.toAbsolutePath()));
         return config.with(set);
     }
 
@@ -121,7 +116,7 @@ public final class Evaluator {
             List<Dataset.Example> examples = prepared.examples();
             List<Dataset.TaskMetric> metrics = dataset.taskMetrics();
             List<Caption> captions = new ArrayList<>();
-            GenerateConfig greedy = new GenerateConfig(tc.system(), 48, 0.0, 0, 1.0, 1.0, 0);
+            GenerateConfig greedy = GenerateConfig.defaults().withSystem(tc.system()).withMaxNewTokens(48);
             try (VisionLanguageModel model = VisionLanguageModel.load(config, registry)) {
                 for (Dataset.Example e : examples) {
                     GenerationResult r = model.generate(images ? Optional.of(e.image()) : Optional.empty(), "image of row " + e.id(),
@@ -172,15 +167,15 @@ public final class Evaluator {
         try (ModelParts parts = ModelParts.create(config, registry)) {
             OrtRuntime runtime = new OrtRuntime(config.runtime().device(), config.runtime().threads());
             Graph graph = TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().tokens(), parts.vision().hiddenSize());
-            CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of());
+            SessionFactory sessions = new SessionFactory(runtime, parts.sources(), tc.seed());
             SampleBuilder builder = SampleBuilder.of(parts.llm(), parts.fusion(), images, tc.system(), List.of(instruction), tc.maxLength());
             int imageTokens = builder.imagePositions().count();
             long padId = builder.imagePositions().tokenId();
-            FeatureCache cache = images ? FeatureCache.forRun(config, parts, runtime) : null;
+            FeatureCache cache = images ? FeatureCache.forRun(config, parts, sessions) : null;
             List<Dataset.Example> usable = new ArrayList<>();
             double sum = 0;
             long tokens = 0;
-            try (GraphSession session = runtime.open(cg, new WeightBinder(parts.sources(), tc.seed()).bind(graph, cg.frozen().keySet(), DType.F32));
+            try (GraphSession session = sessions.open(graph);
                  SamplePreparer preparer = new SamplePreparer(builder, cache, skips);
                  Dataset.Examples rows = dataset.open()) {
                 boolean more = true;

@@ -149,6 +149,32 @@ class CompareTest {
     }
 
     @Test
+    void projectorAgainstCrossAttentionEndToEnd() throws Exception {
+        // before: only projector against projector was ever run; B here reads the image at every step and adds no tokens
+        Path crossB = dir.resolve("sub/crossattn.yaml");
+        Files.writeString(crossB, Files.readString(configB).replace("{ type: projector, merge: spatial, factor: 4 }",
+                "{ type: crossattn, every: 1, intermediate: 64 }"));
+        Compare.Options o = new Compare.Options(configA, crossB, dir.resolve("out-ab"), Optional.of(dir.resolve("out1/a/final")),
+                Optional.empty(), List.of(), 2);
+        Compare.Result r = Compare.run(REGISTRY, o, new PrintWriter(new StringWriter()), s -> {});
+
+        JsonNode json = new ObjectMapper().readTree(r.json().toFile());
+        assertThat(json.get("fusion_a").asText()).isEqualTo("projector");
+        assertThat(json.get("fusion_b").asText()).isEqualTo("crossattn");
+        assertThat(json.get("a").get("image_tokens").asInt()).isEqualTo(16);
+        assertThat(json.get("b").get("image_tokens").asInt()).isZero();
+        assertThat(json.get("b").get("trained_here").asBoolean()).isTrue();
+        assertThat(json.get("b").get("train_steps").asInt()).isEqualTo(4);
+        assertThat(json.get("b").get("heldout_loss").asDouble()).isPositive();
+        assertThat(json.get("b").get("trainable_params").asLong()).isNotEqualTo(json.get("a").get("trainable_params").asLong());
+        // measured: each side's text-only answers against its language model run alone
+        assertThat(json.get("a").get("text_only_equals_base").asBoolean()).isTrue();
+        assertThat(json.get("b").get("text_only_equals_base").asBoolean()).isTrue();
+        assertThat(Files.readString(r.markdown())).contains("| figure | A (projector) | B (crossattn) |",
+                "| tokens each image adds to the context | 16 | 0 |");
+    }
+
+    @Test
     void aCheckpointOfAnotherFusionTypeIsRefusedBeforeTraining() throws Exception {
         // a checkpoint whose metadata says another fusion trained it
         Path fake = dir.resolve("fake-crossattn");

@@ -32,6 +32,7 @@ import org.apache.pdfbox.io.RandomAccessReadBufferedFile;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.font.PDFont;
 import org.apache.pdfbox.pdmodel.font.PDType0Font;
+import java.awt.geom.AffineTransform;
 
 /**
  * One face of a font file (a {@code .ttf}/{@code .otf}, or one face of a {@code .ttc}
@@ -202,7 +203,7 @@ abstract sealed class FontFace implements Closeable {
             GeneralPath path = cff.getType2CharString(key).getPath();
             double scale = cff.getFontMatrix().get(0).doubleValue() * font.getUnitsPerEm();
             if (Math.abs(scale - 1) > 1e-9) {
-                path.transform(java.awt.geom.AffineTransform.getScaleInstance(scale, scale));
+                path.transform(AffineTransform.getScaleInstance(scale, scale));
             }
             return CffToTrueType.glyph(path, font.getAdvanceWidth(gid));
         }

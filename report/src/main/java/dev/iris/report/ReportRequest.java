@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iris.api.IrisException;
 import dev.iris.plugins.config.GenerateConfig;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -127,34 +126,24 @@ public record ReportRequest(byte[] image, String imageName, String prompt, Optio
 
     /** The bytes of a {@code data:image/png;base64,...} or {@code data:image/jpeg;base64,...} URL. */
     static byte[] decodeDataUrl(String url) {
-        String u = url.strip();
-        int comma = u.indexOf(',');
-        String head = comma < 0 ? "" : u.substring(0, comma).toLowerCase(Locale.ROOT);
-        if (!head.startsWith("data:") || !head.endsWith(";base64")) {
-            throw new IrisException("image: expected a data URL (data:image/png;base64,... or data:image/jpeg;base64,...) but got \""
-                    + (u.length() > 40 ? u.substring(0, 40) + "..." : u) + "\"");
+        DataUrl.Image image;
+        try {
+            image = DataUrl.decodeImage(url.strip());
+        } catch (DataUrl.Invalid e) {
+            throw new IrisException("image: " + e.getMessage());
         }
-        String mime = head.substring(5, head.length() - 7);
+        String mime = image.mediaType();
         if (!mime.equals("image/png") && !mime.equals("image/jpeg") && !mime.equals("image/jpg")) {
             throw new IrisException("image: expected image/png or image/jpeg but got "
-                    + (mime.isEmpty() ? "no media type" : mime.length() > 40 ? mime.substring(0, 40) + "..." : mime));
+                    + (mime.length() > 40 ? mime.substring(0, 40) + "..." : mime));
         }
-        byte[] bytes;
-        try {
-            bytes = Base64.getDecoder().decode(u.substring(comma + 1)); // strict: no spaces, line breaks or stray characters
-        } catch (IllegalArgumentException e) {
-            throw new IrisException("image: the base64 data is malformed: " + e.getMessage());
-        }
-        if (bytes.length == 0) throw new IrisException("image: the data URL holds no data");
-        return bytes;
+        return image.bytes();
     }
 
     /** {@code base} with this request's overrides. */
     public GenerateConfig settings(GenerateConfig base) {
-        return new GenerateConfig(base.system(),
-                maxTokens.orElse(base.maxNewTokens()),
-                temperature.orElse(base.temperature()),
-                base.topK(), base.topP(), base.repetitionPenalty(), base.seed());
+        return base.withMaxNewTokens(maxTokens.orElse(base.maxNewTokens()))
+                .withTemperature(temperature.orElse(base.temperature()));
     }
 
     @Override

@@ -13,6 +13,8 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.UnresolvedAddressException;
 
 /**
  * Translates text with any OpenAI-compatible server ({@code POST /v1/chat/completions},
@@ -122,8 +124,8 @@ public final class Translator {
         Throwable root = e;
         while (root.getCause() != null) root = root.getCause();
         // what the JDK's client reports, without a message, for the two usual cases
-        if (root instanceof java.nio.channels.UnresolvedAddressException) return "unknown host " + uriHost();
-        if (root instanceof java.nio.channels.ClosedChannelException) return "connection refused";
+        if (root instanceof UnresolvedAddressException) return "unknown host " + uriHost();
+        if (root instanceof ClosedChannelException) return "connection refused";
         return root.getClass().getSimpleName();
     }
 

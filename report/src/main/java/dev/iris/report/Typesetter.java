@@ -14,6 +14,7 @@ import java.util.TreeSet;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPageContentStream;
 import org.apache.pdfbox.pdmodel.font.PDFont;
+import java.io.UncheckedIOException;
 
 /**
  * The report's fonts embedded in one document: measures, wraps and draws text, switching font
@@ -74,7 +75,7 @@ final class Typesetter implements Closeable {
             try {
                 w = embedded.get(f).getStringWidth(Character.toString(cp));
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
             cache.put(cp, w);
         }

@@ -3,12 +3,15 @@ package dev.iris.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Optional;
+import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
  * An error answered in OpenAI's shape: {@code {"error": {"message", "type", "param", "code"}}}
  * with its HTTP status (and a {@code Retry-After} in seconds for 429 and 503).
  */
 public final class ApiError extends RuntimeException {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final int status;
     private final String type;
     private final String code;
@@ -87,12 +90,10 @@ public final class ApiError extends RuntimeException {
     byte[] bodyBytes() {
         try {
             return JSON.writeValueAsBytes(body(JSON));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public int status() {
         return status;

@@ -48,8 +48,10 @@ final class ChatCompletions {
             int prompt = engine.promptTokens(request);   // tokenizing is work: inside the worker limit
             int maxTokens = maxTokens(req, prompt, context);
             GenerateConfig d = server.defaults();
-            GenerateConfig gc = new GenerateConfig(Optional.empty(), maxTokens, req.temperature().orElse(d.temperature()), d.topK(),
-                    req.topP().orElse(d.topP()), d.repetitionPenalty(), req.seed().orElse(d.seed()));
+            GenerateConfig gc = d.withSystem(Optional.empty()).withMaxNewTokens(maxTokens)
+                    .withTemperature(req.temperature().orElse(d.temperature()))
+                    .withTopP(req.topP().orElse(d.topP()))
+                    .withSeed(req.seed().orElse(d.seed()));
             Turn turn = new Turn(engine, request, gc, req, prompt, deadline);
             if (req.stream()) {
                 stream(ctx, turn);

@@ -39,12 +39,8 @@ public interface ChatEngine {
             public int promptTokens(Request request) {
                 long[] ids = model.promptIds(request);
                 // text that spells the image placeholder would shift the image: refuse it here, as a client error
-                if (model.parts().fusion().placesTokensInPrompt()) {
-                    dev.iris.api.spi.LanguageModel.ImageToken pad = model.parts().llm().imageToken();
-                    int pads = 0;
-                    for (long id : ids) if (id == pad.id()) pads++;
-                    int expected = request.image().isPresent() ? model.parts().fusion().imageTokens() : 0;
-                    if (pads != expected) throw ApiError.badRequest("messages", "message text must not contain " + pad.text());
+                if (model.imageTokensIn(ids) != model.expectedImageTokens(request)) {
+                    throw ApiError.badRequest("messages", "message text must not contain " + model.parts().llm().imageToken().text());
                 }
                 return ids.length;
             }

@@ -1,12 +1,11 @@
 package dev.iris.server;
 
-import java.util.Base64;
-import java.util.Locale;
+import dev.iris.report.DataUrl;
 
 /**
- * The bytes of a {@code data:image/...;base64,...} URI, decoded strictly: one base64 alphabet, no
- * spaces, line breaks or other characters inside, padding only at the end. The media type must
- * be an image type; which formats are read is for the image header check to say.
+ * The bytes of a {@code data:image/...;base64,...} URI in a chat message, decoded by the shared
+ * {@link DataUrl}; its problems become 400s with OpenAI-style codes. Which image formats are read
+ * is for the image header check to say.
  */
 final class DataUri {
     static final String PARAM = "messages.content.image_url";
@@ -14,24 +13,15 @@ final class DataUri {
     private DataUri() {}
 
     static byte[] decode(String url) {
-        int comma = url.indexOf(',');
-        if (comma < 0) throw ApiError.badRequest(PARAM, "invalid_image_url", "the data: URI has no ',' before its data");
-        if (!url.regionMatches(true, 0, "data:", 0, 5)) throw ApiError.badRequest(PARAM, "invalid_image_url", "not a data: URI");
-        String meta = url.substring(5, comma).toLowerCase(Locale.ROOT);
-        if (!meta.endsWith(";base64")) throw ApiError.badRequest(PARAM, "invalid_image_url", "the data: URI must be base64 (data:image/png;base64,...)");
-        String mime = meta.substring(0, meta.length() - ";base64".length());
-        if (!mime.startsWith("image/")) {
-            throw ApiError.badRequest(PARAM, "invalid_image_format", "the data: URI must hold an image (data:image/...), got "
-                    + (mime.isEmpty() ? "no type" : ApiError.quote(mime)));
-        }
-        byte[] bytes;
         try {
-            bytes = Base64.getDecoder().decode(url.substring(comma + 1));
-        } catch (IllegalArgumentException e) {
-            throw ApiError.badRequest(PARAM, "invalid_image", "the data: URI is not valid base64 (" + e.getMessage()
-                    + "): send it without spaces, line breaks or other characters");
+            return DataUrl.decodeImage(url).bytes();
+        } catch (DataUrl.Invalid e) {
+            String code = switch (e.problem()) {
+                case NOT_A_DATA_URL, NOT_BASE64 -> "invalid_image_url";
+                case NOT_AN_IMAGE -> "invalid_image_format";
+                case MALFORMED_BASE64, EMPTY -> "invalid_image";
+            };
+            throw ApiError.badRequest(PARAM, code, e.getMessage());
         }
-        if (bytes.length == 0) throw ApiError.badRequest(PARAM, "invalid_image", "the data: URI holds no data");
-        return bytes;
     }
 }

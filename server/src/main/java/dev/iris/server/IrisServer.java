@@ -13,8 +13,6 @@ import io.javalin.http.HttpResponseException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -28,6 +26,15 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import dev.iris.report.ReportService;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.util.Optional;
 
 /**
  * The Iris HTTP server: OpenAI-compatible chat completions (JSON or Server-Sent Events) over
@@ -54,6 +61,7 @@ public final class IrisServer implements AutoCloseable {
     private static final Set<String> OPEN = Set.of("/health", "/", "/app.js", "/style.css");
     /** Answered while draining (/ready answers 503 itself); every other route gets 503. */
     private static final Set<String> DURING_DRAIN = Set.of("/health", "/ready", "/metrics");
+    private static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final ServeConfig config;
     private final GenerateConfig defaults;
@@ -65,7 +73,7 @@ public final class IrisServer implements AutoCloseable {
     private final byte[] keyHash;
     private final ConnectionGuard guard;
     private final AtomicReference<ChatEngine> engine = new AtomicReference<>();
-    private final AtomicReference<dev.iris.report.ReportService> reports = new AtomicReference<>();
+    private final AtomicReference<ReportService> reports = new AtomicReference<>();
     private volatile boolean draining, aborting, stopped;
     private Javalin app;
     private boolean loopbackOnly;
@@ -87,7 +95,7 @@ public final class IrisServer implements AutoCloseable {
     /** Listens on {@code host:port} (port 0: any free port, see {@link #port()}). */
     public synchronized IrisServer start(String host, int port) {
         if (app != null) throw new IllegalStateException("already started");
-        loopbackOnly = isLoopback(host);
+        loopbackOnly = BindAddress.isLoopback(host);
         refuseIfInUse(host, port);
         ChatCompletions chat = new ChatCompletions(this, json);
         ReportsRoute reports = new ReportsRoute(this);
@@ -170,12 +178,12 @@ public final class IrisServer implements AutoCloseable {
     }
 
     /** Enables {@code POST /v1/reports} (without it the route answers 501). */
-    public void reports(dev.iris.report.ReportService service) {
+    public void reports(ReportService service) {
         reports.set(service);
     }
 
-    java.util.Optional<dev.iris.report.ReportService> reports() {
-        return java.util.Optional.ofNullable(reports.get());
+    Optional<ReportService> reports() {
+        return Optional.ofNullable(reports.get());
     }
 
     public boolean isReady() {
@@ -298,16 +306,14 @@ public final class IrisServer implements AutoCloseable {
         return parseJson(body);
     }
 
-    private static final ObjectMapper STRICT = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
     /** A request body as JSON: UTF-8 only, no byte order mark, nothing after the value; every problem is a 400. */
     static JsonNode parseJson(byte[] body) {
         if (body.length == 0) throw ApiError.badRequest(null, "the request body is empty: send a JSON object");
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(body)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
             throw ApiError.badRequest(null, "invalid_json", "the request body is not valid UTF-8");
         }
         if (text.startsWith("\uFEFF")) throw ApiError.badRequest(null, "invalid_json", "the request body starts with a byte order mark: send plain UTF-8 JSON");
@@ -442,10 +448,10 @@ public final class IrisServer implements AutoCloseable {
     /** A port in use is one clear error, before Javalin would log its own stack trace. */
     private static void refuseIfInUse(String host, int port) {
         if (port == 0) return;
-        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+        try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true);   // as Jetty binds: a port in TIME_WAIT is free
-            probe.bind(new java.net.InetSocketAddress(host, port));
-        } catch (java.net.BindException e) {
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (BindException e) {
             throw new PortInUseException(host, port);
         } catch (IOException e) {
             throw new IrisException("cannot listen on " + show(host) + ":" + port + ": " + e.getMessage(), e);
@@ -475,14 +481,6 @@ public final class IrisServer implements AutoCloseable {
             h = h.substring(0, h.indexOf(':'));
         }
         return h.equals("localhost") || h.equals("127.0.0.1") || h.equals("::1") || h.endsWith(".localhost");
-    }
-
-    private static boolean isLoopback(String host) {
-        try {
-            return InetAddress.getByName(host).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
     }
 
     static byte[] sha256(String s) {

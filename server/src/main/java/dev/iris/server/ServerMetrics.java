@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.function.IntSupplier;
 
 /**
  * The server's Prometheus metrics: requests by route and status, errors by type, queue depth,
@@ -18,7 +19,7 @@ final class ServerMetrics {
     private final Counter promptTokens;
 
     /** @param decoding generations in the model's shared decode steps now */
-    ServerMetrics(Admission admission, java.util.function.IntSupplier decoding) {
+    ServerMetrics(Admission admission, IntSupplier decoding) {
         Gauge.builder("iris.queue.depth", admission, Admission::waiting)
                 .description("Requests waiting for a worker").register(registry);
         Gauge.builder("iris.inflight", admission, Admission::running)

@@ -25,7 +25,7 @@ class ModelCloseTest {
     @Test
     void closingWhileGeneratingWaitsForTheRunUnderWay() throws Exception {
         byte[] png = TinyModel.png();
-        GenerateConfig cfg = new GenerateConfig(Optional.empty(), 40, 0, TinyModel.defaults().topK(), 1.0, 1.0, 0);
+        GenerateConfig cfg = GenerateConfig.defaults().withMaxNewTokens(40).withTopK(TinyModel.defaults().topK());
         for (int round = 0; round < 3; round++) {
             VisionLanguageModel model = VisionLanguageModel.load(TinyModel.config(), PluginRegistry.discover());
             model.prepare();

@@ -1,8 +1,6 @@
 package dev.iris.training;
 
-import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -62,26 +60,9 @@ public final class Batch {
         feeds.put(TrainingGraph.TARGETS, Tensor.ofLongs(targets.stream().mapToLong(Long::longValue).toArray(), targets.size()));
         if (features != null && !features.isEmpty() && features.get(0) != null) {
             feeds.put(TrainingGraph.SPLICE, Tensor.ofLongs(splice, b, t));
-            feeds.put(TrainingGraph.FEATURES, stack(features));
+            feeds.put(TrainingGraph.FEATURES, Tensor.stack(features));
         }
         return new Batch(samples, feeds, rows.size());
-    }
-
-    private static Tensor stack(List<Tensor> features) {
-        long[] shape = features.get(0).shape();
-        int per = Math.toIntExact(Tensor.numel(shape));
-        ByteBuffer b = Tensor.allocate((long) features.size() * per * 4);
-        for (int i = 0; i < features.size(); i++) {
-            Tensor f = features.get(i);
-            if (f.dtype() != DType.F32 || Tensor.numel(f.shape()) != per) throw new IllegalArgumentException("features of different shapes in one batch");
-            b.position(i * per * 4);
-            b.put(f.data().duplicate());
-        }
-        b.clear();
-        long[] out = new long[shape.length + 1];
-        out[0] = features.size();
-        System.arraycopy(shape, 0, out, 1, shape.length);
-        return new Tensor(DType.F32, out, b);
     }
 
     public Map<String, Tensor> feeds() {

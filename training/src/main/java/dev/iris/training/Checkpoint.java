@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import dev.iris.runtime.weights.NonFinite;
 
 /**
  * A training checkpoint folder: trainable weights per group ({@code fusion.safetensors} with the
@@ -39,6 +40,8 @@ import java.util.stream.Stream;
 public final class Checkpoint {
     public static final String STATE = "state.json";
     public static final String OPTIMIZER = "optimizer.safetensors";
+    /** The trained weights of the fusion and of the language model (each file named for its weight group). */
+    public static final String FUSION_WEIGHTS = "fusion.safetensors", LLM_WEIGHTS = "llm.safetensors";
     public static final String FINAL = "final";
     private static final String FILES = "files";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -149,7 +152,7 @@ public final class Checkpoint {
                 for (String n : src.names()) {
                     Tensor t = src.read(n);
                     // the check every bound weight gets: a damaged file must not resume as a diverged run
-                    dev.iris.runtime.weights.NonFinite.check(t, n, f.toString());
+                    NonFinite.check(t, n, f.toString());
                     if (isOptimizer) optimizer.put(n, WeightBinder.writableCopy(t));
                     else params.put(group + "/" + n, WeightBinder.writableCopy(t.toFloating(DType.F32)));
                 }
@@ -162,11 +165,35 @@ public final class Checkpoint {
         return new Loaded(folder, state, params, optimizer);
     }
 
+    /** The trained weight files a checkpoint folder holds: the fusion's, the language model's, or both. */
+    public record TrainedWeights(Optional<Path> fusion, Optional<Path> llm) {
+        public List<Path> files() {
+            return Stream.of(fusion, llm).flatMap(Optional::stream).toList();
+        }
+    }
+
+    /**
+     * The trained weight files of a checkpoint folder ({@code RUN/final} or {@code RUN/checkpoints/step-N}).
+     *
+     * @param option how the user named the folder, for the error (e.g. {@code --checkpoint})
+     * @throws IrisException when it is not a folder or holds neither file
+     */
+    public static TrainedWeights trainedWeights(Path folder, String option) {
+        if (!Files.isDirectory(folder)) throw new IrisException(option + " " + folder + " is not a folder");
+        Path fusion = folder.resolve(FUSION_WEIGHTS), llm = folder.resolve(LLM_WEIGHTS);
+        TrainedWeights w = new TrainedWeights(Optional.of(fusion).filter(Files::exists), Optional.of(llm).filter(Files::exists));
+        if (w.files().isEmpty()) {
+            throw new IrisException(option + " " + folder + " holds no " + FUSION_WEIGHTS + " or " + LLM_WEIGHTS
+                    + " (give a checkpoint folder, e.g. RUN/final)");
+        }
+        return w;
+    }
+
     /** The files {@code state.json} lists; for a checkpoint written before it listed them, the ones present. */
     private static Map<String, List<String>> expectedFiles(Path folder, JsonNode listed) {
         Map<String, List<String>> files = new LinkedHashMap<>();
         if (listed == null) {
-            for (String name : new String[] {"fusion.safetensors", "llm.safetensors", OPTIMIZER}) {
+            for (String name : new String[] {FUSION_WEIGHTS, LLM_WEIGHTS, OPTIMIZER}) {
                 if (Files.exists(folder.resolve(name))) files.put(name, null);
             }
             return files;
@@ -242,7 +269,7 @@ public final class Checkpoint {
             // starting again would silently replace the finished run's weights
             throw new IrisException("--resume " + runDir + ": the run has finished (" + runDir.resolve(FINAL)
                     + ") and kept no checkpoint to continue from; to train further, start a new run with its weights"
-                    + " (e.g. model.fusion.weights=" + runDir.resolve(FINAL).resolve("fusion.safetensors") + ")");
+                    + " (e.g. model.fusion.weights=" + runDir.resolve(FINAL).resolve(FUSION_WEIGHTS) + ")");
         }
         return Optional.empty();
     }

@@ -56,7 +56,7 @@ final class ExampleStream implements AutoCloseable {
     }
 
     /** Rows the dataset skipped since the previous call (see {@link Dataset.Examples#drainSkipped()}). */
-    java.util.List<Dataset.Skipped> drainSkipped() {
+    List<Dataset.Skipped> drainSkipped() {
         return source.drainSkipped();
     }
 

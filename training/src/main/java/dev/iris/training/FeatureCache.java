@@ -1,11 +1,16 @@
 package dev.iris.training;
 
 import dev.iris.api.IrisException;
+import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
+import dev.iris.plugins.config.IrisConfig;
+import dev.iris.plugins.config.TrainConfig;
+import dev.iris.plugins.model.ModelParts;
 import dev.iris.runtime.onnx.GraphSession;
+import dev.iris.runtime.session.SessionFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,6 +23,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /**
  * Vision features of a frozen vision tower, computed once per image and kept on disk, keyed by
@@ -34,11 +41,11 @@ public final class FeatureCache {
      * @param dir     this vision model's cache folder
      * @param opener  compiles and binds a graph (the host's weights and runtime)
      */
-    public FeatureCache(Path dir, VisionEncoder vision, Function<dev.iris.api.graph.Graph, GraphSession> opener) {
+    public FeatureCache(Path dir, VisionEncoder vision, Function<Graph, GraphSession> opener) {
         this(new FeatureFiles(dir), vision, opener);
     }
 
-    FeatureCache(FeatureFiles files, VisionEncoder vision, Function<dev.iris.api.graph.Graph, GraphSession> opener) {
+    FeatureCache(FeatureFiles files, VisionEncoder vision, Function<Graph, GraphSession> opener) {
         this.files = files;
         this.vision = vision;
         GraphBuilder g = new GraphBuilder();
@@ -50,16 +57,13 @@ public final class FeatureCache {
     /**
      * The cache for a run's vision model: under {@code train.feature_cache} (default
      * {@code feature-cache/} beside the run folder), in a folder named for the vision model.
+     * The tower's session is seeded 0 whatever the run's seed: the cache is shared between runs.
      */
-    public static FeatureCache forRun(dev.iris.plugins.config.IrisConfig config, dev.iris.plugins.model.ModelParts parts,
-                                      dev.iris.runtime.onnx.OrtRuntime runtime) {
-        var tc = config.train();
+    public static FeatureCache forRun(IrisConfig config, ModelParts parts, SessionFactory sessions) {
+        TrainConfig tc = config.train();
         Path dir = tc.featureCache().orElse(tc.output().toAbsolutePath().getParent().resolve("feature-cache"))
-                .resolve(fingerprint(config.vision().type(), dev.iris.plugins.model.ModelParts.folderOf(config.vision())));
-        return new FeatureCache(dir, parts.vision(), g -> {
-            var cg = dev.iris.runtime.onnx.OnnxCompiler.compile(g, DType.F32, List.of());
-            return runtime.open(cg, new dev.iris.runtime.weights.WeightBinder(parts.sources(), 0).bind(g, cg.frozen().keySet(), DType.F32));
-        });
+                .resolve(fingerprint(config.vision().type(), ModelParts.folderOf(config.vision())));
+        return new FeatureCache(dir, parts.vision(), sessions.withSeed(0)::open);
     }
 
     /** The cache key of an image: the SHA-256 of its bytes. */
@@ -86,7 +90,7 @@ public final class FeatureCache {
         }
         buffer.clear();
         Tensor batch = new Tensor(DType.F32, new long[] {pixels.size(), 3, s, s}, buffer);
-        Tensor feats = session.run(java.util.Map.of("pixels", batch)).get("features");
+        Tensor feats = session.run(Map.of("pixels", batch)).get("features");
         long[] shape = feats.shape();
         int each = Math.toIntExact(shape[1] * shape[2]);
         List<Tensor> out = new ArrayList<>();
@@ -151,7 +155,7 @@ public final class FeatureCache {
         } catch (IOException e) {
             throw new IrisException("cannot list " + folder + ": " + e.getMessage(), e);
         }
-        return type + "-" + sha256(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
+        return type + "-" + sha256(sb.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 
     public void close() {

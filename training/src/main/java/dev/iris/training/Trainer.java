@@ -11,12 +11,12 @@ import dev.iris.plugins.config.TrainConfig;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.ModelParts;
 import dev.iris.runtime.onnx.OrtRuntime;
+import dev.iris.runtime.session.SessionFactory;
 import dev.iris.runtime.train.AdamW;
 import dev.iris.runtime.train.Optimizer;
 import dev.iris.runtime.train.Params;
 import dev.iris.runtime.train.Sgd;
 import dev.iris.runtime.train.TrainableGraph;
-import dev.iris.runtime.weights.WeightBinder;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -33,6 +33,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.iris.api.config.ComponentConfig;
+import dev.iris.runtime.safetensors.Safetensors;
+import dev.iris.runtime.weights.NonFinite;
+import java.time.Duration;
 
 /**
  * {@code iris train}: builds the training graph from the plugins' descriptions, differentiates
@@ -71,11 +75,11 @@ public final class Trainer {
             List<String> groups = TrainingGraph.trainableGroups(tc.stage());
             List<String> trainable = graph.weights().keySet().stream().filter(q -> groups.contains(q.substring(0, q.indexOf('/')))).toList();
             if (trainable.isEmpty()) throw new IrisException("train.stage " + tc.stage() + ": the model has no weights in groups " + groups);
-            WeightBinder binder = new WeightBinder(parts.sources(), tc.seed());
+            SessionFactory sessions = new SessionFactory(runtime, parts.sources(), tc.seed());
             Files.createDirectories(runDir);
             RunConfig.write(runDir, config);
 
-            try (TrainableGraph net = new TrainableGraph(runtime, graph, TrainingGraph.LOSS, trainable, binder)) {
+            try (TrainableGraph net = sessions.openTrainable(graph, TrainingGraph.LOSS, trainable)) {
                 Optimizer optimizer = tc.optimizer() == TrainConfig.Optimizer.ADAMW ? AdamW.withWeightDecay(tc.weightDecay()) : new Sgd(tc.weightDecay());
                 Optional<Checkpoint.Loaded> resume = resumeFrom.flatMap(dir -> resume(dir, net, optimizer));
                 Checkpoint.State state = resume.map(Checkpoint.Loaded::state)
@@ -87,7 +91,7 @@ public final class Trainer {
                 int imageTokens = builder.imagePositions().count();
                 long padId = builder.imagePositions().tokenId();
                 long totalSteps = totalSteps(tc, dataset);
-                FeatureCache cache = images ? FeatureCache.forRun(config, parts, runtime) : null;
+                FeatureCache cache = images ? FeatureCache.forRun(config, parts, sessions) : null;
                 Map<String, String> metadata = new LinkedHashMap<>();
                 metadata.put(ModelParts.FUSION_TYPE_KEY, parts.fusionType());
                 metadata.put(ModelParts.STAGE_KEY, tc.stage().name().toLowerCase());
@@ -267,7 +271,7 @@ public final class Trainer {
     /** Waits for the data thread to finish what it is doing; false when it did not within a minute (its sessions are then left open). */
     private static boolean awaitEnd(Thread thread) {
         try {
-            thread.join(java.time.Duration.ofMinutes(1));
+            thread.join(Duration.ofMinutes(1));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -276,9 +280,9 @@ public final class Trainer {
     }
 
     /** A dataset plugin's dataset for a config section. */
-    public static Dataset openDataset(PluginRegistry registry, dev.iris.api.config.ComponentConfig section) {
+    public static Dataset openDataset(PluginRegistry registry, ComponentConfig section) {
         DatasetProvider p = registry.forConfig(ProviderKind.DATASET, section);
-        return p.create(section, fileOrFolder -> dev.iris.runtime.safetensors.Safetensors.open(fileOrFolder));
+        return p.create(section, fileOrFolder -> Safetensors.open(fileOrFolder));
     }
 
     private static Result loop(TrainConfig tc, TrainableGraph net, Optimizer optimizer, Producer producer, Checkpoint.State state,
@@ -359,7 +363,7 @@ public final class Trainer {
         Checkpoint.State last = new Checkpoint.State(step, epoch, consumed, optimizer.steps(), state.stage(), state.seed(), samplesSeen, lastLoss);
         Path fin = runDir.resolve("final");
         save(fin, net, optimizer, last, metadata);
-        dev.iris.training.LossChart.write(runDir.resolve("loss-curve.png"), "Training loss (" + state.stage() + ")",
+        LossChart.write(runDir.resolve("loss-curve.png"), "Training loss (" + state.stage() + ")",
                 Map.of("train loss", RunMetrics.lossCurve(runDir)));
         return new Result(runDir, step, lastLoss, computeSamples / Math.max(computeSeconds, 1e-9), fin,
                 producer.skips().datasetSkips(), producer.skips().sampleSkips(), producer.truncated(), (System.nanoTime() - start) / 1e9,
@@ -439,7 +443,7 @@ public final class Trainer {
     /** The first parameter holding a NaN or infinity, as "NAME[index] = value" (the load-time scan, run on the update). */
     private static Optional<String> firstNonFinite(Map<String, Tensor> params) {
         for (Map.Entry<String, Tensor> e : params.entrySet()) {
-            long i = dev.iris.runtime.weights.NonFinite.firstIndex(e.getValue());
+            long i = NonFinite.firstIndex(e.getValue());
             if (i >= 0) return Optional.of(e.getKey() + "[" + i + "] = " + e.getValue().getFloat(i));
         }
         return Optional.empty();

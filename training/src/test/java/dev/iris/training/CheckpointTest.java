@@ -40,6 +40,23 @@ class CheckpointTest {
     }
 
     @Test
+    void theTrainedWeightFilesAreFoundByTheNamesTheWriterGivesThem() throws Exception {
+        Path f = write(2);   // a pretrain checkpoint: the fusion trained, the language model did not
+        Checkpoint.TrainedWeights w = Checkpoint.trainedWeights(f, "--checkpoint");
+        assertThat(w.fusion()).contains(f.resolve(Checkpoint.FUSION_WEIGHTS));
+        assertThat(w.llm()).isEmpty();
+        assertThat(w.files()).containsExactly(f.resolve("fusion.safetensors"));
+
+        Path empty = Files.createDirectories(run.resolve("empty"));
+        assertThatThrownBy(() -> Checkpoint.trainedWeights(empty, "--checkpoint-a"))
+                .isInstanceOf(IrisException.class)
+                .hasMessageContaining("--checkpoint-a " + empty + " holds no fusion.safetensors or llm.safetensors");
+        assertThatThrownBy(() -> Checkpoint.trainedWeights(run.resolve("missing"), "--checkpoint"))
+                .isInstanceOf(IrisException.class)
+                .hasMessageContaining("is not a folder");
+    }
+
+    @Test
     void stateJsonThatDoesNotParseIsNamed() throws Exception {
         Path f = write(1);
         Files.writeString(f.resolve(Checkpoint.STATE), "{\"step\": 1, \"epo");

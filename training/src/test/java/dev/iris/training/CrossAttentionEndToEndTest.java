@@ -31,7 +31,7 @@ class CrossAttentionEndToEndTest {
             // three steps of training open the gates a little
             assertThat(w.read("blocks.0.cross_attn_attn_gate").getFloat(0)).isNotZero();
         }
-        GenerateConfig greedy = new GenerateConfig(Optional.empty(), 10, 0, 0, 1, 1, 0);
+        GenerateConfig greedy = GenerateConfig.defaults().withMaxNewTokens(10);
         IrisConfig trained = cfg.with(List.of("model.fusion.weights=" + fusion));
         IrisConfig base = cfg.with(List.of("model.fusion={type: crossattn, every: 1, intermediate: 64}"));   // untrained: gates at zero
         byte[] image = TrainerTest.firstTrainingImage(dir);

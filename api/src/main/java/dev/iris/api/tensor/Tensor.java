@@ -2,7 +2,11 @@ package dev.iris.api.tensor;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.nio.IntBuffer;
+import java.nio.ShortBuffer;
 
 /**
  * A dense host tensor: element type, shape and a little-endian byte buffer (direct where it
@@ -52,6 +56,50 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
     public static ByteBuffer allocate(long bytes) {
         if (bytes > Integer.MAX_VALUE) throw new IllegalArgumentException("tensor too large for one buffer: " + bytes + " bytes");
         return ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Tensors of one type and shape {@code S}, as one {@code [n, ...S]} tensor (a new leading
+     * axis), e.g. the image features of a batch's rows.
+     */
+    public static Tensor stack(List<Tensor> parts) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("nothing to stack");
+        List<Tensor> rows = new ArrayList<>(parts.size());
+        for (Tensor t : parts) {
+            long[] one = new long[t.rank() + 1];
+            one[0] = 1;
+            System.arraycopy(t.shape, 0, one, 1, t.rank());
+            rows.add(new Tensor(t.dtype, one, t.data));
+        }
+        return concat(rows);
+    }
+
+    /**
+     * Tensors of one type that agree on every axis but the first, joined along it:
+     * {@code [a, ...S]} and {@code [b, ...S]} give {@code [a + b, ...S]}.
+     */
+    public static Tensor concat(List<Tensor> parts) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("nothing to concatenate");
+        Tensor first = parts.get(0);
+        if (first.rank() == 0) throw new IllegalArgumentException("cannot concatenate scalars");
+        long rows = 0, bytes = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            Tensor t = parts.get(i);
+            boolean sameRest = t.rank() == first.rank()
+                    && Arrays.equals(t.shape, 1, t.rank(), first.shape, 1, first.rank());
+            if (t.dtype != first.dtype || !sameRest) {
+                throw new IllegalArgumentException("tensor " + i + " is " + t.dtype + " " + Arrays.toString(t.shape)
+                        + " but tensor 0 is " + first.dtype + " " + Arrays.toString(first.shape) + ": they cannot be joined");
+            }
+            rows += t.shape[0];
+            bytes += t.data.remaining();
+        }
+        ByteBuffer out = allocate(bytes);
+        for (Tensor t : parts) out.put(t.data.duplicate());
+        out.flip();
+        long[] shape = first.shape();
+        shape[0] = rows;
+        return new Tensor(first.dtype, shape, out);
     }
 
     public static Tensor ofFloats(float[] values, long... shape) {
@@ -143,8 +191,8 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
         ByteBuffer out = allocate((long) n * target.bytes());
         if (dtype == DType.BF16 && target == DType.F32) {
             // the hot path when loading published checkpoints: bf16 is the upper half of a float32
-            java.nio.ShortBuffer src = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
-            java.nio.IntBuffer dst = out.asIntBuffer();
+            ShortBuffer src = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+            IntBuffer dst = out.asIntBuffer();
             for (int i = 0; i < n; i++) dst.put(i, (src.get(i) & 0xffff) << 16);
             return new Tensor(target, shape, out);
         }

@@ -4,6 +4,7 @@ import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import java.util.Optional;
 import java.util.Set;
+import java.util.Map;
 
 /**
  * Named tensors of a checkpoint (one safetensors file, a sharded set, or an in-memory map).
@@ -22,8 +23,8 @@ public interface WeightSource extends AutoCloseable {
     Tensor read(String name);
 
     /** Free-form metadata (safetensors {@code __metadata__}); empty when there is none. */
-    default java.util.Map<String, String> metadata() {
-        return java.util.Map.of();
+    default Map<String, String> metadata() {
+        return Map.of();
     }
 
     /** A human-readable origin for error messages (a file or folder). */

@@ -1,5 +1,7 @@
 package dev.iris.cli.bench;
 
+import static dev.iris.training.Stats.median;
+
 import dev.iris.training.ProcessMemory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,7 +34,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -119,7 +120,7 @@ public final class Bench {
 
             String question = textQuestion(model, image);
             VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), question, Optional.of(image), "bench.png");
-            GenerateConfig one = new GenerateConfig(Optional.empty(), 1, 0.0, 0, 1.0, 1.0, 0);
+            GenerateConfig one = GenerateConfig.defaults().withMaxNewTokens(1);
             model.generate(request, one, s -> {}, false);   // warm-up
             double[] pre = new double[o.repeats()];
             int prefillTokens = 0;
@@ -163,7 +164,7 @@ public final class Bench {
             byte[] image = shapePng(int8.parts().vision().imageSize());
             VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), textQuestion(int8, image),
                     Optional.of(image), "bench.png");
-            int8.generate(request, new GenerateConfig(Optional.empty(), 2, 0.0, 0, 1.0, 1.0, 0), s -> {}, false);   // warm-up
+            int8.generate(request, GenerateConfig.defaults().withMaxNewTokens(2), s -> {}, false);   // warm-up
             GenerationResult q = int8.generate(request, decodeConfig, s -> {}, false);
             put("decode_int8_steps", q.decodeMs().size());
             put("decode_int8_ms_per_token", q.medianDecodeMs());
@@ -291,12 +292,12 @@ public final class Bench {
      * sampling with a few seeds, keeping the first run with enough steps.
      */
     private Decode decode(VisionLanguageModel model, VisionLanguageModel.Request request) {
-        GenerateConfig greedy = new GenerateConfig(Optional.empty(), o.tokens(), 0.0, 0, 1.0, 1.0, 0);
+        GenerateConfig greedy = GenerateConfig.defaults().withMaxNewTokens(o.tokens());
         GenerationResult g = model.generate(request, greedy, s -> {}, false);
         if (g.decodeMs().size() >= MIN_DECODE_STEPS) return new Decode(g, greedy, "greedy");
         progress.accept("greedy decoding stopped after " + g.decodeMs().size() + " steps (" + g.stopReason() + "); sampling instead");
         for (int seed = 1; seed <= 20; seed++) {
-            GenerateConfig sampled = new GenerateConfig(Optional.empty(), o.tokens(), 1.0, 0, 1.0, 1.0, seed);
+            GenerateConfig sampled = GenerateConfig.defaults().withMaxNewTokens(o.tokens()).withTemperature(1.0).withSeed(seed);
             g = model.generate(request, sampled, s -> {}, false);
             if (g.decodeMs().size() >= MIN_DECODE_STEPS) return new Decode(g, sampled, "temperature 1.0, seed " + seed);
         }
@@ -466,13 +467,6 @@ public final class Bench {
         System.gc();   // lets the JVM hand back what the closed phase left on its heap
         if (!ProcessMemory.resetPeak()) progress.accept("  (cannot reset the peak RSS: later phases include earlier ones)");
         return Math.max(before, phase);
-    }
-
-    static double median(double[] v) {
-        if (v.length == 0) return Double.NaN;
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static void writeText(Path file, String text) {

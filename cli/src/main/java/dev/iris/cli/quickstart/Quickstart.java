@@ -1,6 +1,7 @@
 package dev.iris.cli.quickstart;
 
 import dev.iris.evaluation.Evaluator;
+import dev.iris.training.Checkpoint;
 import dev.iris.training.RunMetrics;
 import dev.iris.training.Trainer;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -71,7 +72,7 @@ public final class Quickstart {
         stages.add(new StageResult("lm", lm.steps(), lm.seconds(), lm.samplesPerSecond(), lm.finalLoss(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
         curves.put("stage lm", RunMetrics.lossCurve(lm.runDir()));
-        String llmWeights = "model.llm.weights=" + lm.finalCheckpoint().resolve("llm.safetensors").toAbsolutePath();
+        String llmWeights = "model.llm.weights=" + lm.finalCheckpoint().resolve(Checkpoint.LLM_WEIGHTS).toAbsolutePath();
 
         out.println("== stage 1 (pretrain): only the projector trains");
         IrisConfig stage1 = base.with(List.of(llmWeights, "train.stage=pretrain", "train.steps=" + plan.pretrainSteps(),
@@ -87,7 +88,7 @@ public final class Quickstart {
             out.printf("== stage 2 (finetune): stage 1 reached %.1f%% < %.0f%%, so the projector and the LLM train together%n",
                     100 * e1.taskScore(ACCURACY).orElse(0.0), 100 * TARGET);
             IrisConfig stage2 = base.with(List.of(llmWeights,
-                    "model.fusion.weights=" + pre.finalCheckpoint().resolve("fusion.safetensors").toAbsolutePath(),
+                    "model.fusion.weights=" + pre.finalCheckpoint().resolve(Checkpoint.FUSION_WEIGHTS).toAbsolutePath(),
                     "train.stage=finetune", "train.steps=" + plan.finetuneSteps(), "train.lr=" + plan.finetuneLr(),
                     "train.output=" + runDir.resolve("finetune").toAbsolutePath()));
             Trainer.Result fin = Trainer.train(stage2, registry, Optional.empty(), progress);

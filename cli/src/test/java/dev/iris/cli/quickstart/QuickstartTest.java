@@ -55,7 +55,7 @@ class QuickstartTest {
         byte[] image = Files.readAllBytes(firstImage(dir, plan));
         try (VisionLanguageModel m = VisionLanguageModel.load(cfg, registry)) {
             GenerationResult r = m.generate(Optional.of(image), "shape.png", "Describe the image.",
-                    new GenerateConfig(Optional.empty(), 12, 0, 0, 1, 1, 0), t -> {});
+                    GenerateConfig.defaults().withMaxNewTokens(12), t -> {});
             assertThat(r.generatedIds()).isNotEmpty();
         }
     }

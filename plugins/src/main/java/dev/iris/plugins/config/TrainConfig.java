@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The {@code train} section, with the defaults of DESIGN.md.
+ * The {@code train} section, with the defaults the README's "Configuration" section lists.
  *
  * @param dataset {@code dataset}: the dataset plugin's section (required)
  * @param stage {@code stage}, default {@code pretrain}

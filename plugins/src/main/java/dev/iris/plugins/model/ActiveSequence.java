@@ -8,6 +8,7 @@ import java.nio.FloatBuffer;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.Map;
 
 /**
  * One generation in progress: its sampler, how long its cache is, when it must end, and the
@@ -125,7 +126,7 @@ final class ActiveSequence {
     }
 
     /** The caches from its prefill, key and value per layer, until the batch has copied them in. */
-    void attach(java.util.Map<String, Tensor> prefill, int layers) {
+    void attach(Map<String, Tensor> prefill, int layers) {
         attached = new Tensor[2 * layers];
         for (int l = 0; l < layers; l++) {
             attached[2 * l] = prefill.get("present_key." + l);

@@ -182,7 +182,7 @@ final class DecodeBatcher implements AutoCloseable {
             values = v;
             columns = newColumns;
             largestBatch = Math.max(largestBatch, next.size());
-            image = images.size() == next.size() && !next.isEmpty() ? stack(images) : null;
+            image = images.size() == next.size() && !next.isEmpty() ? Tensor.concat(images) : null;   // [1, ...] each
         }
 
         /** Brings resident caches into Java (before a re-layout). */
@@ -300,17 +300,6 @@ final class DecodeBatcher implements AutoCloseable {
             image = null;
             columns = 0;
         }
-    }
-
-    /** Stacks [1, ...] tensors along the first axis. */
-    static Tensor stack(List<Tensor> parts) {
-        long[] shape = parts.get(0).shape().clone();
-        long each = parts.get(0).data().remaining();
-        var data = Tensor.allocate(each * parts.size());
-        for (Tensor t : parts) data.put(t.data().duplicate());
-        data.flip();
-        shape[0] = parts.size();
-        return new Tensor(parts.get(0).dtype(), shape, data);
     }
 
     @Override

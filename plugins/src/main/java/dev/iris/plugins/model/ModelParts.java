@@ -40,6 +40,11 @@ import java.util.Optional;
  * </ul>
  */
 public final class ModelParts implements AutoCloseable {
+    /** Metadata key in which {@code iris train} records the fusion type that wrote a checkpoint. */
+    public static final String FUSION_TYPE_KEY = "iris.fusion";
+    /** Metadata key in which {@code iris train} records the training stage. */
+    public static final String STAGE_KEY = "iris.stage";
+
     private final VisionEncoder vision;
     private final LanguageModel llm;
     private final Fusion fusion;
@@ -99,11 +104,6 @@ public final class ModelParts implements AutoCloseable {
         }
         return parts;
     }
-
-    /** Metadata key in which {@code iris train} records the fusion type that wrote a checkpoint. */
-    public static final String FUSION_TYPE_KEY = "iris.fusion";
-    /** Metadata key in which {@code iris train} records the training stage. */
-    public static final String STAGE_KEY = "iris.stage";
 
     private static Optional<Path> existing(ComponentConfig c, String key) {
         Optional<Path> p = c.optPath(key);

@@ -18,9 +18,8 @@ import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.runtime.generate.Sampler;
 import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.GraphSession;
-import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
-import dev.iris.runtime.weights.WeightBinder;
+import dev.iris.runtime.session.SessionFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,9 +42,8 @@ public final class VisionLanguageModel implements AutoCloseable {
             SPLICE = "splice", ROWS = "logit_rows", LOGITS = "logits";
 
     private final ModelParts parts;
-    private final OrtRuntime runtime;
     private final long seed;
-    private final dev.iris.runtime.onnx.CompiledGraph.Quantization weights;
+    private final SessionFactory sessions;
     private GraphSession imageSession;
     private boolean warnedUntrained;
     private GraphSession languageSession;   // prompt and decode steps alike: one copy of the LLM's weights
@@ -56,16 +54,15 @@ public final class VisionLanguageModel implements AutoCloseable {
     private volatile boolean closed;
 
     public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed) {
-        this(parts, runtime, seed, dev.iris.runtime.onnx.CompiledGraph.Quantization.NONE);
+        this(parts, runtime, seed, CompiledGraph.Quantization.NONE);
     }
 
     /** @param weights how linear layers' weights are stored for inference (fp32, int8, int4) */
-    public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed, dev.iris.runtime.onnx.CompiledGraph.Quantization weights) {
+    public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed, CompiledGraph.Quantization weights) {
         checkDeclared(parts.fusionType(), parts.fusion());
         this.parts = parts;
-        this.runtime = runtime;
         this.seed = seed;
-        this.weights = weights;
+        this.sessions = new SessionFactory(runtime, parts.sources(), seed, weights);
     }
 
     /** A fusion's image token count must agree with its declaration that it places tokens in the prompt. */
@@ -95,9 +92,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     // ------------------------------------------------------------------ graphs
 
     private GraphSession open(Graph graph) {
-        CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), weights);
-        WeightBinder binder = new WeightBinder(parts.sources(), seed);
-        return runtime.open(cg, binder.bind(graph, cg.frozen().keySet(), DType.F32));
+        return sessions.open(graph);
     }
 
     /** Said once, and only when an image is used: text-only prompts never touch the fusion's weights. */
@@ -283,14 +278,11 @@ public final class VisionLanguageModel implements AutoCloseable {
             encodeMs = (System.nanoTime() - t0) / 1e6;
         }
         long[] ids = tok.encode(render(request));
-        if (parts.fusion().placesTokensInPrompt()) {
-            LanguageModel.ImageToken imageToken = llm.imageToken();
-            int pads = count(ids, imageToken.id());
-            int expected = image.isPresent() ? parts.fusion().imageTokens() : 0;
-            if (pads != expected) {
-                throw new IrisException("the prompt carries " + pads + " image pad tokens but the image gives " + expected
-                        + " image tokens (a question must not contain " + imageToken.text() + ")");
-            }
+        int pads = imageTokensIn(ids);
+        int expected = expectedImageTokens(request);
+        if (pads != expected) {
+            throw new IrisException("the prompt carries " + pads + " image pad tokens but the image gives " + expected
+                    + " image tokens (a question must not contain " + llm.imageToken().text() + ")");
         }
         int context = llm.maxPositions();
         if (ids.length >= context) {
@@ -428,9 +420,20 @@ public final class VisionLanguageModel implements AutoCloseable {
         return index;
     }
 
-    private static int count(long[] ids, long token) {
+    /** How many image tokens a request's prompt must carry: the fusion's count with an image, none without. */
+    public int expectedImageTokens(Request request) {
+        return request.image().isPresent() && parts.fusion().placesTokensInPrompt() ? parts.fusion().imageTokens() : 0;
+    }
+
+    /**
+     * How many image tokens prompt ids carry (text that spells the image token counts too); 0 for a
+     * fusion that places none, whose prompts never hold image positions.
+     */
+    public int imageTokensIn(long[] ids) {
+        if (!parts.fusion().placesTokensInPrompt()) return 0;
+        long pad = parts.llm().imageToken().id();
         int n = 0;
-        for (long id : ids) if (id == token) n++;
+        for (long id : ids) if (id == pad) n++;
         return n;
     }
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class IrisConfigTest {
-    /** The example of DESIGN.md, with prompts filled in. */
+    /** The example of the README's "Configuration" section, with prompts filled in. */
     static final String EXAMPLE = """
             model:
               vision: { type: siglip,    path: models/siglip-base-patch16-224 }
@@ -83,8 +83,7 @@ class IrisConfigTest {
         assertThat(c.fusion().string("merge")).isEqualTo("sequential");
         assertThat(c.fusion().integer("factor")).isEqualTo(4);
         assertThat(c.runtime()).isEqualTo(new RuntimeConfig(Device.CPU, 2));
-        assertThat(c.generate()).isEqualTo(new GenerateConfig(
-                Optional.of("You are a helpful medical assistant."), 256, 0.0, 0, 1.0, 1.0, 0));
+        assertThat(c.generate()).isEqualTo(GenerateConfig.defaults().withSystem("You are a helpful medical assistant."));
         assertThat(c.generate().greedy()).isTrue();
 
         TrainConfig t = c.train();
@@ -109,7 +108,9 @@ class IrisConfigTest {
         IrisConfig c = load("model: { vision: { type: siglip } }\n");
 
         assertThat(c.generate()).isEqualTo(GenerateConfig.DEFAULTS);
-        assertThat(c.generate()).isEqualTo(new GenerateConfig(Optional.empty(), 256, 0.0, 0, 1.0, 1.0, 0));
+        GenerateConfig d = c.generate();
+        assertThat(List.of(d.system(), d.maxNewTokens(), d.temperature(), d.topK(), d.topP(), d.repetitionPenalty(), d.seed()))
+                .containsExactly(Optional.empty(), 256, 0.0, 0, 1.0, 1.0, 0);
         assertThat(c.runtime()).isEqualTo(new RuntimeConfig(Device.CPU, Runtime.getRuntime().availableProcessors()));
         assertThat(c.hasTrain()).isFalse();
     }

@@ -263,7 +263,7 @@ class ModelPartsWeightsTest {
         tensors.get("linear1.weight").data().putFloat(4 * 17, Float.NaN);
         Path file = dir.resolve("nan.safetensors");
         SafetensorsWriter.write(file, tensors, DType.BF16, Map.of());
-        GenerateConfig greedy = new GenerateConfig(Optional.empty(), 4, 0, 0, 1, 1, 0);
+        GenerateConfig greedy = GenerateConfig.defaults().withMaxNewTokens(4);
         try (VisionLanguageModel m = VisionLanguageModel.load(config("model.fusion.weights=" + file), REGISTRY)) {
             BufferedImage image = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
             ByteArrayOutputStream png = new ByteArrayOutputStream();

@@ -113,8 +113,8 @@ public final class Sampler {
         long[] top;
         if (want * 4L >= keys.length) {
             top = keys.clone();
-            java.util.Arrays.sort(top);
-            top = java.util.Arrays.copyOfRange(top, top.length - want, top.length);
+            Arrays.sort(top);
+            top = Arrays.copyOfRange(top, top.length - want, top.length);
         } else {
             top = new long[want];
             int size = 0;
@@ -127,7 +127,7 @@ public final class Sampler {
                     siftDown(top, 0);
                 }
             }
-            java.util.Arrays.sort(top);
+            Arrays.sort(top);
         }
         int[] out = new int[top.length];
         for (int i = 0; i < top.length; i++) out[i] = (int) (0xffffffffL - (top[top.length - 1 - i] & 0xffffffffL));

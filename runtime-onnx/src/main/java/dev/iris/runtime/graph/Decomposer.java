@@ -9,6 +9,7 @@ import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Rewrites a graph so that it holds primitive operations only: composite operations (RMS
@@ -24,7 +25,7 @@ public final class Decomposer {
     }
 
     /** As {@link #expand(Graph)}, but composites that {@code keep} accepts stay as they are (for fused kernels). */
-    public static Graph expand(Graph graph, java.util.function.Predicate<Op> keep) {
+    public static Graph expand(Graph graph, Predicate<Op> keep) {
         if (graph.nodes().stream().noneMatch(n -> n.op().isComposite() && !keep.test(n.op()))) return graph;
         GraphBuilder g = new GraphBuilder();
         Map<Integer, Value> map = new HashMap<>();

@@ -20,6 +20,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /** A compiled graph loaded into ONNX Runtime, with its frozen weights bound. Thread-safe for runs. */
 public final class GraphSession implements AutoCloseable {
@@ -79,7 +82,7 @@ public final class GraphSession implements AutoCloseable {
 
     /** Runs the graph and returns only the named outputs (others are not computed when not needed). */
     public Map<String, Tensor> run(Map<String, Tensor> feeds, List<String> wanted) {
-        return run(feeds, Map.of(), wanted, java.util.Set.of()).copied();
+        return run(feeds, Map.of(), wanted, Set.of()).copied();
     }
 
     /**
@@ -116,7 +119,7 @@ public final class GraphSession implements AutoCloseable {
      * earlier run (those stay open: their owner closes them); outputs named in {@code keepResident}
      * come back as resident values, the other {@code wanted} ones as Java tensors.
      */
-    public Outputs run(Map<String, Tensor> feeds, Map<String, Resident> residentFeeds, List<String> wanted, java.util.Set<String> keepResident) {
+    public Outputs run(Map<String, Tensor> feeds, Map<String, Resident> residentFeeds, List<String> wanted, Set<String> keepResident) {
         for (String name : concat(feeds.keySet(), residentFeeds.keySet())) {
             if (!graph.feedValues().containsKey(name)) {
                 throw new IrisException("graph has no input '" + name + "' (inputs: " + graph.feeds() + ")");
@@ -140,7 +143,7 @@ public final class GraphSession implements AutoCloseable {
                     throw new IrisException("input '" + name + "' was not given (inputs: " + graph.feeds() + ")");
                 }
             }
-            OrtSession.Result result = session.run(inputs, new java.util.LinkedHashSet<>(wanted));
+            OrtSession.Result result = session.run(inputs, new LinkedHashSet<>(wanted));
             Map<String, Tensor> copied = new LinkedHashMap<>();
             Map<String, Resident> resident = new LinkedHashMap<>();
             try {
@@ -165,7 +168,7 @@ public final class GraphSession implements AutoCloseable {
         }
     }
 
-    private static List<String> concat(java.util.Collection<String> a, java.util.Collection<String> b) {
+    private static List<String> concat(Collection<String> a, Collection<String> b) {
         List<String> all = new ArrayList<>(a);
         all.addAll(b);
         return all;

@@ -22,6 +22,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.HashMap;
+import java.util.HashSet;
 
 /**
  * Compiles a graph description into an ONNX model (opset 23), built as protobuf in Java.
@@ -41,7 +43,13 @@ public final class OnnxCompiler {
     private final Set<String> quantized = new LinkedHashSet<>();
     private final Set<String> floatToo = new LinkedHashSet<>();   // quantized weights other operations read as floats
     private final GraphProto.Builder gp = GraphProto.newBuilder().setName("iris");
-    private final Map<Integer, String> names = new java.util.HashMap<>();   // value id -> its input, weight or output name
+    private final Map<Integer, String> names = new HashMap<>();   // value id -> its input, weight or output name
+    /** Residual additions computed by a fused SkipSimplifiedLayerNormalization, by value id: the norm that reads them. */
+    private final Map<Integer, Graph.Node> skipNorms = new HashMap<>();
+    private final Set<Integer> normsWithSkip = new HashSet<>();
+    /** KV-cache concatenations done by the Attention node that reads them (value ids), and those Attention nodes. */
+    private final Set<Integer> cacheConcats = new HashSet<>(), attentionsWithPast = new HashSet<>();
+    private final Map<String, String[]> rotaryTables = new HashMap<>();   // cos and sin values by positions, theta and head size: computed once
     private int counter;
 
     private OnnxCompiler(Graph graph, DType precision, Set<String> trainable, CompiledGraph.Quantization quantization) {
@@ -91,7 +99,7 @@ public final class OnnxCompiler {
      */
     private void chooseQuantized() {
         if (!quantization.enabled()) return;
-        Map<Integer, Boolean> asLinear = new java.util.HashMap<>(), otherwise = new java.util.HashMap<>();
+        Map<Integer, Boolean> asLinear = new HashMap<>(), otherwise = new HashMap<>();
         for (Graph.Node n : graph.nodes()) {
             for (Value in : n.op().inputs()) {
                 if (!(graph.op(in) instanceof Op.Weight)) continue;
@@ -109,10 +117,6 @@ public final class OnnxCompiler {
         });
     }
 
-    /** Residual additions computed by a fused SkipSimplifiedLayerNormalization, by value id: the norm that reads them. */
-    private final Map<Integer, Graph.Node> skipNorms = new java.util.HashMap<>();
-    private final Set<Integer> normsWithSkip = new java.util.HashSet<>();
-
     /**
      * x = a + b followed by rmsNorm(x): one com.microsoft:SkipSimplifiedLayerNormalization gives
      * both the norm and the sum (the residual stream), as in every pre-norm decoder layer.
@@ -129,9 +133,6 @@ public final class OnnxCompiler {
         }
     }
 
-    /** KV-cache concatenations done by the Attention node that reads them (value ids), and those Attention nodes. */
-    private final Set<Integer> cacheConcats = new java.util.HashSet<>(), attentionsWithPast = new java.util.HashSet<>();
-
     /**
      * attention(q, concat(pastK, k), concat(pastV, v), mask): opset-23 Attention takes the past
      * keys and values itself and returns the concatenations as its present outputs, when nothing
@@ -139,7 +140,7 @@ public final class OnnxCompiler {
      */
     private void chooseCacheConcats() {
         if (precision != DType.F32) return;
-        Map<Integer, Integer> readers = new java.util.HashMap<>();
+        Map<Integer, Integer> readers = new HashMap<>();
         for (Graph.Node n : graph.nodes()) for (Value in : n.op().inputs()) readers.merge(in.id(), 1, Integer::sum);
         for (Graph.Node n : graph.nodes()) {
             if (n.op() instanceof Op.Attention a && isCacheConcat(a.k(), readers) && isCacheConcat(a.v(), readers)) {
@@ -340,11 +341,9 @@ public final class OnnxCompiler {
         }
     }
 
-    private final Map<String, String[]> rotaryTables = new java.util.HashMap<>();
-
     /** cos and sin of positions x the rotary inverse frequencies. */
     private String[] rotaryTables(Op.Rotary r) {
-        if (!(r.x().shape().dim(3) instanceof dev.iris.api.graph.Dim.Fixed f)) throw new IllegalArgumentException("rotary head size must be fixed: " + r.x().shape());
+        if (!(r.x().shape().dim(3) instanceof Dim.Fixed f)) throw new IllegalArgumentException("rotary head size must be fixed: " + r.x().shape());
         long d = f.size();
         return rotaryTables.computeIfAbsent(name(r.positions()) + "/" + r.theta() + "/" + d, key -> {
             float[] invFreq = Decomposer.rotaryInverseFrequencies(r.theta(), d);

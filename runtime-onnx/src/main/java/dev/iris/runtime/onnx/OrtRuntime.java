@@ -10,6 +10,7 @@ import dev.iris.api.tensor.Tensor;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * ONNX Runtime for this process: one environment, the device and thread settings, and the
@@ -22,7 +23,7 @@ public final class OrtRuntime {
     private final Device requested;
     private final int threads;
     private volatile Boolean cudaUsable;
-    private static final java.util.concurrent.atomic.AtomicInteger PROFILES = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger PROFILES = new AtomicInteger();
 
     public OrtRuntime(Device device, int threads) {
         this.env = OrtEnvironment.getEnvironment();

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.Arrays;
 
 /**
  * One safetensors file, memory-mapped. {@link #read} returns zero-copy little-endian views in
@@ -204,7 +205,7 @@ public final class SafetensorsFile implements WeightSource {
         if (closed) return;
         closed = true;
         // Drop our references so the mappings can be unmapped once callers drop their views too.
-        java.util.Arrays.fill(mapped, null);
+        Arrays.fill(mapped, null);
         try {
             channel.close();
         } catch (IOException e) {

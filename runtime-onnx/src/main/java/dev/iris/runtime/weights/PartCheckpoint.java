@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.Arrays;
 
 /**
  * Checks a checkpoint given for one part of a model against the names that part's graph binds,
@@ -90,9 +91,9 @@ public final class PartCheckpoint {
      */
     public static void checkShapes(WeightSource src, Map<String, long[]> shapes) {
         shapes.forEach((name, shape) -> src.info(name).ifPresent(info -> {
-            if (!java.util.Arrays.equals(info.shape(), shape)) {
-                throw new WeightException("weight " + name + " in " + src.origin(name) + " has shape " + java.util.Arrays.toString(info.shape())
-                        + ", the model expects " + java.util.Arrays.toString(shape));
+            if (!Arrays.equals(info.shape(), shape)) {
+                throw new WeightException("weight " + name + " in " + src.origin(name) + " has shape " + Arrays.toString(info.shape())
+                        + ", the model expects " + Arrays.toString(shape));
             }
         }));
     }

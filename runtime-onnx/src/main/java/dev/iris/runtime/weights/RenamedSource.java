@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import dev.iris.api.weights.WeightException;
 
 /**
  * A part's view of a checkpoint whose tensors carry other names: each name the part asks for
@@ -38,7 +39,7 @@ final class RenamedSource implements WeightSource {
     @Override
     public Tensor read(String name) {
         String f = fileNames.get(name);
-        if (f == null) throw new dev.iris.api.weights.WeightException("tensor " + name + " is not in " + describe());
+        if (f == null) throw new WeightException("tensor " + name + " is not in " + describe());
         return inner.read(f);
     }
 

@@ -1,11 +1,20 @@
 package dev.iris.runtime.onnx;
 
+import static dev.iris.runtime.onnx.OnnxProtos.constantNode;
+import static dev.iris.runtime.onnx.OnnxProtos.floatAttr;
+import static dev.iris.runtime.onnx.OnnxProtos.intAttr;
+import static dev.iris.runtime.onnx.OnnxProtos.ints;
+import static dev.iris.runtime.onnx.OnnxProtos.node;
+import static dev.iris.runtime.onnx.OnnxProtos.onnxType;
+import static dev.iris.runtime.onnx.OnnxProtos.strAttr;
+import static dev.iris.runtime.onnx.OnnxProtos.tensorProto;
+import static dev.iris.runtime.onnx.OnnxProtos.toLongs;
+
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import com.google.protobuf.ByteString;
 import dev.iris.api.graph.Dim;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.Op;
@@ -13,8 +22,6 @@ import dev.iris.api.graph.Value;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.runtime.graph.Decomposer;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -23,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.HashMap;
-import java.util.HashSet;
 
 /**
  * Compiles a graph description into an ONNX model (opset 23), built as protobuf in Java.
@@ -40,15 +46,9 @@ public final class OnnxCompiler {
     private final DType precision;
     private final Set<String> trainable;
     private final CompiledGraph.Quantization quantization;
-    private final Set<String> quantized = new LinkedHashSet<>();
-    private final Set<String> floatToo = new LinkedHashSet<>();   // quantized weights other operations read as floats
     private final GraphProto.Builder gp = GraphProto.newBuilder().setName("iris");
     private final Map<Integer, String> names = new HashMap<>();   // value id -> its input, weight or output name
-    /** Residual additions computed by a fused SkipSimplifiedLayerNormalization, by value id: the norm that reads them. */
-    private final Map<Integer, Graph.Node> skipNorms = new HashMap<>();
-    private final Set<Integer> normsWithSkip = new HashSet<>();
-    /** KV-cache concatenations done by the Attention node that reads them (value ids), and those Attention nodes. */
-    private final Set<Integer> cacheConcats = new HashSet<>(), attentionsWithPast = new HashSet<>();
+    private final KernelChoices kernels;
     private final Map<String, String[]> rotaryTables = new HashMap<>();   // cos and sin values by positions, theta and head size: computed once
     private int counter;
 
@@ -57,6 +57,7 @@ public final class OnnxCompiler {
         this.precision = precision;
         this.trainable = trainable;
         this.quantization = quantization;
+        this.kernels = new KernelChoices(graph, precision, trainable, quantization);
     }
 
     /**
@@ -92,74 +93,7 @@ public final class OnnxCompiler {
         return op instanceof Op.RmsNorm || op instanceof Op.LayerNorm || op instanceof Op.Rotary || op instanceof Op.Attention;
     }
 
-    /**
-     * Frozen weights read as a linear layer's weight, with K a multiple of the block size. A weight
-     * other operations also read (a tied LM head is the embedding table too) keeps its float copy
-     * for them; the linear layer reads the codes.
-     */
-    private void chooseQuantized() {
-        if (!quantization.enabled()) return;
-        Map<Integer, Boolean> asLinear = new HashMap<>(), otherwise = new HashMap<>();
-        for (Graph.Node n : graph.nodes()) {
-            for (Value in : n.op().inputs()) {
-                if (!(graph.op(in) instanceof Op.Weight)) continue;
-                boolean asLinearWeight = n.op() instanceof Op.Linear l && l.weight().equals(in) && !l.x().equals(in)
-                        && (l.bias() == null || !l.bias().equals(in));
-                (asLinearWeight ? asLinear : otherwise).put(in.id(), true);
-            }
-        }
-        asLinear.keySet().forEach(id -> {
-            Value v = graph.nodes().get(id).value();
-            String q = ((Op.Weight) graph.op(v)).qualifiedName();
-            if (trainable.contains(q) || quantization.blockFor(v.shape().sizes()[1]) == 0) return;
-            quantized.add(q);
-            if (otherwise.containsKey(id)) floatToo.add(q);
-        });
-    }
-
-    /**
-     * x = a + b followed by rmsNorm(x): one com.microsoft:SkipSimplifiedLayerNormalization gives
-     * both the norm and the sum (the residual stream), as in every pre-norm decoder layer.
-     */
-    private void chooseSkipNorms() {
-        if (precision != DType.F32) return;
-        for (Graph.Node n : graph.nodes()) {
-            if (n.op() instanceof Op.RmsNorm r && graph.op(r.x()) instanceof Op.Binary b && b.fn() == Op.BinaryFn.ADD
-                    && b.a().shape().equals(b.b().shape()) && b.a().rank() >= 2 && graph.op(r.weight()) instanceof Op.Weight
-                    && !skipNorms.containsKey(r.x().id())) {
-                skipNorms.put(r.x().id(), n);
-                normsWithSkip.add(n.value().id());
-            }
-        }
-    }
-
-    /**
-     * attention(q, concat(pastK, k), concat(pastV, v), mask): opset-23 Attention takes the past
-     * keys and values itself and returns the concatenations as its present outputs, when nothing
-     * else reads them before it.
-     */
-    private void chooseCacheConcats() {
-        if (precision != DType.F32) return;
-        Map<Integer, Integer> readers = new HashMap<>();
-        for (Graph.Node n : graph.nodes()) for (Value in : n.op().inputs()) readers.merge(in.id(), 1, Integer::sum);
-        for (Graph.Node n : graph.nodes()) {
-            if (n.op() instanceof Op.Attention a && isCacheConcat(a.k(), readers) && isCacheConcat(a.v(), readers)) {
-                cacheConcats.add(a.k().id());
-                cacheConcats.add(a.v().id());
-                attentionsWithPast.add(n.value().id());
-            }
-        }
-    }
-
-    private boolean isCacheConcat(Value v, Map<Integer, Integer> readers) {
-        return graph.op(v) instanceof Op.Concat c && c.parts().size() == 2 && (c.axis() == 2 || c.axis() == -2) && v.rank() == 4
-                && readers.getOrDefault(v.id(), 0) == 1;
-    }
-
     private CompiledGraph emit() {
-        chooseQuantized();
-        chooseSkipNorms();
-        chooseCacheConcats();
         // a computed value that is a graph output is produced under that name (the first, if several)
         graph.outputs().forEach((outName, v) -> {
             boolean computed = !(graph.op(v) instanceof Op.Input) && !(graph.op(v) instanceof Op.Weight);
@@ -186,14 +120,14 @@ public final class OnnxCompiler {
                         gp.addInput(valueInfo(q, v, true));
                         feeds.add(q);
                         fed.put(q, v);
-                    } else if (quantized.contains(q)) {
+                    } else if (kernels.quantized.contains(q)) {
                         frozen.put(q, v);   // bound from the float tensor, quantized by the session
                         long[] s = v.shape().sizes();
                         int block = quantization.blockFor(s[1]), blocks = (int) (s[1] / block);
-                        gp.addInitializer(externalInitializer(CompiledGraph.Quantization.codes(q), DType.U8,
+                        gp.addInitializer(OnnxProtos.externalInitializer(CompiledGraph.Quantization.codes(q), DType.U8,
                                 new long[] {s[0], blocks, (long) block * quantization.bits() / 8}));
-                        gp.addInitializer(externalInitializer(CompiledGraph.Quantization.scales(q), DType.F32, new long[] {s[0] * blocks}));
-                        if (!floatToo.contains(q)) continue;   // no float copy of the weight in the graph
+                        gp.addInitializer(OnnxProtos.externalInitializer(CompiledGraph.Quantization.scales(q), DType.F32, new long[] {s[0] * blocks}));
+                        if (!kernels.floatToo.contains(q)) continue;   // no float copy of the weight in the graph
                         gp.addInitializer(externalInitializer(q, v));
                     } else {
                         frozen.put(q, v);
@@ -218,8 +152,8 @@ public final class OnnxCompiler {
                 .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1))
                 .setGraph(gp)
                 .build();
-        return new CompiledGraph(model.toByteArray(), precision, feeds, fed, outputs, frozen, quantization, Set.copyOf(quantized),
-                Set.copyOf(floatToo), Set.copyOf(trainable));
+        return new CompiledGraph(model.toByteArray(), precision, feeds, fed, outputs, frozen, quantization, Set.copyOf(kernels.quantized),
+                Set.copyOf(kernels.floatToo), Set.copyOf(trainable));
     }
 
     // ------------------------------------------------------------------ lowering
@@ -231,15 +165,15 @@ public final class OnnxCompiler {
             case Op.Weight w -> throw new AssertionError();
             case Op.Constant c -> gp.addNode(constantNode(out, convert(c.value())));
             case Op.Unary u -> unary(u, out);
-            case Op.Binary b when skipNorms.containsKey(v.id()) -> {
+            case Op.Binary b when kernels.skipNorms.containsKey(v.id()) -> {
                 // emitted where the sum is made; the norm's weight is read by its initializer (or input) name
-                Graph.Node norm = skipNorms.get(v.id());
+                Graph.Node norm = kernels.skipNorms.get(v.id());
                 Op.RmsNorm r = (Op.RmsNorm) norm.op();
                 gp.addNode(node("SkipSimplifiedLayerNormalization", List.of(name(b.a()), name(b.b()),
                         ((Op.Weight) graph.op(r.weight())).qualifiedName()), name(norm.value()), floatAttr("epsilon", r.eps()))
                         .toBuilder().addOutput("").addOutput("").addOutput(out).setDomain("com.microsoft"));
             }
-            case Op.RmsNorm r when normsWithSkip.contains(v.id()) -> {}   // computed with its residual addition
+            case Op.RmsNorm r when kernels.normsWithSkip.contains(v.id()) -> {}   // computed with its residual addition
             case Op.Binary b -> gp.addNode(node(switch (b.fn()) {
                 case ADD -> "Add";
                 case SUB -> "Sub";
@@ -285,7 +219,7 @@ public final class OnnxCompiler {
             case Op.ReshapeLike r -> gp.addNode(node("Reshape", List.of(name(r.x()), shapeOf(name(r.like()))), out));
             case Op.ExpandLike e -> gp.addNode(node("Expand", List.of(name(e.x()), shapeOf(name(e.like()))), out));
             case Op.Transpose t -> gp.addNode(node("Transpose", List.of(name(t.x())), out, ints("perm", t.perm())));
-            case Op.Concat c when cacheConcats.contains(v.id()) -> {}   // made by the Attention node that reads it
+            case Op.Concat c when kernels.cacheConcats.contains(v.id()) -> {}   // made by the Attention node that reads it
             case Op.Concat c -> gp.addNode(node("Concat", c.parts().stream().map(this::name).toList(), out, intAttr("axis", c.axis())));
             case Op.Slice s -> gp.addNode(node("Slice", List.of(name(s.x()), longConst(new long[] {s.start()}),
                     longConst(new long[] {s.end()}), longConst(new long[] {s.axis()})), out));
@@ -327,7 +261,7 @@ public final class OnnxCompiler {
                 String[] tables = rotaryTables(r);
                 gp.addNode(node("RotaryEmbedding", List.of(name(r.x()), tables[0], tables[1]), out, intAttr("interleaved", 0)));
             }
-            case Op.Attention a when attentionsWithPast.contains(v.id()) -> {
+            case Op.Attention a when kernels.attentionsWithPast.contains(v.id()) -> {
                 Op.Concat k = (Op.Concat) graph.op(a.k()), val = (Op.Concat) graph.op(a.v());
                 gp.addNode(node("Attention", List.of(name(a.q()), name(k.parts().get(1)), name(val.parts().get(1)),
                         a.mask() == null ? "" : name(a.mask()), name(k.parts().get(0)), name(val.parts().get(0))), out,
@@ -520,33 +454,12 @@ public final class OnnxCompiler {
         return t.dtype().isFloating() ? t.toFloating(precision) : t;
     }
 
-    private static NodeProto constantNode(String out, Tensor t) {
-        return node("Constant", List.of(), out, AttributeProto.newBuilder().setName("value")
-                .setType(AttributeProto.AttributeType.TENSOR).setT(tensorProto("", t, t.shape())).build());
-    }
-
-    static TensorProto tensorProto(String name, Tensor t, long[] shape) {
-        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(onnxType(t.dtype()));
-        for (long d : shape) b.addDims(d);
-        ByteBuffer data = t.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        return b.setRawData(ByteString.copyFrom(data)).build();
-    }
-
     private boolean isQuantized(Value weight) {
-        return graph.op(weight) instanceof Op.Weight w && quantized.contains(w.qualifiedName());
+        return graph.op(weight) instanceof Op.Weight w && kernels.quantized.contains(w.qualifiedName());
     }
 
     private TensorProto externalInitializer(String name, Value v) {
-        return externalInitializer(name, typeOf(v), v.shape().sizes());
-    }
-
-    private static TensorProto externalInitializer(String name, DType dtype, long[] shape) {
-        TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(onnxType(dtype))
-                .setDataLocation(TensorProto.DataLocation.EXTERNAL)
-                // never read: the session receives the data through addExternalInitializers
-                .addExternalData(OnnxMl.StringStringEntryProto.newBuilder().setKey("location").setValue("bound-by-iris"));
-        for (long d : shape) b.addDims(d);
-        return b.build();
+        return OnnxProtos.externalInitializer(name, typeOf(v), v.shape().sizes());
     }
 
     private DType typeOf(Value v) {
@@ -571,51 +484,7 @@ public final class OnnxCompiler {
                 .build();
     }
 
-    static int onnxType(DType t) {
-        return switch (t) {
-            case F32 -> TensorProto.DataType.FLOAT_VALUE;
-            case F64 -> TensorProto.DataType.DOUBLE_VALUE;
-            case F16 -> TensorProto.DataType.FLOAT16_VALUE;
-            case BF16 -> TensorProto.DataType.BFLOAT16_VALUE;
-            case I64 -> TensorProto.DataType.INT64_VALUE;
-            case I32 -> TensorProto.DataType.INT32_VALUE;
-            case U8 -> TensorProto.DataType.UINT8_VALUE;
-            case BOOL -> TensorProto.DataType.BOOL_VALUE;
-        };
-    }
-
     private int onnxTypeOfCast(DType t) {
         return onnxType(t.isFloating() ? precision : t);
-    }
-
-    private static NodeProto node(String opType, List<String> inputs, String output, AttributeProto... attrs) {
-        NodeProto.Builder b = NodeProto.newBuilder().setOpType(opType).setName(output + "_" + opType).addOutput(output);
-        inputs.forEach(b::addInput);
-        for (AttributeProto a : attrs) b.addAttribute(a);
-        return b.build();
-    }
-
-    private static AttributeProto intAttr(String name, long v) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
-    }
-
-    private static AttributeProto floatAttr(String name, double v) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF((float) v).build();
-    }
-
-    private static AttributeProto strAttr(String name, String v) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(v)).build();
-    }
-
-    private static AttributeProto ints(String name, int... v) {
-        AttributeProto.Builder b = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-        for (int i : v) b.addInts(i);
-        return b.build();
-    }
-
-    private static long[] toLongs(int[] v) {
-        long[] out = new long[v.length];
-        for (int i = 0; i < v.length; i++) out[i] = v[i];
-        return out;
     }
 }

@@ -214,7 +214,7 @@ class UnusableRowsTest {
             SampleBuilder builder = SampleBuilder.of(llm, parts.fusion(), false, Optional.empty(), List.of("Describe."), 2);
             long pad = builder.imagePositions().tokenId();
             try (SamplePreparer preparer = new SamplePreparer(builder, null, skips)) {
-                Trainer.Producer producer = new Trainer.Producer(data, preparer, skips, cfg.train(), 0, pad,
+                BatchProducer producer = new BatchProducer(data, preparer, skips, cfg.train(), 0, pad,
                         new Checkpoint.State(0, 0, 0, 0, "lm", 7, 0, Double.NaN), 10);
                 Thread t = new Thread(producer);
                 t.start();

@@ -387,10 +387,10 @@ public final class VisionLanguageModel implements AutoCloseable {
         Map<String, Tensor> feeds = new HashMap<>();
         int t = ids.length;
         Fusion fusion = parts.fusion();
-        long[] splice = imageRep != null && fusion.placesTokensInPrompt() ? spliceIndex(ids, prompt, parts.llm().imageToken().id()) : identity(t);
-        feeds.put(IDS, Tensor.ofLongs(embeddable(ids, splice), 1, t));
-        feeds.put(POSITIONS, positions(0, t));
-        feeds.put(MASK, causalMask(0, t));
+        long[] splice = imageRep != null && fusion.placesTokensInPrompt() ? PrefillFeeds.spliceIndex(ids, prompt, parts.llm().imageToken().id()) : PrefillFeeds.identity(t);
+        feeds.put(IDS, Tensor.ofLongs(PrefillFeeds.embeddable(ids, splice), 1, t));
+        feeds.put(POSITIONS, PrefillFeeds.positions(0, t));
+        feeds.put(MASK, PrefillFeeds.causalMask(0, t));
         emptyCache(feeds);
         feeds.put(ROWS, Tensor.ofLongs(new long[] {t - 1}, 1));
         if (imageRep == null && fusion.readsImageEveryStep()) return run(textSession(), feeds);
@@ -399,25 +399,8 @@ public final class VisionLanguageModel implements AutoCloseable {
         return run(languageSession(), feeds);
     }
 
-    /**
-     * The ids the embedding table is asked for: positions the fusion fills with the image read
-     * row 0 instead of the image token, whose id may lie outside the table (a token the language
-     * model's plugin added to its vocabulary). Their embeddings are replaced before the first layer.
-     */
-    static long[] embeddable(long[] ids, long[] splice) {
-        long[] out = ids.clone();
-        for (int i = 0; i < out.length; i++) if (splice[i] != i) out[i] = 0;
-        return out;
-    }
-
     private Tensor noImage() {
         return Tensor.zeros(DType.F32, 1, 0, parts.llm().hiddenSize());
-    }
-
-    private static long[] identity(int n) {
-        long[] index = new long[n];
-        for (int i = 0; i < n; i++) index[i] = i;
-        return index;
     }
 
     /** How many image tokens a request's prompt must carry: the fusion's count with an image, none without. */
@@ -437,37 +420,12 @@ public final class VisionLanguageModel implements AutoCloseable {
         return n;
     }
 
-    /**
-     * For each position its row in [text rows; image rows]: the prompt's pads take the image rows
-     * in order; positions from {@code prompt} on (tokens generated so far) are always text, as they
-     * are when decoded one at a time with the cache.
-     */
-    static long[] spliceIndex(long[] ids, int prompt, long pad) {
-        long[] index = new long[ids.length];
-        int k = 0;
-        for (int i = 0; i < ids.length; i++) index[i] = i < prompt && ids[i] == pad ? ids.length + k++ : i;
-        return index;
-    }
-
     private void emptyCache(Map<String, Tensor> feeds) {
         LanguageModel llm = parts.llm();
         for (int l = 0; l < llm.layers(); l++) {
             feeds.put("past_key." + l, Tensor.zeros(DType.F32, 1, llm.kvHeads(), 0, llm.headDim()));
             feeds.put("past_value." + l, Tensor.zeros(DType.F32, 1, llm.kvHeads(), 0, llm.headDim()));
         }
-    }
-
-    static Tensor positions(int from, int count) {
-        long[] p = new long[count];
-        for (int i = 0; i < count; i++) p[i] = from + i;
-        return Tensor.ofLongs(p, 1, count);
-    }
-
-    /** Additive causal mask [1, 1, T, past + T]. */
-    static Tensor causalMask(int past, int t) {
-        float[] m = new float[t * (past + t)];
-        for (int i = 0; i < t; i++) for (int j = past + i + 1; j < past + t; j++) m[i * (past + t) + j] = Float.NEGATIVE_INFINITY;
-        return Tensor.ofFloats(m, 1, 1, t, past + t);
     }
 
     /**

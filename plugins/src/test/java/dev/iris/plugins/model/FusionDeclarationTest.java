@@ -39,11 +39,11 @@ class FusionDeclarationTest {
     void imagePositionsReadRowZeroAndTakeTheImageRowsInOrder() {
         long pad = 1_000_000;
         long[] ids = {5, pad, pad, 7, pad, 9};
-        long[] splice = VisionLanguageModel.spliceIndex(ids, ids.length, pad);
+        long[] splice = PrefillFeeds.spliceIndex(ids, ids.length, pad);
         assertThat(splice).containsExactly(0, 6, 7, 3, 8, 5);
         // a pad the model generated after a 3-token prompt is text, as in cached decoding
-        assertThat(VisionLanguageModel.spliceIndex(ids, 3, pad)).containsExactly(0, 6, 7, 3, 4, 5);
-        assertThat(VisionLanguageModel.embeddable(ids, splice)).containsExactly(5, 0, 0, 7, 0, 9);
+        assertThat(PrefillFeeds.spliceIndex(ids, 3, pad)).containsExactly(0, 6, 7, 3, 4, 5);
+        assertThat(PrefillFeeds.embeddable(ids, splice)).containsExactly(5, 0, 0, 7, 0, 9);
         assertThat(ids).containsExactly(5, pad, pad, 7, pad, 9);   // the prompt itself is left alone
     }
 }

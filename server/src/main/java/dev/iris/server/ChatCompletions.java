@@ -33,10 +33,10 @@ final class ChatCompletions {
     }
 
     void handle(Context ctx) {
-        IrisServer.requireJson(ctx);
+        JsonBodies.requireJson(ctx);
         long deadline = System.nanoTime() + (long) (server.config().deadlineS() * 1e9);
         ChatEngine engine = server.engine();   // 503 until the model is ready, and while draining
-        JsonNode body = server.readJson(ctx);
+        JsonNode body = JsonBodies.read(ctx, server.config());
         server.admission().refuseIfFull();
         ChatRequest req = ChatRequest.parse(body, server.config().modelName(), server.images());
         int context = engine.contextLength();

@@ -6,17 +6,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iris.api.IrisException;
 import dev.iris.plugins.config.GenerateConfig;
+import dev.iris.report.ReportService;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,15 +29,6 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import dev.iris.report.ReportService;
-import java.net.BindException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.util.Optional;
 
 /**
  * The Iris HTTP server: OpenAI-compatible chat completions (JSON or Server-Sent Events) over
@@ -61,7 +55,6 @@ public final class IrisServer implements AutoCloseable {
     private static final Set<String> OPEN = Set.of("/health", "/", "/app.js", "/style.css");
     /** Answered while draining (/ready answers 503 itself); every other route gets 503. */
     private static final Set<String> DURING_DRAIN = Set.of("/health", "/ready", "/metrics");
-    private static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final ServeConfig config;
     private final GenerateConfig defaults;
@@ -268,65 +261,6 @@ public final class IrisServer implements AutoCloseable {
         ChatEngine e = engine.get();
         if (e == null) throw ApiError.unavailable("not_ready", "the model is still loading", 5);
         return e;
-    }
-
-    /** 415 unless the body is declared JSON: a page on another site can send a "simple" form post without asking, but not a JSON one. */
-    static void requireJson(Context ctx) {
-        String type = ctx.header("Content-Type");
-        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-            throw new ApiError(415, "invalid_request_error", "unsupported_media_type", null,
-                    "send the body as JSON with 'Content-Type: application/json'", null);
-        }
-    }
-
-    /**
-     * The body as JSON, read with the size limit (the Content-Length was checked before; a chunked body is counted here).
-     * Strict: UTF-8 only, no byte order mark, nothing after the JSON value.
-     */
-    JsonNode readJson(Context ctx) {
-        byte[] body;
-        try (InputStream in = ctx.req().getInputStream()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[64 * 1024];
-            long total = 0;
-            for (int n; (n = in.read(buf)) > 0; ) {
-                total += n;
-                if (total > config.maxBodyBytes()) {
-                    // read (and drop) a bounded rest so the client, still sending, gets the 413 instead of a reset
-                    long drained = 0, bound = 4L * config.maxBodyBytes();
-                    while (drained < bound && (n = in.read(buf)) > 0) drained += n;
-                    throw bodyTooLarge();
-                }
-                out.write(buf, 0, n);
-            }
-            body = out.toByteArray();
-        } catch (IOException e) {
-            throw ApiError.badRequest(null, "could not read the request body: " + e.getMessage());
-        }
-        return parseJson(body);
-    }
-
-    /** A request body as JSON: UTF-8 only, no byte order mark, nothing after the value; every problem is a 400. */
-    static JsonNode parseJson(byte[] body) {
-        if (body.length == 0) throw ApiError.badRequest(null, "the request body is empty: send a JSON object");
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
-        } catch (CharacterCodingException e) {
-            throw ApiError.badRequest(null, "invalid_json", "the request body is not valid UTF-8");
-        }
-        if (text.startsWith("\uFEFF")) throw ApiError.badRequest(null, "invalid_json", "the request body starts with a byte order mark: send plain UTF-8 JSON");
-        try {
-            JsonNode node = STRICT.readTree(text);
-            if (node == null || node.isMissingNode()) throw ApiError.badRequest(null, "invalid_json", "the request body holds no JSON value");
-            return node;
-        } catch (JsonProcessingException e) {
-            throw ApiError.badRequest(null, "invalid_json", "the request body is not valid JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")" : ""));
-        } catch (IOException e) {
-            throw ApiError.badRequest(null, "invalid_json", "the request body is not valid JSON: " + e.getMessage());
-        }
     }
 
     void sendJson(Context ctx, int status, JsonNode body) {

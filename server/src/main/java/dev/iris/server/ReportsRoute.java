@@ -35,13 +35,13 @@ final class ReportsRoute {
     }
 
     void handle(Context ctx) {
-        IrisServer.requireJson(ctx);
+        JsonBodies.requireJson(ctx);
         ReportService reports = server.reports()
                 .orElseThrow(() -> new ApiError(501, "not_implemented", "reports_unavailable", null,
                         "PDF reports are not available on this server", null));
         long deadline = System.nanoTime() + (long) (server.config().deadlineS() * 1e9);
         ChatEngine engine = server.engine();   // 503 until the model is ready, and while draining
-        JsonNode body = server.readJson(ctx);   // limits and JSON errors apply already
+        JsonNode body = JsonBodies.read(ctx, server.config());   // limits and JSON errors apply already
         server.admission().refuseIfFull();
         if (!body.isObject()) throw ApiError.badRequest(null, "the request must be a JSON object with \"image\" and \"prompt\"");
         ObjectNode fields = ((ObjectNode) body).deepCopy();

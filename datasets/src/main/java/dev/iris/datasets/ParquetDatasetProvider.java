@@ -38,7 +38,7 @@ public final class ParquetDatasetProvider implements DatasetProvider {
     @Override
     public List<ConfigField> fields() {
         return List.of(
-                ConfigField.of("path", "a .parquet file, or a folder whose .parquet files are read in name order (required)"),
+                ConfigField.path("path", "a .parquet file, or a folder whose .parquet files are read in name order (required)"),
                 ConfigField.of("id_column", "column of row ids (default id; without it: <file>#<row>)"),
                 ConfigField.of("caption_column", "column of captions (default caption)"),
                 ConfigField.of("image_column", "column of images: struct {bytes, path} or bytes (default image)"));

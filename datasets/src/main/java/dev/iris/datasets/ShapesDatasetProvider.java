@@ -38,7 +38,7 @@ public final class ShapesDatasetProvider implements DatasetProvider {
     @Override
     public List<ConfigField> fields() {
         return List.of(
-                ConfigField.of("path", "folder of the generated parquet files (default data/shapes)"),
+                ConfigField.path("path", "folder of the generated parquet files (default data/shapes)"),
                 ConfigField.of("split", "train (default) or heldout"),
                 ConfigField.of("train_count", "images in the train split (default 2000)"),
                 ConfigField.of("heldout_count", "images in the held-out split (default 200)"),

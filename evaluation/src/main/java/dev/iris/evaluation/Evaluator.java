@@ -16,6 +16,7 @@ import dev.iris.api.spi.Dataset;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.plugins.config.GenerateConfig;
+import dev.iris.plugins.config.ConfigEdit;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.config.TrainConfig;
 import dev.iris.evaluation.CaptionMetrics;
@@ -80,19 +81,21 @@ public final class Evaluator {
     /** The config with a checkpoint's trained weights in place of the model's. */
     public static IrisConfig withCheckpoint(IrisConfig config, Path checkpoint) {
         if (!Files.isDirectory(checkpoint)) throw new IrisException("--checkpoint " + checkpoint + " is not a folder");
-        List<String> set = new ArrayList<>();
         Path fusion = checkpoint.resolve("fusion.safetensors"), llm = checkpoint.resolve("llm.safetensors");
-        if (Files.exists(fusion)) set.add("model.fusion.weights=" + fusion.toAbsolutePath());
-        if (Files.exists(llm)) set.add("model.llm.weights=" + llm.toAbsolutePath());
-        if (set.isEmpty()) throw new IrisException("--checkpoint " + checkpoint + " holds no fusion.safetensors or llm.safetensors");
-        return config.with(set);
+        if (!Files.exists(fusion) && !Files.exists(llm)) {
+            throw new IrisException("--checkpoint " + checkpoint + " holds no fusion.safetensors or llm.safetensors");
+        }
+        ConfigEdit edit = config.edit();
+        if (Files.exists(fusion)) edit.fusionWeights(Optional.of(fusion));
+        if (Files.exists(llm)) edit.llmWeights(llm);
+        return edit.done();
     }
 
     /** The held-out dataset: {@code train.eval_dataset}. */
     public static Dataset heldOut(IrisConfig config, PluginRegistry registry) {
         TrainConfig tc = config.train();
         ComponentConfig section = tc.evalDataset().orElseThrow(() -> new IrisException(
-                "train.eval_dataset is not set: name the held-out split, e.g. { type: parquet, path: data/shapes/heldout.parquet }"));
+                "train.eval_dataset is not set: give the held-out split as a dataset section, e.g. { type: <dataset plugin>, path: <its files> } (iris plugins lists the dataset types)"));
         return Trainer.openDataset(registry, section);
     }
 

@@ -83,8 +83,13 @@ public final class IrisConfig {
         return root.origin().fileDir();
     }
 
+    /** Typed changes to a copy of this config (this one is unchanged), e.g. {@code edit().trainSteps(200).done()}. */
+    public ConfigEdit edit() {
+        return new ConfigEdit(deepCopy(root.values()), root.origin());
+    }
+
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> deepCopy(Map<String, Object> m) {
+    static Map<String, Object> deepCopy(Map<String, Object> m) {
         Map<String, Object> out = new LinkedHashMap<>();
         m.forEach((k, v) -> out.put(k, v instanceof Map<?, ?> sub ? deepCopy((Map<String, Object>) sub)
                 : v instanceof List<?> l ? new java.util.ArrayList<>(l) : v));

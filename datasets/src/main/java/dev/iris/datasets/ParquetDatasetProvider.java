@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Locale;
 import java.util.stream.Stream;
 
@@ -28,6 +30,14 @@ public final class ParquetDatasetProvider implements DatasetProvider {
     @Override
     public String type() {
         return "parquet";
+    }
+
+    /** A config section that reads {@code fileOrFolder} (made absolute) with the default columns. */
+    public static Map<String, Object> section(Path fileOrFolder) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("type", new ParquetDatasetProvider().type());
+        s.put("path", fileOrFolder.toAbsolutePath().normalize().toString());
+        return s;
     }
 
     @Override

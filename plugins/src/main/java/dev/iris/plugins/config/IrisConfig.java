@@ -31,6 +31,12 @@ public final class IrisConfig {
         this.root = root;
     }
 
+    /** A config with no values, whose relative paths resolve against {@code baseDir}: commands build theirs from it with {@link #edit()}. */
+    public static IrisConfig empty(String sourceName, Path baseDir) {
+        return new IrisConfig(new SectionConfig("", new LinkedHashMap<>(),
+                new ConfigOrigin(sourceName, baseDir.toAbsolutePath().normalize(), Map.of(), Map.of())));
+    }
+
     /** Loads {@code file} and applies {@code --set} overrides, resolving theirs against the current directory. */
     public static IrisConfig load(Path file, List<String> overrides) {
         return new ConfigLoader().load(file, overrides);

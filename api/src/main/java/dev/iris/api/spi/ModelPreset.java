@@ -1,5 +1,7 @@
 package dev.iris.api.spi;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,13 +26,14 @@ public record ModelPreset(String name, String description, Part vision, Part llm
      * @param type     the provider's {@link Provider#type()}
      * @param preset   the provider's preset written into the part's folder; empty for a part without
      *                 files of its own (a fusion, whose weights start initialised)
-     * @param settings the other fields of the part's config section, e.g. {@code factor: 4}
+     * @param settings the other fields of the part's config section, e.g. {@code factor: 4}, in the
+     *                 order the written config lists them
      */
     public record Part(String type, Optional<String> preset, Map<String, Object> settings) {
         public Part {
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(preset, "preset");
-            settings = Map.copyOf(settings);
+            settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
         }
 
         /** A part whose folder the provider's {@code preset} fills. */

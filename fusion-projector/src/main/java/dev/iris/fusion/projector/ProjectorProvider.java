@@ -3,6 +3,7 @@ package dev.iris.fusion.projector;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigField;
 import dev.iris.api.spi.ModelPreset;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import dev.iris.api.config.ConfigException;
@@ -38,7 +39,9 @@ public final class ProjectorProvider implements FusionProvider {
     /** The tutorial's model at test size and at the size of its real checkpoints, both random-weight. */
     @Override
     public List<ModelPreset> modelPresets() {
-        Map<String, Object> projector = Map.of("merge", "sequential", "factor", 4);
+        Map<String, Object> projector = new LinkedHashMap<>();
+        projector.put("merge", "sequential");
+        projector.put("factor", 4);
         return List.of(
                 new ModelPreset("tiny", "SigLIP + Qwen2 at test size with this projector: fast enough for unit tests",
                         ModelPreset.Part.of("siglip", "tiny"), ModelPreset.Part.of("qwen2", "tiny"), ModelPreset.Part.of(type(), projector)),

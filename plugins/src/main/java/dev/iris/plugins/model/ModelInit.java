@@ -147,7 +147,7 @@ public final class ModelInit {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("type", part.type());
         folder.ifPresent(f -> s.put("path", f.toString()));
-        s.putAll(new TreeMap<>(part.settings())); // sorted: the written config is the same on every run
+        s.putAll(part.settings());
         return s;
     }
 

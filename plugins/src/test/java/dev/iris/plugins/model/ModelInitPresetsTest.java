@@ -56,4 +56,17 @@ class ModelInitPresetsTest {
                 .hasMessageStartingWith("unknown preset 'huge' (presets: [")
                 .hasMessageContaining("tiny");
     }
+
+    @Test
+    void aSecondFusionDeclaresItsOwnModelAndTheHostBuildsItUnchanged() throws Exception {
+        // the cross-attention plugin's preset: no host code knows it, yet it writes and loads
+        ModelPreset preset = ModelInit.modelPreset(REGISTRY, "tiny-crossattn").orElseThrow();
+        ModelInit.Written w = ModelInit.write(REGISTRY, preset.name(), dir, 0);
+        IrisConfig cfg = IrisConfig.load(w.config(), List.of());
+        assertThat(cfg.fusion().type()).isEqualTo(preset.fusion().type()).isNotEqualTo(ModelInit.modelPreset(REGISTRY, "tiny").orElseThrow().fusion().type());
+        assertThat(cfg.fusion().integers("layers", List.of())).containsExactly(1);
+        try (VisionLanguageModel m = VisionLanguageModel.load(cfg, REGISTRY)) {
+            assertThat(m.parts().fusion()).isNotNull();
+        }
+    }
 }

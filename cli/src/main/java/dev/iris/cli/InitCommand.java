@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 /** Writes small (or real-shape) models with random weights in Hugging Face format. */
 @Command(name = "init", description = {
     "Write model folders in Hugging Face format with seeded random weights.",
-    "Presets: tiny (vision + llm + iris.yaml, fast enough for tests), qwen2.5-0.5b, siglip-base-patch16-224 (real shapes)."})
+    "A model preset (e.g. tiny, fast enough for tests, or siglip-qwen2.5-0.5b, real shapes) writes vision/, llm/ and iris.yaml;",
+    "a part preset of one plugin (e.g. qwen2.5-0.5b, siglip-base-patch16-224) writes that part's folder; an unknown name lists them all."})
 final class InitCommand implements Callable<Integer> {
     @ParentCommand
     IrisCli parent;

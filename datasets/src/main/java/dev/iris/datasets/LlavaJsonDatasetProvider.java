@@ -29,8 +29,8 @@ public final class LlavaJsonDatasetProvider implements DatasetProvider {
     @Override
     public List<ConfigField> fields() {
         return List.of(
-                ConfigField.of("path", "the LLaVA json file (required)"),
-                ConfigField.of("images", "folder the entries' image paths are relative to (default: the json's folder)"));
+                ConfigField.path("path", "the LLaVA json file (required)"),
+                ConfigField.path("images", "folder the entries' image paths are relative to (default: the json's folder)"));
     }
 
     @Override

@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Locale;
 import java.util.stream.Stream;
 
@@ -30,6 +32,14 @@ public final class ParquetDatasetProvider implements DatasetProvider {
         return "parquet";
     }
 
+    /** A config section that reads {@code fileOrFolder} (made absolute) with the default columns. */
+    public static Map<String, Object> section(Path fileOrFolder) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("type", new ParquetDatasetProvider().type());
+        s.put("path", fileOrFolder.toAbsolutePath().normalize().toString());
+        return s;
+    }
+
     @Override
     public String description() {
         return "image-caption rows in Parquet files (Hugging Face layout: id, caption, image {bytes, path})";
@@ -38,7 +48,7 @@ public final class ParquetDatasetProvider implements DatasetProvider {
     @Override
     public List<ConfigField> fields() {
         return List.of(
-                ConfigField.of("path", "a .parquet file, or a folder whose .parquet files are read in name order (required)"),
+                ConfigField.path("path", "a .parquet file, or a folder whose .parquet files are read in name order (required)"),
                 ConfigField.of("id_column", "column of row ids (default id; without it: <file>#<row>)"),
                 ConfigField.of("caption_column", "column of captions (default caption)"),
                 ConfigField.of("image_column", "column of images: struct {bytes, path} or bytes (default image)"));

@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -30,6 +32,22 @@ public final class ShapesDatasetProvider implements DatasetProvider {
         return "shapes";
     }
 
+    /**
+     * A config section for the {@code split} ({@code train} or {@code heldout}) of the shapes in
+     * {@code folder} (made absolute), generated there as {@link ShapesGenerator#write} does when missing.
+     */
+    public static Map<String, Object> section(Path folder, String split, int trainCount, int heldoutCount, int imageSize, int seed) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("type", new ShapesDatasetProvider().type());
+        s.put("path", folder.toAbsolutePath().normalize().toString());
+        s.put("split", split);
+        s.put("train_count", trainCount);
+        s.put("heldout_count", heldoutCount);
+        s.put("image_size", imageSize);
+        s.put("seed", seed);
+        return s;
+    }
+
     @Override
     public String description() {
         return "synthetic coloured shapes with captions (generated on first use, read as parquet)";
@@ -38,7 +56,7 @@ public final class ShapesDatasetProvider implements DatasetProvider {
     @Override
     public List<ConfigField> fields() {
         return List.of(
-                ConfigField.of("path", "folder of the generated parquet files (default data/shapes)"),
+                ConfigField.path("path", "folder of the generated parquet files (default data/shapes)"),
                 ConfigField.of("split", "train (default) or heldout"),
                 ConfigField.of("train_count", "images in the train split (default 2000)"),
                 ConfigField.of("heldout_count", "images in the held-out split (default 200)"),

@@ -8,16 +8,19 @@ import dev.iris.training.LlavaPrompts;
 import dev.iris.training.RunMetrics;
 import dev.iris.training.Trainer;
 import dev.iris.training.TrainingGraph;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigField;
+import dev.iris.api.spi.ProviderKind;
 import dev.iris.api.image.InvalidImageException;
 import dev.iris.api.spi.Dataset;
 import dev.iris.api.weights.WeightSource;
+import dev.iris.plugins.config.ConfigEdit;
+import dev.iris.plugins.config.ConfigSections;
 import dev.iris.plugins.config.GenerateConfig;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.config.TrainConfig;
+import dev.iris.plugins.host.PathFields;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.GenerationResult;
 import dev.iris.plugins.model.ModelParts;
@@ -62,7 +65,6 @@ public final class Compare {
     /** In a side's folder: the held-out rows its evaluation skipped, when any. */
     public static final String EVAL_SKIPPED_FILE = "eval-skipped.jsonl";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final double MB = 1024.0 * 1024.0;
 
     /**
@@ -132,9 +134,9 @@ public final class Compare {
         if (!a.hasTrain()) throw new IrisException(options.configA() + ": the config has no train section (compare trains both sides with its data and budget)");
         if (!b.hasTrain()) throw new IrisException(options.configB() + ": the config has no train section (its stage, lr and schedule are B's own)");
         Path out = options.out().toAbsolutePath().normalize();
-        Shared shared = share(a, b);
-        IrisConfig cfgA = a.with(List.of("train.output=" + asFlowYaml(out.resolve("a").toString())));
-        IrisConfig cfgB = shared.b().with(List.of("train.output=" + asFlowYaml(out.resolve("b").toString())));
+        Shared shared = share(a, b, registry);
+        IrisConfig cfgA = a.edit().trainOutput(out.resolve("a")).done();
+        IrisConfig cfgB = shared.b().edit().trainOutput(out.resolve("b")).done();
         // fail on a bad value of either side now, not after A has trained for an hour
         check(cfgA, options.configA(), registry);
         check(cfgB, options.configB(), registry);
@@ -169,57 +171,35 @@ public final class Compare {
 
     // ------------------------------------------------------------------ shared settings
 
-    /** B with CFG_A's shared train settings; paths in them made absolute, as they resolve from A's file. */
-    static Shared share(IrisConfig a, IrisConfig b) {
+    /** B with CFG_A's shared train settings; path fields in them made absolute, as they resolve from A's file. */
+    static Shared share(IrisConfig a, IrisConfig b, PluginRegistry registry) {
         ComponentConfig ta = a.section("train"), tb = b.section("train");
         Map<String, Object> values = new LinkedHashMap<>();
-        List<String> overrides = new ArrayList<>(), differences = new ArrayList<>();
+        List<String> differences = new ArrayList<>();
+        ConfigEdit edit = b.edit();
         for (String key : SHARED_TRAIN_KEYS) {
-            Object av = normalized(ta, key), bv = normalized(tb, key);
+            Object av = normalized(ta, key, registry), bv = normalized(tb, key, registry);
             if (av != null) values.put("train." + key, av);
             if (sameValue(av, bv)) continue;
-            overrides.add("train." + key + "=" + (av == null ? "null" : asFlowYaml(av)));
+            edit.set("train." + key, av);
             differences.add("train." + key + " was " + show(bv) + " in B's config, set to A's " + show(av));
         }
-        return new Shared(b.with(overrides), values, differences);
+        return new Shared(edit.done(), values, differences);
     }
 
     /**
-     * A train value as it applies: a section's path-like fields made absolute (a relative path in A's
-     * file means A's folder, but an override would resolve it against the working directory).
+     * A train value as it applies: the fields its owner declares as paths made absolute (a relative
+     * path in A's file means A's folder, not B's). The shared sections are dataset plugin sections.
      */
-    private static Object normalized(ComponentConfig train, String key) {
+    private static Object normalized(ComponentConfig train, String key, PluginRegistry registry) {
         if (!train.has(key)) return null;
         Object v = train.values().get(key);
-        return v instanceof Map<?, ?> ? absolutePaths(train.section(key)) : v;
-    }
-
-    private static Map<String, Object> absolutePaths(ComponentConfig section) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        section.values().forEach((k, v) -> {
-            if (v instanceof Map<?, ?>) {
-                out.put(k, absolutePaths(section.section(k)));
-            } else if (v instanceof String s && isPathField(section, k, s)) {
-                out.put(k, section.path(k).toString());
-            } else {
-                out.put(k, v);
-            }
-        });
-        return out;
-    }
-
-    /**
-     * Plugin sections do not declare which fields are paths; the dataset plugins' are {@code path}
-     * and {@code images}, and any other text that names an existing file from A's folder is one too.
-     */
-    private static boolean isPathField(ComponentConfig section, String key, String value) {
-        if (key.equals("type") || value.isBlank()) return false;
-        if (key.equals("path") || key.equals("images") || key.endsWith("_path") || key.endsWith("_dir")) return true;
-        try {
-            return Files.exists(section.path(key));
-        } catch (RuntimeException e) {
-            return false;
+        if (v instanceof Map<?, ?>) {
+            ComponentConfig section = train.section(key);
+            return PathFields.absolute(section, registry.fields(ProviderKind.DATASET, section));
         }
+        ConfigField declared = ConfigSections.installed().fields("train").get(key);
+        return declared != null && declared.isPath() ? train.path(key).toString() : v;
     }
 
     private static boolean sameValue(Object x, Object y) {
@@ -227,14 +207,6 @@ public final class Compare {
         return Objects.equals(x, y);
     }
 
-    /** JSON is YAML flow syntax, so a --set value keeps its types (text stays text, numbers numbers). */
-    private static String asFlowYaml(Object v) {
-        try {
-            return JSON.writeValueAsString(v);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static String show(Object v) {
         return v == null ? "unset" : v instanceof Map<?, ?> m ? m.toString() : String.valueOf(v);

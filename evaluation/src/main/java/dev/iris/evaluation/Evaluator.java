@@ -16,6 +16,7 @@ import dev.iris.api.graph.Graph;
 import dev.iris.api.spi.Dataset;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.plugins.config.GenerateConfig;
+import dev.iris.plugins.config.ConfigEdit;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.config.TrainConfig;
 import dev.iris.evaluation.CaptionMetrics;
@@ -77,17 +78,17 @@ public final class Evaluator {
     /** The config with a checkpoint's trained weights in place of the model's. */
     public static IrisConfig withCheckpoint(IrisConfig config, Path checkpoint) {
         Checkpoint.TrainedWeights trained = Checkpoint.trainedWeights(checkpoint, "--checkpoint");
-        List<String> set = new ArrayList<>();
-        trained.fusion().ifPresent(fusion -> set.add("model.fusion.weights=" + fusion.toAbsolutePath()));
-        trained.llm().ifPresent(llm -> set.add("model.llm.weights=" + llm.toAbsolutePath()));
-        return config.with(set);
+        ConfigEdit edit = config.edit();
+        trained.fusion().ifPresent(fusion -> edit.fusionWeights(Optional.of(fusion)));
+        trained.llm().ifPresent(edit::llmWeights);
+        return edit.done();
     }
 
     /** The held-out dataset: {@code train.eval_dataset}. */
     public static Dataset heldOut(IrisConfig config, PluginRegistry registry) {
         TrainConfig tc = config.train();
         ComponentConfig section = tc.evalDataset().orElseThrow(() -> new IrisException(
-                "train.eval_dataset is not set: name the held-out split, e.g. { type: parquet, path: data/shapes/heldout.parquet }"));
+                "train.eval_dataset is not set: give the held-out split as a dataset section, e.g. { type: <dataset plugin>, path: <its files> } (iris plugins lists the dataset types)"));
         return Trainer.openDataset(registry, section);
     }
 

@@ -2,6 +2,8 @@ package dev.iris.report;
 
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
+import dev.iris.api.config.ConfigField;
+import dev.iris.api.config.ConfigSection;
 import dev.iris.plugins.config.IrisConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -30,8 +32,13 @@ import java.util.Optional;
  * Relative font paths resolve against the config file's folder, like every path in a config.
  */
 public record ReportSettings(Optional<Path> font, Optional<Path> cjkFont, Optional<Translate> translate) {
-    /** The keys of {@code report}, for the config's list of known keys. */
-    public static final List<String> KEYS = List.of("font", "cjk_font", "translate");
+    /** The fields of {@code report}, declared to the config as {@link Section}. */
+    public static final List<ConfigField> FIELDS = List.of(
+            ConfigField.path("font", "Latin TrueType font of the PDF (default: DejaVu Sans)"),
+            ConfigField.path("cjk_font", "CJK font for translated findings (default: the first found on the system)"),
+            ConfigField.section("translate", "an OpenAI-compatible server that translates the findings (absent: none)"));
+    /** The keys of {@code report}. */
+    public static final List<String> KEYS = FIELDS.stream().map(ConfigField::name).toList();
     /** The keys of {@code report.translate}. */
     public static final List<String> TRANSLATE_KEYS = List.of("endpoint", "model", "language", "api_key", "api_key_env", "timeout_seconds");
 
@@ -107,6 +114,24 @@ public record ReportSettings(Optional<Path> font, Optional<Path> cjkFont, Option
         if (!unknown.isEmpty()) {
             throw new ConfigException("unknown key" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
                     + " (known in " + s.key() + ": " + String.join(", ", known) + ")");
+        }
+    }
+
+    /** Declares the {@code report} section to the config (a service, so without this module the key is unknown). */
+    public static final class Section implements ConfigSection {
+        @Override
+        public String name() {
+            return "report";
+        }
+
+        @Override
+        public List<ConfigField> fields() {
+            return FIELDS;
+        }
+
+        @Override
+        public int order() {
+            return 50;
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.iris.server;
 
 import dev.iris.api.config.ConfigException;
+import dev.iris.api.config.ConfigField;
+import dev.iris.api.config.ConfigSection;
 import dev.iris.plugins.config.IrisConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,8 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The {@code serve} section of a config: the server's limits. Built from the section's raw
- * values so it works before {@code serve} is one of the config's known keys.
+ * The {@code serve} section of a config: the server's limits. The server declares the section's
+ * fields ({@link Section}); reading the raw values also checks them when the config did not.
  *
  * @param apiKey          {@code api_key} (else env {@code IRIS_API_KEY}); absent: no authentication; empty: a config error
  * @param maxBodyBytes    {@code max_body_bytes}: largest request body (also the limit for a fetched image)
@@ -47,8 +49,44 @@ public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImag
         }
     }
 
-    /** The keys of the {@code serve} section: the host's list of known keys, which also checks them for typos. */
-    public static final List<String> KEYS = dev.iris.plugins.config.IrisConfig.KNOWN_KEYS.get("serve");
+    /** The fields of the {@code serve} section, declared to the config as {@link Section} (which checks them for typos). */
+    public static final List<ConfigField> FIELDS = List.of(
+            ConfigField.of("api_key", "key clients must send (else env IRIS_API_KEY; absent: no authentication)"),
+            ConfigField.of("max_body_bytes", "largest request body, also the limit for a fetched image"),
+            ConfigField.of("max_image_pixels", "width x height an image may have, read from its header"),
+            ConfigField.of("max_tokens_cap", "largest max_tokens a request may ask for"),
+            ConfigField.of("queue", "requests that may wait for a worker (more get 429)"),
+            ConfigField.of("workers", "generations that run at once"),
+            ConfigField.of("deadline_s", "seconds a request may take, queue included"),
+            ConfigField.of("drain_s", "seconds shutdown waits for requests under way"),
+            ConfigField.of("allow_image_hosts", "hosts remote image URLs may name"),
+            ConfigField.of("model_name", "the model id clients name"),
+            ConfigField.of("max_prompt_chars", "characters of message text a request may carry"),
+            ConfigField.of("header_timeout_s", "seconds a connection may take to send a request's headers"),
+            ConfigField.of("body_timeout_s", "seconds a request may take to send its body"),
+            ConfigField.of("min_body_bytes_per_s", "slowest average upload accepted once a body has taken 5 s"),
+            ConfigField.of("max_connections_per_client", "open connections per client address (0: no limit)"));
+
+    /** The keys of the {@code serve} section. */
+    public static final List<String> KEYS = FIELDS.stream().map(ConfigField::name).toList();
+
+    /** Declares the {@code serve} section to the config (a service, so without the server the key is unknown). */
+    public static final class Section implements ConfigSection {
+        @Override
+        public String name() {
+            return "serve";
+        }
+
+        @Override
+        public List<ConfigField> fields() {
+            return FIELDS;
+        }
+
+        @Override
+        public int order() {
+            return 40;
+        }
+    }
 
     public static final String API_KEY_ENV = "IRIS_API_KEY";
 

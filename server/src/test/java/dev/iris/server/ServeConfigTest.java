@@ -89,4 +89,15 @@ class ServeConfigTest {
         assertThatThrownBy(() -> ServeConfig.from(Map.of("allow_image_hosts", Map.of("a", 1)), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("serve.allow_image_hosts");
     }
+
+    @Test
+    void theServerDeclaresItsSectionSoAConfigChecksItsKeys() {
+        // serve and report are known because their modules are on the class path, not because the host lists them
+        assertThat(dev.iris.plugins.config.IrisConfig.knownKeys()).containsKeys("serve", "report");
+        assertThat(dev.iris.plugins.config.IrisConfig.knownKeys().get("serve")).isEqualTo(ServeConfig.KEYS);
+        assertThatThrownBy(() -> new dev.iris.plugins.config.ConfigLoader().parse("serve: { workrs: 2 }\n", "s.yaml",
+                java.nio.file.Path.of("."), List.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("s.yaml: unknown key 'serve.workrs', did you mean workers? (known in serve: api_key, ");
+    }
 }

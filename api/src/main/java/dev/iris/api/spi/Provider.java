@@ -41,6 +41,15 @@ public interface Provider {
         throw new IllegalArgumentException("'" + type() + "' has no preset '" + preset + "' (presets: " + presets() + ")");
     }
 
+    /**
+     * Whole models this plugin declares (for example the fusion that joins an encoder and a
+     * language model): {@code iris init}, the quickstart and the benchmark build models and configs
+     * from them by name. A preset whose parts' providers are not installed is not offered.
+     */
+    default java.util.List<ModelPreset> modelPresets() {
+        return java.util.List.of();
+    }
+
     /** The plugin's version, recorded in files it writes. */
     default String version() {
         Package p = getClass().getPackage();

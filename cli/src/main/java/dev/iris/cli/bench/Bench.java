@@ -4,17 +4,19 @@ import static dev.iris.training.Stats.median;
 
 import dev.iris.training.ProcessMemory;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iris.api.IrisException;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
 import dev.iris.api.spi.LanguageModel;
+import dev.iris.api.spi.ModelPreset;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.GenerateConfig;
 import dev.iris.plugins.config.IrisConfig;
+import dev.iris.plugins.config.TrainConfig;
+import dev.iris.datasets.ParquetDatasetProvider;
 import dev.iris.datasets.ShapesGenerator;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.GenerationResult;
@@ -22,6 +24,7 @@ import dev.iris.plugins.model.ModelInit;
 import dev.iris.plugins.model.VisionLanguageModel;
 import dev.iris.training.SampleBuilder;
 import dev.iris.runtime.onnx.CompiledGraph;
+import dev.iris.runtime.onnx.CompiledGraph.Quantization;
 import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.training.Checkpoint;
 import dev.iris.training.RunMetrics;
@@ -37,6 +40,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -51,8 +55,8 @@ import javax.imageio.ImageIO;
  * and relates decode speed to the bandwidth ceiling (decode reads every LLM weight per token).
  */
 public final class Bench {
-    public static final String TINY = "tiny", QWEN = "qwen2.5-0.5b";
-    public static final List<String> PRESETS = List.of(TINY, QWEN);
+    /** The default model preset: small enough for tests. Any model preset a plugin declares can be measured. */
+    public static final String TINY = "tiny";
 
     /** The decode figure needs at least this many measured steps. */
     public static final int MIN_DECODE_STEPS = 32;
@@ -63,7 +67,7 @@ public final class Bench {
      */
     public record Options(String preset, Path dir, int tokens, int bandwidthElements, int trainSteps, int repeats) {
         public Options {
-            if (!PRESETS.contains(preset)) throw new IrisException("--preset: '" + preset + "' is not one of " + PRESETS);
+            Objects.requireNonNull(preset, "preset");
             if (tokens < MIN_DECODE_STEPS + 1) throw new IrisException("--tokens: at least " + (MIN_DECODE_STEPS + 1) + " (32 decode steps are measured)");
             if (trainSteps < 3) throw new IrisException("train steps: at least 3 (the first 2 are warm-up)");
         }
@@ -77,7 +81,6 @@ public final class Bench {
     private static final int TARGET_SAMPLE_TOKENS = 129;
     private static final int TEXT_PROMPT_TOKENS = 30;
     private static final String CAPTION = "A yellow triangle in the bottom right.";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PluginRegistry registry;
     private final Options o;
@@ -96,6 +99,10 @@ public final class Bench {
     }
 
     private Map<String, Object> run() {
+        if (ModelInit.modelPreset(registry, o.preset()).isEmpty()) {
+            throw new IrisException("--preset: '" + o.preset() + "' is not a model preset of the installed plugins (model presets: "
+                    + ModelInit.modelPresets(registry).stream().map(ModelPreset::name).toList() + ")");
+        }
         put("preset", o.preset());
         put("dir", o.dir().toAbsolutePath().toString());
         Path config = ensureModels();
@@ -159,7 +166,7 @@ public final class Bench {
         // the same model with int8 linear weights (runtime.weights: int8), in the same process
         long[] fp32Tokens = (long[]) r.remove("_fp32_tokens");
         GenerateConfig decodeConfig = (GenerateConfig) r.remove("_decode_config");
-        try (VisionLanguageModel int8 = VisionLanguageModel.load(cfg.with(List.of("runtime.weights=int8")), registry)) {
+        try (VisionLanguageModel int8 = VisionLanguageModel.load(int8Config(cfg), registry)) {
             int8.prepare();
             byte[] image = shapePng(int8.parts().vision().imageSize());
             VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), textQuestion(int8, image),
@@ -175,7 +182,7 @@ public final class Bench {
             for (int i = 0; i < n; i++) if (qt[i] == fp32Tokens[i]) same++;
             while (prefix < n && qt[prefix] == fp32Tokens[prefix]) prefix++;
             put("int8_token_agreement", n == 0 ? 0.0 : same / (double) n);
-            r.put("_int8_weight_bytes", weightBytesPerToken(int8.parts().llm(), cfg.with(List.of("runtime.weights=int8")).runtime().weights()));
+            r.put("_int8_weight_bytes", weightBytesPerToken(int8.parts().llm(), int8Config(cfg).runtime().weights()));
             r.put("_int8_tps", 1e3 / q.medianDecodeMs());
             put("int8_identical_prefix_tokens", prefix);
         }
@@ -214,6 +221,10 @@ public final class Bench {
 
     // ------------------------------------------------------------------ models
 
+    private static IrisConfig int8Config(IrisConfig cfg) {
+        return cfg.edit().runtimeWeights(Quantization.parse("int8")).done();
+    }
+
     /** The preset's models under {@code dir}, written on first use; returns the config. */
     private Path ensureModels() {
         Path dir = o.dir();
@@ -224,22 +235,8 @@ public final class Bench {
         }
         long t0 = System.nanoTime();
         progress.accept("writing random-weight " + o.preset() + " models to " + dir);
-        if (o.preset().equals(TINY)) {
-            ModelInit.write(registry, TINY, dir, 0);
-        } else {
-            ModelInit.write(registry, "siglip-base-patch16-224", dir.resolve("vision"), 0);
-            ModelInit.write(registry, QWEN, dir.resolve("llm"), 1);
-            // written last: its presence means both folders are complete
-            writeText(config, """
-                    # written by `iris bench --preset %s`: random weights, for measuring speed only
-                    model:
-                      vision: { type: siglip, path: vision }
-                      llm:    { type: qwen2,  path: llm }
-                      fusion: { type: projector, merge: sequential, factor: 4 }
-                    runtime: { device: cpu, threads: 2 }
-                    generate: { max_new_tokens: 48, temperature: 0.0 }
-                    """.formatted(o.preset()));
-        }
+        // the config is written last: its presence means both model folders are complete
+        ModelInit.write(registry, o.preset(), dir, 0);
         put("init_s", (System.nanoTime() - t0) / 1e9);
         return config;
     }
@@ -381,29 +378,21 @@ public final class Bench {
     private double train(IrisConfig cfg, String prompt, int batch, int accum, String prefix) {
         Path data = o.dir().resolve("bench-data"), run = o.dir().resolve("bench-train");
         try {
-            String yaml = """
-                    model:
-                      vision: { type: siglip, path: vision }
-                      llm:    { type: qwen2,  path: llm }
-                      fusion: { type: projector, merge: sequential, factor: 4 }
-                    runtime: { device: cpu, threads: %d }
-                    train:
-                      dataset: { type: parquet, path: %s }
-                      stage: pretrain
-                      prompts: [%s]
-                      optimizer: adamw
-                      schedule: constant
-                      lr: 1.0e-3
-                      warmup_steps: 0
-                      batch_size: %d
-                      grad_accum: %d
-                      steps: %d
-                      save_every: 0
-                      log_every: 1
-                      seed: 0
-                      output: %s
-                    """.formatted(cfg.runtime().threads(), JSON.writeValueAsString(data.resolve(ShapesGenerator.TRAIN_FILE).toAbsolutePath().toString()),
-                    JSON.writeValueAsString(prompt), batch, accum, o.trainSteps(), JSON.writeValueAsString(run.toAbsolutePath().toString()));
+            Map<String, Object> train = new LinkedHashMap<>();
+            train.put("dataset", ParquetDatasetProvider.section(data.resolve(ShapesGenerator.TRAIN_FILE)));
+            train.put("prompts", List.of(prompt));
+            train.put("optimizer", "adamw");
+            train.put("schedule", "constant");
+            train.put("warmup_steps", 0);
+            train.put("batch_size", batch);
+            train.put("grad_accum", accum);
+            train.put("save_every", 0);
+            train.put("log_every", 1);
+            train.put("seed", 0);
+            // the models' config with a train section, written beside it so its relative model paths still hold
+            IrisConfig trainCfg = cfg.edit().set("train", train).trainStage(TrainConfig.Stage.PRETRAIN).trainLr(1.0e-3)
+                    .trainSteps(o.trainSteps()).trainOutput(run).done();
+            String yaml = trainCfg.toYaml();
             Path config = o.dir().toAbsolutePath().resolve("bench-train.yaml");
             writeText(config, yaml);
             Checkpoint.deleteRecursively(run);

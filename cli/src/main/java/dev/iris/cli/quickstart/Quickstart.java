@@ -7,9 +7,12 @@ import dev.iris.training.Trainer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.iris.api.IrisException;
-import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
+import dev.iris.datasets.ParquetDatasetProvider;
+import dev.iris.datasets.ShapesDatasetProvider;
 import dev.iris.datasets.ShapesGenerator;
+import dev.iris.plugins.config.TrainConfig.Stage;
+import dev.iris.api.spi.ModelPreset;
 import dev.iris.training.LossChart;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.ModelInit;
@@ -34,6 +37,10 @@ public final class Quickstart {
     public static final double TARGET = 0.90;
     /** The task metric the shapes dataset declares, which the quickstart's target is about. */
     public static final String ACCURACY = "shapes_accuracy";
+    /** The model preset the quickstart trains. */
+    public static final String PRESET = "tiny";
+    /** Side of the synthetic images in pixels. */
+    static final int IMAGE_SIZE = 64;
 
     /** Sizes and step budgets; the defaults are what the quickstart runs. */
     public record Plan(int trainImages, int heldoutImages, int lmSteps, int pretrainSteps, int finetuneSteps, int batchSize,
@@ -53,30 +60,31 @@ public final class Quickstart {
     public static Summary run(PluginRegistry registry, Path runDir, Plan plan, PrintWriter out, Consumer<Trainer.StepInfo> progress) {
         long t0 = System.nanoTime();
         Path models = runDir.resolve("models"), data = runDir.resolve("data");
-        if (!Files.exists(models.resolve("iris.yaml"))) {
-            out.println("== making tiny models (iris init --preset tiny)");
-            ModelInit.write(registry, "tiny", models, 0);
+        ModelPreset preset = preset(registry);
+        if (!Files.exists(models.resolve(ModelInit.CONFIG_FILE))) {
+            out.println("== making tiny models (iris init --preset " + PRESET + ")");
+            ModelInit.write(registry, PRESET, models, 0);
         }
         if (!Files.exists(data.resolve(ShapesGenerator.HELDOUT_FILE))) {
             out.printf("== writing %d + %d synthetic shapes images%n", plan.trainImages(), plan.heldoutImages());
-            ShapesGenerator.write(data, plan.trainImages(), plan.heldoutImages(), 64, 0);
+            ShapesGenerator.write(data, plan.trainImages(), plan.heldoutImages(), IMAGE_SIZE, 0);
         }
         out.flush();
-        IrisConfig base = baseConfig(runDir, plan);
+        IrisConfig base = baseConfig(runDir, plan, preset);
         List<StageResult> stages = new ArrayList<>();
         Map<String, List<double[]>> curves = new LinkedHashMap<>();
 
         out.println("== stage lm: the tiny LLM learns the captions' language (text only)");
-        Trainer.Result lm = Trainer.train(base.with(List.of("train.stage=lm", "train.steps=" + plan.lmSteps(), "train.lr=" + plan.lmLr(),
-                "train.output=" + runDir.resolve("lm").toAbsolutePath())), registry, Optional.empty(), progress);
+        Trainer.Result lm = Trainer.train(base.edit().trainStage(Stage.LM).trainSteps(plan.lmSteps()).trainLr(plan.lmLr())
+                .trainOutput(runDir.resolve("lm")).done(), registry, Optional.empty(), progress);
         stages.add(new StageResult("lm", lm.steps(), lm.seconds(), lm.samplesPerSecond(), lm.finalLoss(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
         curves.put("stage lm", RunMetrics.lossCurve(lm.runDir()));
-        String llmWeights = "model.llm.weights=" + lm.finalCheckpoint().resolve(Checkpoint.LLM_WEIGHTS).toAbsolutePath();
+        Path llmWeights = lm.finalCheckpoint().resolve(Checkpoint.LLM_WEIGHTS);
 
         out.println("== stage 1 (pretrain): only the projector trains");
-        IrisConfig stage1 = base.with(List.of(llmWeights, "train.stage=pretrain", "train.steps=" + plan.pretrainSteps(),
-                "train.lr=" + plan.pretrainLr(), "train.output=" + runDir.resolve("pretrain").toAbsolutePath()));
+        IrisConfig stage1 = base.edit().llmWeights(llmWeights).trainStage(Stage.PRETRAIN).trainSteps(plan.pretrainSteps())
+                .trainLr(plan.pretrainLr()).trainOutput(runDir.resolve("pretrain")).done();
         Trainer.Result pre = Trainer.train(stage1, registry, Optional.empty(), progress);
         curves.put("stage 1", offset(RunMetrics.lossCurve(pre.runDir()), lm.steps()));
         Evaluator.Result e1 = evaluate(stage1, registry, pre, out);
@@ -87,10 +95,10 @@ public final class Quickstart {
             usedStage2 = true;
             out.printf("== stage 2 (finetune): stage 1 reached %.1f%% < %.0f%%, so the projector and the LLM train together%n",
                     100 * e1.taskScore(ACCURACY).orElse(0.0), 100 * TARGET);
-            IrisConfig stage2 = base.with(List.of(llmWeights,
-                    "model.fusion.weights=" + pre.finalCheckpoint().resolve(Checkpoint.FUSION_WEIGHTS).toAbsolutePath(),
-                    "train.stage=finetune", "train.steps=" + plan.finetuneSteps(), "train.lr=" + plan.finetuneLr(),
-                    "train.output=" + runDir.resolve("finetune").toAbsolutePath()));
+            IrisConfig stage2 = base.edit().llmWeights(llmWeights)
+                    .fusionWeights(Optional.of(pre.finalCheckpoint().resolve(Checkpoint.FUSION_WEIGHTS)))
+                    .trainStage(Stage.FINETUNE).trainSteps(plan.finetuneSteps()).trainLr(plan.finetuneLr())
+                    .trainOutput(runDir.resolve("finetune")).done();
             Trainer.Result fin = Trainer.train(stage2, registry, Optional.empty(), progress);
             curves.put("stage 2", offset(RunMetrics.lossCurve(fin.runDir()), lm.steps() + pre.steps()));
             last = evaluate(stage2, registry, fin, out);
@@ -122,29 +130,44 @@ public final class Quickstart {
                 e.taskScore(ACCURACY), Optional.of(e.bleu4()), Optional.of(e.rougeL()));
     }
 
-    static IrisConfig baseConfig(Path runDir, Plan plan) {
-        String yaml = """
-                model:
-                  vision: { type: siglip, path: models/vision }
-                  llm:    { type: qwen2,  path: models/llm }
-                  fusion: { type: projector, merge: sequential, factor: 4 }
-                runtime: { device: cpu, threads: %d }
-                train:
-                  dataset:      { type: parquet, path: data/train.parquet }
-                  eval_dataset: { type: shapes, path: data, split: heldout, train_count: %d, heldout_count: %d, image_size: 64, seed: 0 }
-                  prompts: ["Describe the image."]
-                  optimizer: adamw
-                  schedule: cosine
-                  warmup_steps: 50
-                  max_grad_norm: 1.0
-                  batch_size: %d
-                  grad_accum: 1
-                  save_every: 1000
-                  log_every: 50
-                  seed: 0
-                  output: lm
-                """.formatted(plan.threads(), plan.trainImages(), plan.heldoutImages(), plan.batchSize());
-        return new ConfigLoader().parse(yaml, "quickstart", runDir.toAbsolutePath(), List.of());
+    /** The model preset the quickstart trains, as an installed plugin declares it. */
+    static ModelPreset preset(PluginRegistry registry) {
+        return ModelInit.modelPreset(registry, PRESET).orElseThrow(() -> new IrisException(
+                "the quickstart needs the model preset '" + PRESET + "', which no installed plugin declares (presets: "
+                        + ModelInit.presets(registry).keySet() + ")"));
+    }
+
+    /** {@link #baseConfig(Path, Plan, ModelPreset)} of the installed preset. */
+    static IrisConfig baseConfig(Path runDir, Plan plan, PluginRegistry registry) {
+        return baseConfig(runDir, plan, preset(registry));
+    }
+
+    /**
+     * The preset's model in {@code runDir/models}, trained on the shapes' train split and evaluated on
+     * their held-out split; each stage sets its own stage, budget, rate and run folder.
+     */
+    static IrisConfig baseConfig(Path runDir, Plan plan, ModelPreset preset) {
+        Path models = runDir.resolve("models"), data = runDir.resolve("data");
+        Map<String, Object> train = new LinkedHashMap<>();
+        train.put("dataset", ParquetDatasetProvider.section(data.resolve(ShapesGenerator.TRAIN_FILE)));
+        train.put("eval_dataset", ShapesDatasetProvider.section(data, "heldout", plan.trainImages(), plan.heldoutImages(), IMAGE_SIZE, 0));
+        train.put("prompts", List.of("Describe the image."));
+        train.put("optimizer", "adamw");
+        train.put("schedule", "cosine");
+        train.put("warmup_steps", 50);
+        train.put("max_grad_norm", 1.0);
+        train.put("batch_size", plan.batchSize());
+        train.put("grad_accum", 1);
+        train.put("save_every", 1000);
+        train.put("log_every", 50);
+        train.put("seed", 0);
+        return IrisConfig.empty("quickstart", runDir).edit()
+                .set("model", ModelInit.modelSection(preset, models.resolve("vision").toAbsolutePath(), models.resolve("llm").toAbsolutePath()))
+                .set("runtime", Map.of("device", "cpu"))
+                .runtimeThreads(plan.threads())
+                .set("train", train)
+                .trainOutput(runDir.resolve("lm"))
+                .done();
     }
 
     private static List<double[]> offset(List<double[]> points, long by) {

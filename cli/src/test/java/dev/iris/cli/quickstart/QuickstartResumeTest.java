@@ -34,7 +34,7 @@ class QuickstartResumeTest {
     void aQuickstartRunResumes() throws Exception {
         // the quickstart's config: paths relative to its output folder, stages set with overrides
         Files.createSymbolicLink(dir.resolve("data"), dir.resolve("shapes"));
-        IrisConfig stage = Quickstart.baseConfig(dir, new Quickstart.Plan(24, 8, 6, 6, 6, 4, 3e-3, 1e-2, 3e-3, 1))
+        IrisConfig stage = Quickstart.baseConfig(dir, new Quickstart.Plan(24, 8, 6, 6, 6, 4, 3e-3, 1e-2, 3e-3, 1), REGISTRY)
                 .with(List.of("train.eval_dataset=null", "train.stage=pretrain", "train.steps=6", "train.save_every=2", "train.seed=3", "train.lr=1.0e-2",
                         "train.warmup_steps=2", "train.output=" + dir.resolve("quickstart/pretrain")));
         Map<String, Tensor> whole = Checkpoint.readParams(Trainer.train(stage, REGISTRY, Optional.empty(), s -> {}).finalCheckpoint());

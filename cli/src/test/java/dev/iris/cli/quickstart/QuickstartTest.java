@@ -50,7 +50,7 @@ class QuickstartTest {
             assertThat(w.metadata()).containsEntry("iris.fusion", "projector").containsKey("iris.version").containsEntry("iris.stage", "finetune");
             assertThat(w.names()).contains("linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias");
         }
-        IrisConfig cfg = Quickstart.baseConfig(dir, plan).with(List.of("model.fusion.weights=" + fusion,
+        IrisConfig cfg = Quickstart.baseConfig(dir, plan, registry).with(List.of("model.fusion.weights=" + fusion,
                 "model.llm.weights=" + dir.resolve("finetune/final/llm.safetensors")));
         byte[] image = Files.readAllBytes(firstImage(dir, plan));
         try (VisionLanguageModel m = VisionLanguageModel.load(cfg, registry)) {
@@ -62,8 +62,9 @@ class QuickstartTest {
 
     /** An image of the generated data, written out as a file. */
     private static Path firstImage(Path dir, Quickstart.Plan plan) throws Exception {
-        IrisConfig cfg = Quickstart.baseConfig(dir, plan);
-        var ds = Evaluator.heldOut(cfg, PluginRegistry.discover());
+        PluginRegistry registry = PluginRegistry.discover();
+        IrisConfig cfg = Quickstart.baseConfig(dir, plan, registry);
+        var ds = Evaluator.heldOut(cfg, registry);
         try (var ex = ds.open()) {
             Path p = dir.resolve("first.png");
             Files.write(p, ex.next().image());

@@ -2,6 +2,7 @@ package dev.iris.fusion.crossattn;
 
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigField;
+import dev.iris.api.spi.ModelPreset;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.spi.Fusion;
 import dev.iris.api.spi.FusionProvider;
@@ -36,6 +37,14 @@ public final class CrossAttentionProvider implements FusionProvider {
                 ConfigField.of("kv_heads", "key/value heads (default: the language model's)"),
                 ConfigField.of("intermediate", "width of the blocks' MLP (default 4x the language model's hidden size)"),
                 ConfigField.of("eps", "RMS norm epsilon (default 1e-6)"));
+    }
+
+    /** The tiny encoder and language model joined by one block after the last of the tiny model's two layers. */
+    @Override
+    public List<ModelPreset> modelPresets() {
+        return List.of(new ModelPreset("tiny-crossattn", "SigLIP + Qwen2 at test size with a cross-attention block after layer 1",
+                ModelPreset.Part.of("siglip", "tiny"), ModelPreset.Part.of("qwen2", "tiny"),
+                ModelPreset.Part.of(type(), java.util.Map.of("layers", List.of(1)))));
     }
 
     @Override

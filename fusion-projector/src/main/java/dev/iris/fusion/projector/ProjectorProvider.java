@@ -2,7 +2,10 @@ package dev.iris.fusion.projector;
 
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigField;
+import dev.iris.api.spi.ModelPreset;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.spi.Fusion;
 import dev.iris.api.spi.FusionProvider;
@@ -31,6 +34,20 @@ public final class ProjectorProvider implements FusionProvider {
                 ConfigField.of("merge", "how patch tokens are merged: sequential (default) or spatial"),
                 ConfigField.of("factor", "patch tokens merged into one image token (default 4)"),
                 ConfigField.of("hidden", "width of the first linear layer (default: the language model's hidden size)"));
+    }
+
+    /** The tutorial's model at test size and at the size of its real checkpoints, both random-weight. */
+    @Override
+    public List<ModelPreset> modelPresets() {
+        Map<String, Object> projector = new LinkedHashMap<>();
+        projector.put("merge", "sequential");
+        projector.put("factor", 4);
+        return List.of(
+                new ModelPreset("tiny", "SigLIP + Qwen2 at test size with this projector: fast enough for unit tests",
+                        ModelPreset.Part.of("siglip", "tiny"), ModelPreset.Part.of("qwen2", "tiny"), ModelPreset.Part.of(type(), projector)),
+                new ModelPreset("siglip-qwen2.5-0.5b", "SigLIP base (224 px) + Qwen2.5-0.5B shapes with this projector: real-size speed and memory",
+                        ModelPreset.Part.of("siglip", "siglip-base-patch16-224"), ModelPreset.Part.of("qwen2", "qwen2.5-0.5b"),
+                        ModelPreset.Part.of(type(), projector)));
     }
 
     @Override

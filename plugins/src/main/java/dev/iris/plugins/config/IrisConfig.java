@@ -4,41 +4,37 @@ import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A whole Iris config: {@code model.vision / llm / fusion} (plugin sections, selected by their
- * {@code type}), {@code runtime}, {@code generate} and {@code train}. The keys Iris itself owns
- * are checked when the config is loaded, so a typo fails early instead of being ignored; the
+ * {@code type}), {@code runtime}, {@code generate}, {@code train} and the sections other modules
+ * declare ({@link ConfigSections}). The keys of those sections are checked when the config is loaded, so a typo fails early instead of being ignored; the
  * fields of plugin sections ({@code model.*}, {@code train.dataset}, {@code train.eval_dataset})
  * are checked against what their plugin declares by {@code PluginRegistry.checkConfig}.
  */
 public final class IrisConfig {
-    /** The keys of each section Iris owns, in the order DESIGN.md lists them. */
-    public static final Map<String, List<String>> KNOWN_KEYS;
-
-    static {
-        Map<String, List<String>> k = new LinkedHashMap<>();
-        k.put("model", List.of("vision", "llm", "fusion"));
-        k.put("runtime", List.of("device", "threads", "weights"));
-        k.put("generate", List.of("system", "max_new_tokens", "temperature", "top_k", "top_p", "repetition_penalty", "seed"));
-        k.put("train", List.of("dataset", "stage", "system", "prompts", "optimizer", "weight_decay", "schedule", "lr",
-                "warmup_steps", "max_grad_norm", "batch_size", "grad_accum", "epochs", "steps", "shuffle", "seed",
-                "save_every", "output", "eval_dataset", "max_length", "feature_cache", "log_every"));
-        k.put("serve", List.of("api_key", "max_body_bytes", "max_image_pixels", "max_tokens_cap", "queue",
-                "workers", "deadline_s", "drain_s", "allow_image_hosts", "model_name", "max_prompt_chars",
-                "header_timeout_s", "body_timeout_s", "min_body_bytes_per_s", "max_connections_per_client"));
-        k.put("report", List.of("font", "cjk_font", "translate"));
-        KNOWN_KEYS = Collections.unmodifiableMap(k);
+    /**
+     * The keys of each top-level section, as their owners declare them ({@link ConfigSections}):
+     * the host's {@code model}, {@code runtime}, {@code generate}, {@code train}, then the sections
+     * of the modules on the class path (e.g. {@code serve}, {@code report}).
+     */
+    public static Map<String, List<String>> knownKeys() {
+        return ConfigSections.installed().knownKeys();
     }
 
     private final SectionConfig root;
 
     IrisConfig(SectionConfig root) {
         this.root = root;
+    }
+
+    /** A config with no values, whose relative paths resolve against {@code baseDir}: commands build theirs from it with {@link #edit()}. */
+    public static IrisConfig empty(String sourceName, Path baseDir) {
+        return new IrisConfig(new SectionConfig("", new LinkedHashMap<>(),
+                new ConfigOrigin(sourceName, baseDir.toAbsolutePath().normalize(), Map.of(), Map.of())));
     }
 
     /** Loads {@code file} and applies {@code --set} overrides, resolving theirs against the current directory. */
@@ -93,8 +89,13 @@ public final class IrisConfig {
         return root.origin().fileDir();
     }
 
+    /** Typed changes to a copy of this config (this one is unchanged), e.g. {@code edit().trainSteps(200).done()}. */
+    public ConfigEdit edit() {
+        return new ConfigEdit(deepCopy(root.values()), root.origin());
+    }
+
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> deepCopy(Map<String, Object> m) {
+    static Map<String, Object> deepCopy(Map<String, Object> m) {
         Map<String, Object> out = new LinkedHashMap<>();
         m.forEach((k, v) -> out.put(k, v instanceof Map<?, ?> sub ? deepCopy((Map<String, Object>) sub)
                 : v instanceof List<?> l ? new java.util.ArrayList<>(l) : v));
@@ -160,7 +161,7 @@ public final class IrisConfig {
      */
     public String toYamlWith(Map<String, Map<String, Object>> filled) {
         Map<String, Object> out = new LinkedHashMap<>();
-        for (String section : KNOWN_KEYS.keySet()) {
+        for (String section : knownKeys().keySet()) {
             Object given = root.values().get(section);
             Map<String, Object> defaults = filled.get(section);
             if (defaults == null) {
@@ -191,17 +192,22 @@ public final class IrisConfig {
      * {@code source} names where {@code tree} came from (the file, or one {@code --set}).
      */
     static void checkKnownKeys(Map<String, Object> tree, String source) {
+        checkKnownKeys(tree, source, knownKeys());
+    }
+
+    /** As {@link #checkKnownKeys(Map, String)} against the given sections (a test leaves a module out). */
+    static void checkKnownKeys(Map<String, Object> tree, String source, Map<String, List<String>> known) {
         List<String> unknownTop = new ArrayList<>();
         for (String k : tree.keySet()) {
-            if (!KNOWN_KEYS.containsKey(k)) {
+            if (!known.containsKey(k)) {
                 unknownTop.add(k);
             }
         }
         if (!unknownTop.isEmpty()) {
             throw new ConfigException(source + ": unknown top-level key" + (unknownTop.size() > 1 ? "s " : " ")
-                    + withHints(unknownTop, 0, KNOWN_KEYS.keySet()) + " (known: " + String.join(", ", KNOWN_KEYS.keySet()) + ")");
+                    + withHints(unknownTop, 0, known.keySet()) + " (known: " + String.join(", ", known.keySet()) + ")");
         }
-        for (Map.Entry<String, List<String>> e : KNOWN_KEYS.entrySet()) {
+        for (Map.Entry<String, List<String>> e : known.entrySet()) {
             String section = e.getKey();
             if (!(tree.get(section) instanceof Map<?, ?> values)) {
                 continue; // absent, or not a section: the typed accessor reports that with the key

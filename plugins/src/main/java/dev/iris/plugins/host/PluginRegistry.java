@@ -13,6 +13,7 @@ import com.google.inject.spi.Message;
 import com.google.inject.util.Types;
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
+import dev.iris.api.config.ConfigField;
 import dev.iris.api.spi.DatasetProvider;
 import dev.iris.api.spi.FusionProvider;
 import dev.iris.api.spi.LanguageModelProvider;
@@ -106,6 +107,15 @@ public final class PluginRegistry {
 
     public DatasetProvider dataset(String type) {
         return get(ProviderKind.DATASET, type, ProviderKind.DATASET.configKey() + ".type", DatasetProvider.class);
+    }
+
+    /**
+     * The fields a plugin section may hold, by name: the host's for its kind and those of the
+     * provider its {@code type} selects (checked as {@link #forConfig} does). Their kinds say
+     * which values are paths.
+     */
+    public Map<String, ConfigField> fields(ProviderKind kind, ComponentConfig section) {
+        return SectionFields.known(kind, forConfig(kind, section));
     }
 
     /**

@@ -24,12 +24,12 @@ public final class SectionFields {
     static {
         ConfigField type = ConfigField.of("type", "the plugin that reads this section");
         HOST.put(ProviderKind.VISION, List.of(type,
-                ConfigField.of("path", "model folder the encoder's weights are read from")));
+                ConfigField.path("path", "model folder the encoder's weights are read from")));
         HOST.put(ProviderKind.LLM, List.of(type,
-                ConfigField.of("path", "model folder the language model's weights are read from"),
-                ConfigField.of("weights", "trained tensors (llm.safetensors) over the folder's (absent: the folder's own)")));
+                ConfigField.path("path", "model folder the language model's weights are read from"),
+                ConfigField.path("weights", "trained tensors (llm.safetensors) over the folder's (absent: the folder's own)")));
         HOST.put(ProviderKind.FUSION, List.of(type,
-                ConfigField.of("weights", "trained fusion weights (fusion.safetensors; absent: initialised)")));
+                ConfigField.path("weights", "trained fusion weights (fusion.safetensors; absent: initialised)")));
         HOST.put(ProviderKind.DATASET, List.of(type));
     }
 
@@ -40,11 +40,18 @@ public final class SectionFields {
         return HOST.get(kind);
     }
 
-    /** The host's fields, then the provider's, by name (for a field both read, the plugin's more specific description). */
+    /**
+     * The host's fields, then the provider's, by name. For a field both read, the plugin's more
+     * specific description; a field the host reads as a path stays a path.
+     */
     public static Map<String, ConfigField> known(ProviderKind kind, Provider provider) {
         Map<String, ConfigField> all = new LinkedHashMap<>();
         for (ConfigField f : HOST.get(kind)) all.put(f.name(), f);
-        for (ConfigField f : provider.fields()) all.put(f.name(), f); // keeps the host's place in the order
+        for (ConfigField f : provider.fields()) {
+            ConfigField host = all.get(f.name());
+            boolean path = f.isPath() || (host != null && host.isPath());
+            all.put(f.name(), new ConfigField(f.name(), f.description(), path ? ConfigField.Kind.PATH : f.kind())); // keeps the host's place
+        }
         return all;
     }
 

@@ -6,13 +6,13 @@ import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.spi.LanguageModelProvider;
+import dev.iris.api.spi.ModelPreset;
 import dev.iris.api.spi.Provider;
 import dev.iris.api.spi.ProviderKind;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.spi.VisionEncoderProvider;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
-import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.runtime.safetensors.SafetensorsWriter;
@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
@@ -32,31 +33,77 @@ import java.util.TreeMap;
  * {@code iris init}: writes model folders in Hugging Face format with seeded random weights.
  * A plugin supplies the folder's text files for a preset; the host then opens the model,
  * asks its description which weights it needs, and fills each one (norm scales 1, biases 0,
- * other tensors normal with std 0.02, as Hugging Face initialises these models).
+ * other tensors normal with std 0.02, as Hugging Face initialises these models). A model preset
+ * a plugin declares ({@link ModelPreset}) names the parts of a whole model and their settings; the
+ * host writes each part and a config from it, naming no plugin itself.
  */
 public final class ModelInit {
+    /** The config a model preset's folder holds, beside {@code vision/} and {@code llm/}. */
+    public static final String CONFIG_FILE = "iris.yaml";
+
     private ModelInit() {}
 
-    /** What was written: model folders by role ({@code vision}, {@code llm}) and the config when both were made. */
+    /** What was written: model folders by role ({@code vision}, {@code llm}) and the config when a whole model was made. */
     public record Written(Map<String, Path> folders, Path config) {}
 
-    /** Every preset name with the providers that offer it. */
+    /** Every preset name with what it makes: a whole model, or the providers whose part it fills. */
     public static Map<String, List<String>> presets(PluginRegistry registry) {
         Map<String, List<String>> out = new TreeMap<>();
+        for (ModelPreset m : modelPresets(registry)) {
+            out.computeIfAbsent(m.name(), k -> new ArrayList<>()).add("model: " + String.join(" + ",
+                    ModelPreset.PARTS_IN_ORDER.stream().map(kind -> describe(kind, m.part(kind))).toList()));
+        }
         for (ProviderKind kind : List.of(ProviderKind.VISION, ProviderKind.LLM)) {
             for (Provider p : registry.providers(kind)) {
-                for (String preset : p.presets()) out.computeIfAbsent(preset, k -> new ArrayList<>()).add(kind.configKey() + ".type=" + p.type());
+                for (String preset : p.presets()) {
+                    if (!out.containsKey(preset) || !out.get(preset).get(0).startsWith("model: ")) {
+                        out.computeIfAbsent(preset, k -> new ArrayList<>()).add(kind.configKey() + ".type=" + p.type());
+                    }
+                }
             }
         }
         return out;
     }
 
+    private static String describe(ProviderKind kind, ModelPreset.Part part) {
+        return kind.configKey().substring(kind.configKey().indexOf('.') + 1) + " " + part.type() + part.preset().map(p -> " " + p).orElse("");
+    }
+
+    /** The model presets the installed plugins declare whose every part's provider (and part preset) is installed. */
+    public static List<ModelPreset> modelPresets(PluginRegistry registry) {
+        List<ModelPreset> out = new ArrayList<>();
+        for (ProviderKind kind : ProviderKind.values()) {
+            for (Provider p : registry.providers(kind)) {
+                for (ModelPreset m : p.modelPresets()) {
+                    if (installed(registry, m)) out.add(m);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The model preset {@code name}, if an installed plugin declares one whose parts are installed. */
+    public static Optional<ModelPreset> modelPreset(PluginRegistry registry, String name) {
+        return modelPresets(registry).stream().filter(m -> m.name().equals(name)).findFirst();
+    }
+
+    static boolean installed(PluginRegistry registry, ModelPreset m) {
+        for (ProviderKind kind : ModelPreset.PARTS_IN_ORDER) {
+            ModelPreset.Part part = m.part(kind);
+            Optional<Provider> p = registry.providers(kind).stream().filter(x -> x.type().equals(part.type())).findFirst();
+            if (p.isEmpty() || part.preset().isPresent() && !p.get().presets().contains(part.preset().get())) return false;
+        }
+        return true;
+    }
+
     /**
-     * Writes {@code preset}. A preset offered by both a vision encoder and a language model
-     * (such as {@code tiny}) gives {@code out/vision}, {@code out/llm} and {@code out/iris.yaml};
-     * one offered by a single provider fills {@code out} itself.
+     * Writes {@code preset}. A model preset gives {@code out/vision}, {@code out/llm} and
+     * {@code out/iris.yaml}; a part preset of a single provider fills {@code out} itself (offered by
+     * an encoder and a language model both, it fills {@code out/vision} and {@code out/llm}).
      */
     public static Written write(PluginRegistry registry, String preset, Path out, long seed) {
+        Optional<ModelPreset> model = modelPreset(registry, preset);
+        if (model.isPresent()) return writeModel(registry, model.get(), out, seed);
         VisionEncoderProvider vp = (VisionEncoderProvider) find(registry, ProviderKind.VISION, preset);
         LanguageModelProvider lp = (LanguageModelProvider) find(registry, ProviderKind.LLM, preset);
         if (vp == null && lp == null) {
@@ -64,22 +111,44 @@ public final class ModelInit {
         }
         Map<String, Path> folders = new LinkedHashMap<>();
         boolean both = vp != null && lp != null;
-        if (vp != null) folders.put("vision", writeModel(vp, preset, both ? out.resolve("vision") : out, seed, true));
-        if (lp != null) folders.put("llm", writeModel(lp, preset, both ? out.resolve("llm") : out, seed + 1, false));
-        Path config = null;
-        if (both) {
-            config = out.resolve("iris.yaml");
-            writeText(config, """
-                    # written by `iris init --preset %s`: random weights, for trying Iris out
-                    model:
-                      vision: { type: %s, path: vision }
-                      llm:    { type: %s, path: llm }
-                      fusion: { type: projector, merge: sequential, factor: 4 }
-                    runtime: { device: cpu, threads: 2 }
-                    generate: { max_new_tokens: 32, temperature: 0.0 }
-                    """.formatted(preset, vp.type(), lp.type()));
-        }
-        return new Written(folders, config);
+        if (vp != null) folders.put("vision", writePart(vp, preset, both ? out.resolve("vision") : out, seed, true));
+        if (lp != null) folders.put("llm", writePart(lp, preset, both ? out.resolve("llm") : out, seed + 1, false));
+        return new Written(folders, null);
+    }
+
+    /** The model preset's parts in {@code out/vision} and {@code out/llm}, then {@code out/iris.yaml} (last: its presence means both are complete). */
+    private static Written writeModel(PluginRegistry registry, ModelPreset m, Path out, long seed) {
+        Map<String, Path> folders = new LinkedHashMap<>();
+        folders.put("vision", writePart(registry.vision(m.vision().type()), m.vision().preset().orElseThrow(), out.resolve("vision"), seed, true));
+        folders.put("llm", writePart(registry.llm(m.llm().type()), m.llm().preset().orElseThrow(), out.resolve("llm"), seed + 1, false));
+        IrisConfig config = IrisConfig.empty("preset " + m.name(), out).edit()
+                .set("model", modelSection(m, Path.of("vision"), Path.of("llm")))
+                .set("runtime", Map.of("device", "cpu", "threads", 2))
+                .set("generate", Map.of("max_new_tokens", 32, "temperature", 0.0))
+                .done();
+        Path file = out.resolve(CONFIG_FILE);
+        writeText(file, "# written by `iris init --preset " + m.name() + "`: random weights, for trying Iris out\n" + config.toYaml());
+        return new Written(folders, file);
+    }
+
+    /**
+     * The {@code model} section of a model preset whose vision and language-model folders are
+     * {@code vision} and {@code llm} (relative ones resolve against the config's folder).
+     */
+    public static Map<String, Object> modelSection(ModelPreset m, Path vision, Path llm) {
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("vision", section(m.vision(), Optional.of(vision)));
+        model.put("llm", section(m.llm(), Optional.of(llm)));
+        model.put("fusion", section(m.fusion(), Optional.empty()));
+        return model;
+    }
+
+    private static Map<String, Object> section(ModelPreset.Part part, Optional<Path> folder) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("type", part.type());
+        folder.ifPresent(f -> s.put("path", f.toString()));
+        s.putAll(part.settings());
+        return s;
     }
 
     private static Provider find(PluginRegistry registry, ProviderKind kind, String preset) {
@@ -87,15 +156,17 @@ public final class ModelInit {
         return null;
     }
 
-    private static Path writeModel(Provider provider, String preset, Path folder, long seed, boolean vision) {
+    private static Path writePart(Provider provider, String preset, Path folder, long seed, boolean vision) {
         try {
             Files.createDirectories(folder);
         } catch (IOException e) {
             throw new IrisException("cannot create " + folder + ": " + e.getMessage(), e);
         }
         provider.presetFiles(preset).forEach((name, text) -> writeText(folder.resolve(name), text));
-        String yaml = "model:\n  " + (vision ? "vision" : "llm") + ": { type: " + provider.type() + ", path: \"" + folder.toAbsolutePath() + "\" }\n";
-        IrisConfig cfg = new ConfigLoader().parse(yaml, "preset " + preset, folder, List.of());
+        ProviderKind kind = vision ? ProviderKind.VISION : ProviderKind.LLM;
+        IrisConfig cfg = IrisConfig.empty("preset " + preset, folder).edit()
+                .set(kind.configKey(), Map.of("type", provider.type(), "path", folder.toAbsolutePath().normalize().toString()))
+                .done();
         HostContext ctx = new HostContext();
         GraphBuilder g = new GraphBuilder();
         if (vision) {

@@ -260,9 +260,9 @@ class IrisConfigTest {
 
         assertThatThrownBy(() -> new ConfigLoader(workDir).load(file, List.of()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage(file + ": unknown top-level keys 'modle' (did you mean model?), 'trian' (did you mean train?) (known: model, runtime, generate, train, serve, report)");
+                .hasMessage(file + ": unknown top-level keys 'modle' (did you mean model?), 'trian' (did you mean train?) (known: model, runtime, generate, train)");
         assertThatThrownBy(() -> load("model: {}\n", "generat.seed=1"))
-                .hasMessage("--set generat.seed=1: unknown top-level key 'generat', did you mean generate? (known: model, runtime, generate, train, serve, report)");
+                .hasMessage("--set generat.seed=1: unknown top-level key 'generat', did you mean generate? (known: model, runtime, generate, train)");
     }
 
     @Test

@@ -2,32 +2,34 @@ package dev.iris.cli.bench;
 
 import static dev.iris.training.Stats.median;
 
-import dev.iris.training.ProcessMemory;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iris.api.IrisException;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.graph.Op;
 import dev.iris.api.graph.Value;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.spi.ModelPreset;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
+import dev.iris.datasets.ParquetDatasetProvider;
+import dev.iris.datasets.ShapesGenerator;
 import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.GenerateConfig;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.config.TrainConfig;
-import dev.iris.datasets.ParquetDatasetProvider;
-import dev.iris.datasets.ShapesGenerator;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.GenerationResult;
 import dev.iris.plugins.model.ModelInit;
+import dev.iris.plugins.model.ModelParts;
 import dev.iris.plugins.model.VisionLanguageModel;
-import dev.iris.training.SampleBuilder;
-import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.CompiledGraph.Quantization;
+import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.training.Checkpoint;
+import dev.iris.training.ProcessMemory;
 import dev.iris.training.RunMetrics;
+import dev.iris.training.SampleBuilder;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -36,17 +38,21 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 import javax.imageio.ImageIO;
 
 /**
@@ -265,7 +271,7 @@ public final class Bench {
             + "that a reader could use as a caption for the picture without seeing it at all").split(" ");
 
     /** The shortest question whose prompt has at least {@code target} tokens besides the image pads. */
-    private static String question(int target, java.util.function.ToIntFunction<String> textTokens) {
+    private static String question(int target, ToIntFunction<String> textTokens) {
         StringBuilder q = new StringBuilder();
         for (int i = 0; ; i++) {
             if (i > 0) q.append(' ');
@@ -338,13 +344,21 @@ public final class Bench {
                 null, List.of(), List.of(), null)).hidden();
         g.output("logits", llm.logits(g, hidden));
         Graph graph = g.build();
-        java.util.Set<String> quantized = q.enabled() ? OnnxCompiler.compile(graph, DType.F32, List.of(), q).quantized() : java.util.Set.of();
-        boolean untiedHead = graph.weights().keySet().stream().anyMatch(n -> n.contains("lm_head"));
+        Set<String> quantized = q.enabled() ? OnnxCompiler.compile(graph, DType.F32, List.of(), q).quantized() : Set.of();
+        // a table that is only looked up (an embedding with an untied head) gives one row per
+        // token; a weight any other operation reads (a tied head reads the table too) is read whole
+        Set<Value> readWhole = new HashSet<>();
+        for (Graph.Node node : graph.nodes()) {
+            for (Value in : node.op().inputs()) {
+                boolean lookedUp = node.op() instanceof Op.Gather gather && gather.table().equals(in);
+                if (graph.op(in) instanceof Op.Weight && !lookedUp) readWhole.add(in);
+            }
+        }
         long bytes = 0;
         for (Map.Entry<String, Value> e : graph.weights().entrySet()) {
             long[] shape = e.getValue().shape().sizes();
             long n = Tensor.numel(shape);
-            if (untiedHead && e.getKey().contains("embed_tokens")) bytes += shape[shape.length - 1] * 4L;
+            if (!readWhole.contains(e.getValue())) bytes += shape[shape.length - 1] * 4L;
             else if (quantized.contains(e.getKey())) bytes += n * q.bits() / 8 + n / q.blockFor(shape[1]) * 4;
             else bytes += n * 4;
         }
@@ -357,13 +371,13 @@ public final class Bench {
     private String trainPrompt(IrisConfig cfg) {
         Path data = o.dir().resolve("bench-data");
         String prompt;
-        try (var parts = dev.iris.plugins.model.ModelParts.create(cfg, registry)) {
+        try (ModelParts parts = ModelParts.create(cfg, registry)) {
             int size = parts.vision().imageSize();
             // 16 images: after the first two steps every image's features come from the cache
             if (!Files.exists(data.resolve(ShapesGenerator.HELDOUT_FILE))) ShapesGenerator.write(data, 16, 8, size, 0);
             LanguageModel llm = parts.llm();
             byte[] image = shapePng(size);
-            java.util.function.ToIntFunction<String> length = q -> SampleBuilder.of(llm, parts.fusion(), true,
+            ToIntFunction<String> length = q -> SampleBuilder.of(llm, parts.fusion(), true,
                     Optional.empty(), List.of(q), 4096).build("bench", CAPTION, image, new Random(0)).length();
             prompt = question(TARGET_SAMPLE_TOKENS, length);
             put("train_sample_tokens", length.applyAsInt(prompt));
@@ -427,7 +441,7 @@ public final class Bench {
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName(), argument.toString()));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
+        ArrayDeque<String> last = new ArrayDeque<>();
         try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = out.readLine()) != null; ) {
                 progress.accept("  " + line);

@@ -1,6 +1,8 @@
 package dev.iris.fusion.projector;
 
+import dev.iris.api.graph.Dim;
 import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.graph.Shape;
 import dev.iris.api.graph.Init;
 import dev.iris.api.graph.Value;
 import dev.iris.api.spi.Fusion;
@@ -83,6 +85,7 @@ public final class ProjectorFusion implements Fusion {
 
     @Override
     public Value projectImage(GraphBuilder g, Value features) {
+        checkFeatures(features);
         Value merged = mergeTokens(g, features);
         long in = (long) factor * visionHidden;
         // PyTorch's nn.Linear initialisation: uniform in +-1/sqrt(fan_in)
@@ -105,6 +108,17 @@ public final class ProjectorFusion implements Fusion {
     @Override
     public List<WeightNaming> weightNamings() {
         return List.of(LLAVA);
+    }
+
+    /** Features [B, patches, visionHidden]: a wrong count or width is named here, not found inside ONNX Runtime's reshape. */
+    private void checkFeatures(Value features) {
+        Shape shape = features.shape();
+        boolean tokensOk = shape.rank() == 3 && !(shape.dim(1) instanceof Dim.Fixed p && p.size() != patches);
+        boolean widthOk = shape.rank() == 3 && !(shape.dim(2) instanceof Dim.Fixed d && d.size() != visionHidden);
+        if (!tokensOk || !widthOk) {
+            throw new IllegalArgumentException("projector: vision features " + shape + " do not match the configured "
+                    + patches + " patch tokens of width " + visionHidden);
+        }
     }
 
     /** [B, P, D] to [B, P / factor, factor * D]. */

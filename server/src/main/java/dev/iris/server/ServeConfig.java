@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -111,7 +112,7 @@ public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImag
                     + ", deadline_s=" + deadlineS + ", drain_s=" + drainS + ", max_prompt_chars=" + maxPromptChars);
         }
         if (modelName == null || modelName.isBlank()) throw new ConfigException("serve.model_name: must not be empty");
-        java.util.Objects.requireNonNull(connections, "connections");
+        Objects.requireNonNull(connections, "connections");
     }
 
     /** The {@code serve} section of {@code config} (absent: the defaults), with the API key from the environment as fallback. */

@@ -1,5 +1,9 @@
 package dev.iris.api.spi;
 
+import dev.iris.api.config.ConfigField;
+import java.util.List;
+import java.util.Map;
+
 /**
  * A named factory found with {@link java.util.ServiceLoader}. The {@link #type()} is what a
  * config's {@code type:} field names; it is stable across releases, like a Lucene codec name.
@@ -20,16 +24,16 @@ public interface Provider {
      * is an error naming it, so a typo like {@code factr: 4} does not go unnoticed. Declare every
      * field {@code create} reads, optional ones included.
      */
-    default java.util.List<dev.iris.api.config.ConfigField> fields() {
-        return java.util.List.of();
+    default List<ConfigField> fields() {
+        return List.of();
     }
 
     /**
      * Presets {@code iris init} can write for this provider: small random-weight models in the
      * provider's own checkpoint format (e.g. {@code tiny}). Empty when it has none.
      */
-    default java.util.List<String> presets() {
-        return java.util.List.of();
+    default List<String> presets() {
+        return List.of();
     }
 
     /**
@@ -37,7 +41,7 @@ public interface Provider {
      * {@code iris init} writes them, opens the model through {@link #presets()}' provider and fills
      * every weight the model asks for with seeded random values.
      */
-    default java.util.Map<String, String> presetFiles(String preset) {
+    default Map<String, String> presetFiles(String preset) {
         throw new IllegalArgumentException("'" + type() + "' has no preset '" + preset + "' (presets: " + presets() + ")");
     }
 
@@ -46,8 +50,8 @@ public interface Provider {
      * language model): {@code iris init}, the quickstart and the benchmark build models and configs
      * from them by name. A preset whose parts' providers are not installed is not offered.
      */
-    default java.util.List<ModelPreset> modelPresets() {
-        return java.util.List.of();
+    default List<ModelPreset> modelPresets() {
+        return List.of();
     }
 
     /** The plugin's version, recorded in files it writes. */

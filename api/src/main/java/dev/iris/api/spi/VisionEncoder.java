@@ -2,8 +2,12 @@ package dev.iris.api.spi;
 
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
+import dev.iris.api.image.InvalidImageException;
 import dev.iris.api.tensor.Tensor;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import javax.imageio.ImageIO;
 
 /** Turns images into patch features. Weights are requested by name in group {@code vision}. */
 public interface VisionEncoder {
@@ -18,12 +22,12 @@ public interface VisionEncoder {
     default Tensor preprocess(byte[] encoded, String name) {
         BufferedImage image;
         try {
-            image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(encoded));
-        } catch (java.io.IOException | RuntimeException e) {
-            throw new dev.iris.api.image.InvalidImageException(name, "cannot be decoded: " + e.getMessage(), e);
+            image = ImageIO.read(new ByteArrayInputStream(encoded));
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidImageException(name, "cannot be decoded: " + e.getMessage(), e);
         }
         // an InvalidImageException, so training and evaluation skip the row instead of stopping
-        if (image == null) throw new dev.iris.api.image.InvalidImageException(name, "not a PNG or JPEG image (or an unsupported format)");
+        if (image == null) throw new InvalidImageException(name, "not a PNG or JPEG image (or an unsupported format)");
         return preprocess(image);
     }
 

@@ -33,8 +33,11 @@ import dev.iris.training.SampleBuilder;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -436,13 +439,13 @@ public final class Bench {
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(javaBin));
         // the JVM options this one was started with (native access for ONNX Runtime, heap size, ...), agents left out
-        for (String option : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+        for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (!option.startsWith("-javaagent") && !option.startsWith("-agentlib") && !option.startsWith("-agentpath")) command.add(option);
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName(), argument.toString()));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         ArrayDeque<String> last = new ArrayDeque<>();
-        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        try (var out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = out.readLine()) != null; ) {
                 progress.accept("  " + line);
                 last.addLast(line);

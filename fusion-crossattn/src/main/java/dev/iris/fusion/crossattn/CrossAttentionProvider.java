@@ -1,15 +1,16 @@
 package dev.iris.fusion.crossattn;
 
 import dev.iris.api.config.ComponentConfig;
-import dev.iris.api.config.ConfigField;
-import dev.iris.api.spi.ModelPreset;
 import dev.iris.api.config.ConfigException;
+import dev.iris.api.config.ConfigField;
 import dev.iris.api.spi.Fusion;
 import dev.iris.api.spi.FusionProvider;
 import dev.iris.api.spi.LanguageModel;
+import dev.iris.api.spi.ModelPreset;
 import dev.iris.api.spi.PluginContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code type: crossattn}: gated cross-attention blocks after the decoder layers named by
@@ -44,7 +45,7 @@ public final class CrossAttentionProvider implements FusionProvider {
     public List<ModelPreset> modelPresets() {
         return List.of(new ModelPreset("tiny-crossattn", "SigLIP + Qwen2 at test size with a cross-attention block after layer 1",
                 ModelPreset.Part.of("siglip", "tiny"), ModelPreset.Part.of("qwen2", "tiny"),
-                ModelPreset.Part.of(type(), java.util.Map.of("layers", List.of(1)))));
+                ModelPreset.Part.of(type(), Map.of("layers", List.of(1)))));
     }
 
     @Override

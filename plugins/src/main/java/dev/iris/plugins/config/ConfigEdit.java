@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -28,7 +29,7 @@ public final class ConfigEdit {
     }
 
     public ConfigEdit trainStage(Stage stage) {
-        return set("train.stage", stage.name().toLowerCase(java.util.Locale.ROOT));
+        return set("train.stage", stage.name().toLowerCase(Locale.ROOT));
     }
 
     /** Train for {@code steps} optimizer steps (instead of any number of epochs). */

@@ -4,6 +4,7 @@ import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,7 +99,7 @@ public final class IrisConfig {
     static Map<String, Object> deepCopy(Map<String, Object> m) {
         Map<String, Object> out = new LinkedHashMap<>();
         m.forEach((k, v) -> out.put(k, v instanceof Map<?, ?> sub ? deepCopy((Map<String, Object>) sub)
-                : v instanceof List<?> l ? new java.util.ArrayList<>(l) : v));
+                : v instanceof List<?> l ? new ArrayList<>(l) : v));
         return out;
     }
 
@@ -230,7 +231,7 @@ public final class IrisConfig {
      * one, {@code 'modle' (did you mean model?), 'trian' (did you mean train?)} for several.
      * {@code skip} characters of each key (its section prefix) are left out when comparing.
      */
-    private static String withHints(List<String> keys, int skip, java.util.Collection<String> known) {
+    private static String withHints(List<String> keys, int skip, Collection<String> known) {
         if (keys.size() == 1) {
             return "'" + keys.get(0) + "'" + Suggestion.hint(keys.get(0).substring(skip), known);
         }

@@ -6,9 +6,11 @@ import dev.iris.runtime.onnx.GraphSession;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +38,7 @@ final class DecodeBatcher implements AutoCloseable {
     private final List<ActiveSequence> pending = new ArrayList<>();
     private final Map<GraphSession, Group> groups = new LinkedHashMap<>();
     private final int layers;
-    private final java.util.Set<String> presents = new java.util.HashSet<>();   // outputs kept in ONNX Runtime
+    private final Set<String> presents = new HashSet<>();   // outputs kept in ONNX Runtime
     private Thread thread;
     private boolean closed;
     private volatile int largestBatch;

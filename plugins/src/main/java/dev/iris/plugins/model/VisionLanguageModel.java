@@ -1,6 +1,7 @@
 package dev.iris.plugins.model;
 
 import dev.iris.api.IrisException;
+import dev.iris.api.graph.Dim;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
@@ -21,10 +22,12 @@ import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.session.SessionFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +53,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     private GraphSession textSession;       // architecture B without an image: the cross-attention blocks are skipped
     private DecodeBatcher batcher;          // decode steps of all running generations, batched
     /** Held around every model run (image encoding, prefill, each decode step); closing takes it to wait for the run under way. */
-    private final java.util.concurrent.locks.ReentrantLock compute = new java.util.concurrent.locks.ReentrantLock(true);
+    private final ReentrantLock compute = new ReentrantLock(true);
     private volatile boolean closed;
 
     public VisionLanguageModel(ModelParts parts, OrtRuntime runtime, long seed) {
@@ -157,7 +160,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     private Object[] imageDims() {
         GraphBuilder scratch = new GraphBuilder();
         Value features = scratch.input("features", DType.F32, 1L, (long) parts.vision().tokens(), (long) parts.vision().hiddenSize());
-        List<dev.iris.api.graph.Dim> dims = parts.fusion().projectImage(scratch, features).shape().dims();
+        List<Dim> dims = parts.fusion().projectImage(scratch, features).shape().dims();
         Object[] out = dims.toArray();
         out[0] = "batch";
         if (!parts.fusion().readsImageEveryStep()) out[1] = "image_tokens";
@@ -319,7 +322,7 @@ public final class VisionLanguageModel implements AutoCloseable {
                 if (step.finish() != null) break;
                 if (recompute) {
                     long s0 = System.nanoTime();
-                    long[] all = java.util.Arrays.copyOf(ids, ids.length + generated.size());
+                    long[] all = Arrays.copyOf(ids, ids.length + generated.size());
                     for (int i = 0; i < generated.size(); i++) all[ids.length + i] = generated.get(i);
                     out = prefill(all, ids.length, imageRep);
                     step = seq.fed(out.get(LOGITS).toFloats(), (System.nanoTime() - s0) / 1e6);

@@ -2,6 +2,7 @@ package dev.iris.common.text;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -118,7 +119,7 @@ public final class ByteLevelBpe {
                 out[n++] = s[i];
             }
         }
-        return n == s.length ? s : java.util.Arrays.copyOf(out, n);
+        return n == s.length ? s : Arrays.copyOf(out, n);
     }
 
     /**

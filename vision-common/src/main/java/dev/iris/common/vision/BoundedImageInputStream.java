@@ -1,6 +1,7 @@
 package dev.iris.common.vision;
 
 import java.io.IOException;
+import java.util.Objects;
 import javax.imageio.IIOException;
 import javax.imageio.stream.ImageInputStreamImpl;
 
@@ -36,7 +37,7 @@ final class BoundedImageInputStream extends ImageInputStreamImpl {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         checkClosed();
-        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        Objects.checkFromIndexSize(off, len, b.length);
         bitOffset = 0;
         if (len == 0) return 0;
         if (streamPos >= data.length) {

@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
@@ -149,7 +150,7 @@ public final class ImageDecoder {
      * the image) or about colour conversion; Pillow ignores profiles too, so they are not damage.
      */
     private static boolean isAboutColourProfile(String warning) {
-        String w = warning.toLowerCase(java.util.Locale.ROOT);
+        String w = warning.toLowerCase(Locale.ROOT);
         return w.contains("icc") || w.contains("color profile") || w.contains("colour profile");
     }
 

@@ -1,15 +1,16 @@
 package dev.iris.common.vision;
 
 import dev.iris.api.IrisException;
-import dev.iris.api.json.Json;
-
 import dev.iris.api.config.ConfigException;
+import dev.iris.api.json.Json;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -98,7 +99,7 @@ public record ImageProcessorConfig(boolean doResize, Size size, Resample resampl
         String text;
         try {
             byte[] bytes = Files.readAllBytes(file);
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
         } catch (NoSuchFileException e) {
             throw new ConfigException("preprocessor config " + file + " does not exist");
         } catch (CharacterCodingException e) {
@@ -162,7 +163,7 @@ public record ImageProcessorConfig(boolean doResize, Size size, Resample resampl
         if (v instanceof Number n) return n.doubleValue();
         if (v instanceof List<?> l) return l.stream().map(ImageProcessorConfig::widenNumbers).toList();
         if (v instanceof Map<?, ?> m) {
-            Map<Object, Object> out = new java.util.LinkedHashMap<>();
+            Map<Object, Object> out = new LinkedHashMap<>();
             m.forEach((k, x) -> out.put(k, widenNumbers(x)));
             return out;
         }

@@ -1,6 +1,7 @@
 package dev.iris.common.vision;
 
 import java.awt.image.BufferedImage;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -140,7 +141,7 @@ public final class PillowResize {
                 int k0 = x * wt.ksize;
                 int base = srcRow + wt.start[x] * ch;
                 int n = wt.count[x];
-                java.util.Arrays.fill(acc, HALF);
+                Arrays.fill(acc, HALF);
                 for (int i = 0; i < n; i++) {
                     int k = wt.fixed[k0 + i];
                     int p = base + i * ch;
@@ -159,7 +160,7 @@ public final class PillowResize {
         byte[] dst = new byte[rowLen * outHeight];
         int[] acc = new int[rowLen];
         for (int y = 0; y < outHeight; y++) {
-            java.util.Arrays.fill(acc, HALF);
+            Arrays.fill(acc, HALF);
             int k0 = y * wt.ksize;
             int first = wt.start[y] - rowShift;
             for (int i = 0; i < wt.count[y]; i++) {

@@ -1,5 +1,7 @@
 package dev.iris.common.vision;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * The number of colours a PNG's PLTE chunk really holds. ImageIO pads short palettes with black,
  * but Pillow 9.4 reads an index past the palette as the grey (i, i, i), so the decoder needs the
@@ -13,7 +15,7 @@ final class PngPalette {
         int at = 8; // after the signature
         while (at + 8 <= png.length) {
             long length = u32(png, at);
-            String type = new String(png, at + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+            String type = new String(png, at + 4, 4, StandardCharsets.ISO_8859_1);
             if (type.equals("PLTE")) return (int) Math.min(length / 3, 256);
             if (type.equals("IDAT") || type.equals("IEND")) return -1; // PLTE must come before the data
             long next = at + 12L + length;

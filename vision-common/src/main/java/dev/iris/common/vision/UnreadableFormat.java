@@ -1,6 +1,7 @@
 package dev.iris.common.vision;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -33,7 +34,7 @@ final class UnreadableFormat {
         if (startsWith(b, '8', 'B', 'P', 'S')) return Optional.of("Photoshop PSD");
         if (startsWith(b, 0, 0, 1, 0)) return Optional.of("ICO");
         if (startsWith(b, 'q', 'o', 'i', 'f')) return Optional.of("QOI");
-        String head = ascii(b, 0, Math.min(b.length, 256)).stripLeading().toLowerCase(java.util.Locale.ROOT);
+        String head = ascii(b, 0, Math.min(b.length, 256)).stripLeading().toLowerCase(Locale.ROOT);
         if (head.startsWith("<svg") || head.startsWith("<?xml") && head.contains("<svg")) return Optional.of("SVG");
         return Optional.empty();
     }

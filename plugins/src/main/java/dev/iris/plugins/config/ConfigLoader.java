@@ -19,6 +19,9 @@ import java.util.Map;
  * {@code --set} resolve against the working directory.
  */
 public final class ConfigLoader {
+    /** Config files are small; a bigger file is a mistake (or hostile), refused before it is read. */
+    static final int MAX_BYTES = 1 << 20;
+
     private final Path workingDir;
 
     /** Overrides resolve against the process's current directory. */
@@ -47,9 +50,6 @@ public final class ConfigLoader {
         Path dir = file.toAbsolutePath().normalize().getParent();
         return read(bytes, file.toString(), dir, overrides);
     }
-
-    /** Config files are small; a bigger file is a mistake (or hostile), refused before it is read. */
-    static final int MAX_BYTES = 1 << 20;
 
     /** Reads config bytes, which must be UTF-8 text (like {@link #load}, for bytes from elsewhere). */
     public IrisConfig read(byte[] bytes, String sourceName, Path baseDir, List<String> overrides) {

@@ -19,6 +19,9 @@ import org.yaml.snakeyaml.error.YAMLException;
  * Anchors, aliases and merge keys are resolved, within bounds ({@link YamlTree}, {@link #MAX_CHARS}).
  */
 final class YamlReader {
+    /** The longest config text read, in characters: configs are a few kilobytes; anything this big is a mistake. */
+    static final int MAX_CHARS = 1 << 20;
+
     private static final ObjectMapper YAML = new ObjectMapper(new AnchoringYamlFactory())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION); // a repeated key is a mistake, not "last wins"
 
@@ -28,9 +31,6 @@ final class YamlReader {
             .build());
 
     private YamlReader() {}
-
-    /** The longest config text read, in characters: configs are a few kilobytes; anything this big is a mistake. */
-    static final int MAX_CHARS = 1 << 20;
 
     /** A whole document that must be a mapping (or empty). */
     static Map<String, Object> readDocument(String text, String sourceName) {

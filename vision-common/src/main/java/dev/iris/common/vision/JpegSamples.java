@@ -12,6 +12,21 @@ import java.awt.image.Raster;
  * decoder does not let the ImageIO plugin colour-convert.
  */
 final class JpegSamples {
+    // libjpeg's fixed-point YCbCr -> RGB (jdcolor.c): 16 fraction bits, coefficients rounded once
+    private static final int SCALE_BITS = 16;
+    private static final int[] RED_CR = new int[256], BLUE_CB = new int[256], GREEN_CR = new int[256], GREEN_CB = new int[256];
+
+    static {
+        int half = 1 << (SCALE_BITS - 1);
+        for (int i = 0; i < 256; i++) {
+            int x = i - 128;
+            RED_CR[i] = (fix(1.40200) * x + half) >> SCALE_BITS;
+            BLUE_CB[i] = (fix(1.77200) * x + half) >> SCALE_BITS;
+            GREEN_CR[i] = -fix(0.71414) * x;
+            GREEN_CB[i] = -fix(0.34414) * x + half;
+        }
+    }
+
     private JpegSamples() {}
 
     static RgbImage toRgb(Raster raw, JpegHeader.Coding coding) {
@@ -71,21 +86,6 @@ final class JpegSamples {
 
     private static int blue(int luma, int cb) {
         return clip(luma + BLUE_CB[cb]);
-    }
-
-    // libjpeg's fixed-point YCbCr -> RGB (jdcolor.c): 16 fraction bits, coefficients rounded once
-    private static final int SCALE_BITS = 16;
-    private static final int[] RED_CR = new int[256], BLUE_CB = new int[256], GREEN_CR = new int[256], GREEN_CB = new int[256];
-
-    static {
-        int half = 1 << (SCALE_BITS - 1);
-        for (int i = 0; i < 256; i++) {
-            int x = i - 128;
-            RED_CR[i] = (fix(1.40200) * x + half) >> SCALE_BITS;
-            BLUE_CB[i] = (fix(1.77200) * x + half) >> SCALE_BITS;
-            GREEN_CR[i] = -fix(0.71414) * x;
-            GREEN_CB[i] = -fix(0.34414) * x + half;
-        }
     }
 
     private static int fix(double v) {

@@ -37,7 +37,8 @@ class NoPluginTypeNamesTest {
     void noHostClassNamesARegisteredPluginType() {
         Set<String> types = registeredTypes();
         assertThat(types).contains("projector"); // the scan is only worth something with the real plugins installed
-        JavaClasses host = new ClassFileImporter().withImportOption(new ImportOption.DoNotIncludeTests()).importPackages(HOST_PACKAGES);
+        JavaClasses host = new ClassFileImporter().withImportOption(new ImportOption.DoNotIncludeTests())
+                .withImportOption(ModuleLayersTest.NO_TEST_JARS).importPackages(HOST_PACKAGES);
         assertThat(host.contain("dev.iris.cli.quickstart.Quickstart")).isTrue();
 
         List<String> found = new ArrayList<>();

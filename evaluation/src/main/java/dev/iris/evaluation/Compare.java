@@ -1,34 +1,22 @@
 package dev.iris.evaluation;
 
-import static dev.iris.training.Stats.median;
-
-import dev.iris.training.ProcessMemory;
-import dev.iris.training.Checkpoint;
-import dev.iris.training.LlavaPrompts;
-import dev.iris.training.RunMetrics;
-import dev.iris.training.Trainer;
-import dev.iris.training.TrainingGraph;
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigField;
-import dev.iris.api.spi.ProviderKind;
-import dev.iris.api.image.InvalidImageException;
 import dev.iris.api.spi.Dataset;
+import dev.iris.api.spi.ProviderKind;
 import dev.iris.api.weights.WeightSource;
 import dev.iris.plugins.config.ConfigEdit;
 import dev.iris.plugins.config.ConfigSections;
-import dev.iris.plugins.config.GenerateConfig;
 import dev.iris.plugins.config.IrisConfig;
-import dev.iris.plugins.config.TrainConfig;
 import dev.iris.plugins.host.PathFields;
 import dev.iris.plugins.host.PluginRegistry;
-import dev.iris.plugins.model.GenerationResult;
 import dev.iris.plugins.model.ModelParts;
-import dev.iris.plugins.model.VisionLanguageModel;
-import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.safetensors.Safetensors;
-import dev.iris.runtime.session.SessionFactory;
-import java.io.IOException;
+import dev.iris.training.Checkpoint;
+import dev.iris.training.ProcessMemory;
+import dev.iris.training.RunMetrics;
+import dev.iris.training.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +29,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
-import dev.iris.api.spi.VisionEncoder;
 
 /**
  * {@code iris compare}: two model configs (typically fusion A and fusion B) trained on the same
@@ -52,13 +39,6 @@ import dev.iris.api.spi.VisionEncoder;
 public final class Compare {
     /** The {@code train} keys both sides take from CFG_A, so that they train alike. */
     public static final List<String> SHARED_TRAIN_KEYS = List.of("dataset", "eval_dataset", "seed", "steps", "epochs", "batch_size", "grad_accum");
-    /** Generations run before timing (graph compilation, allocator and JIT warm-up). */
-    public static final int WARMUP_GENERATIONS = 2;
-    public static final int TIMED_IMAGES = 5;
-    public static final int TIMED_NEW_TOKENS = 16;
-    /** Text-only prompts for the "does the fusion leave text alone" check. */
-    public static final List<String> TEXT_ONLY_PROMPTS = List.of(
-            "What colours can a shape have?", "Write one sentence about circles.", "Hello! Who are you?");
     public static final String JSON_FILE = "compare.json", MARKDOWN_FILE = "compare.md", CHART_FILE = "loss-curves.png";
     /** What was saved when a side failed; removed once a comparison completes. */
     public static final String PARTIAL_FILE = "compare-partial.json";
@@ -346,7 +326,7 @@ public final class Compare {
         log.printf("== %s (%s): timing generation and checking text-only prompts%n", name, fusion);
         log.flush();
         IrisConfig trained = Evaluator.withCheckpoint(cfg, checkpoint);
-        Measured m = measure(trained, cfg, registry);
+        SideMeasurement.Measured m = SideMeasurement.measure(trained, cfg, registry);
         long params = trainableParameters(checkpoint);
 
         // the process's figures once this side is done (its models are closed; the high-water mark stays)
@@ -369,72 +349,6 @@ public final class Compare {
             if (!k.equals("type") && !k.equals("weights") && v != null) kv.add(k + ": " + v);
         });
         return kv.isEmpty() ? "(defaults)" : String.join(", ", kv);
-    }
-
-    record Measured(int imageTokens, boolean readsImageEveryStep, int promptTokensWithImage, double imageEncodeMs, double prefillMs,
-                    double decodeMsPerToken, boolean textOnlyEqualsBase) {}
-
-    /**
-     * Timings over the first held-out images (after warm-up) and the text-only check: the trained
-     * model's greedy text-only answers against those of its language model run alone, without the
-     * fusion in the graph (see {@link LanguageModelAlone}).
-     */
-    static Measured measure(IrisConfig trained, IrisConfig cfg, PluginRegistry registry) {
-        TrainConfig tc = cfg.train();
-        String instruction = tc.prompts().orElse(LlavaPrompts.DETAILED).get(0);
-        GenerateConfig greedy = GenerateConfig.defaults().withSystem(tc.system()).withMaxNewTokens(TIMED_NEW_TOKENS);
-        boolean withImages = TrainingGraph.usesImages(tc.stage());
-        List<Double> encode = new ArrayList<>(), prefill = new ArrayList<>(), decode = new ArrayList<>();
-        int imageTokens, promptTokens = 0;
-        boolean everyStep;
-        boolean same = true;
-        try (VisionLanguageModel model = VisionLanguageModel.load(trained, registry)) {
-            model.prepare();
-            imageTokens = model.parts().fusion().imageTokens();
-            everyStep = model.parts().fusion().readsImageEveryStep();
-            List<Dataset.Example> images = timedExamples(cfg, registry, withImages ? model.parts().vision() : null);
-            for (int i = 0; i < WARMUP_GENERATIONS; i++) generate(model, images.get(0), withImages, instruction, greedy);
-            for (Dataset.Example e : images) {
-                GenerationResult r = generate(model, e, withImages, instruction, greedy);
-                encode.add(r.imageEncodeMs());
-                prefill.add(r.prefillMs());
-                decode.addAll(r.decodeMs());
-                promptTokens = r.promptIds().length;
-            }
-            // the same prompt ids, continued by the language model alone: the fusion must not change a single id
-            SessionFactory llmOnly = new SessionFactory(new OrtRuntime(trained.runtime().device(), trained.runtime().threads()),
-                    model.parts().sources(), trained.generate().seed());
-            try (LanguageModelAlone alone = new LanguageModelAlone(model.parts().llm(), llmOnly)) {
-                for (String p : TEXT_ONLY_PROMPTS) {
-                    GenerationResult r = model.generate(Optional.empty(), "", p, greedy, s -> {});
-                    same &= Arrays.equals(r.generatedIds(), alone.generate(r.promptIds(), greedy.maxNewTokens()));
-                }
-            }
-        }
-        return new Measured(imageTokens, everyStep, promptTokens, median(encode), median(prefill), median(decode), same);
-    }
-
-    /** The first held-out examples whose images decode (the evaluation has listed the others). */
-    private static List<Dataset.Example> timedExamples(IrisConfig cfg, PluginRegistry registry, VisionEncoder vision) {
-        List<Dataset.Example> images = new ArrayList<>();
-        try (Dataset.Examples ex = Evaluator.heldOut(cfg, registry).open()) {
-            while (ex.hasNext() && images.size() < TIMED_IMAGES) {
-                Dataset.Example e = ex.next();
-                try {
-                    if (vision != null) vision.preprocess(e.image(), "image of row " + e.id());
-                    images.add(e);
-                } catch (InvalidImageException skipped) {
-                    // not timed: it cannot be generated from
-                }
-            }
-        }
-        if (images.isEmpty()) throw new IrisException("train.eval_dataset has no usable examples to time generation with");
-        return images;
-    }
-
-    private static GenerationResult generate(VisionLanguageModel model, Dataset.Example e, boolean withImage, String instruction,
-                                             GenerateConfig cfg) {
-        return model.generate(withImage ? Optional.of(e.image()) : Optional.empty(), "image of row " + e.id(), instruction, cfg, s -> {});
     }
 
     /** Elements of the tensors the checkpoint trained: its fusion.safetensors and llm.safetensors. */

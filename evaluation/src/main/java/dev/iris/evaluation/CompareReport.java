@@ -228,10 +228,10 @@ public final class CompareReport {
         n.add("Both sides ran in one process, one after the other: the peak RSS is the process's high-water mark (VmHWM) after that side, "
                 + "so B's figure includes A's peak; the Java heap is what was reachable after that side (models are native memory, "
                 + "mostly outside the heap).");
-        n.add("Timings: medians over " + Compare.TIMED_IMAGES + " held-out images after " + Compare.WARMUP_GENERATIONS
-                + " warm-up generations, greedy, at most " + Compare.TIMED_NEW_TOKENS + " new tokens. Timings and training samples/s "
+        n.add("Timings: medians over " + SideMeasurement.TIMED_IMAGES + " held-out images after " + SideMeasurement.WARMUP_GENERATIONS
+                + " warm-up generations, greedy, at most " + SideMeasurement.TIMED_NEW_TOKENS + " new tokens. Timings and training samples/s "
                 + "come from one run on this machine and move with its load.");
-        n.add("\"Base LLM's output\": " + Compare.TEXT_ONLY_PROMPTS.size() + " text-only prompts generated greedily by the trained model and by the "
+        n.add("\"Base LLM's output\": " + SideMeasurement.TEXT_ONLY_PROMPTS.size() + " text-only prompts generated greedily by the trained model and by the "
                 + "same config without the fusion's trained weights, compared id for id.");
         return n;
     }
@@ -348,9 +348,9 @@ public final class CompareReport {
         m.put("b_overridden", bOverridden);
         m.put("overrides", options.overrides());
         m.put("limit", options.limit());
-        m.put("timing", Map.of("warmup_generations", Compare.WARMUP_GENERATIONS, "images", Compare.TIMED_IMAGES,
-                "max_new_tokens", Compare.TIMED_NEW_TOKENS, "greedy", true));
-        m.put("text_only_prompts", Compare.TEXT_ONLY_PROMPTS);
+        m.put("timing", Map.of("warmup_generations", SideMeasurement.WARMUP_GENERATIONS, "images", SideMeasurement.TIMED_IMAGES,
+                "max_new_tokens", SideMeasurement.TIMED_NEW_TOKENS, "greedy", true));
+        m.put("text_only_prompts", SideMeasurement.TEXT_ONLY_PROMPTS);
         List<Row> rows = rows(a, b);
         m.put("a", side(a, rows));
         m.put("b", side(b, rows));

@@ -41,7 +41,7 @@ class LanguageModelAloneTest {
              LanguageModelAlone alone = new LanguageModelAlone(model.parts().llm(), new SessionFactory(cpu, model.parts().sources(), 0));
              LanguageModelAlone stranger = new LanguageModelAlone(model.parts().llm(),
                      new SessionFactory(cpu, Map.of("llm", redrawn(model.parts().sources().get("llm"))), 0))) {
-            for (String prompt : Compare.TEXT_ONLY_PROMPTS) {
+            for (String prompt : SideMeasurement.TEXT_ONLY_PROMPTS) {
                 GenerationResult r = model.generate(Optional.empty(), "", prompt, GREEDY, s -> {});
                 assertThat(r.generatedIds()).isNotEmpty();
                 assertThat(alone.generate(r.promptIds(), GREEDY.maxNewTokens())).as(prompt).containsExactly(r.generatedIds());

@@ -4,14 +4,8 @@ import static dev.iris.training.Stats.median;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iris.api.IrisException;
-import dev.iris.api.graph.Graph;
-import dev.iris.api.graph.GraphBuilder;
-import dev.iris.api.graph.Op;
-import dev.iris.api.graph.Value;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.spi.ModelPreset;
-import dev.iris.api.tensor.DType;
-import dev.iris.api.tensor.Tensor;
 import dev.iris.datasets.ParquetDatasetProvider;
 import dev.iris.datasets.ShapesGenerator;
 import dev.iris.plugins.config.ConfigLoader;
@@ -24,8 +18,6 @@ import dev.iris.plugins.model.ModelInit;
 import dev.iris.plugins.model.ModelParts;
 import dev.iris.plugins.model.VisionLanguageModel;
 import dev.iris.runtime.onnx.CompiledGraph.Quantization;
-import dev.iris.runtime.onnx.CompiledGraph;
-import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.training.Checkpoint;
 import dev.iris.training.ProcessMemory;
 import dev.iris.training.RunMetrics;
@@ -43,14 +35,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -161,7 +151,7 @@ public final class Bench {
             put("decode_tokens_per_s", decodeTps);
             long[] fp32Tokens = d.result().generatedIds();
 
-            long weightBytes = weightBytesPerToken(model.parts().llm());
+            long weightBytes = WeightBytesPerToken.of(model.parts().llm());
             put("weight_bytes_per_token", weightBytes);
 
             put("concurrent1_tokens_per_s", concurrent(model, request, d.config(), 1));
@@ -191,7 +181,7 @@ public final class Bench {
             for (int i = 0; i < n; i++) if (qt[i] == fp32Tokens[i]) same++;
             while (prefix < n && qt[prefix] == fp32Tokens[prefix]) prefix++;
             put("int8_token_agreement", n == 0 ? 0.0 : same / (double) n);
-            r.put("_int8_weight_bytes", weightBytesPerToken(int8.parts().llm(), int8Config(cfg).runtime().weights()));
+            r.put("_int8_weight_bytes", WeightBytesPerToken.of(int8.parts().llm(), int8Config(cfg).runtime().weights()));
             r.put("_int8_tps", 1e3 / q.medianDecodeMs());
             put("int8_identical_prefix_tokens", prefix);
         }
@@ -325,47 +315,6 @@ public final class Bench {
         } finally {
             pool.shutdownNow();
         }
-    }
-
-    /**
-     * Bytes of LLM weights one decode step reads in fp32: every weight the decoder and LM head
-     * use. An untied embedding table is looked up one row per token, so only that row counts;
-     * a tied one is the LM head and counts once, in full.
-     */
-    static long weightBytesPerToken(LanguageModel llm) {
-        return weightBytesPerToken(llm, CompiledGraph.Quantization.NONE);
-    }
-
-    /**
-     * The same with linear layers' weights stored as {@code q} stores them: codes plus one float
-     * scale per block for each weight the compiler quantizes, 4 bytes per value for the rest.
-     */
-    static long weightBytesPerToken(LanguageModel llm, CompiledGraph.Quantization q) {
-        GraphBuilder g = new GraphBuilder();
-        Value ids = g.input("ids", DType.I64, 1L, "seq");
-        Value hidden = llm.decode(g, new LanguageModel.DecoderInput(llm.embed(g, ids), g.input("positions", DType.I64, 1L, "seq"),
-                null, List.of(), List.of(), null)).hidden();
-        g.output("logits", llm.logits(g, hidden));
-        Graph graph = g.build();
-        Set<String> quantized = q.enabled() ? OnnxCompiler.compile(graph, DType.F32, List.of(), q).quantized() : Set.of();
-        // a table that is only looked up (an embedding with an untied head) gives one row per
-        // token; a weight any other operation reads (a tied head reads the table too) is read whole
-        Set<Value> readWhole = new HashSet<>();
-        for (Graph.Node node : graph.nodes()) {
-            for (Value in : node.op().inputs()) {
-                boolean lookedUp = node.op() instanceof Op.Gather gather && gather.table().equals(in);
-                if (graph.op(in) instanceof Op.Weight && !lookedUp) readWhole.add(in);
-            }
-        }
-        long bytes = 0;
-        for (Map.Entry<String, Value> e : graph.weights().entrySet()) {
-            long[] shape = e.getValue().shape().sizes();
-            long n = Tensor.numel(shape);
-            if (!readWhole.contains(e.getValue())) bytes += shape[shape.length - 1] * 4L;
-            else if (quantized.contains(e.getKey())) bytes += n * q.bits() / 8 + n / q.blockFor(shape[1]) * 4;
-            else bytes += n * 4;
-        }
-        return bytes;
     }
 
     // ------------------------------------------------------------------ training

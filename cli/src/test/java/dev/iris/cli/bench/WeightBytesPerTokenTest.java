@@ -23,13 +23,13 @@ class WeightBytesPerTokenTest {
     @Test
     void anEmbeddingOnlyLookedUpCostsOneRowAndAnUntiedHeadCostsAll() {
         long expected = 4L * (D + D * D + VOCAB * D);   // one embedding row, the layer, the head
-        assertThat(Bench.weightBytesPerToken(new OneLayer(false))).isEqualTo(expected);
+        assertThat(WeightBytesPerToken.of(new OneLayer(false))).isEqualTo(expected);
     }
 
     @Test
     void aTiedHeadReadsTheWholeTable() {
         long expected = 4L * (VOCAB * D + D * D);       // the table as the head, the layer
-        assertThat(Bench.weightBytesPerToken(new OneLayer(true))).isEqualTo(expected);
+        assertThat(WeightBytesPerToken.of(new OneLayer(true))).isEqualTo(expected);
     }
 
     /** Embedding, one linear layer, and a head that is the embedding table or a weight of its own; the names say nothing. */

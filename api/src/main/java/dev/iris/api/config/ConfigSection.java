@@ -19,4 +19,12 @@ public interface ConfigSection {
     default int order() {
         return 100;
     }
+
+    /** A section from its parts, for owners that need no class of their own (a ServiceLoader service does). */
+    static ConfigSection of(String name, int order, List<ConfigField> fields) {
+        return new Declared(name, order, List.copyOf(fields));
+    }
+
+    /** What {@link #of} returns. */
+    record Declared(String name, int order, List<ConfigField> fields) implements ConfigSection {}
 }

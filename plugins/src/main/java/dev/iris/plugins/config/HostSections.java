@@ -60,22 +60,6 @@ final class HostSections {
     }
 
     private static ConfigSection section(String name, int order, ConfigField... fields) {
-        List<ConfigField> list = List.of(fields);
-        return new ConfigSection() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public List<ConfigField> fields() {
-                return list;
-            }
-
-            @Override
-            public int order() {
-                return order;
-            }
-        };
+        return ConfigSection.of(name, order, List.of(fields));
     }
 }

@@ -9,29 +9,14 @@ import dev.iris.api.config.ConfigField;
 import dev.iris.api.config.ConfigSection;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ConfigSectionsTest {
     private static ConfigSection section(String name, int order, String... fields) {
-        List<ConfigField> list = java.util.Arrays.stream(fields).map(f -> ConfigField.of(f, "a field")).toList();
-        return new ConfigSection() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public List<ConfigField> fields() {
-                return list;
-            }
-
-            @Override
-            public int order() {
-                return order;
-            }
-        };
+        return ConfigSection.of(name, order, Arrays.stream(fields).map(f -> ConfigField.of(f, "a field")).toList());
     }
 
     @Test

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.text.TextTokenizer;
+import dev.iris.common.text.ChatMl;
 import dev.iris.common.text.HfTokenizer;
-import dev.iris.llm.qwen.ChatMl;
 import dev.iris.llm.qwen.Qwen2Provider;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -5,6 +5,7 @@ import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
 import dev.iris.api.json.Json;
 import dev.iris.api.spi.LanguageModel;
+import dev.iris.common.text.ChatMl;
 import dev.iris.common.text.HfTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

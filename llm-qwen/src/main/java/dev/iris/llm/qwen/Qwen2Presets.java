@@ -3,6 +3,7 @@ package dev.iris.llm.qwen;
 import dev.iris.api.IrisException;
 import dev.iris.api.json.Json;
 import dev.iris.common.text.ByteLevelBpe;
+import dev.iris.common.text.ChatMl;
 import dev.iris.common.text.JsonText;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,11 +1,12 @@
 package dev.iris.llm.qwen;
 
 import dev.iris.api.config.ComponentConfig;
-import dev.iris.api.config.ConfigField;
 import dev.iris.api.config.ConfigException;
+import dev.iris.api.config.ConfigField;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.spi.LanguageModelProvider;
 import dev.iris.api.spi.PluginContext;
+import dev.iris.common.text.ChatMl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

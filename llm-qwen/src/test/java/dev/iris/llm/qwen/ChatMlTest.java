@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.iris.api.text.ChatMessage;
+import dev.iris.common.text.ChatMl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

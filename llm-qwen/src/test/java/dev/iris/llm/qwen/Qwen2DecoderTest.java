@@ -1,7 +1,6 @@
 package dev.iris.llm.qwen;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
@@ -9,20 +8,21 @@ import dev.iris.api.graph.Value;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
+import dev.iris.common.text.ChatMl;
 import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.weights.MapWeightSource;
 import dev.iris.runtime.weights.WeightBinder;
+import dev.iris.testkit.LanguageModelContract;
+import dev.iris.testkit.NaiveLanguageModel;
+import dev.iris.testkit.PluginBehavior;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import dev.iris.testkit.LanguageModelContract;
-import dev.iris.testkit.NaiveLanguageModel;
-import dev.iris.testkit.PluginBehavior;
-import java.nio.file.Path;
 import java.util.Set;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.params.ParameterizedTest;

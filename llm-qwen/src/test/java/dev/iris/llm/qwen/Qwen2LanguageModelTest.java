@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.iris.api.IrisException;
+import dev.iris.common.text.ChatMl;
 import dev.iris.common.text.HfTokenizer;
 import dev.iris.common.text.JsonText;
 import java.io.IOException;

@@ -7,6 +7,7 @@ import dev.iris.api.json.Json;
 import dev.iris.api.spi.LanguageModelProvider;
 import dev.iris.api.text.ChatMessage;
 import dev.iris.api.text.StreamingDetokenizer;
+import dev.iris.common.text.ChatMl;
 import dev.iris.common.text.HfTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;

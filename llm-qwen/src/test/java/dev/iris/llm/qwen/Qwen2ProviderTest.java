@@ -7,6 +7,7 @@ import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.spi.PluginContext;
+import dev.iris.common.text.ChatMl;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.iris.api.IrisException;
 import dev.iris.api.text.ChatMessage;
 import dev.iris.api.text.StreamingDetokenizer;
+import dev.iris.common.text.ChatMl;
 import dev.iris.common.text.HfTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.iris.llm.qwen;
+package dev.iris.common.text;
 
 import dev.iris.api.text.ChatMessage;
 import dev.iris.api.text.ChatTemplate;

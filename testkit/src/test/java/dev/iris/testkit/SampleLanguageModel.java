@@ -31,6 +31,7 @@ final class SampleLanguageModel implements LanguageModel {
     @Override public int kvHeads() { return 1; }
     @Override public int headDim() { return D; }
     @Override public int maxPositions() { return 64; }
+    @Override public double normEps() { return 1e-6; }
     @Override public TextTokenizer tokenizer() { throw new UnsupportedOperationException("no tokenizer in the sample model"); }
     @Override public ChatTemplate chatTemplate() { throw new UnsupportedOperationException("no template in the sample model"); }
     @Override public Set<Long> stopTokenIds() { return Set.of(); }

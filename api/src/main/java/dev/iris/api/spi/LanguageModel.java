@@ -29,6 +29,12 @@ public interface LanguageModel {
     /** The longest context the model supports (prompt plus generated tokens). */
     int maxPositions();
 
+    /**
+     * The epsilon of the decoder's normalisations ({@code rms_norm_eps} in a Hugging Face
+     * config): blocks a fusion adds between the layers normalise with it unless told otherwise.
+     */
+    double normEps();
+
     TextTokenizer tokenizer();
 
     ChatTemplate chatTemplate();

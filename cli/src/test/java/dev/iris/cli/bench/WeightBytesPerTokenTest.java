@@ -40,6 +40,7 @@ class WeightBytesPerTokenTest {
         @Override public int kvHeads() { return 1; }
         @Override public int headDim() { return D; }
         @Override public int maxPositions() { return 16; }
+        @Override public double normEps() { return 1e-6; }
         @Override public TextTokenizer tokenizer() { throw new UnsupportedOperationException(); }
         @Override public ChatTemplate chatTemplate() { throw new UnsupportedOperationException(); }
         @Override public Set<Long> stopTokenIds() { return Set.of(); }

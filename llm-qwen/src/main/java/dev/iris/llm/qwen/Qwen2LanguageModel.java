@@ -140,6 +140,11 @@ public final class Qwen2LanguageModel implements LanguageModel {
     }
 
     @Override
+    public double normEps() {
+        return config().rmsEps();
+    }
+
+    @Override
     public HfTokenizer tokenizer() {
         HfTokenizer t = tokenizer;
         if (t == null) {

@@ -82,6 +82,7 @@ public final class ExtendedVocabularyLlmProvider implements LanguageModelProvide
         @Override public int kvHeads() { return base.kvHeads(); }
         @Override public int headDim() { return base.headDim(); }
         @Override public int maxPositions() { return base.maxPositions(); }
+        @Override public double normEps() { return base.normEps(); }
         @Override public Set<Long> stopTokenIds() { return base.stopTokenIds(); }
         @Override public Value embed(GraphBuilder g, Value ids) { return base.embed(g, ids); }
         @Override public Decoded decode(GraphBuilder g, DecoderInput in) { return base.decode(g, in); }

@@ -113,6 +113,16 @@ class ChatMlTest {
     }
 
     @Test
+    void aFamilyWithoutAnImageTokenNamesTheOneItAdded() {
+        ChatMl added = ChatMl.chatMl().withImageToken("<image>");
+        assertThat(added.withImage("Describe.", 2)).isEqualTo("Describe.\n<image><image>");
+        assertThat(ChatMl.qwen3().withImageToken("<image>").withThinking(false).imageBlock(1)).isEqualTo("<image>");
+        assertThat(added).isNotEqualTo(ChatMl.chatMl()).hasToString("ChatMl[CHATML, image token <image>]");
+        assertThat(added.render(List.of(new ChatMessage("user", "hi")), true)).isEqualTo(ChatMl.chatMl().render(List.of(new ChatMessage("user", "hi")), true));
+        assertThatThrownBy(() -> ChatMl.chatMl().withImageToken("")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void rolesTheQwenTemplatesWouldDropAreRefused() {
         List<ChatMessage> odd = List.of(new ChatMessage("narrator", "Once upon a time"));
         assertThatThrownBy(() -> ChatMl.qwen3().render(odd, true)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("narrator");

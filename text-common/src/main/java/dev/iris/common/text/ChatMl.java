@@ -77,43 +77,60 @@ public final class ChatMl implements ChatTemplate {
     private final String defaultSystem;      // null: none added
     private final Boolean enableThinking;    // null: not set (Qwen3's default, the model decides)
     private final ImageLayout imageLayout;
+    private final String imageToken;
 
-    private ChatMl(Flavour flavour, String defaultSystem, Boolean enableThinking, ImageLayout imageLayout) {
+    private ChatMl(Flavour flavour, String defaultSystem, Boolean enableThinking, ImageLayout imageLayout, String imageToken) {
         this.flavour = flavour;
         this.defaultSystem = defaultSystem;
         this.enableThinking = enableThinking;
         this.imageLayout = Objects.requireNonNull(imageLayout, "imageLayout");
+        if (imageToken == null || imageToken.isEmpty()) throw new IllegalArgumentException("an image block needs an image token");
+        this.imageToken = imageToken;
     }
 
     /** Plain ChatML: no default system turn, no reasoning rules. */
     public static ChatMl chatMl() {
-        return new ChatMl(Flavour.CHATML, null, null, ImageLayout.TUTORIAL);
+        return new ChatMl(Flavour.CHATML, null, null, ImageLayout.TUTORIAL, IMAGE_PAD);
     }
 
     /** Qwen2.5's template, including its default system turn. */
     public static ChatMl qwen25() {
-        return new ChatMl(Flavour.QWEN25, QWEN25_DEFAULT_SYSTEM, null, ImageLayout.TUTORIAL);
+        return new ChatMl(Flavour.QWEN25, QWEN25_DEFAULT_SYSTEM, null, ImageLayout.TUTORIAL, IMAGE_PAD);
     }
 
     /** Qwen3's template with {@code enable_thinking} not set. */
     public static ChatMl qwen3() {
-        return new ChatMl(Flavour.QWEN3, null, null, ImageLayout.TUTORIAL);
+        return new ChatMl(Flavour.QWEN3, null, null, ImageLayout.TUTORIAL, IMAGE_PAD);
     }
 
     /** The same rules with a different default system turn ({@code null}: none). */
     public ChatMl withDefaultSystem(String text) {
-        return new ChatMl(flavour, text, enableThinking, imageLayout);
+        return new ChatMl(flavour, text, enableThinking, imageLayout, imageToken);
     }
 
     /** Qwen3's {@code enable_thinking}: {@code false} closes an empty think block in the generation prompt. */
     public ChatMl withThinking(boolean enable) {
         if (flavour != Flavour.QWEN3) throw new IllegalStateException("enable_thinking is a Qwen3 template option, not " + flavour);
-        return new ChatMl(flavour, defaultSystem, enable, imageLayout);
+        return new ChatMl(flavour, defaultSystem, enable, imageLayout, imageToken);
     }
 
     /** The same rules with images written in {@code layout}. */
     public ChatMl withImageLayout(ImageLayout layout) {
-        return new ChatMl(flavour, defaultSystem, enableThinking, layout);
+        return new ChatMl(flavour, defaultSystem, enableThinking, layout, imageToken);
+    }
+
+    /**
+     * The same rules with image positions written as {@code text} (default {@code <|image_pad|>},
+     * which Qwen vocabularies hold): a family whose vocabulary has no image token adds its own
+     * and names it here.
+     */
+    public ChatMl withImageToken(String text) {
+        return new ChatMl(flavour, defaultSystem, enableThinking, imageLayout, text);
+    }
+
+    /** The text one image position is written as. */
+    public String imageToken() {
+        return imageToken;
     }
 
     public Flavour flavour() {
@@ -228,7 +245,7 @@ public final class ChatMl implements ChatTemplate {
     @Override
     public String imageBlock(int tokens) {
         if (tokens < 1) throw new IllegalArgumentException("an image block needs at least one token, got " + tokens);
-        String pads = IMAGE_PAD.repeat(tokens);
+        String pads = imageToken.repeat(tokens);
         return switch (imageLayout) {
             case TUTORIAL -> pads;
             case QWEN2_VL -> VISION_START + pads + VISION_END;
@@ -250,18 +267,20 @@ public final class ChatMl implements ChatTemplate {
     @Override
     public boolean equals(Object o) {
         return o instanceof ChatMl c && c.flavour == flavour && Objects.equals(c.defaultSystem, defaultSystem)
-                && Objects.equals(c.enableThinking, enableThinking) && c.imageLayout == imageLayout;
+                && Objects.equals(c.enableThinking, enableThinking) && c.imageLayout == imageLayout
+                && c.imageToken.equals(imageToken);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(flavour, defaultSystem, enableThinking, imageLayout);
+        return Objects.hash(flavour, defaultSystem, enableThinking, imageLayout, imageToken);
     }
 
     @Override
     public String toString() {
         return "ChatMl[" + flavour + (defaultSystem != null ? ", default system" : "")
                 + (enableThinking != null ? ", enable_thinking=" + enableThinking : "")
-                + (imageLayout != ImageLayout.TUTORIAL ? ", image_block=" + imageLayout.configName() : "") + "]";
+                + (imageLayout != ImageLayout.TUTORIAL ? ", image_block=" + imageLayout.configName() : "")
+                + (!imageToken.equals(IMAGE_PAD) ? ", image token " + imageToken : "") + "]";
     }
 }

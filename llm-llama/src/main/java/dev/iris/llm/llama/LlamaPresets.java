@@ -20,7 +20,7 @@ import java.util.zip.GZIPInputStream;
  *   <li>{@code tiny}: 2 layers of width 64 with grouped-query attention (4 query, 2 key/value
  *       heads), llama3 rope scaling (so the scaled path runs in every tiny pair) and a byte-level
  *       BPE of a few hundred ids learned here from a fixed English corpus; ChatML template.</li>
- *   <li>{@code llama-3.2-1b}: the shapes of Llama 3.2 1B with the real Llama 3.1 tokenizer
+ *   <li>{@code llama-3.2-1b}: the shapes of Llama 3.2 1B with the real Llama 3 tokenizer
  *       (shipped in this jar, see {@code llama3-tokenizer/NOTICE.md}) and its Llama 3 template.</li>
  *   <li>{@code smollm2-360m}: the shapes of SmolLM2-360M; its tokenizer is a BPE learned from the
  *       tiny corpus (SmolLM2's own is not shipped), the embedding table padded to 49152 rows.</li>
@@ -115,8 +115,8 @@ public final class LlamaPresets {
         long bos = id(ids, "<|begin_of_text|>"), endOfText = id(ids, "<|end_of_text|>");
         Map<String, String> files = new LinkedHashMap<>();
         files.put("config.json", JsonText.write(config(Shape.LLAMA32_1B, Shape.LLAMA32_1B.vocab(), bos, endOfText)));
-        // Llama 3.2 Instruct's generation config: end of text, end of message, end of turn
-        Map<String, Object> g = generationConfig(bos, List.of(endOfText, id(ids, "<|eom_id|>"), id(ids, "<|eot_id|>")));
+        // end of text and end of turn (Llama 3.2 Instruct also stops at 128008, <|eom_id|> in 3.1's naming, a reserved token in this file)
+        Map<String, Object> g = generationConfig(bos, List.of(endOfText, id(ids, "<|eot_id|>")));
         g.put("do_sample", false);
         files.put("generation_config.json", JsonText.write(g));
         files.put("tokenizer.json", tokenizer);

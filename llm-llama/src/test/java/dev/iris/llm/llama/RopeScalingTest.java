@@ -13,6 +13,8 @@ import dev.iris.testkit.GraphRun;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Llama 3's rope scaling as the runtime computes it (float32, step by step as transformers'
@@ -59,9 +61,13 @@ class RopeScalingTest {
         assertThat(runtime[0]).isEqualTo(0.25f);
     }
 
-    /** The rotary op with llama3 scaling through ONNX Runtime (its fused RotaryEmbedding kernel) at positions up to 8191. */
-    @Test
-    void scaledRotaryRunsInOrtAsTheFormulaSays() {
+    /**
+     * The rotary op with llama3 scaling through ONNX Runtime at positions up to 8191: in float32
+     * as the fused RotaryEmbedding kernel, in float64 as the decomposition training graphs use.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F64"})
+    void scaledRotaryRunsInOrtAsTheFormulaSays(DType precision) {
         int heads = 2, d = 64;
         long[] positions = {0, 1, 7, 100, 2047, 4000, 8191};
         int t = positions.length;
@@ -74,7 +80,7 @@ class RopeScalingTest {
         g.output("y", g.rotary(in, pos, 500000.0, LLAMA32));
         g.output("plain", g.rotary(in, pos, 500000.0));
         Map<String, Tensor> out = GraphRun.run(g.build(), Map.of(),
-                Map.of("x", Tensor.ofFloats(x, 1, heads, t, d), "positions", Tensor.ofLongs(positions, 1, t)), DType.F32);
+                Map.of("x", Tensor.ofFloats(x, 1, heads, t, d), "positions", Tensor.ofLongs(positions, 1, t)), precision);
         float[] y = out.get("y").toFloats(), plain = out.get("plain").toFloats();
         double[] invFreq = NaiveLlama.inverseFrequencies(500000.0, d, LLAMA32);
         double maxDiff = 0, maxScalingEffect = 0;

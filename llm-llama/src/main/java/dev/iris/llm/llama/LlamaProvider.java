@@ -16,11 +16,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** {@code type: llama}: {@code LlamaForCausalLM} checkpoints (Llama 2/3.x, TinyLlama, SmolLM2) in Hugging Face format. */
 public final class LlamaProvider implements LanguageModelProvider {
     /** The values {@code chat_template} takes. */
     static final List<String> TEMPLATES = List.of("auto", "chatml");
+    private static final System.Logger LOG = System.getLogger(LlamaProvider.class.getName());
+    private static final Pattern DEFAULT_SYSTEM = Pattern.compile("<\\|im_start\\|>system(?:\\\\n|\n)([^'\"{}<\\\\]+)<\\|im_end\\|>");
 
     @Override
     public String type() {
@@ -68,8 +72,8 @@ public final class LlamaProvider implements LanguageModelProvider {
      * The chat template {@code chat_template} names, writing image positions as
      * {@link LlamaLanguageModel#IMAGE_TOKEN}: {@code chatml}, or {@code auto} (default), which
      * takes the folder's own template ({@code tokenizer_config.json}'s {@code chat_template}, else
-     * {@code chat_template.jinja}) when it is ChatML (SmolLM2's is) and otherwise fails naming the
-     * choices.
+     * {@code chat_template.jinja}) when it is ChatML (SmolLM2's is), with the system turn it adds
+     * to conversations without one, and otherwise fails naming the choices.
      */
     static ChatTemplate template(ComponentConfig config, Path folder) {
         String name = config.optString("chat_template").orElse("auto");
@@ -82,12 +86,28 @@ public final class LlamaProvider implements LanguageModelProvider {
                     throw config.error("chat_template", folder + " has no chat_template (tokenizer_config.json or chat_template.jinja);"
                             + " set it to one of " + TEMPLATES.subList(1, TEMPLATES.size()));
                 }
-                if (text.contains(ChatMl.IM_START) && text.contains(ChatMl.IM_END)) yield chatMl;
+                if (text.contains(ChatMl.IM_START) && text.contains(ChatMl.IM_END)) {
+                    String system = defaultSystem(text);
+                    if (system == null) yield chatMl;
+                    LOG.log(System.Logger.Level.INFO, "{0}: its chat template adds the system prompt \"{1}\" to conversations without one"
+                            + " (as transformers does); set chat_template: chatml to render plain ChatML", folder, system);
+                    yield chatMl.withDefaultSystem(system);
+                }
                 throw config.error("chat_template", "the chat_template of " + folder + " is not one Iris renders yet (it is not ChatML);"
                         + " set it to one of " + TEMPLATES.subList(1, TEMPLATES.size()));
             }
             default -> throw config.error("chat_template", "expected one of " + TEMPLATES + " but got \"" + name + "\"");
         };
+    }
+
+    /**
+     * The system turn a ChatML template writes as a literal when the conversation has none (as
+     * SmolLM2's does): the text between {@code <|im_start|>system} and its newline (a Jinja
+     * {@code \\n} escape or a real one) and {@code <|im_end|>}; null when there is none.
+     */
+    static String defaultSystem(String template) {
+        Matcher m = DEFAULT_SYSTEM.matcher(template);
+        return m.find() ? m.group(1) : null;
     }
 
     /** {@code tokenizer_config.json}'s {@code chat_template} (a string, or the one named "default" of a list), else {@code chat_template.jinja}. */

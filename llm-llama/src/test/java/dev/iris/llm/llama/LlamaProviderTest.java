@@ -140,6 +140,27 @@ class LlamaProviderTest {
                 .hasMessageStartingWith("model.llm.chat_template: expected one of [auto, chatml] but got \"llama3\"");
     }
 
+    /** A ChatML template that writes a default system turn, as SmolLM2's does (expected prompts rendered by Python jinja2 3.1). */
+    @Test
+    void autoKeepsTheDefaultSystemTurnOfAChatMlTemplate() throws IOException {
+        String template = "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+                + "{{ '<|im_start|>system\\nYou are a small assistant for shapes.<|im_end|>\\n' }}{% endif %}"
+                + "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
+                + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+        Path folder = write(Map.of("config.json", Files.readString(tiny.resolve("config.json")),
+                "tokenizer.json", Files.readString(tiny.resolve("tokenizer.json")),
+                "tokenizer_config.json", dev.iris.common.text.JsonText.write(Map.of("chat_template", template))), tmp.resolve("default-system"));
+        var chat = create(folder, null).chatTemplate();
+        assertThat(chat).isEqualTo(ChatMl.chatMl().withImageToken("<image>").withDefaultSystem("You are a small assistant for shapes."));
+        assertThat(chat.render(List.of(ChatMessage.user("What is it?")), true))
+                .isEqualTo("<|im_start|>system\nYou are a small assistant for shapes.<|im_end|>\n<|im_start|>user\nWhat is it?<|im_end|>\n<|im_start|>assistant\n");
+        assertThat(chat.render(List.of(ChatMessage.system("Be brief."), ChatMessage.user("What is it?")), true))
+                .isEqualTo("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is it?<|im_end|>\n<|im_start|>assistant\n");
+        // chatml renders plain ChatML whatever the folder's template adds
+        assertThat(create(folder, "chatml").chatTemplate()).isEqualTo(ChatMl.chatMl().withImageToken("<image>"));
+        assertThat(LlamaProvider.defaultSystem(LlamaPresets.CHATML_TEMPLATE)).isNull();
+    }
+
     @Test
     void aQwen2FolderIsRefusedNamingItsModelType() throws IOException {
         Path qwen = write(Map.of("config.json", Files.readString(tiny.resolve("config.json")).replace("\"llama\"", "\"qwen2\""),

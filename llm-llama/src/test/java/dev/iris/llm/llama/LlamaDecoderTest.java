@@ -42,7 +42,11 @@ class LlamaDecoderTest {
             return Set.of(PluginBehavior.HAS_KV_CACHE, PluginBehavior.TRAINABLE_WEIGHTS);
         }
 
-        /** The rotary inverse frequencies are float32 in every run (as transformers computes them), the reference's float64. */
+        /**
+         * The rotary inverse frequencies are float32 in every run (as transformers computes them),
+         * the reference's float64: measured max logit differences 1.1e-7 and 7.6e-7 in float64
+         * (3.2e-6 and 1.6e-6 in float32, against the kit's 2e-4).
+         */
         @Override
         protected double tolerance(DType precision) {
             return precision == DType.F64 ? 1e-6 : super.tolerance(precision);

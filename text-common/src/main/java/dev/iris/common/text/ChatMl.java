@@ -1,7 +1,6 @@
 package dev.iris.common.text;
 
 import dev.iris.api.text.ChatMessage;
-import dev.iris.api.text.ChatTemplate;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -13,7 +12,7 @@ import java.util.Optional;
  * reproduces the output of the official templates byte for byte (checked against strings
  * rendered by Python jinja2) without a template engine.
  *
- * <p>Three flavours:
+ * <p>Four flavours:
  * <ul>
  *   <li>{@link #chatMl()}: plain ChatML, every message as one turn, nothing added. Iris's
  *       default when a model's template is neither of the two below (and for its presets).</li>
@@ -27,6 +26,10 @@ import java.util.Optional;
  *       the last message gets a (possibly empty) {@code <think>} block, as Qwen3 was trained.
  *       {@link #withThinking(boolean) withThinking(false)} is {@code enable_thinking=false}:
  *       the generation prompt ends in an empty think block so the model answers directly.</li>
+ *   <li>{@link #smolLm2()}: SmolLM2's template (a Llama-family model that speaks ChatML). Like
+ *       plain ChatML, but a conversation that does not start with a system turn gets "You are a
+ *       helpful AI assistant named SmolLM, trained by Hugging Face" (an empty one gets none:
+ *       the template adds it while writing the first message).</li>
  * </ul>
  * Roles {@code system}, {@code user}, {@code assistant} and {@code tool}; the Qwen templates
  * group consecutive {@code tool} messages into one user turn of {@code <tool_response>} blocks.
@@ -38,7 +41,7 @@ import java.util.Optional;
  * position, which every projector trained with the tutorial saw; or, when asked for, Qwen2-VL's
  * wrapping of the pads in {@code <|vision_start|>} ... {@code <|vision_end|>}.
  */
-public final class ChatMl implements ChatTemplate {
+public final class ChatMl implements FamilyChatTemplate {
     public static final String IM_START = "<|im_start|>";
     public static final String IM_END = "<|im_end|>";
     public static final String VISION_START = "<|vision_start|>";
@@ -46,13 +49,15 @@ public final class ChatMl implements ChatTemplate {
     public static final String IMAGE_PAD = "<|image_pad|>";
     /** The system turn Qwen2.5's template adds to a conversation that has none. */
     public static final String QWEN25_DEFAULT_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
+    /** The system turn SmolLM2's template adds to a conversation that has none. */
+    public static final String SMOLLM2_DEFAULT_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face";
 
     private static final String THINK_OPEN = "<think>";
     private static final String THINK_CLOSE = "</think>";
     private static final String EMPTY_THINK = "<think>\n\n</think>\n\n";
 
     /** Which template's rules apply to tool and assistant turns. */
-    public enum Flavour { CHATML, QWEN25, QWEN3 }
+    public enum Flavour { CHATML, QWEN25, QWEN3, SMOLLM2 }
 
     /** How the image positions are written after the instruction. */
     public enum ImageLayout {
@@ -101,6 +106,11 @@ public final class ChatMl implements ChatTemplate {
     /** Qwen3's template with {@code enable_thinking} not set. */
     public static ChatMl qwen3() {
         return new ChatMl(Flavour.QWEN3, null, null, ImageLayout.TUTORIAL, IMAGE_PAD);
+    }
+
+    /** SmolLM2's template, including its default system turn. */
+    public static ChatMl smolLm2() {
+        return new ChatMl(Flavour.SMOLLM2, SMOLLM2_DEFAULT_SYSTEM, null, ImageLayout.TUTORIAL, IMAGE_PAD);
     }
 
     /** The same rules with a different default system turn ({@code null}: none). */
@@ -157,13 +167,14 @@ public final class ChatMl implements ChatTemplate {
         int n = messages.size();
         for (ChatMessage m : messages) checkRole(m.role());
         boolean systemFirst = n > 0 && messages.get(0).role().equals("system");
-        if (!systemFirst && defaultSystem != null) turn(out, "system", defaultSystem);
+        // SmolLM2's template adds its system turn inside the message loop, Qwen2.5's before it
+        if (!systemFirst && defaultSystem != null && (n > 0 || flavour != Flavour.SMOLLM2)) turn(out, "system", defaultSystem);
         int lastQuery = flavour == Flavour.QWEN3 ? lastQueryIndex(messages) : n - 1;
 
         for (int i = 0; i < n; i++) {
             ChatMessage m = messages.get(i);
             String role = m.role();
-            if (flavour == Flavour.CHATML) {
+            if (flavour == Flavour.CHATML || flavour == Flavour.SMOLLM2) {
                 turn(out, role, m.content());
             } else if (role.equals("tool")) {
                 // consecutive tool results share one user turn
@@ -184,7 +195,7 @@ public final class ChatMl implements ChatTemplate {
     }
 
     private void checkRole(String role) {
-        if (flavour == Flavour.CHATML) return;
+        if (flavour == Flavour.CHATML || flavour == Flavour.SMOLLM2) return;
         switch (role) {
             case "system", "user", "assistant", "tool" -> { }
             default -> throw new IllegalArgumentException("the " + flavour + " chat template knows roles system, user, assistant and tool, not '" + role + "'");
@@ -250,18 +261,6 @@ public final class ChatMl implements ChatTemplate {
             case TUTORIAL -> pads;
             case QWEN2_VL -> VISION_START + pads + VISION_END;
         };
-    }
-
-    /**
-     * The flavour a model's {@code chat_template} text (from {@code tokenizer_config.json})
-     * calls for: Qwen2.5's when it writes Qwen2.5's default system prompt, Qwen3's when it
-     * handles {@code </think>}, plain ChatML otherwise (including no template at all).
-     */
-    public static ChatMl forTemplateText(String chatTemplate) {
-        if (chatTemplate == null) return chatMl();
-        if (chatTemplate.contains("You are Qwen, created by Alibaba Cloud")) return qwen25();
-        if (chatTemplate.contains(THINK_CLOSE)) return qwen3();
-        return chatMl();
     }
 
     @Override

@@ -49,6 +49,11 @@ public final class CrossAttentionFusion implements Fusion {
         this.eps = eps;
     }
 
+    /** The epsilon of the blocks' RMS norms. */
+    public double eps() {
+        return eps;
+    }
+
     /** The decoder layers a block follows, in order. */
     public List<Integer> layers() {
         return List.copyOf(blockAfterLayer.keySet());

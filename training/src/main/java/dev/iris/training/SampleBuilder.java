@@ -6,6 +6,7 @@ import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.text.ChatMessage;
 import dev.iris.api.text.ChatTemplate;
 import dev.iris.api.text.TextTokenizer;
+import dev.iris.plugins.model.ImageRows;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,6 +27,7 @@ public final class SampleBuilder {
     private final Optional<String> system;
     private final List<String> prompts;
     private final int maxLength;
+    private final boolean imageRows;   // the fusion reads which rows follow the image's place
 
     /**
      * How an image shows in a sample's prompt: {@code count} positions written as {@code token},
@@ -57,7 +59,8 @@ public final class SampleBuilder {
 
     /** A builder for {@code llm}'s template and tokenizer, placing images as {@code fusion} declares. */
     public static SampleBuilder of(LanguageModel llm, Fusion fusion, boolean images, Optional<String> system, List<String> prompts, int maxLength) {
-        return new SampleBuilder(llm.chatTemplate(), llm.tokenizer(), ImagePositions.of(llm, fusion, images), system, prompts, maxLength);
+        return new SampleBuilder(llm.chatTemplate(), llm.tokenizer(), ImagePositions.of(llm, fusion, images), system, prompts, maxLength,
+                images && fusion.readsImageRows());
     }
 
     /**
@@ -66,6 +69,12 @@ public final class SampleBuilder {
      */
     public SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, ImagePositions image, Optional<String> system,
                          List<String> prompts, int maxLength) {
+        this(template, tokenizer, image, system, prompts, maxLength, false);
+    }
+
+    /** @param imageRows whether samples record where the image's place is (for a fusion that reads image rows) */
+    public SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, ImagePositions image, Optional<String> system,
+                         List<String> prompts, int maxLength, boolean imageRows) {
         if (prompts.isEmpty()) throw new IrisException("train.prompts: the list of instructions is empty");
         this.template = template;
         this.tokenizer = tokenizer;
@@ -73,6 +82,7 @@ public final class SampleBuilder {
         this.system = system;
         this.prompts = List.copyOf(prompts);
         this.maxLength = maxLength;
+        this.imageRows = imageRows;
     }
 
     public ImagePositions imagePositions() {
@@ -81,11 +91,15 @@ public final class SampleBuilder {
 
     /** The prompt text (ending where the answer starts), as generation renders it. */
     public String promptText(String instruction, boolean withImage) {
+        return template.render(promptMessages(instruction, withImage), true);
+    }
+
+    private List<ChatMessage> promptMessages(String instruction, boolean withImage) {
         List<ChatMessage> messages = new ArrayList<>();
         system.ifPresent(s -> messages.add(ChatMessage.system(s)));
         String user = withImage && image.count() > 0 ? template.withImage(instruction, image.count()) : instruction;
         messages.add(ChatMessage.user(user));
-        return template.render(messages, true);
+        return messages;
     }
 
     /**
@@ -95,7 +109,10 @@ public final class SampleBuilder {
      */
     public Sample build(String id, String caption, byte[] image, Random random) {
         String instruction = prompts.get(random.nextInt(prompts.size()));
-        long[] prompt = tokenizer.encode(promptText(instruction, image != null));
+        List<ChatMessage> promptMessages = promptMessages(instruction, image != null);
+        long[] prompt = tokenizer.encode(template.render(promptMessages, true));
+        // the image is attached to the user turn, the last message: generation finds its place the same way
+        int imageStart = !imageRows ? -1 : image != null ? ImageRows.start(template, tokenizer, promptMessages, promptMessages.size() - 1, prompt) : prompt.length;
         long[] answer = tokenizer.encode(caption + template.endOfTurn());
         int pads = 0;
         if (this.image.count() > 0) {
@@ -123,7 +140,7 @@ public final class SampleBuilder {
         long[] labels = new long[ids.length];
         Arrays.fill(labels, 0, prompt.length, Sample.IGNORE);
         System.arraycopy(answer, 0, labels, prompt.length, keep);
-        return new Sample(id, ids, labels, pads, truncated, image);
+        return new Sample(id, ids, labels, pads, truncated, image, imageStart);
     }
 
     /** A sample that cannot be used, with the row's id. */

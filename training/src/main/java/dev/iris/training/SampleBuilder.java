@@ -23,11 +23,12 @@ import java.util.Random;
 public final class SampleBuilder {
     private final ChatTemplate template;
     private final TextTokenizer tokenizer;
+    // set by of() before the builder is shared: the fusion reads which rows follow the image's place
+    private boolean imageRows;
     private final ImagePositions image;
     private final Optional<String> system;
     private final List<String> prompts;
     private final int maxLength;
-    private final boolean imageRows;   // the fusion reads which rows follow the image's place
 
     /**
      * How an image shows in a sample's prompt: {@code count} positions written as {@code token},
@@ -59,8 +60,9 @@ public final class SampleBuilder {
 
     /** A builder for {@code llm}'s template and tokenizer, placing images as {@code fusion} declares. */
     public static SampleBuilder of(LanguageModel llm, Fusion fusion, boolean images, Optional<String> system, List<String> prompts, int maxLength) {
-        return new SampleBuilder(llm.chatTemplate(), llm.tokenizer(), ImagePositions.of(llm, fusion, images), system, prompts, maxLength,
-                images && fusion.readsImageRows());
+        SampleBuilder b = new SampleBuilder(llm.chatTemplate(), llm.tokenizer(), ImagePositions.of(llm, fusion, images), system, prompts, maxLength);
+        b.imageRows = images && fusion.readsImageRows();
+        return b;
     }
 
     /**
@@ -69,12 +71,6 @@ public final class SampleBuilder {
      */
     public SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, ImagePositions image, Optional<String> system,
                          List<String> prompts, int maxLength) {
-        this(template, tokenizer, image, system, prompts, maxLength, false);
-    }
-
-    /** @param imageRows whether samples record where the image's place is (for a fusion that reads image rows) */
-    public SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, ImagePositions image, Optional<String> system,
-                         List<String> prompts, int maxLength, boolean imageRows) {
         if (prompts.isEmpty()) throw new IrisException("train.prompts: the list of instructions is empty");
         this.template = template;
         this.tokenizer = tokenizer;
@@ -82,7 +78,6 @@ public final class SampleBuilder {
         this.system = system;
         this.prompts = List.copyOf(prompts);
         this.maxLength = maxLength;
-        this.imageRows = imageRows;
     }
 
     public ImagePositions imagePositions() {
@@ -91,15 +86,11 @@ public final class SampleBuilder {
 
     /** The prompt text (ending where the answer starts), as generation renders it. */
     public String promptText(String instruction, boolean withImage) {
-        return template.render(promptMessages(instruction, withImage), true);
-    }
-
-    private List<ChatMessage> promptMessages(String instruction, boolean withImage) {
         List<ChatMessage> messages = new ArrayList<>();
         system.ifPresent(s -> messages.add(ChatMessage.system(s)));
         String user = withImage && image.count() > 0 ? template.withImage(instruction, image.count()) : instruction;
         messages.add(ChatMessage.user(user));
-        return messages;
+        return template.render(messages, true);
     }
 
     /**
@@ -109,10 +100,7 @@ public final class SampleBuilder {
      */
     public Sample build(String id, String caption, byte[] image, Random random) {
         String instruction = prompts.get(random.nextInt(prompts.size()));
-        List<ChatMessage> promptMessages = promptMessages(instruction, image != null);
-        long[] prompt = tokenizer.encode(template.render(promptMessages, true));
-        // the image is attached to the user turn, the last message: generation finds its place the same way
-        int imageStart = !imageRows ? -1 : image != null ? ImageRows.start(template, tokenizer, promptMessages, promptMessages.size() - 1, prompt) : prompt.length;
+        long[] prompt = tokenizer.encode(promptText(instruction, image != null));
         long[] answer = tokenizer.encode(caption + template.endOfTurn());
         int pads = 0;
         if (this.image.count() > 0) {
@@ -140,7 +128,21 @@ public final class SampleBuilder {
         long[] labels = new long[ids.length];
         Arrays.fill(labels, 0, prompt.length, Sample.IGNORE);
         System.arraycopy(answer, 0, labels, prompt.length, keep);
-        return new Sample(id, ids, labels, pads, truncated, image, imageStart);
+        return new Sample(id, ids, labels, pads, truncated, image, imageStart(instruction, image != null, prompt));
+    }
+
+    /**
+     * For a fusion that reads image rows, the first prompt position at or after the image's
+     * place: the end of the user turn's instruction, found as generation finds it; the prompt's
+     * end for a sample without an image, and -1 for other fusions.
+     */
+    private int imageStart(String instruction, boolean withImage, long[] prompt) {
+        if (!imageRows) return -1;
+        if (!withImage) return prompt.length;
+        List<ChatMessage> messages = new ArrayList<>();
+        system.ifPresent(s -> messages.add(ChatMessage.system(s)));
+        messages.add(ChatMessage.user(instruction));   // such a fusion places no image block in the prompt
+        return ImageRows.start(template, tokenizer, messages, messages.size() - 1, prompt);
     }
 
     /** A sample that cannot be used, with the row's id. */

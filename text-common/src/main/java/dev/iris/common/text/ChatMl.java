@@ -14,8 +14,9 @@ import java.util.Optional;
  *
  * <p>Four flavours:
  * <ul>
- *   <li>{@link #chatMl()}: plain ChatML, every message as one turn, nothing added. Iris's
- *       default when a model's template is neither of the two below (and for its presets).</li>
+ *   <li>{@link #chatMl()}: plain ChatML, every message as one turn, nothing added: a folder's
+ *       template that writes plain ChatML, Qwen2's choice for a folder without a template, and
+ *       Iris's presets' template ({@link ChatTemplates} recognises which one a folder has).</li>
  *   <li>{@link #qwen25()}: Qwen2.5's template. It <em>adds a system turn</em> "You are Qwen,
  *       created by Alibaba Cloud. You are a helpful assistant." when the conversation does not
  *       start with one. Iris chooses it only when the model folder's own template says so, and
@@ -34,7 +35,7 @@ import java.util.Optional;
  * Roles {@code system}, {@code user}, {@code assistant} and {@code tool}; the Qwen templates
  * group consecutive {@code tool} messages into one user turn of {@code <tool_response>} blocks.
  * Other roles are rejected by the Qwen flavours (their templates drop them silently) and
- * written as-is by plain ChatML.
+ * written as-is by plain ChatML and SmolLM2's.
  *
  * <p>An image goes into a user turn in one of two layouts ({@link ImageLayout}): by default the
  * PyTorch LLaVA tutorial's, {@code instruction + "\n"} and one {@code <|image_pad|>} per image

@@ -12,6 +12,7 @@ on the day they were rendered.
 """
 import datetime
 import json
+import random
 import jinja2.ext
 from jinja2.exceptions import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -80,6 +81,18 @@ CASES = {
                       m(A, "Sunny, 20C.")], True),
     "other_role": ([m(U, "Q"), m("critic", "Too long."), m(A, "A")], True),
 }
+
+# random conversations over characters the templates treat specially (whitespace Python's
+# strip removes, quotes, backslashes, special-token text, non-BMP characters)
+rnd = random.Random(12)
+ALPHABET = ["a", "b", "Z", "7", " ", "\n", "\t", "\r", "\u00a0", "\u3000", "\u2028", "\x1f", "\x85", "\u200b", "é", "猫", "🙂",
+            "\"", "'", "\\", "{{", "}}", "<|eot_id|>", "<|im_end|>", "</s>", "\n\n"]
+for k in range(40):
+    msgs = []
+    for i in range(rnd.randint(1, 5)):
+        role = rnd.choice([S, U, A]) if i > 0 else rnd.choice([S, U, U, A])
+        msgs.append(m(role, "".join(rnd.choice(ALPHABET) for _ in range(rnd.randint(0, 12)))))
+    CASES["random_%02d" % k] = (msgs, rnd.random() < 0.5)
 
 templates = {}
 for variant, (path, _) in VARIANTS.items():

@@ -43,6 +43,7 @@ VARIANTS = {
     "llama3.2_today": ("llama3.2.jinja", {"strftime_now": lambda fmt: TODAY.strftime(fmt)}),
     "chatml": ("chatml.jinja", {}),
     "smollm2": ("smollm2.jinja", {}),
+    "qwen2": ("qwen2.jinja", {}),
     "zephyr": ("zephyr.jinja", {}),
     "qwen25": ("qwen25.jinja", {}),
     "qwen3": ("qwen3.jinja", {}),

@@ -75,7 +75,7 @@ public final class Qwen2LanguageModel implements LanguageModel {
         FamilyChatTemplate chosen = ChatTemplates.select("model.llm", folder, "auto", ChatMl.chatMl());
         if (!(chosen instanceof ChatMl t)) {
             throw new ConfigException("model.llm.chat_template: " + folder + " has a template Qwen2 does not write (" + chosen
-                    + "); set model.llm.chat_template to chatml, qwen25, qwen3, qwen3-no-thinking or smollm2");
+                    + "); set model.llm.chat_template to chatml, qwen2, qwen25, qwen3, qwen3-no-thinking or smollm2");
         }
         if (t.defaultSystem().isPresent()) {
             LOG.log(System.Logger.Level.INFO, "{0}: its chat template adds the system prompt \"{1}\" to conversations without one"

@@ -31,7 +31,7 @@ public final class Qwen2Provider implements LanguageModelProvider {
         return List.of(
                 ConfigField.of("path", "Hugging Face folder with config.json, *.safetensors and tokenizer.json (required)"),
                 ConfigField.of("chat_template", "auto (default: the folder's own template, recognised; plain ChatML when it has none),"
-                        + " chatml, qwen25, qwen3, qwen3-no-thinking or smollm2 (the ChatML templates)"),
+                        + " chatml, qwen2, qwen25, qwen3, qwen3-no-thinking or smollm2 (the ChatML templates)"),
                 ConfigField.of("image_block", "how an image is written after the instruction: tutorial (default: the PyTorch LLaVA"
                         + " tutorial's newline and one <|image_pad|> per image token, as its projectors were trained) or qwen2-vl"
                         + " (the pads between <|vision_start|> and <|vision_end|>)"));
@@ -79,7 +79,7 @@ public final class Qwen2Provider implements LanguageModelProvider {
         String name = config.optString("chat_template").orElse("auto");
         FamilyChatTemplate t = ChatTemplates.select(config.key(), folder, name, ChatMl.chatMl());
         if (t instanceof ChatMl chatMl) return chatMl;
-        throw config.error("chat_template", "a qwen2 model writes ChatML prompts (chatml, qwen25, qwen3, qwen3-no-thinking or smollm2), not "
+        throw config.error("chat_template", "a qwen2 model writes ChatML prompts (chatml, qwen2, qwen25, qwen3, qwen3-no-thinking or smollm2), not "
                 + ("auto".equals(name) ? "its folder's template " + t : "\"" + name + "\""));
     }
 }

@@ -12,7 +12,7 @@ import java.util.Optional;
  * reproduces the output of the official templates byte for byte (checked against strings
  * rendered by Python jinja2) without a template engine.
  *
- * <p>Four flavours:
+ * <p>Five flavours:
  * <ul>
  *   <li>{@link #chatMl()}: plain ChatML, every message as one turn, nothing added: a folder's
  *       template that writes plain ChatML, Qwen2's choice for a folder without a template, and
@@ -31,11 +31,13 @@ import java.util.Optional;
  *       plain ChatML, but a conversation that does not start with a system turn gets "You are a
  *       helpful AI assistant named SmolLM, trained by Hugging Face" (an empty one gets none:
  *       the template adds it while writing the first message).</li>
+ *   <li>{@link #qwen2()}: Qwen2-Instruct's (and Qwen1.5-Chat's) template: SmolLM2's rules with
+ *       "You are a helpful assistant." as the system turn it adds.</li>
  * </ul>
  * Roles {@code system}, {@code user}, {@code assistant} and {@code tool}; the Qwen templates
  * group consecutive {@code tool} messages into one user turn of {@code <tool_response>} blocks.
  * Other roles are rejected by the Qwen flavours (their templates drop them silently) and
- * written as-is by plain ChatML and SmolLM2's.
+ * written as-is by plain ChatML, SmolLM2's and Qwen2's.
  *
  * <p>An image goes into a user turn in one of two layouts ({@link ImageLayout}): by default the
  * PyTorch LLaVA tutorial's, {@code instruction + "\n"} and one {@code <|image_pad|>} per image
@@ -52,13 +54,27 @@ public final class ChatMl implements FamilyChatTemplate {
     public static final String QWEN25_DEFAULT_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
     /** The system turn SmolLM2's template adds to a conversation that has none. */
     public static final String SMOLLM2_DEFAULT_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face";
+    /** The system turn Qwen2-Instruct's template adds to a conversation that has none. */
+    public static final String QWEN2_DEFAULT_SYSTEM = "You are a helpful assistant.";
 
     private static final String THINK_OPEN = "<think>";
     private static final String THINK_CLOSE = "</think>";
     private static final String EMPTY_THINK = "<think>\n\n</think>\n\n";
 
     /** Which template's rules apply to tool and assistant turns. */
-    public enum Flavour { CHATML, QWEN25, QWEN3, SMOLLM2 }
+    public enum Flavour {
+        CHATML, QWEN25, QWEN3, SMOLLM2, QWEN2;
+
+        /** Every message is one turn, whatever its role (no tool grouping, no reasoning rules). */
+        boolean plainTurns() {
+            return this == CHATML || this == SMOLLM2 || this == QWEN2;
+        }
+
+        /** The default system turn is written with the first message, so an empty conversation gets none. */
+        boolean systemWithFirstMessage() {
+            return this == SMOLLM2 || this == QWEN2;
+        }
+    }
 
     /** How the image positions are written after the instruction. */
     public enum ImageLayout {
@@ -107,6 +123,11 @@ public final class ChatMl implements FamilyChatTemplate {
     /** Qwen3's template with {@code enable_thinking} not set. */
     public static ChatMl qwen3() {
         return new ChatMl(Flavour.QWEN3, null, null, ImageLayout.TUTORIAL, IMAGE_PAD);
+    }
+
+    /** Qwen2-Instruct's template, including its default system turn. */
+    public static ChatMl qwen2() {
+        return new ChatMl(Flavour.QWEN2, QWEN2_DEFAULT_SYSTEM, null, ImageLayout.TUTORIAL, IMAGE_PAD);
     }
 
     /** SmolLM2's template, including its default system turn. */
@@ -168,14 +189,14 @@ public final class ChatMl implements FamilyChatTemplate {
         int n = messages.size();
         for (ChatMessage m : messages) checkRole(m.role());
         boolean systemFirst = n > 0 && messages.get(0).role().equals("system");
-        // SmolLM2's template adds its system turn inside the message loop, Qwen2.5's before it
-        if (!systemFirst && defaultSystem != null && (n > 0 || flavour != Flavour.SMOLLM2)) turn(out, "system", defaultSystem);
+        // SmolLM2's and Qwen2's templates add their system turn inside the message loop, Qwen2.5's before it
+        if (!systemFirst && defaultSystem != null && (n > 0 || !flavour.systemWithFirstMessage())) turn(out, "system", defaultSystem);
         int lastQuery = flavour == Flavour.QWEN3 ? lastQueryIndex(messages) : n - 1;
 
         for (int i = 0; i < n; i++) {
             ChatMessage m = messages.get(i);
             String role = m.role();
-            if (flavour == Flavour.CHATML || flavour == Flavour.SMOLLM2) {
+            if (flavour.plainTurns()) {
                 turn(out, role, m.content());
             } else if (role.equals("tool")) {
                 // consecutive tool results share one user turn
@@ -196,7 +217,7 @@ public final class ChatMl implements FamilyChatTemplate {
     }
 
     private void checkRole(String role) {
-        if (flavour == Flavour.CHATML || flavour == Flavour.SMOLLM2) return;
+        if (flavour.plainTurns()) return;
         switch (role) {
             case "system", "user", "assistant", "tool" -> { }
             default -> throw new IllegalArgumentException("the " + flavour + " chat template knows roles system, user, assistant and tool, not '" + role + "'");

@@ -22,10 +22,13 @@ import java.util.regex.Pattern;
 public final class ChatTemplates {
     /** The values of a language model's {@code chat_template} setting (besides {@code auto}). */
     public static final List<String> NAMES = List.of("llama3", "llama3.1", "llama3.2", "chatml", "smollm2", "zephyr",
-            "qwen25", "qwen3", "qwen3-no-thinking");
+            "qwen2", "qwen25", "qwen3", "qwen3-no-thinking");
 
     // a ChatML template that writes a system turn of its own text (Qwen2-Instruct's "You are a
     // helpful assistant.", Qwen2-VL's, ...): not plain ChatML, so not recognised as it
+    // Qwen2-Instruct's (and Qwen2-VL's) default system turn, newline written as an escape or as itself
+    private static final Pattern QWEN2_SYSTEM_TURN = Pattern.compile("<\\|im_start\\|>system(\\\\n|\\n)"
+            + Pattern.quote(ChatMl.QWEN2_DEFAULT_SYSTEM + "<|im_end|>"));
     private static final Pattern OWN_SYSTEM_TURN = Pattern.compile("<\\|im_start\\|>system(\\\\n|\\n)[^'\"{<\\\\]");
 
     private ChatTemplates() {
@@ -41,6 +44,7 @@ public final class ChatTemplates {
             case "chatml" -> ChatMl.chatMl();
             case "smollm2" -> ChatMl.smolLm2();
             case "zephyr" -> ZephyrChat.zephyr();
+            case "qwen2" -> ChatMl.qwen2();
             case "qwen25" -> ChatMl.qwen25();
             case "qwen3" -> ChatMl.qwen3();
             case "qwen3-no-thinking" -> ChatMl.qwen3().withThinking(false);
@@ -51,8 +55,9 @@ public final class ChatTemplates {
     /**
      * The configuration name of the template a {@code chat_template} text is, recognised by its
      * distinctive text: Llama 3's headers (3.1's and 3.2's with their date lines, 3.2's reading
-     * the day with {@code strftime_now}), SmolLM2's and Qwen2.5's default system turns, Qwen3's
-     * {@code </think>}, TinyLlama's Zephyr turns, and plain ChatML.
+     * the day with {@code strftime_now}), SmolLM2's, Qwen2's and Qwen2.5's default system turns,
+     * Qwen3's {@code </think>}, TinyLlama's Zephyr turns, and plain ChatML. A ChatML template that
+     * writes a system turn of some other text of its own is none of these.
      */
     public static Optional<String> recogniseName(String text) {
         if (text == null || text.isBlank()) return Optional.empty();
@@ -64,6 +69,7 @@ public final class ChatTemplates {
             if (text.contains("named SmolLM, trained by Hugging Face")) return Optional.of("smollm2");
             if (text.contains(ChatMl.QWEN25_DEFAULT_SYSTEM)) return Optional.of("qwen25");
             if (text.contains("</think>")) return Optional.of("qwen3");
+            if (text.contains("loop.first") && QWEN2_SYSTEM_TURN.matcher(text).find()) return Optional.of("qwen2");
             if (OWN_SYSTEM_TURN.matcher(text).find()) return Optional.empty();
             return Optional.of("chatml");
         }

@@ -52,7 +52,7 @@ class ChatTemplatesTest {
         v.put("llama3.2", Llama3Chat.llama32());
         v.put("llama3.2_date", Llama3Chat.llama32().withDateString("05 Dec 2026"));
         v.put("llama3.2_today", Llama3Chat.llama32().withToday(fixed(today)));
-        for (String n : List.of("chatml", "smollm2", "zephyr", "qwen25", "qwen3", "qwen3-no-thinking")) v.put(n, ChatTemplates.named(n).orElseThrow());
+        for (String n : List.of("chatml", "smollm2", "qwen2", "zephyr", "qwen25", "qwen3", "qwen3-no-thinking")) v.put(n, ChatTemplates.named(n).orElseThrow());
         return v;
     }
 
@@ -117,7 +117,7 @@ class ChatTemplatesTest {
     void eachModelsTemplateTextIsRecognised() {
         Map<String, String> files = Map.of("llama3.jinja", "llama3", "llama3.1.jinja", "llama3.1", "llama3.2.jinja", "llama3.2",
                 "chatml.jinja", "chatml", "smollm2.jinja", "smollm2", "zephyr.jinja", "zephyr", "qwen25.jinja", "qwen25",
-                "qwen3.jinja", "qwen3");
+                "qwen3.jinja", "qwen3", "qwen2.jinja", "qwen2");
         for (Map.Entry<String, String> f : files.entrySet()) {
             String text = resource(f.getKey());
             assertThat(ChatTemplates.recogniseName(text)).as(f.getKey()).hasValue(f.getValue());
@@ -127,13 +127,15 @@ class ChatTemplatesTest {
 
     @Test
     void templatesIrisDoesNotRenderAreNotGuessed() {
-        // Qwen2-Instruct's ChatML adds a system turn of its own: not plain ChatML
-        String qwen2 = "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
-                + "{{ '<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}{% endif %}"
+        // a ChatML template that adds a system turn of its own text: not plain ChatML, and none Iris knows
+        String pirate = "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+                + "{{ '<|im_start|>system\\nYou are a pirate.<|im_end|>\\n' }}{% endif %}"
                 + "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}";
+        // the same with Qwen2-Instruct's text is Qwen2's template, its newlines escaped or not
+        assertThat(ChatTemplates.recogniseName(pirate.replace("You are a pirate.", "You are a helpful assistant."))).hasValue("qwen2");
         String phi3 = "{% for message in messages %}<|user|>{{ message['content'] }}<|end|>{% endfor %}<|assistant|>";
         String llama2 = "{% if messages[0]['role'] == 'system' %}[INST] <<SYS>>\\n{{ messages[0]['content'] }}<</SYS>>{% endif %}";
-        for (String t : List.of(qwen2, phi3, llama2, "", "  ")) assertThat(ChatTemplates.recognise(t)).as(t).isEmpty();
+        for (String t : List.of(pirate, phi3, llama2, "", "  ")) assertThat(ChatTemplates.recognise(t)).as(t).isEmpty();
         assertThat(ChatTemplates.recognise(null)).isEmpty();
     }
 
@@ -175,13 +177,13 @@ class ChatTemplatesTest {
         assertThat(ChatTemplates.select("model.llm", dir, "auto", null)).isEqualTo(Llama3Chat.llama31());
         assertThat(ChatTemplates.select("model.llm", dir, "zephyr", null)).isEqualTo(ZephyrChat.zephyr());
         assertThatThrownBy(() -> ChatTemplates.select("model.llm", dir, "vicuna", null)).isInstanceOf(ConfigException.class)
-                .hasMessage("model.llm.chat_template: expected auto, llama3, llama3.1, llama3.2, chatml, smollm2, zephyr, qwen25, qwen3,"
-                        + " qwen3-no-thinking but got \"vicuna\"");
+                .hasMessage("model.llm.chat_template: expected auto, llama3, llama3.1, llama3.2, chatml, smollm2, zephyr, qwen2, qwen25,"
+                        + " qwen3, qwen3-no-thinking but got \"vicuna\"");
         Files.writeString(dir.resolve("tokenizer_config.json"), JsonText.write(Map.of("chat_template", "[INST] {{ messages[0]['content'] }} [/INST]")));
         assertThatThrownBy(() -> ChatTemplates.select("model.llm", dir, "auto", ChatMl.chatMl())).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("model.llm.chat_template: the chat template of " + dir)
                 .hasMessageContaining("[INST] {{ messages[0]['content'] }} [/INST]")
-                .hasMessageContaining("llama3, llama3.1, llama3.2, chatml, smollm2, zephyr, qwen25, qwen3, qwen3-no-thinking");
+                .hasMessageContaining("llama3, llama3.1, llama3.2, chatml, smollm2, zephyr, qwen2, qwen25, qwen3, qwen3-no-thinking");
     }
 
     @Test
@@ -210,6 +212,7 @@ class ChatTemplatesTest {
         // Zephyr writes its generation prompt only after a last message; SmolLM2 its system turn only before a first one
         assertThat(ZephyrChat.zephyr().render(List.of(), true)).isEmpty();
         assertThat(ChatMl.smolLm2().render(List.of(), true)).isEqualTo("<|im_start|>assistant\n");
+        assertThat(ChatMl.qwen2().render(List.of(), true)).isEqualTo("<|im_start|>assistant\n");
         assertThat(ChatMl.qwen25().render(List.of(), false)).startsWith("<|im_start|>system\nYou are Qwen");
     }
 

@@ -9,7 +9,9 @@ import dev.iris.api.text.TextTokenizer;
 import dev.iris.plugins.model.ImageRows;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
 
@@ -29,6 +31,7 @@ public final class SampleBuilder {
     private final Optional<String> system;
     private final List<String> prompts;
     private final int maxLength;
+    private final boolean captionWords;
 
     /**
      * How an image shows in a sample's prompt: {@code count} positions written as {@code token},
@@ -71,6 +74,11 @@ public final class SampleBuilder {
      */
     public SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, ImagePositions image, Optional<String> system,
                          List<String> prompts, int maxLength) {
+        this(template, tokenizer, image, system, prompts, maxLength, false);
+    }
+
+    private SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, ImagePositions image, Optional<String> system,
+                          List<String> prompts, int maxLength, boolean captionWords) {
         if (prompts.isEmpty()) throw new IrisException("train.prompts: the list of instructions is empty");
         this.template = template;
         this.tokenizer = tokenizer;
@@ -78,6 +86,28 @@ public final class SampleBuilder {
         this.system = system;
         this.prompts = List.copyOf(prompts);
         this.maxLength = maxLength;
+        this.captionWords = captionWords;
+    }
+
+    /**
+     * This builder, but a text-only sample's user turn also carries the caption's words in a
+     * shuffled order where the image would go ({@code train.lm_context: caption_words}): the
+     * language model learns to write its answer from its prompt, which a frozen LLM must do
+     * with image tokens in stage 1.
+     */
+    public SampleBuilder withCaptionWords() {
+        return new SampleBuilder(template, tokenizer, image, system, prompts, maxLength, true);
+    }
+
+    /** The caption's words, lower-cased, without the punctuation around them, in an order drawn from {@code random}. */
+    static String shuffledWords(String caption, Random random) {
+        List<String> words = new ArrayList<>();
+        for (String w : caption.toLowerCase(Locale.ROOT).split("\\s+")) {
+            String bare = w.replaceAll("^[^\\p{L}\\p{N}]+|[^\\p{L}\\p{N}]+$", "");
+            if (!bare.isEmpty()) words.add(bare);
+        }
+        Collections.shuffle(words, random);
+        return String.join(" ", words);
     }
 
     public ImagePositions imagePositions() {
@@ -100,6 +130,8 @@ public final class SampleBuilder {
      */
     public Sample build(String id, String caption, byte[] image, Random random) {
         String instruction = prompts.get(random.nextInt(prompts.size()));
+        // the words stand where the image would be (the default image layout: instruction, newline, image)
+        if (image == null && captionWords) instruction = instruction + "\n" + shuffledWords(caption, random);
         long[] prompt = tokenizer.encode(promptText(instruction, image != null));
         long[] answer = tokenizer.encode(caption + template.endOfTurn());
         int pads = 0;

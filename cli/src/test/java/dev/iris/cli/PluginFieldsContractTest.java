@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,6 +94,14 @@ class PluginFieldsContractTest {
     }
 
     @Test
+    void llama() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("llama"));
+        for (Map.Entry<String, String> e : registry.llm("llama").presetFiles("tiny").entrySet()) Files.writeString(folder.resolve(e.getKey()), e.getValue());
+        check(ProviderKind.LLM, "model.llm", "{ type: llama, path: " + q(folder) + ", chat_template: chatml, weights: ~ }",
+                (p, c) -> ((LanguageModelProvider) p).create(c, CONTEXT));
+    }
+
+    @Test
     void projector() {
         check(ProviderKind.FUSION, "model.fusion", "{ type: projector, merge: spatial, factor: 4, hidden: 32 }",
                 (p, c) -> ((FusionProvider) p).create(c, CONTEXT));
@@ -134,7 +143,7 @@ class PluginFieldsContractTest {
 
     @Test
     void everyProviderFoundIsCoveredAbove() {
-        Set<String> covered = Set.of("siglip", "clip", "qwen2", "projector", "crossattn", "shapes", "parquet", "llava-json");
+        Set<String> covered = Set.of("siglip", "clip", "qwen2", "llama", "projector", "crossattn", "shapes", "parquet", "llava-json");
         Set<String> found = new TreeSet<>();
         // the shipped plugins; cli's own test doubles (package testplugin) declare nothing to check
         for (ProviderKind kind : ProviderKind.values()) {

@@ -347,9 +347,14 @@ public final class GraphBuilder {
 
     /** Rotary embedding of x [B, H, T, D] at positions [B, T] (any numeric type). */
     public Value rotary(Value x, Value positions, double theta) {
+        return rotary(x, positions, theta, RopeScaling.NONE);
+    }
+
+    /** Rotary embedding whose inverse frequencies are stretched by {@code scaling} (a config's {@code rope_scaling}). */
+    public Value rotary(Value x, Value positions, double theta, RopeScaling scaling) {
         if (x.rank() != 4 || positions.rank() != 2) throw new IllegalArgumentException("rotary needs x [B, H, T, D] and positions [B, T]: " + x + ", " + positions);
         if (x.shape().dim(3) instanceof Dim.Fixed f && f.size() % 2 != 0) throw new IllegalArgumentException("rotary needs an even head size: " + x);
-        return add(new Op.Rotary(x, positions, theta), x.dtype(), x.shape());
+        return add(new Op.Rotary(x, positions, theta, scaling), x.dtype(), x.shape());
     }
 
     /** Attention of q [B, H, T, D] over k, v [B, KV, S, D]; mask additive, broadcastable to [B, 1, T, S], or null. */

@@ -241,9 +241,19 @@ public sealed interface Op {
 
     /**
      * Rotary position embedding (the "rotate half" layout of Llama/Qwen2) of x [B, H, T, D] at
-     * positions [B, T]. Composite.
+     * positions [B, T], inverse frequencies {@code theta^(-2i/D)} stretched by {@code scaling}.
+     * Composite.
      */
-    record Rotary(Value x, Value positions, double theta) implements Op {
+    record Rotary(Value x, Value positions, double theta, RopeScaling scaling) implements Op {
+        public Rotary {
+            if (scaling == null) scaling = RopeScaling.NONE;
+        }
+
+        /** Unscaled rotary embedding. */
+        public Rotary(Value x, Value positions, double theta) {
+            this(x, positions, theta, RopeScaling.NONE);
+        }
+
         public List<Value> inputs() {
             return List.of(x, positions);
         }

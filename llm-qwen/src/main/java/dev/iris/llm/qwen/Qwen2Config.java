@@ -20,6 +20,12 @@ public record Qwen2Config(int hiddenSize, int layers, int heads, int kvHeads, in
 
     public static Qwen2Config read(Path file) {
         Map<String, Object> m = Json.readObject(file);
+        // a Llama (or other) checkpoint has the same field names; read as Qwen2 it would lose its q/k/v biases silently
+        Object modelType = m.get("model_type");
+        if (modelType != null && !"qwen2".equals(modelType)) {
+            throw new IrisException(file + ": model_type is \"" + modelType + "\", not \"qwen2\"; this folder is not a Qwen2 checkpoint"
+                    + ("llama".equals(modelType) ? " (use type: llama for it)" : ""));
+        }
         int heads = integer(m, file, "num_attention_heads", null);
         return new Qwen2Config(
                 integer(m, file, "hidden_size", null),

@@ -1,6 +1,7 @@
 package dev.iris.common.nn;
 
 import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.graph.RopeScaling;
 import dev.iris.api.graph.Value;
 
 /**
@@ -28,8 +29,20 @@ public record Attention(int hiddenSize, int heads, int kvHeads, int headDim, boo
         public static final Names VIT = new Names("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj");
     }
 
-    /** Rotary embedding of queries and keys at {@code positions} [B, T], base {@code theta}. */
-    public record Rope(Value positions, double theta) {}
+    /**
+     * Rotary embedding of queries and keys at {@code positions} [B, T], base {@code theta}, its
+     * frequencies stretched by {@code scaling} (a config's {@code rope_scaling}).
+     */
+    public record Rope(Value positions, double theta, RopeScaling scaling) {
+        public Rope {
+            if (scaling == null) scaling = RopeScaling.NONE;
+        }
+
+        /** Unscaled rotary embedding. */
+        public Rope(Value positions, double theta) {
+            this(positions, theta, RopeScaling.NONE);
+        }
+    }
 
     /**
      * The attention's output [B, T, D] and the keys and values it attended over [B, KV, S, hd]
@@ -67,8 +80,8 @@ public record Attention(int hiddenSize, int heads, int kvHeads, int headDim, boo
         Value k = split(g, w.linear(g, x, names.key(), (long) kvHeads * headDim, hiddenSize, qkvBias), kvHeads);
         Value v = split(g, w.linear(g, x, names.value(), (long) kvHeads * headDim, hiddenSize, qkvBias), kvHeads);
         if (rope != null) {
-            q = g.rotary(q, rope.positions(), rope.theta());
-            k = g.rotary(k, rope.positions(), rope.theta());
+            q = g.rotary(q, rope.positions(), rope.theta(), rope.scaling());
+            k = g.rotary(k, rope.positions(), rope.theta(), rope.scaling());
         }
         if (pastKeys != null) {
             k = g.concat(2, pastKeys, k);

@@ -13,10 +13,30 @@ import dev.iris.api.graph.Value;
  */
 public record DecoderBlock(Attention attention, Mlp mlp, double rmsEps, String norm1, String norm2) {
 
+    /**
+     * Which projections of a Llama-family layer carry a bias.
+     *
+     * @param qkv    q, k and v ({@code attention_bias} in Llama; always in Qwen2)
+     * @param output the attention's output projection ({@code attention_bias} in Llama; never in Qwen2)
+     * @param mlp    gate, up and down ({@code mlp_bias} in Llama)
+     */
+    public record Biases(boolean qkv, boolean output, boolean mlp) {
+        /** Llama's default and Llama 2/3, SmolLM2, TinyLlama: no biases. */
+        public static final Biases NONE = new Biases(false, false, false);
+        /** Qwen2: biased q, k and v only. */
+        public static final Biases QKV = new Biases(true, false, false);
+    }
+
     /** Llama's layer under Hugging Face's names; {@code qkvBias} true gives Qwen2's. */
     public static DecoderBlock llama(int hiddenSize, int heads, int kvHeads, int headDim, int intermediateSize, boolean qkvBias, double rmsEps) {
-        Attention attention = new Attention(hiddenSize, heads, kvHeads, headDim, qkvBias, false, Attention.Names.LLAMA);
-        return new DecoderBlock(attention, SwiGluMlp.llama(hiddenSize, intermediateSize), rmsEps, "input_layernorm", "post_attention_layernorm");
+        return llama(hiddenSize, heads, kvHeads, headDim, intermediateSize, qkvBias ? Biases.QKV : Biases.NONE, rmsEps);
+    }
+
+    /** Llama's layer under Hugging Face's names with the projections' biases as {@code biases} says. */
+    public static DecoderBlock llama(int hiddenSize, int heads, int kvHeads, int headDim, int intermediateSize, Biases biases, double rmsEps) {
+        Attention attention = new Attention(hiddenSize, heads, kvHeads, headDim, biases.qkv(), biases.output(), Attention.Names.LLAMA);
+        return new DecoderBlock(attention, SwiGluMlp.llama(hiddenSize, intermediateSize, biases.mlp()), rmsEps,
+                "input_layernorm", "post_attention_layernorm");
     }
 
     /**

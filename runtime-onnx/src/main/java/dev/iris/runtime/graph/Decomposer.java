@@ -4,6 +4,7 @@ import dev.iris.api.graph.Dim;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Op;
+import dev.iris.api.graph.RopeScaling;
 import dev.iris.api.graph.Value;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
@@ -37,7 +38,7 @@ public final class Decomposer {
             Value out = switch (n.op()) {
                 case Op.RmsNorm r -> rmsNorm(g, map.get(r.x().id()), map.get(r.weight().id()), r.eps());
                 case Op.LayerNorm l -> layerNorm(g, map.get(l.x().id()), map.get(l.weight().id()), map.get(l.bias().id()), l.eps());
-                case Op.Rotary r -> rotary(g, map.get(r.x().id()), map.get(r.positions().id()), r.theta());
+                case Op.Rotary r -> rotary(g, map.get(r.x().id()), map.get(r.positions().id()), r.theta(), r.scaling());
                 case Op.Attention a -> attention(g, map.get(a.q().id()), map.get(a.k().id()), map.get(a.v().id()),
                         a.mask() == null ? null : map.get(a.mask().id()), a.scale());
                 default -> Replay.record(g, n, v -> map.get(v.id()));
@@ -60,10 +61,10 @@ public final class Decomposer {
     }
 
     /** Llama/Qwen2 "rotate half": out = x cos + concat(-x2, x1) sin, angles = position * theta^(-2i/D). */
-    static Value rotary(GraphBuilder g, Value x, Value positions, double theta) {
+    static Value rotary(GraphBuilder g, Value x, Value positions, double theta, RopeScaling scaling) {
         long d = fixed(x.shape().dim(3), "rotary head size");
         long half = d / 2;
-        float[] invFreq = rotaryInverseFrequencies(theta, d);
+        float[] invFreq = rotaryInverseFrequencies(theta, d, scaling);
         Value pos = positions.dtype() == DType.F32 ? positions : g.cast(positions, DType.F32);
         Value freqs = g.mul(g.unsqueeze(pos, 2), g.constant(Tensor.ofFloats(invFreq, half)));   // [B, T, D/2]
         Value angles = g.unsqueeze(g.concat(-1, freqs, freqs), 1);                             // [B, 1, T, D]
@@ -77,6 +78,40 @@ public final class Decomposer {
     public static float[] rotaryInverseFrequencies(double theta, long d) {
         float[] invFreq = new float[(int) (d / 2)];
         for (int i = 0; i < invFreq.length; i++) invFreq[i] = (float) (1.0 / Math.pow(theta, (float) (2 * i) / (float) d));
+        return invFreq;
+    }
+
+    /**
+     * The inverse frequencies stretched by {@code scaling}, in float32 step by step as Hugging
+     * Face's rope initialisation computes them ({@code linear}: divided by the factor;
+     * {@code llama3}: long wavelengths divided by the factor, short ones kept, the band between
+     * blended linearly in {@code original context / wavelength}).
+     */
+    public static float[] rotaryInverseFrequencies(double theta, long d, RopeScaling scaling) {
+        float[] invFreq = rotaryInverseFrequencies(theta, d);
+        switch (scaling) {
+            case RopeScaling.None none -> {}
+            case RopeScaling.Linear lin -> {
+                for (int i = 0; i < invFreq.length; i++) invFreq[i] = invFreq[i] / (float) lin.factor();
+            }
+            case RopeScaling.Llama3 l -> {
+                float factor = (float) l.factor(), low = (float) l.lowFreqFactor(), high = (float) l.highFreqFactor();
+                float context = l.originalMaxPositions();
+                float lowFreqWavelen = (float) (l.originalMaxPositions() / l.lowFreqFactor());
+                float highFreqWavelen = (float) (l.originalMaxPositions() / l.highFreqFactor());
+                float band = (float) (l.highFreqFactor() - l.lowFreqFactor());
+                for (int i = 0; i < invFreq.length; i++) {
+                    float f = invFreq[i];
+                    float wavelen = (float) (2 * Math.PI) / f;
+                    if (wavelen > lowFreqWavelen) {
+                        invFreq[i] = f / factor;                       // low frequencies: interpolated
+                    } else if (wavelen >= highFreqWavelen) {
+                        float smooth = (context / wavelen - low) / band;
+                        invFreq[i] = (1 - smooth) * f / factor + smooth * f;
+                    }                                                    // high frequencies: kept
+                }
+            }
+        }
         return invFreq;
     }
 

@@ -39,7 +39,7 @@ final class Replay {
             case Op.CrossEntropyGrad ce -> g.crossEntropyGrad(m.apply(ce.logits()), m.apply(ce.labels()), m.apply(ce.upstream()), ce.ignoreIndex());
             case Op.RmsNorm r -> g.rmsNorm(m.apply(r.x()), m.apply(r.weight()), r.eps());
             case Op.LayerNorm l -> g.layerNorm(m.apply(l.x()), m.apply(l.weight()), m.apply(l.bias()), l.eps());
-            case Op.Rotary r -> g.rotary(m.apply(r.x()), m.apply(r.positions()), r.theta());
+            case Op.Rotary r -> g.rotary(m.apply(r.x()), m.apply(r.positions()), r.theta(), r.scaling());
             case Op.Attention a -> g.attention(m.apply(a.q()), m.apply(a.k()), m.apply(a.v()), a.mask() == null ? null : m.apply(a.mask()), a.scale());
         };
     }

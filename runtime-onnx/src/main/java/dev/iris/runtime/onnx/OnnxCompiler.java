@@ -279,8 +279,8 @@ public final class OnnxCompiler {
     private String[] rotaryTables(Op.Rotary r) {
         if (!(r.x().shape().dim(3) instanceof Dim.Fixed f)) throw new IllegalArgumentException("rotary head size must be fixed: " + r.x().shape());
         long d = f.size();
-        return rotaryTables.computeIfAbsent(name(r.positions()) + "/" + r.theta() + "/" + d, key -> {
-            float[] invFreq = Decomposer.rotaryInverseFrequencies(r.theta(), d);
+        return rotaryTables.computeIfAbsent(name(r.positions()) + "/" + r.theta() + "/" + d + "/" + r.scaling(), key -> {
+            float[] invFreq = Decomposer.rotaryInverseFrequencies(r.theta(), d, r.scaling());
             String pos = tmp(), pos3 = tmp(), freqs = tmp(), cos = tmp(), sin = tmp(), table = tmp();
             gp.addNode(constantNode(table, convert(Tensor.ofFloats(invFreq, invFreq.length))));
             gp.addNode(node("Cast", List.of(name(r.positions())), pos, intAttr("to", onnxType(precision))));

@@ -3,10 +3,13 @@ package dev.iris.cli;
 import dev.iris.plugins.model.ModelInit;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -14,7 +17,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "init", description = {
     "Write model folders in Hugging Face format with seeded random weights.",
     "A model preset (e.g. tiny, fast enough for tests, or siglip-qwen2.5-0.5b, real shapes) writes vision/, llm/ and iris.yaml;",
-    "a part preset of one plugin (e.g. qwen2.5-0.5b, siglip-base-patch16-224) writes that part's folder; an unknown name lists them all."})
+    "a part preset of one plugin (e.g. qwen2.5-0.5b, siglip-base-patch16-224) writes that part's folder; an unknown name lists them all.",
+    "Any pair instead: --vision TYPE:PRESET --llm TYPE:PRESET --fusion TYPE writes DIR/TYPE-PRESET for each part and DIR/VISION-LLM-FUSION.yaml",
+    "(see `iris plugins` for the types and their presets)."})
 final class InitCommand implements Callable<Integer> {
     @ParentCommand
     IrisCli parent;
@@ -22,8 +27,20 @@ final class InitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--preset", required = true, paramLabel = "NAME", description = "Which models to write (see the description).")
+    @Option(names = "--preset", paramLabel = "NAME", description = "Which models to write (see the description).")
     String preset;
+
+    @Option(names = "--vision", paramLabel = "TYPE:PRESET", description = "The vision encoder of a pair, e.g. siglip:tiny (with --llm and --fusion).")
+    String vision;
+
+    @Option(names = "--llm", paramLabel = "TYPE:PRESET", description = "The language model of a pair, e.g. qwen2:tiny.")
+    String llm;
+
+    @Option(names = "--fusion", paramLabel = "TYPE", description = "The fusion of a pair, e.g. projector or crossattn.")
+    String fusion;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one value of the pair's config (repeatable), e.g. model.fusion.factor=1.")
+    List<String> overrides = new ArrayList<>();
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to write into.")
     Path out;
@@ -34,6 +51,25 @@ final class InitCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
+        boolean pair = vision != null || llm != null || fusion != null;
+        if (pair == (preset != null)) {
+            throw new ParameterException(spec.commandLine(), "give either --preset NAME or all of --vision TYPE:PRESET --llm TYPE:PRESET --fusion TYPE");
+        }
+        if (pair) {
+            if (vision == null || llm == null || fusion == null) {
+                throw new ParameterException(spec.commandLine(), "a pair needs all of --vision TYPE:PRESET --llm TYPE:PRESET --fusion TYPE");
+            }
+            PairInit.Written w = PairInit.write(parent.registry(), PairInit.PartSpec.parse("--vision", vision), PairInit.PartSpec.parse("--llm", llm),
+                    fusion, overrides, out, seed);
+            PrintWriter pw = spec.commandLine().getOut();
+            pw.println("vision: " + w.vision());
+            pw.println("llm: " + w.llm());
+            pw.println("config: " + w.config());
+            pw.printf("done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            pw.flush();
+            return 0;
+        }
+        if (!overrides.isEmpty()) throw new ParameterException(spec.commandLine(), "--set applies to a pair (--vision/--llm/--fusion), not to --preset");
         ModelInit.Written w = ModelInit.write(parent.registry(), preset, out, seed);
         PrintWriter pw = spec.commandLine().getOut();
         w.folders().forEach((role, folder) -> pw.println(role + ": " + folder));

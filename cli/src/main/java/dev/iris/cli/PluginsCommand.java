@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.iris.api.config.ConfigField;
+import dev.iris.api.spi.ModelPreset;
 import dev.iris.api.spi.Provider;
 import dev.iris.api.spi.ProviderKind;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.host.SectionFields;
+import dev.iris.plugins.model.ModelInit;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,7 +25,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** Lists what discovery found, grouped by kind. */
-@Command(name = "plugins", description = "List the plugins found on the class path, by kind, with the fields each one's config section may hold.")
+@Command(name = "plugins", description = "List the plugins found on the class path, by kind, with the fields each one's config section may hold "
+        + "and the presets `iris init` writes for it, then the model presets (whole models) the plugins declare.")
 final class PluginsCommand implements Callable<Integer> {
     @ParentCommand
     IrisCli parent;
@@ -63,10 +66,27 @@ final class PluginsCommand implements Callable<Integer> {
                     fields.add(Map.of("name", f.name(), "description", f.description()));
                 }
                 m.put("fields", fields);
+                m.put("presets", p.presets());
                 list.add(m);
             }
             all.put(kind.name().toLowerCase(Locale.ROOT), list);
         }
+        List<Map<String, Object>> models = new ArrayList<>();
+        for (ModelPreset mp : ModelInit.modelPresets(registry)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", mp.name());
+            m.put("description", mp.description());
+            for (ProviderKind kind : ModelPreset.PARTS_IN_ORDER) {
+                ModelPreset.Part part = mp.part(kind);
+                Map<String, Object> pm = new LinkedHashMap<>();
+                pm.put("type", part.type());
+                part.preset().ifPresent(x -> pm.put("preset", x));
+                if (!part.settings().isEmpty()) pm.put("settings", part.settings());
+                m.put(kind.configKey().substring("model.".length()), pm);
+            }
+            models.add(m);
+        }
+        all.put("model_presets", models);
         all.put("guice_modules", registry.modules().stream().map(m -> m.getClass().getName()).toList());
         return all;
     }
@@ -93,7 +113,24 @@ final class PluginsCommand implements Callable<Integer> {
             for (Provider p : ps) {
                 out.println(String.format(row, p.type(), p.version(), p.getClass().getName(), p.description()).stripTrailing());
                 printFields(SectionFields.known(kind, p).values(), out);
+                if (!p.presets().isEmpty() && (kind == ProviderKind.VISION || kind == ProviderKind.LLM)) {
+                    out.println("      presets (iris init --" + (kind == ProviderKind.VISION ? "vision" : "llm") + " " + p.type() + ":PRESET): "
+                            + String.join(", ", p.presets()));
+                }
             }
+        }
+        out.println("model presets (iris init --preset NAME, iris bench --preset NAME):");
+        List<ModelPreset> models = ModelInit.modelPresets(registry);
+        if (models.isEmpty()) out.println("  (none found)");
+        int wName = models.stream().mapToInt(m -> m.name().length()).max().orElse(0);
+        for (ModelPreset m : models) {
+            List<String> parts = new ArrayList<>();
+            for (ProviderKind kind : ModelPreset.PARTS_IN_ORDER) {
+                ModelPreset.Part part = m.part(kind);
+                parts.add(part.type() + part.preset().map(x -> ":" + x).orElse("") + (part.settings().isEmpty() ? "" : " " + part.settings()));
+            }
+            out.println(String.format("  %-" + wName + "s  %s", m.name(), String.join(" + ", parts)));
+            out.println(String.format("  %-" + wName + "s  %s", "", m.description()).stripTrailing());
         }
         out.println("Guice modules from plugins:");
         if (registry.modules().isEmpty()) {

@@ -79,6 +79,15 @@ class PluginFieldsContractTest {
     }
 
     @Test
+    void clip() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("clip"));
+        for (var f : registry.vision("clip").presetFiles("tiny").entrySet()) Files.writeString(folder.resolve(f.getKey()), f.getValue());
+        check(ProviderKind.VISION, "model.vision", "{ type: clip, path: " + q(folder)
+                        + ", vision_feature_layer: -2, vision_feature_select_strategy: default }",
+                (p, c) -> ((VisionEncoderProvider) p).create(c, CONTEXT));
+    }
+
+    @Test
     void qwen2() {
         check(ProviderKind.LLM, "model.llm", "{ type: qwen2, path: " + q(tiny.resolve("llm")) + ", chat_template: chatml, weights: ~ }",
                 (p, c) -> ((LanguageModelProvider) p).create(c, CONTEXT));
@@ -134,7 +143,7 @@ class PluginFieldsContractTest {
 
     @Test
     void everyProviderFoundIsCoveredAbove() {
-        Set<String> covered = Set.of("siglip", "qwen2", "llama", "projector", "crossattn", "shapes", "parquet", "llava-json");
+        Set<String> covered = Set.of("siglip", "clip", "qwen2", "llama", "projector", "crossattn", "shapes", "parquet", "llava-json");
         Set<String> found = new TreeSet<>();
         // the shipped plugins; cli's own test doubles (package testplugin) declare nothing to check
         for (ProviderKind kind : ProviderKind.values()) {

@@ -31,7 +31,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * {@code iris compare}: two model configs (typically fusion A and fusion B) trained on the same
+ * {@code iris compare}: two model configs (fusion A and fusion B, or two encoders, or two language
+ * models: any parts may differ, and the report says which) trained on the same
  * data, seed, step budget and batch size, evaluated on the same held-out split, and measured for
  * speed, size, memory and whether text-only prompts are left exactly as the base LLM answers them.
  * Writes {@code compare.json}, {@code compare.md} and {@code loss-curves.png} into the output folder.
@@ -92,9 +93,10 @@ public final class Compare {
      * @param bOverridden one line per shared setting whose value in B's file differed from A's
      * @param notes       what a reader should know to read the figures right
      * @param table       the Markdown table alone (the CLI prints it)
+     * @param parts       which parts of the model (encoder, language model, fusion) the two configs give differently
      */
     public record Result(Path out, Side a, Side b, Map<String, Object> shared, List<String> bOverridden, List<String> notes,
-                         String table, Path json, Path markdown, Path lossCurves) {}
+                         String table, Path json, Path markdown, Path lossCurves, PartDifferences parts) {}
 
     /** B's config with A's shared settings, and what had to change. */
     record Shared(IrisConfig b, Map<String, Object> values, List<String> differences) {}
@@ -128,6 +130,10 @@ public final class Compare {
         if (!shared.differences().isEmpty()) {
             log.println("== B trains as A does: " + String.join("; ", shared.differences()));
         }
+        PartDifferences parts = PartDifferences.of(cfgA, cfgB, registry);
+        log.println(parts.byPart().isEmpty() ? "== A and B have the same model parts: only their own train settings differ"
+                : "== parts that differ: " + String.join("; ", parts.byPart().entrySet().stream()
+                        .map(e -> e.getKey() + " (" + String.join(", ", e.getValue()) + ")").toList()));
 
         // what each side has done so far: a failure later must not lose it
         Progress pa = new Progress("A", options.checkpointA()), pb = new Progress("B", options.checkpointB());
@@ -143,8 +149,12 @@ public final class Compare {
             throw failed(out, options, pa, sideA, pb, e, log);
         }
 
-        List<String> notes = CompareReport.notes(sideA, sideB, shared.differences(), unsharedDifferences(cfgA, cfgB));
-        Result r = CompareReport.write(out, options, sideA, sideB, shared.values(), shared.differences(), notes);
+        List<String> notes = new ArrayList<>(CompareReport.notes(sideA, sideB, shared.differences(), unsharedDifferences(cfgA, cfgB)));
+        if (parts.llmDiffers()) {
+            notes.add(0, "The language models differ, so each side's held-out loss and perplexity are per token of its own tokenizer: "
+                    + "they are not comparable between the sides; the caption scores and task accuracy are.");
+        }
+        Result r = CompareReport.write(out, options, sideA, sideB, shared.values(), shared.differences(), notes, parts);
         CompareReport.deletePartial(out);
         return r;
     }

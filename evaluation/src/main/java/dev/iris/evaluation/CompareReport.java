@@ -103,8 +103,13 @@ public final class CompareReport {
     // ------------------------------------------------------------------ text
 
     public static String table(Compare.Side a, Compare.Side b) {
+        return table(a, b, a.fusionType(), b.fusionType());
+    }
+
+    /** The table with each side's column named by {@code labelA} and {@code labelB} (the parts that differ). */
+    public static String table(Compare.Side a, Compare.Side b, String labelA, String labelB) {
         StringBuilder t = new StringBuilder();
-        t.append("| figure | A (").append(a.fusionType()).append(") | B (").append(b.fusionType()).append(") |\n");
+        t.append("| figure | A (").append(labelA).append(") | B (").append(labelB).append(") |\n");
         t.append("|---|---:|---:|\n");
         for (Row r : rows(a, b)) t.append("| ").append(r.label()).append(" | ").append(r.cell(a)).append(" | ").append(r.cell(b)).append(" |\n");
         return t.toString();
@@ -239,8 +244,8 @@ public final class CompareReport {
     // ------------------------------------------------------------------ files
 
     static Compare.Result write(Path out, Compare.Options options, Compare.Side a, Compare.Side b, Map<String, Object> shared,
-                                List<String> bOverridden, List<String> notes) {
-        String table = table(a, b);
+                                List<String> bOverridden, List<String> notes, PartDifferences parts) {
+        String table = table(a, b, parts.labelA(), parts.labelB());
         Path json = out.resolve(Compare.JSON_FILE), md = out.resolve(Compare.MARKDOWN_FILE), png = out.resolve(Compare.CHART_FILE);
         List<Path> temps = new ArrayList<>();
         try {
@@ -249,11 +254,11 @@ public final class CompareReport {
             // nor a new compare.json beside an old compare.md
             Path pngTmp = temp(png, temps), jsonTmp = temp(json, temps), mdTmp = temp(md, temps);
             Map<String, List<double[]>> curves = new LinkedHashMap<>();
-            curves.put("A (" + a.fusionType() + ")", a.lossCurve());
-            curves.put("B (" + b.fusionType() + ")", b.lossCurve());
-            LossChart.write(pngTmp, "Training loss: A (" + a.fusionType() + ") vs B (" + b.fusionType() + ")", curves);
-            Files.writeString(jsonTmp, json(options, a, b, shared, bOverridden, notes), StandardCharsets.UTF_8);
-            Files.writeString(mdTmp, markdown(options, a, b, shared, table, notes), StandardCharsets.UTF_8);
+            curves.put("A (" + parts.labelA() + ")", a.lossCurve());
+            curves.put("B (" + parts.labelB() + ")", b.lossCurve());
+            LossChart.write(pngTmp, "Training loss: A (" + parts.labelA() + ") vs B (" + parts.labelB() + ")", curves);
+            Files.writeString(jsonTmp, json(options, a, b, shared, bOverridden, notes, parts), StandardCharsets.UTF_8);
+            Files.writeString(mdTmp, markdown(options, a, b, shared, table, notes, parts), StandardCharsets.UTF_8);
             move(pngTmp, png);
             move(jsonTmp, json);
             move(mdTmp, md);
@@ -268,7 +273,7 @@ public final class CompareReport {
                 }
             }
         }
-        return new Compare.Result(out, a, b, shared, bOverridden, notes, table, json, md, png);
+        return new Compare.Result(out, a, b, shared, bOverridden, notes, table, json, md, png, parts);
     }
 
     /**
@@ -338,10 +343,14 @@ public final class CompareReport {
     }
 
     static String json(Compare.Options options, Compare.Side a, Compare.Side b, Map<String, Object> shared, List<String> bOverridden,
-                       List<String> notes) throws IOException {
+                       List<String> notes, PartDifferences parts) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("config_a", options.configA().toString());
         m.put("config_b", options.configB().toString());
+        m.put("parts_differ", parts.parts());
+        m.put("part_differences", parts.byPart());
+        m.put("label_a", parts.labelA());
+        m.put("label_b", parts.labelB());
         m.put("fusion_a", a.fusionType());
         m.put("fusion_b", b.fusionType());
         m.put("shared", shared);
@@ -373,15 +382,20 @@ public final class CompareReport {
     }
 
     static String markdown(Compare.Options options, Compare.Side a, Compare.Side b, Map<String, Object> shared, String table,
-                           List<String> notes) {
+                           List<String> notes, PartDifferences parts) {
         StringBuilder md = new StringBuilder();
-        md.append("# Fusion comparison: A (").append(a.fusionType()).append(") vs B (").append(b.fusionType()).append(")\n\n");
+        md.append("# Comparison: A (").append(parts.labelA()).append(") vs B (").append(parts.labelB()).append(")\n\n");
         md.append("- A: `").append(options.configA()).append("`, checkpoint `").append(a.checkpoint()).append("`\n");
         md.append("- B: `").append(options.configB()).append("`, checkpoint `").append(b.checkpoint()).append("`\n");
+        if (parts.byPart().isEmpty()) {
+            md.append("- parts that differ: none (the same encoder, language model and fusion)\n");
+        } else {
+            parts.byPart().forEach((part, lines) -> md.append("- ").append(part).append(" differs: ").append(String.join("; ", lines)).append('\n'));
+        }
         md.append("- shared: ");
-        List<String> parts = new ArrayList<>();
-        shared.forEach((k, v) -> parts.add("`" + k + "` = " + (v instanceof Map<?, ?> m ? describe(m) : String.valueOf(v))));
-        md.append(String.join(", ", parts)).append("\n\n");
+        List<String> sharedValues = new ArrayList<>();
+        shared.forEach((k, v) -> sharedValues.add("`" + k + "` = " + (v instanceof Map<?, ?> m ? describe(m) : String.valueOf(v))));
+        md.append(String.join(", ", sharedValues)).append("\n\n");
         md.append(table).append('\n');
         md.append("## What this means\n\n").append(meaning(a, b)).append("\n\n");
         md.append("## Notes\n\n");

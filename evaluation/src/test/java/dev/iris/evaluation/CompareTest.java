@@ -80,6 +80,10 @@ class CompareTest {
     void compareJsonHasEveryFigureForBothSides() throws Exception {
         JsonNode json = new ObjectMapper().readTree(first.json().toFile());
         assertThat(json.get("fusion_a").asText()).isEqualTo("projector");
+        // only the fusion's merge differs: B's "../models" from its own folder is A's "models"
+        assertThat(json.get("parts_differ").toString()).isEqualTo("[\"fusion\"]");
+        assertThat(json.get("part_differences").get("fusion").toString()).isEqualTo("[\"merge: A sequential, B spatial\"]");
+        assertThat(json.get("label_a").asText()).isEqualTo("projector merge=sequential");
         assertThat(json.get("config_b").asText()).isEqualTo(configB.toString());
         for (String side : List.of("a", "b")) {
             JsonNode s = json.get(side);
@@ -116,7 +120,8 @@ class CompareTest {
     @Test
     void markdownHasTheTableAndTheLossPictureDecodes() throws Exception {
         String md = Files.readString(first.markdown());
-        assertThat(md).contains("| figure | A (projector) | B (projector) |", "|---|---:|---:|",
+        assertThat(md).contains("| figure | A (projector merge=sequential) | B (projector merge=spatial) |", "|---|---:|---:|",
+                "- fusion differs: merge: A sequential, B spatial",
                 "| tokens each image adds to the context | 16 | 16 |",
                 "| text-only prompts give exactly the base LLM's output | yes | yes |",
                 "## What this means", "Both add 16 tokens per image to the context.", "loss-curves.png");
@@ -160,6 +165,11 @@ class CompareTest {
 
         JsonNode json = new ObjectMapper().readTree(r.json().toFile());
         assertThat(json.get("fusion_a").asText()).isEqualTo("projector");
+        // a fusion swap: the fusion is the only part that differs, and each side is named by its fusion
+        assertThat(json.get("parts_differ").toString()).isEqualTo("[\"fusion\"]");
+        assertThat(json.get("part_differences").get("fusion").get(0).asText()).isEqualTo("type: A projector, B crossattn");
+        assertThat(json.get("label_a").asText()).isEqualTo("projector");
+        assertThat(json.get("label_b").asText()).isEqualTo("crossattn");
         assertThat(json.get("fusion_b").asText()).isEqualTo("crossattn");
         assertThat(json.get("a").get("image_tokens").asInt()).isEqualTo(16);
         assertThat(json.get("b").get("image_tokens").asInt()).isZero();

@@ -1,6 +1,7 @@
 package dev.iris.training;
 
 import dev.iris.api.tensor.Tensor;
+import dev.iris.plugins.model.ImageRows;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,6 +31,7 @@ public final class Batch {
         int b = samples.size();
         int t = samples.stream().mapToInt(Sample::length).max().orElseThrow();
         long[] ids = new long[b * t], positions = new long[b * t], splice = new long[b * t];
+        float[] imageRows = new float[b * t];
         float[] mask = new float[b * t * t];
         List<Long> rows = new ArrayList<>(), targets = new ArrayList<>();
         for (int i = 0; i < b; i++) {
@@ -38,6 +40,7 @@ public final class Batch {
             for (int p = 0; p < t; p++) {
                 int at = i * t + p;
                 positions[at] = p < len ? p : 0;
+                imageRows[at] = p < len && s.imageStart() >= 0 && p >= s.imageStart() ? 1 : 0;
                 boolean isPad = p < len && s.imagePads() > 0 && s.ids()[p] == padId;
                 // the fusion fills image positions: the pad's id, perhaps outside the embedding table, is never looked up
                 ids[at] = p < len && !isPad ? s.ids()[p] : 0;
@@ -61,6 +64,8 @@ public final class Batch {
         if (features != null && !features.isEmpty() && features.get(0) != null) {
             feeds.put(TrainingGraph.SPLICE, Tensor.ofLongs(splice, b, t));
             feeds.put(TrainingGraph.FEATURES, Tensor.stack(features));
+            // a fusion that reads image rows: its samples say where the image's place is
+            if (samples.get(0).imageStart() >= 0) feeds.put(ImageRows.INPUT, Tensor.ofFloats(imageRows, b, t, 1));
         }
         return new Batch(samples, feeds, rows.size());
     }

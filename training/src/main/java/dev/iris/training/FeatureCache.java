@@ -1,6 +1,7 @@
 package dev.iris.training;
 
 import dev.iris.api.IrisException;
+import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.spi.VisionEncoder;
@@ -25,10 +26,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Vision features of a frozen vision tower, computed once per image and kept on disk, keyed by
- * the SHA-256 of the image bytes under a folder named for the vision model. Training never runs
+ * the SHA-256 of the image bytes under a folder named for the encoder: its type, checkpoint and
+ * every setting of its config section ({@link #fingerprint}). Training never runs
  * the vision tower twice for the same image.
  */
 public final class FeatureCache {
@@ -62,7 +65,7 @@ public final class FeatureCache {
     public static FeatureCache forRun(IrisConfig config, ModelParts parts, SessionFactory sessions) {
         TrainConfig tc = config.train();
         Path dir = tc.featureCache().orElse(tc.output().toAbsolutePath().getParent().resolve("feature-cache"))
-                .resolve(fingerprint(config.vision().type(), ModelParts.folderOf(config.vision())));
+                .resolve(fingerprint(config.vision()));
         return new FeatureCache(dir, parts.vision(), sessions.withSeed(0)::open);
     }
 
@@ -141,21 +144,79 @@ public final class FeatureCache {
         }
     }
 
-    /** A folder name for a vision model: its type, folder and weights' sizes and dates. */
-    public static String fingerprint(String type, Path folder) {
-        StringBuilder sb = new StringBuilder(type).append('|').append(folder.toAbsolutePath().normalize());
-        try (var listing = Files.list(folder)) {
+    /**
+     * A folder name for a vision encoder: its type and every value of its config section, so that
+     * another encoder, another checkpoint or another setting the plugin declares (a feature layer,
+     * a select strategy) never reads features cached for this one. A value that names an existing
+     * file or folder (the model folder, a weights file) stands for its absolute path and its files'
+     * names, sizes and dates, so rewritten weights are not mistaken for the old ones. Settings left
+     * at their defaults and the same settings written out give different folders: a cache miss,
+     * never a wrong hit.
+     */
+    public static String fingerprint(ComponentConfig vision) {
+        return vision.type() + "-" + sha256(identity(vision).getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+    }
+
+    /** What {@link #fingerprint} hashes, one {@code field=value} a line (visible for tests). */
+    static String identity(ComponentConfig vision) {
+        StringBuilder sb = new StringBuilder("type=").append(vision.type()).append('\n');
+        for (Map.Entry<String, Object> e : new TreeMap<>(vision.values()).entrySet()) {
+            if (e.getKey().equals("type") || e.getValue() == null) continue;
+            sb.append(e.getKey()).append('=');
+            Path file = e.getValue() instanceof String ? existing(vision, e.getKey()) : null;
+            if (file == null) {
+                sb.append(canonical(e.getValue()));
+            } else {
+                describeFiles(file, sb);
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** The field as a path when it names something that exists, else null (then it is a plain setting). */
+    private static Path existing(ComponentConfig section, String field) {
+        try {
+            Path p = section.optPath(field).orElse(null);
+            return p != null && Files.exists(p) ? p.toAbsolutePath().normalize() : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Maps with sorted keys, so that YAML's key order does not matter. */
+    private static String canonical(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            TreeMap<String, String> sorted = new TreeMap<>();
+            m.forEach((k, x) -> sorted.put(String.valueOf(k), canonical(x)));
+            return sorted.toString();
+        }
+        if (v instanceof List<?> l) return l.stream().map(FeatureCache::canonical).toList().toString();
+        return String.valueOf(v);
+    }
+
+    private static void describeFiles(Path path, StringBuilder sb) {
+        sb.append(path);
+        if (Files.isRegularFile(path)) {
+            appendFile(path, sb);
+            return;
+        }
+        try (var listing = Files.list(path)) {
             listing.sorted().forEach(p -> {
-                try {
-                    sb.append('|').append(p.getFileName()).append(':').append(Files.size(p)).append(':').append(Files.getLastModifiedTime(p).toMillis());
-                } catch (IOException e) {
-                    sb.append('|').append(p.getFileName());
-                }
+                sb.append('|').append(p.getFileName());
+                appendFile(p, sb);
             });
         } catch (IOException e) {
-            throw new IrisException("cannot list " + folder + ": " + e.getMessage(), e);
+            throw new IrisException("cannot list " + path + ": " + e.getMessage(), e);
         }
-        return type + "-" + sha256(sb.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+    }
+
+    private static void appendFile(Path p, StringBuilder sb) {
+        try {
+            sb.append(':').append(Files.size(p)).append(':').append(Files.getLastModifiedTime(p).toMillis());
+        } catch (IOException e) {
+            // an unreadable entry still counts by name
+        }
     }
 
     public void close() {

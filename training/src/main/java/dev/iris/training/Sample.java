@@ -9,9 +9,16 @@ package dev.iris.training;
  * @param imagePads how many image pad tokens the prompt holds
  * @param truncated whether caption tokens were dropped to fit {@code train.max_length}
  * @param image     the encoded image (null for text-only samples)
+ * @param imageStart the first position at or after the image's place in the prompt, for a fusion
+ *                   that reads image rows; -1 when the fusion does not
  */
-public record Sample(String id, long[] ids, long[] labels, int imagePads, boolean truncated, byte[] image) {
+public record Sample(String id, long[] ids, long[] labels, int imagePads, boolean truncated, byte[] image, int imageStart) {
     public static final long IGNORE = -100;
+
+    /** A sample for a fusion that does not read image rows. */
+    public Sample(String id, long[] ids, long[] labels, int imagePads, boolean truncated, byte[] image) {
+        this(id, ids, labels, imagePads, truncated, image, -1);
+    }
 
     public int length() {
         return ids.length;

@@ -6,9 +6,12 @@ import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.text.ChatMessage;
 import dev.iris.api.text.ChatTemplate;
 import dev.iris.api.text.TextTokenizer;
+import dev.iris.plugins.model.ImageRows;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
 
@@ -22,10 +25,13 @@ import java.util.Random;
 public final class SampleBuilder {
     private final ChatTemplate template;
     private final TextTokenizer tokenizer;
+    // set by of() before the builder is shared: the fusion reads which rows follow the image's place
+    private boolean imageRows;
     private final ImagePositions image;
     private final Optional<String> system;
     private final List<String> prompts;
     private final int maxLength;
+    private final boolean captionWords;
 
     /**
      * How an image shows in a sample's prompt: {@code count} positions written as {@code token},
@@ -57,7 +63,9 @@ public final class SampleBuilder {
 
     /** A builder for {@code llm}'s template and tokenizer, placing images as {@code fusion} declares. */
     public static SampleBuilder of(LanguageModel llm, Fusion fusion, boolean images, Optional<String> system, List<String> prompts, int maxLength) {
-        return new SampleBuilder(llm.chatTemplate(), llm.tokenizer(), ImagePositions.of(llm, fusion, images), system, prompts, maxLength);
+        SampleBuilder b = new SampleBuilder(llm.chatTemplate(), llm.tokenizer(), ImagePositions.of(llm, fusion, images), system, prompts, maxLength);
+        b.imageRows = images && fusion.readsImageRows();
+        return b;
     }
 
     /**
@@ -66,6 +74,11 @@ public final class SampleBuilder {
      */
     public SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, ImagePositions image, Optional<String> system,
                          List<String> prompts, int maxLength) {
+        this(template, tokenizer, image, system, prompts, maxLength, false);
+    }
+
+    private SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, ImagePositions image, Optional<String> system,
+                          List<String> prompts, int maxLength, boolean captionWords) {
         if (prompts.isEmpty()) throw new IrisException("train.prompts: the list of instructions is empty");
         this.template = template;
         this.tokenizer = tokenizer;
@@ -73,6 +86,28 @@ public final class SampleBuilder {
         this.system = system;
         this.prompts = List.copyOf(prompts);
         this.maxLength = maxLength;
+        this.captionWords = captionWords;
+    }
+
+    /**
+     * This builder, but a text-only sample's user turn also carries the caption's words in a
+     * shuffled order where the image would go ({@code train.lm_context: caption_words}): the
+     * language model learns to write its answer from its prompt, which a frozen LLM must do
+     * with image tokens in stage 1.
+     */
+    public SampleBuilder withCaptionWords() {
+        return new SampleBuilder(template, tokenizer, image, system, prompts, maxLength, true);
+    }
+
+    /** The caption's words, lower-cased, without the punctuation around them, in an order drawn from {@code random}. */
+    static String shuffledWords(String caption, Random random) {
+        List<String> words = new ArrayList<>();
+        for (String w : caption.toLowerCase(Locale.ROOT).split("\\s+")) {
+            String bare = w.replaceAll("^[^\\p{L}\\p{N}]+|[^\\p{L}\\p{N}]+$", "");
+            if (!bare.isEmpty()) words.add(bare);
+        }
+        Collections.shuffle(words, random);
+        return String.join(" ", words);
     }
 
     public ImagePositions imagePositions() {
@@ -95,6 +130,8 @@ public final class SampleBuilder {
      */
     public Sample build(String id, String caption, byte[] image, Random random) {
         String instruction = prompts.get(random.nextInt(prompts.size()));
+        // the words stand where the image would be (the default image layout: instruction, newline, image)
+        if (image == null && captionWords) instruction = instruction + "\n" + shuffledWords(caption, random);
         long[] prompt = tokenizer.encode(promptText(instruction, image != null));
         long[] answer = tokenizer.encode(caption + template.endOfTurn());
         int pads = 0;
@@ -123,7 +160,21 @@ public final class SampleBuilder {
         long[] labels = new long[ids.length];
         Arrays.fill(labels, 0, prompt.length, Sample.IGNORE);
         System.arraycopy(answer, 0, labels, prompt.length, keep);
-        return new Sample(id, ids, labels, pads, truncated, image);
+        return new Sample(id, ids, labels, pads, truncated, image, imageStart(instruction, image != null, prompt));
+    }
+
+    /**
+     * For a fusion that reads image rows, the first prompt position at or after the image's
+     * place: the end of the user turn's instruction, found as generation finds it; the prompt's
+     * end for a sample without an image, and -1 for other fusions.
+     */
+    private int imageStart(String instruction, boolean withImage, long[] prompt) {
+        if (!imageRows) return -1;
+        if (!withImage) return prompt.length;
+        List<ChatMessage> messages = new ArrayList<>();
+        system.ifPresent(s -> messages.add(ChatMessage.system(s)));
+        messages.add(ChatMessage.user(instruction));   // such a fusion places no image block in the prompt
+        return ImageRows.start(template, tokenizer, messages, messages.size() - 1, prompt);
     }
 
     /** A sample that cannot be used, with the row's id. */

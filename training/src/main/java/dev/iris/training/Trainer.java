@@ -63,6 +63,10 @@ public final class Trainer {
     public static Result train(IrisConfig config, PluginRegistry registry, Optional<Path> resumeFrom, Consumer<StepInfo> listener) {
         registry.checkConfig(config); // a typo in a plugin section (eval_dataset too) fails before any work
         TrainConfig tc = config.train();
+        if (tc.lmContext() != TrainConfig.LmContext.NONE && tc.stage() != TrainConfig.Stage.LM) {
+            throw new IrisException("train.lm_context: " + tc.lmContext().name().toLowerCase() + " is for stage lm only, found stage "
+                    + tc.stage().name().toLowerCase());
+        }
         Path runDir = tc.output();
         long start = System.nanoTime();
         try (ModelParts parts = ModelParts.create(config, registry)) {
@@ -85,6 +89,7 @@ public final class Trainer {
                 Dataset dataset = openDataset(registry, tc.dataset());
                 SampleBuilder builder = SampleBuilder.of(parts.llm(), parts.fusion(), images, tc.system(),
                         tc.prompts().orElse(LlavaPrompts.DETAILED), tc.maxLength());
+                if (tc.lmContext() == TrainConfig.LmContext.CAPTION_WORDS) builder = builder.withCaptionWords();
                 int imageTokens = builder.imagePositions().count();
                 long padId = builder.imagePositions().tokenId();
                 long totalSteps = totalSteps(tc, dataset);

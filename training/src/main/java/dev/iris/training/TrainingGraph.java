@@ -7,6 +7,7 @@ import dev.iris.api.spi.Fusion;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.tensor.DType;
 import dev.iris.plugins.config.TrainConfig;
+import dev.iris.plugins.model.ImageRows;
 import java.util.List;
 
 /**
@@ -48,7 +49,7 @@ public final class TrainingGraph {
             Value features = g.input(FEATURES, DType.F32, "batch", (long) visionTokens, (long) visionHidden);
             Value image = fusion.projectImage(g, features);
             emb = fusion.mergeEmbeddings(g, emb, image, g.input(SPLICE, DType.I64, "batch", "seq"));
-            hook = fusion.layerHook(g, image);
+            hook = ImageRows.hook(g, fusion, image, "batch");
         }
         LanguageModel.Decoded out = llm.decode(g, new LanguageModel.DecoderInput(emb, positions, mask, List.of(), List.of(), hook));
         Value rows = g.gather(g.reshape(out.hidden(), -1, llm.hiddenSize()), g.input(ROWS, DType.I64, "rows"));

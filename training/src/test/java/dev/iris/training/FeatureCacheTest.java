@@ -78,4 +78,41 @@ class FeatureCacheTest {
                 .hasMessageContaining("train.feature_cache")
                 .hasMessageContaining("Not a directory");   // the system's reason, not only a file name
     }
+
+    private static IrisConfig visionSection(String vision) {
+        return new ConfigLoader().parse("model:\n  vision: " + vision + "\n", "fp.yaml", dir, List.of());
+    }
+
+    private static String fp(String vision) {
+        return FeatureCache.fingerprint(visionSection(vision).vision());
+    }
+
+    @Test
+    void theCacheFolderKeysOnTheEncodersTypeCheckpointAndEverySetting() throws Exception {
+        Files.createDirectories(dir.resolve("enc"));
+        Files.writeString(dir.resolve("enc/config.json"), "{}");
+        String base = fp("{ type: enc, path: enc, feature_layer: -2, select: default }");
+
+        assertThat(base).startsWith("enc-").hasSize("enc-".length() + 16);
+        // the same settings in another order: the same folder
+        assertThat(fp("{ select: default, feature_layer: -2, path: enc, type: enc }")).isEqualTo(base);
+        // the same folder written another way resolves to the same place
+        assertThat(fp("{ type: enc, path: ./enc/../enc, feature_layer: -2, select: default }")).isEqualTo(base);
+        // another type, another layer, another strategy, a setting more: each a folder of its own
+        assertThat(fp("{ type: other, path: enc, feature_layer: -2, select: default }")).isNotEqualTo(base).startsWith("other-");
+        assertThat(fp("{ type: enc, path: enc, feature_layer: -1, select: default }")).isNotEqualTo(base);
+        assertThat(fp("{ type: enc, path: enc, feature_layer: -2, select: full }")).isNotEqualTo(base);
+        assertThat(fp("{ type: enc, path: enc, feature_layer: -2, select: default, image_size: 32 }")).isNotEqualTo(base);
+        assertThat(FeatureCache.identity(visionSection("{ type: enc, path: enc, feature_layer: -2 }").vision()))
+                .contains("feature_layer=-2").contains("path=" + dir.resolve("enc").toAbsolutePath().normalize() + "|config.json:2:");
+
+        // rewritten weights in the folder, or in a weights file a setting names, are another checkpoint
+        Files.writeString(dir.resolve("enc/model.safetensors"), "x");
+        String withWeights = fp("{ type: enc, path: enc, feature_layer: -2, select: default }");
+        assertThat(withWeights).isNotEqualTo(base);
+        Files.writeString(dir.resolve("tuned.safetensors"), "1");
+        String tuned = fp("{ type: enc, path: enc, weights: tuned.safetensors }");
+        Files.writeString(dir.resolve("tuned.safetensors"), "12");
+        assertThat(fp("{ type: enc, path: enc, weights: tuned.safetensors }")).isNotEqualTo(tuned);
+    }
 }

@@ -112,6 +112,7 @@ class SampleBuilderTest {
                     case "placesTokensInPrompt" -> false;
                     case "readsImageEveryStep" -> true;
                     case "imageTokens" -> 0;
+                    case "readsImageRows" -> false;
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
         SampleBuilder b = SampleBuilder.of(noImageToken, readsEveryStep, true, Optional.empty(), List.of("Describe the image."), 512);

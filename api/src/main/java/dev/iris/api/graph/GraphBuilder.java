@@ -119,6 +119,8 @@ public final class GraphBuilder {
     public Value geluTanh(Value x) { return unary(UnaryFn.GELU_TANH, x); }
     public Value sin(Value x) { return unary(UnaryFn.SIN, x); }
     public Value cos(Value x) { return unary(UnaryFn.COS, x); }
+    /** The error function; exact GELU is {@code 0.5 x (1 + erf(x / sqrt 2))}. */
+    public Value erf(Value x) { return unary(UnaryFn.ERF, x); }
 
     public Value binary(BinaryFn fn, Value a, Value b) {
         if (a.dtype() != b.dtype()) throw new IllegalArgumentException(fn + ": element types differ: " + a + " and " + b);

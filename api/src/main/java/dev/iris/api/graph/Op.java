@@ -46,7 +46,7 @@ public sealed interface Op {
         }
     }
 
-    enum UnaryFn { NEG, EXP, LOG, SQRT, RSQRT, RECIPROCAL, TANH, SIGMOID, SILU, GELU_TANH, SIN, COS }
+    enum UnaryFn { NEG, EXP, LOG, SQRT, RSQRT, RECIPROCAL, TANH, SIGMOID, SILU, GELU_TANH, SIN, COS, ERF }
 
     record Unary(UnaryFn fn, Value x) implements Op {
         public List<Value> inputs() {

@@ -55,6 +55,22 @@ public interface Fusion {
     }
 
     /**
+     * Whether the work between layers reads which positions come at or after the image's place
+     * in the prompt (Mllama's cross-attention mask): the host then gives
+     * {@link #layerHook(GraphBuilder, Value, Value)} an input {@code image_rows} [B, T, 1] (F32),
+     * 1 for a position at or after the image's place (every generated token), 0 before it and for
+     * padding. Only meaningful with {@link #readsImageEveryStep()}.
+     */
+    default boolean readsImageRows() {
+        return false;
+    }
+
+    /** {@link #layerHook(GraphBuilder, Value)} for a fusion that {@link #readsImageRows() reads image rows}. */
+    default LanguageModel.LayerHook layerHook(GraphBuilder g, Value image, Value imageRows) {
+        return layerHook(g, image);
+    }
+
+    /**
      * Other names under which checkpoints of this fusion are published (another project's
      * naming of the same tensors). A {@code model.fusion.weights} file may use the fusion's own
      * names or one of these, under any common prefix; anything else is an error naming what is missing.

@@ -75,8 +75,9 @@ public final class Quickstart {
         Map<String, List<double[]>> curves = new LinkedHashMap<>();
 
         out.println("== stage lm: the tiny LLM learns the captions' language (text only)");
+        // the caption's words, shuffled, stand in the prompt where the image will be: the LLM learns to read its prompt
         Trainer.Result lm = Trainer.train(base.edit().trainStage(Stage.LM).trainSteps(plan.lmSteps()).trainLr(plan.lmLr())
-                .trainOutput(runDir.resolve("lm")).done(), registry, Optional.empty(), progress);
+                .set("train.lm_context", "caption_words").trainOutput(runDir.resolve("lm")).done(), registry, Optional.empty(), progress);
         stages.add(new StageResult("lm", lm.steps(), lm.seconds(), lm.samplesPerSecond(), lm.finalLoss(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
         curves.put("stage lm", RunMetrics.lossCurve(lm.runDir()));

@@ -7,6 +7,7 @@ import dev.iris.api.spi.Fusion;
 import dev.iris.api.spi.LanguageModel;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -17,6 +18,11 @@ import java.util.TreeMap;
  * scalar tanh gates that start at zero, so an untrained block leaves the language model's
  * output exactly as it was. The image adds no tokens to the context.
  *
+ * <p>{@link ImageMask} says which text positions the blocks act on: all of them (the default),
+ * or, as Mllama's cross-attention mask, only those at or after the image's place in the prompt;
+ * the blocks' attention and MLP contributions are zeroed on the rows before it, so those rows
+ * leave a block exactly as they entered it.
+ *
  * <p>The per-request image representation is every block's keys and values, computed once:
  * [B, blocks * 2 * kvHeads, P, headDim] (block b's keys at 2b * kvHeads, values right after).
  */
@@ -26,6 +32,29 @@ public final class CrossAttentionFusion implements Fusion {
     private final Map<Integer, Integer> blockAfterLayer;   // decoder layer -> block index
     private final int visionHidden, hidden, heads, kvHeads, headDim, intermediate;
     private final double eps;
+    private final ImageMask imageMask;
+
+    /** Which text positions the blocks act on. */
+    public enum ImageMask {
+        /** Every position attends to the image (the blocks act on every row). */
+        ALL("all"),
+        /**
+         * Mllama's: positions before the image's place in the prompt do not attend to the image
+         * and the blocks add nothing to them; the host gives the rows as {@code image_rows}.
+         */
+        MLLAMA("mllama");
+
+        private final String configName;
+
+        ImageMask(String configName) {
+            this.configName = configName;
+        }
+
+        /** The value of the fusion's {@code image_mask} that selects it. */
+        public String configName() {
+            return configName;
+        }
+    }
 
     /**
      * @param layers       decoder layers (0-based) after which a block runs
@@ -34,6 +63,12 @@ public final class CrossAttentionFusion implements Fusion {
      */
     public CrossAttentionFusion(List<Integer> layers, int visionHidden, int hidden, int heads, int kvHeads, int headDim,
                                 int intermediate, double eps) {
+        this(layers, visionHidden, hidden, heads, kvHeads, headDim, intermediate, eps, ImageMask.ALL);
+    }
+
+    /** @param imageMask which text positions the blocks act on */
+    public CrossAttentionFusion(List<Integer> layers, int visionHidden, int hidden, int heads, int kvHeads, int headDim,
+                                int intermediate, double eps, ImageMask imageMask) {
         if (layers.isEmpty()) throw new IllegalArgumentException("no decoder layer was chosen for a cross-attention block");
         if (heads % kvHeads != 0) throw new IllegalArgumentException(heads + " query heads are not a multiple of " + kvHeads + " key/value heads");
         this.blockAfterLayer = new TreeMap<>();
@@ -47,6 +82,22 @@ public final class CrossAttentionFusion implements Fusion {
         this.headDim = headDim;
         this.intermediate = intermediate;
         this.eps = eps;
+        this.imageMask = Objects.requireNonNull(imageMask, "imageMask");
+    }
+
+    public ImageMask imageMask() {
+        return imageMask;
+    }
+
+    /** With Mllama's mask the blocks read which rows come at or after the image's place. */
+    @Override
+    public boolean readsImageRows() {
+        return imageMask == ImageMask.MLLAMA;
+    }
+
+    /** The epsilon of the blocks' RMS norms. */
+    public double eps() {
+        return eps;
     }
 
     /** The decoder layers a block follows, in order. */
@@ -98,13 +149,26 @@ public final class CrossAttentionFusion implements Fusion {
 
     @Override
     public LanguageModel.LayerHook layerHook(GraphBuilder g, Value image) {
+        if (imageMask != ImageMask.ALL) {
+            throw new IllegalStateException("image_mask: " + imageMask.configName() + " needs the image rows (layerHook with image_rows)");
+        }
+        return hook(image, null);
+    }
+
+    @Override
+    public LanguageModel.LayerHook layerHook(GraphBuilder g, Value image, Value imageRows) {
+        return hook(image, imageMask == ImageMask.ALL ? null : imageRows);
+    }
+
+    private LanguageModel.LayerHook hook(Value image, Value rows) {
         return (gb, layer, x) -> {
             Integer block = blockAfterLayer.get(layer);
-            return block == null ? x : block(gb, layer, block, x, image);
+            return block == null ? x : block(gb, layer, block, x, image, rows);
         };
     }
 
-    private Value block(GraphBuilder g, int layer, int block, Value x, Value image) {
+    /** @param rows [B, T, 1] 1 where the block acts, 0 where it adds nothing (null: every row) */
+    private Value block(GraphBuilder g, int layer, int block, Value x, Value image, Value rows) {
         String p = prefix(layer);
         long off = 2L * block * kvHeads;
         Value k = g.slice(image, 1, off, off + kvHeads);
@@ -112,14 +176,18 @@ public final class CrossAttentionFusion implements Fusion {
         Value h = g.rmsNorm(x, w(g, p + "input_layernorm.weight", Init.ones(), hidden), eps);
         Value q = heads(g, g.linear(h, w(g, p + "cross_attn.q_proj.weight", linearInit(hidden), (long) heads * headDim, hidden), null), heads);
         q = g.rmsNorm(q, w(g, p + "cross_attn.q_norm.weight", Init.ones(), headDim), eps);
-        Value attn = g.attention(q, k, v, null, 1.0 / Math.sqrt(headDim));        // every text position sees the whole image
+        // every text position sees the whole image; rows masked out are zeroed below instead of
+        // masking their scores, which would leave a softmax over nothing (NaN)
+        Value attn = g.attention(q, k, v, null, 1.0 / Math.sqrt(headDim));
         Value merged = g.reshape(g.transpose(attn, 0, 2, 1, 3), 0, 0, (long) heads * headDim);
         Value out = g.linear(merged, w(g, p + "cross_attn.o_proj.weight", linearInit((long) heads * headDim), hidden, (long) heads * headDim), null);
+        if (rows != null) out = g.mul(out, rows);
         x = g.add(x, g.mul(g.tanh(w(g, p + "cross_attn_attn_gate", Init.zeros(), 1)), out));
         Value h2 = g.rmsNorm(x, w(g, p + "post_attention_layernorm.weight", Init.ones(), hidden), eps);
         Value gate = g.linear(h2, w(g, p + "mlp.gate_proj.weight", linearInit(hidden), intermediate, hidden), null);
         Value up = g.linear(h2, w(g, p + "mlp.up_proj.weight", linearInit(hidden), intermediate, hidden), null);
         Value mlp = g.linear(g.mul(g.silu(gate), up), w(g, p + "mlp.down_proj.weight", linearInit(intermediate), hidden, intermediate), null);
+        if (rows != null) mlp = g.mul(mlp, rows);
         return g.add(x, g.mul(g.tanh(w(g, p + "cross_attn_mlp_gate", Init.zeros(), 1)), mlp));
     }
 

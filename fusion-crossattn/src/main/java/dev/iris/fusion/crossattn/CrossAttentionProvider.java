@@ -16,7 +16,11 @@ import java.util.Map;
  * {@code type: crossattn}: gated cross-attention blocks after the decoder layers named by
  * {@code layers: [3, 7, 11]} (0-based) or {@code every: N} (after layers N-1, 2N-1, ...).
  * Optional: {@code heads}, {@code kv_heads} (default the LLM's), {@code intermediate} (the
- * blocks' MLP width, default 4x the LLM's hidden size), {@code eps} (RMS norm, default 1e-6).
+ * blocks' MLP width, default 4x the LLM's hidden size), {@code eps} (the blocks' RMS norms,
+ * default the language model's own epsilon, as Llama 3.2 Vision's cross-attention layers use
+ * the decoder's {@code rms_norm_eps}), {@code image_mask} ({@code all}, the default: every text
+ * position attends to the image; {@code mllama}: positions before the image's place in the
+ * prompt do not, and the blocks add nothing to them, as Mllama's cross-attention mask).
  */
 public final class CrossAttentionProvider implements FusionProvider {
     @Override
@@ -37,7 +41,9 @@ public final class CrossAttentionProvider implements FusionProvider {
                 ConfigField.of("heads", "attention heads (default: the language model's)"),
                 ConfigField.of("kv_heads", "key/value heads (default: the language model's)"),
                 ConfigField.of("intermediate", "width of the blocks' MLP (default 4x the language model's hidden size)"),
-                ConfigField.of("eps", "RMS norm epsilon (default 1e-6)"));
+                ConfigField.of("eps", "RMS norm epsilon of the blocks (default: the language model's, e.g. its rms_norm_eps)"),
+                ConfigField.of("image_mask", "all (default: every text position attends to the image) or mllama (Llama 3.2 Vision's"
+                        + " cross-attention mask: text before the image's place in the prompt does not, and the blocks add nothing to it)"));
     }
 
     /** The tiny encoder and language model joined by one block after the last of the tiny model's two layers. */
@@ -73,9 +79,13 @@ public final class CrossAttentionProvider implements FusionProvider {
         }
         int heads = config.integer("heads", llm.hiddenSize() / llm.headDim());
         int kvHeads = config.integer("kv_heads", llm.kvHeads());
+        String maskName = config.optString("image_mask").orElse(CrossAttentionFusion.ImageMask.ALL.configName());
+        CrossAttentionFusion.ImageMask mask = null;
+        for (CrossAttentionFusion.ImageMask m : CrossAttentionFusion.ImageMask.values()) if (m.configName().equals(maskName)) mask = m;
+        if (mask == null) throw config.error("image_mask", "expected all or mllama but got \"" + maskName + "\"");
         try {
             return new CrossAttentionFusion(chosen, context.vision().hiddenSize(), llm.hiddenSize(), heads, kvHeads, llm.headDim(),
-                    config.integer("intermediate", 4 * llm.hiddenSize()), config.number("eps", 1e-6));
+                    config.integer("intermediate", 4 * llm.hiddenSize()), config.number("eps", llm.normEps()), mask);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(config.key() + ": " + e.getMessage());
         }

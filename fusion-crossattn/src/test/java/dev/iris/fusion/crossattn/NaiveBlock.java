@@ -10,6 +10,15 @@ final class NaiveBlock {
     /** One block after a decoder layer: hidden states [T][d] reading image features [patches][dv]. */
     static double[][] forward(Map<String, Tensor> w, String group, String p, double[][] hidden, double[][] f,
                               int d, int heads, int kv, int hd, int inter, double eps) {
+        return forward(w, group, p, hidden, f, d, heads, kv, hd, inter, eps, null);
+    }
+
+    /**
+     * With Mllama's cross-attention mask: {@code rows[i]} is 1 when position i comes at or after
+     * the image's place, 0 when the block must add nothing to it (null: every row attends).
+     */
+    static double[][] forward(Map<String, Tensor> w, String group, String p, double[][] hidden, double[][] f,
+                              int d, int heads, int kv, int hd, int inter, double eps, double[] rows) {
         int t = hidden.length, patches = f.length;
         double[][] x = new double[t][];
         for (int i = 0; i < t; i++) x[i] = hidden[i].clone();
@@ -39,14 +48,20 @@ final class NaiveBlock {
         }
         double[][] o = lin(attn, w.get(group + p + "cross_attn.o_proj.weight").toDoubles(), null, d);
         double ga = Math.tanh(w.get(group + p + "cross_attn_attn_gate").toDoubles()[0]);
-        for (int i = 0; i < t; i++) for (int j = 0; j < d; j++) x[i][j] += ga * o[i][j];
+        for (int i = 0; i < t; i++) {
+            if (rows != null && rows[i] == 0) continue;   // a row before the image: it reads nothing from it
+            for (int j = 0; j < d; j++) x[i][j] += ga * o[i][j];
+        }
         double[][] h2 = rms(x, w.get(group + p + "post_attention_layernorm.weight").toDoubles(), eps);
         double[][] gate = lin(h2, w.get(group + p + "mlp.gate_proj.weight").toDoubles(), null, inter);
         double[][] up = lin(h2, w.get(group + p + "mlp.up_proj.weight").toDoubles(), null, inter);
         for (int i = 0; i < t; i++) for (int j = 0; j < inter; j++) gate[i][j] = gate[i][j] / (1 + Math.exp(-gate[i][j])) * up[i][j];
         double[][] mlp = lin(gate, w.get(group + p + "mlp.down_proj.weight").toDoubles(), null, d);
         double gm = Math.tanh(w.get(group + p + "cross_attn_mlp_gate").toDoubles()[0]);
-        for (int i = 0; i < t; i++) for (int j = 0; j < d; j++) x[i][j] += gm * mlp[i][j];
+        for (int i = 0; i < t; i++) {
+            if (rows != null && rows[i] == 0) continue;
+            for (int j = 0; j < d; j++) x[i][j] += gm * mlp[i][j];
+        }
         return x;
     }
 

@@ -1,20 +1,20 @@
 package dev.iris.llm.qwen;
 
 import dev.iris.api.IrisException;
+import dev.iris.api.config.ConfigException;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
 import dev.iris.api.json.Json;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.common.text.ChatMl;
+import dev.iris.common.text.ChatTemplates;
+import dev.iris.common.text.FamilyChatTemplate;
 import dev.iris.common.text.HfTokenizer;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -66,39 +66,22 @@ public final class Qwen2LanguageModel implements LanguageModel {
     }
 
     /**
-     * The chat template flavour a model folder asks for (see {@link ChatMl#forTemplateText}):
+     * The chat template a model folder asks for ({@link ChatTemplates#select} with {@code auto}):
      * {@code tokenizer_config.json}'s {@code chat_template}, else {@code chat_template.jinja},
-     * else plain ChatML.
+     * recognised; plain ChatML when the folder has neither. A template that is not one of the
+     * ChatML ones Iris renders is an error naming {@code model.llm.chat_template}.
      */
     public static ChatMl templateOf(Path folder) {
-        String text = null;
-        Path config = folder.resolve("tokenizer_config.json");
-        if (Files.isRegularFile(config)) text = templateText(Json.readObject(config).get("chat_template"));
-        Path jinja = folder.resolve("chat_template.jinja");
-        if (text == null && Files.isRegularFile(jinja)) {
-            try {
-                text = Files.readString(jinja, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new IrisException(jinja + ": cannot read: " + e.getMessage(), e);
-            }
+        FamilyChatTemplate chosen = ChatTemplates.select("model.llm", folder, "auto", ChatMl.chatMl());
+        if (!(chosen instanceof ChatMl t)) {
+            throw new ConfigException("model.llm.chat_template: " + folder + " has a template Qwen2 does not write (" + chosen
+                    + "); set model.llm.chat_template to chatml, qwen2, qwen25, qwen3, qwen3-no-thinking or smollm2");
         }
-        ChatMl t = ChatMl.forTemplateText(text);
         if (t.defaultSystem().isPresent()) {
             LOG.log(System.Logger.Level.INFO, "{0}: its chat template adds the system prompt \"{1}\" to conversations without one"
                     + " (as transformers does); set chat_template: chatml to render plain ChatML", folder, t.defaultSystem().get());
         }
         return t;
-    }
-
-    // a string, or a list of {name, template} where "default" is the chat template
-    private static String templateText(Object value) {
-        if (value instanceof String s) return s;
-        if (value instanceof List<?> named) {
-            for (Object o : named) {
-                if (o instanceof Map<?, ?> m && "default".equals(m.get("name")) && m.get("template") instanceof String s) return s;
-            }
-        }
-        return null;
     }
 
     public Path folder() {

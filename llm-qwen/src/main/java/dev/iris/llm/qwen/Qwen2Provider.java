@@ -7,6 +7,8 @@ import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.spi.LanguageModelProvider;
 import dev.iris.api.spi.PluginContext;
 import dev.iris.common.text.ChatMl;
+import dev.iris.common.text.ChatTemplates;
+import dev.iris.common.text.FamilyChatTemplate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +30,8 @@ public final class Qwen2Provider implements LanguageModelProvider {
     public List<ConfigField> fields() {
         return List.of(
                 ConfigField.of("path", "Hugging Face folder with config.json, *.safetensors and tokenizer.json (required)"),
-                ConfigField.of("chat_template", "auto (default: from tokenizer_config.json), chatml, qwen25, qwen3 or qwen3-no-thinking"),
+                ConfigField.of("chat_template", "auto (default: the folder's own template, recognised; plain ChatML when it has none),"
+                        + " chatml, qwen2, qwen25, qwen3, qwen3-no-thinking or smollm2 (the ChatML templates)"),
                 ConfigField.of("image_block", "how an image is written after the instruction: tutorial (default: the PyTorch LLaVA"
                         + " tutorial's newline and one <|image_pad|> per image token, as its projectors were trained) or qwen2-vl"
                         + " (the pads between <|vision_start|> and <|vision_end|>)"));
@@ -56,7 +59,7 @@ public final class Qwen2Provider implements LanguageModelProvider {
         if (!Files.isRegularFile(folder.resolve("tokenizer.json"))) {
             throw new ConfigException(config.key() + ".path: " + folder + " has no tokenizer.json (Iris needs the checkpoint's own tokenizer)");
         }
-        return Qwen2LanguageModel.open(folder, template(config), imageLayout(config));
+        return Qwen2LanguageModel.open(folder, template(config, folder), imageLayout(config));
     }
 
     /** Optional {@code image_block}: {@code tutorial} (default) or {@code qwen2-vl}. */
@@ -67,18 +70,16 @@ public final class Qwen2Provider implements LanguageModelProvider {
     }
 
     /**
-     * Optional {@code chat_template}: {@code auto} (default: from the folder's tokenizer_config.json),
-     * {@code chatml}, {@code qwen25}, {@code qwen3} or {@code qwen3-no-thinking}.
+     * Optional {@code chat_template}: {@code auto} (default) recognises the folder's own template
+     * ({@link ChatTemplates#select}; a folder without one gets plain ChatML, as Iris's presets
+     * write), or one of the ChatML template names. A template the Qwen vocabulary cannot write
+     * (Llama 3's headers, Zephyr's turns) is refused, as is a folder template Iris does not render.
      */
-    static ChatMl template(ComponentConfig config) {
+    static ChatMl template(ComponentConfig config, Path folder) {
         String name = config.optString("chat_template").orElse("auto");
-        return switch (name) {
-            case "auto" -> null;
-            case "chatml" -> ChatMl.chatMl();
-            case "qwen25" -> ChatMl.qwen25();
-            case "qwen3" -> ChatMl.qwen3();
-            case "qwen3-no-thinking" -> ChatMl.qwen3().withThinking(false);
-            default -> throw config.error("chat_template", "expected auto, chatml, qwen25, qwen3 or qwen3-no-thinking but got \"" + name + "\"");
-        };
+        FamilyChatTemplate t = ChatTemplates.select(config.key(), folder, name, ChatMl.chatMl());
+        if (t instanceof ChatMl chatMl) return chatMl;
+        throw config.error("chat_template", "a qwen2 model writes ChatML prompts (chatml, qwen2, qwen25, qwen3, qwen3-no-thinking or smollm2), not "
+                + ("auto".equals(name) ? "its folder's template " + t : "\"" + name + "\""));
     }
 }

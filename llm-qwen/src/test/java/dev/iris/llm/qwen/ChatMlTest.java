@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.iris.api.text.ChatMessage;
 import dev.iris.common.text.ChatMl;
+import dev.iris.common.text.ChatTemplates;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -134,11 +135,19 @@ class ChatMlTest {
     @Test
     void theFlavourFollowsTheModelsTemplateText() {
         String qwen3 = (String) Fixtures.json("tokenizer_config.json").get("chat_template");
-        assertThat(ChatMl.forTemplateText(qwen3)).isEqualTo(ChatMl.qwen3());
+        assertThat(ChatTemplates.recognise(qwen3)).hasValue(ChatMl.qwen3());
         String qwen25 = (String) Fixtures.map(Fixtures.json("chat_golden.json").get("templates")).get("qwen25");
-        assertThat(ChatMl.forTemplateText(qwen25)).isEqualTo(ChatMl.qwen25());
-        assertThat(ChatMl.forTemplateText(Qwen2Presets.CHATML_TEMPLATE)).isEqualTo(ChatMl.chatMl());
-        assertThat(ChatMl.forTemplateText(null)).isEqualTo(ChatMl.chatMl());
-        assertThat(ChatMl.forTemplateText("{% for m in messages %}{{ m.content }}{% endfor %}")).isEqualTo(ChatMl.chatMl());
+        assertThat(ChatTemplates.recognise(qwen25)).hasValue(ChatMl.qwen25());
+        assertThat(ChatTemplates.recognise(Qwen2Presets.CHATML_TEMPLATE)).hasValue(ChatMl.chatMl());
+        // no ChatML markers: not guessed as ChatML any more
+        assertThat(ChatTemplates.recognise("{% for m in messages %}{{ m.content }}{% endfor %}")).isEmpty();
+    }
+
+    @Test
+    void smolLm2AddsItsSystemTurnLikeItsTemplate() {
+        assertThat(ChatMl.smolLm2().render(List.of(ChatMessage.user("Hi")), true)).isEqualTo(
+                "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+                        + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+        assertThat(ChatMl.smolLm2().withImageToken("<image>").imageBlock(2)).isEqualTo("<image><image>");
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.iris.api.IrisException;
+import dev.iris.api.config.ConfigException;
 import dev.iris.common.text.ChatMl;
 import dev.iris.common.text.HfTokenizer;
 import dev.iris.common.text.JsonText;
@@ -121,8 +122,18 @@ class Qwen2LanguageModelTest {
 
         // a list of named templates: "default" is the chat template
         String named = "{\"chat_template\": [{\"name\": \"tool_use\", \"template\": \"x\"}, {\"name\": \"default\", \"template\": "
-                + "\"{{ '</think>' }}\"}]}";
+                + "\"{{ '<|im_start|>' + m.content + '</think>' }}\"}]}";
         assertThat(Qwen2LanguageModel.open(folder("t-named", change("tokenizer_config.json", named))).chatTemplate()).isEqualTo(ChatMl.qwen3());
+
+        // a template Iris does not render is an error naming the setting, not a silent guess
+        Path unknown = folder("t-unknown", change("tokenizer_config.json", JsonText.write(Map.of("chat_template", "[INST] {{ x }} [/INST]"))));
+        assertThatThrownBy(() -> Qwen2LanguageModel.open(unknown)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("model.llm.chat_template").hasMessageContaining("[INST]");
+        // a Llama 3 template in a Qwen2 folder: Qwen2 writes ChatML only
+        String llama = "{{ '<|start_header_id|>' + m + '<|end_header_id|>' + '<|eot_id|>' }}";
+        Path wrong = folder("t-llama", change("tokenizer_config.json", JsonText.write(Map.of("chat_template", llama))));
+        assertThatThrownBy(() -> Qwen2LanguageModel.open(wrong)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("model.llm.chat_template").hasMessageContaining("Llama3Chat");
 
         // and the caller can override it
         Path f = folder("t-override", change("tokenizer_config.json", qwen25Config));

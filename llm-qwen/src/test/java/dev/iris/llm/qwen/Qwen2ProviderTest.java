@@ -74,7 +74,14 @@ class Qwen2ProviderTest {
         assertThat(create(tiny, "qwen3-no-thinking").chatTemplate()).isEqualTo(ChatMl.qwen3().withThinking(false));
         assertThatThrownBy(() -> create(tiny, "llama"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("model.llm.chat_template: expected auto, chatml, qwen25, qwen3 or qwen3-no-thinking but got \"llama\"");
+                .hasMessageStartingWith("model.llm.chat_template: expected auto, llama3, llama3.1, llama3.2, chatml, smollm2, zephyr,"
+                        + " qwen2, qwen25, qwen3, qwen3-no-thinking but got \"llama\"");
+        assertThat(create(tiny, "smollm2").chatTemplate()).isEqualTo(ChatMl.smolLm2());
+        assertThat(create(tiny, "qwen2").chatTemplate()).isEqualTo(ChatMl.qwen2());
+        // a known template the Qwen vocabulary cannot write
+        assertThatThrownBy(() -> create(tiny, "llama3.2"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("model.llm.chat_template").hasMessageContaining("writes ChatML prompts").hasMessageContaining("\"llama3.2\"");
     }
 
     @Test

@@ -24,8 +24,26 @@ class MlpTest {
             case GELU_TANH -> v -> 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
             case QUICK_GELU -> v -> v / (1 + Math.exp(-1.702 * v));
             case SILU -> v -> v / (1 + Math.exp(-v));
+            case GELU -> v -> 0.5 * v * (1 + erf(v / Math.sqrt(2)));
         };
         return f.applyAsDouble(x);
+    }
+
+    /** erf by its series of positive terms {@code 2/sqrt(pi) e^(-x^2) sum (2x^2)^n x / (2n+1)!!}. */
+    static double erf(double x) {
+        double a = Math.abs(x);
+        if (a >= 6) return Math.signum(x);
+        double t = 2 * a * a, term = a, sum = a;
+        for (int n = 1; term > sum * 1e-18; n++) sum += term *= t / (2 * n + 1);
+        return Math.signum(x) * Math.min(1.0, 2 / Math.sqrt(Math.PI) * Math.exp(-a * a) * sum);
+    }
+
+    @Test
+    void exactGeluAtKnownPoints() {
+        // torch.nn.functional.gelu(x) (approximate="none") at 1, -1 and 2.5
+        assertThat(activation(Activation.GELU, 1.0)).isCloseTo(0.8413447460685429, within(1e-15));
+        assertThat(activation(Activation.GELU, -1.0)).isCloseTo(-0.15865525393145707, within(1e-15));
+        assertThat(activation(Activation.GELU, 2.5)).isCloseTo(2.4844758366855597, within(1e-15));
     }
 
     private static float[] run(Mlp mlp, Map<String, float[]> w, float[] x) {
@@ -72,9 +90,10 @@ class MlpTest {
         assertThat(Activation.fromHuggingFace("gelu_new")).isEqualTo(Activation.GELU_TANH);
         assertThat(Activation.fromHuggingFace("quick_gelu")).isEqualTo(Activation.QUICK_GELU);
         assertThat(Activation.fromHuggingFace("silu")).isEqualTo(Activation.SILU);
-        // exact (erf) GELU is not tanh GELU: refused rather than approximated
-        assertThatThrownBy(() -> Activation.fromHuggingFace("gelu"))
+        // "gelu" is the exact (erf) GELU, not the tanh approximation
+        assertThat(Activation.fromHuggingFace("gelu")).isEqualTo(Activation.GELU);
+        assertThatThrownBy(() -> Activation.fromHuggingFace("relu"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("unsupported hidden_act \"gelu\"");
+                .hasMessageContaining("unsupported hidden_act \"relu\"");
     }
 }

@@ -53,7 +53,8 @@ final class HostSections {
             ConfigField.section("eval_dataset", "the held-out dataset plugin's section"),
             ConfigField.of("max_length", "longest sample in tokens"),
             ConfigField.path("feature_cache", "folder of cached vision features"),
-            ConfigField.of("log_every", "steps between progress lines"));
+            ConfigField.of("log_every", "steps between progress lines"),
+            ConfigField.of("lm_context", "stage lm: none, or caption_words (the caption's words shuffled in the prompt)"));
 
     static List<ConfigSection> all() {
         return List.of(MODEL, RUNTIME, GENERATE, TRAIN);

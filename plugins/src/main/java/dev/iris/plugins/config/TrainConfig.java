@@ -32,6 +32,7 @@ import java.util.Optional;
  * @param maxLength {@code max_length}: longest sample in tokens, default 512 (longer ones lose caption tokens from the end)
  * @param featureCache {@code feature_cache}: folder of cached vision features, default {@code feature-cache} beside the run folder
  * @param logEvery {@code log_every}: steps between progress lines and metrics records, default 10
+ * @param lmContext {@code lm_context}: what stage {@code lm} shows where an image would be, default {@code none}
  */
 public record TrainConfig(
         ComponentConfig dataset,
@@ -54,7 +55,8 @@ public record TrainConfig(
         Optional<ComponentConfig> evalDataset,
         int maxLength,
         Optional<Path> featureCache,
-        int logEvery) {
+        int logEvery,
+        LmContext lmContext) {
 
     /** What is trained: the fusion module; fusion + language model; or the language model on text alone. */
     public enum Stage { PRETRAIN, FINETUNE, LM }
@@ -62,6 +64,13 @@ public record TrainConfig(
     public enum Optimizer { ADAMW, SGD }
 
     public enum Schedule { COSINE, CONSTANT, LINEAR }
+
+    /**
+     * What stage {@code lm} puts in the user turn where an image would go: nothing, or the
+     * caption's words in a shuffled order, so the language model learns to write its answer
+     * from what its prompt holds (a frozen LLM must do that with image tokens in stage 1).
+     */
+    public enum LmContext { NONE, CAPTION_WORDS }
 
     /** How long to train. */
     public sealed interface Length permits Epochs, Steps {}
@@ -101,6 +110,7 @@ public record TrainConfig(
         m.put("max_length", maxLength);
         m.put("feature_cache", featureCache.map(Path::toString).orElse(null));
         m.put("log_every", logEvery);
+        m.put("lm_context", lower(lmContext));
         return m;
     }
 
@@ -138,6 +148,7 @@ public record TrainConfig(
                 s.has("eval_dataset") ? Optional.of(s.section("eval_dataset")) : Optional.empty(),
                 s.integerIn("max_length", 512, 8, Integer.MAX_VALUE),
                 s.optPath("feature_cache"),
-                s.integerIn("log_every", 10, 1, Integer.MAX_VALUE));
+                s.integerIn("log_every", 10, 1, Integer.MAX_VALUE),
+                s.choice("lm_context", LmContext.class, LmContext.NONE));
     }
 }

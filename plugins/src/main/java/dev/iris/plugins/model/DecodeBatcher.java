@@ -257,6 +257,7 @@ final class DecodeBatcher implements AutoCloseable {
                 if (image == null) throw new IllegalStateException("a decode session with an image input got rows without images");
                 feeds.put(VisionLanguageModel.IMAGE, image);
             }
+            if (inputs.contains(ImageRows.INPUT)) feeds.put(ImageRows.INPUT, ImageRows.decodeStep(b));
             Map<String, GraphSession.Resident> pasts = new LinkedHashMap<>();
             for (int l = 0; l < layers; l++) {
                 if (residentKeys != null) {

@@ -151,6 +151,23 @@ public final class ModelInit {
         return s;
     }
 
+    /**
+     * Writes one part, the {@code preset} of the {@code kind} provider {@code type}, into {@code folder}
+     * ({@code iris init --vision TYPE:PRESET}); errors list the types or that type's presets.
+     */
+    public static Path writePart(PluginRegistry registry, ProviderKind kind, String type, String preset, Path folder, long seed) {
+        Provider p = switch (kind) {
+            case VISION -> registry.vision(type);
+            case LLM -> registry.llm(type);
+            default -> throw new IllegalArgumentException("only vision encoders and language models have folders, not a " + kind.label());
+        };
+        if (!p.presets().contains(preset)) {
+            throw new IrisException(kind.configKey() + ": " + kind.label() + " '" + type + "' has no preset '" + preset + "' (its presets: "
+                    + String.join(", ", p.presets()) + ")");
+        }
+        return writePart(p, preset, folder, seed, kind == ProviderKind.VISION);
+    }
+
     private static Provider find(PluginRegistry registry, ProviderKind kind, String preset) {
         for (Provider p : registry.providers(kind)) if (p.presets().contains(preset)) return p;
         return null;

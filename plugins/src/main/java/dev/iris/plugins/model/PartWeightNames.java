@@ -35,7 +35,7 @@ final class PartWeightNames {
         Value embeddings = fusion.mergeEmbeddings(g, llm.embed(g, g.input("ids", DType.I64, 1L, "seq")), image,
                 g.input("splice", DType.I64, 1L, "seq"));
         Value hidden = llm.decode(g, new LanguageModel.DecoderInput(embeddings, g.input("positions", DType.I64, 1L, "seq"), null,
-                List.of(), List.of(), fusion.layerHook(g, image))).hidden();
+                List.of(), List.of(), ImageRows.hook(g, fusion, image, 1L))).hidden();
         g.output("logits", llm.logits(g, hidden));
         Graph graph = g.build();
         Map<String, Map<String, long[]>> out = new LinkedHashMap<>();

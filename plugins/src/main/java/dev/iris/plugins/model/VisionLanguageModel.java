@@ -141,7 +141,7 @@ public final class VisionLanguageModel implements AutoCloseable {
         if (withImage) {
             Value image = g.input(IMAGE, DType.F32, imageDims());
             emb = fusion.mergeEmbeddings(g, emb, image, g.input(SPLICE, DType.I64, "batch", "seq"));
-            hook = fusion.layerHook(g, image);
+            hook = ImageRows.hook(g, fusion, image, "batch");
         }
         LanguageModel.Decoded out = llm.decode(g, new LanguageModel.DecoderInput(emb, positions, mask, pk, pv, hook));
         Value rows = g.gather(g.reshape(out.hidden(), -1, llm.hiddenSize()), g.input(ROWS, DType.I64, "rows"));
@@ -295,7 +295,9 @@ public final class VisionLanguageModel implements AutoCloseable {
         for (long id : ids) sampler.observe(id);
 
         long t0 = System.nanoTime();
-        Map<String, Tensor> out = prefill(ids, ids.length, imageRep);
+        int imageStart = imageRep != null && parts.fusion().readsImageRows()
+                ? ImageRows.start(llm.chatTemplate(), tok, request.messages(), request.imageMessage(), ids) : 0;
+        Map<String, Tensor> out = prefill(ids, ids.length, imageRep, imageStart);
         double prefillMs = (System.nanoTime() - t0) / 1e6;
 
         // a fusion that reads the image at every step (B) gets its (cached) representation at each
@@ -324,7 +326,7 @@ public final class VisionLanguageModel implements AutoCloseable {
                     long s0 = System.nanoTime();
                     long[] all = Arrays.copyOf(ids, ids.length + generated.size());
                     for (int i = 0; i < generated.size(); i++) all[ids.length + i] = generated.get(i);
-                    out = prefill(all, ids.length, imageRep);
+                    out = prefill(all, ids.length, imageRep, imageStart);
                     step = seq.fed(out.get(LOGITS).toFloats(), (System.nanoTime() - s0) / 1e6);
                     continue;
                 }
@@ -385,8 +387,9 @@ public final class VisionLanguageModel implements AutoCloseable {
      * Runs a whole sequence from an empty cache; logits for its last position.
      *
      * @param prompt how many of {@code ids} are the prompt: generated tokens after it are text, whatever their id
+     * @param imageStart the first position at or after the image's place (for a fusion that reads image rows)
      */
-    private Map<String, Tensor> prefill(long[] ids, int prompt, Tensor imageRep) {
+    private Map<String, Tensor> prefill(long[] ids, int prompt, Tensor imageRep, int imageStart) {
         Map<String, Tensor> feeds = new HashMap<>();
         int t = ids.length;
         Fusion fusion = parts.fusion();
@@ -399,6 +402,7 @@ public final class VisionLanguageModel implements AutoCloseable {
         if (imageRep == null && fusion.readsImageEveryStep()) return run(textSession(), feeds);
         feeds.put(IMAGE, imageRep != null ? imageRep : noImage());
         feeds.put(SPLICE, Tensor.ofLongs(splice, 1, t));
+        if (fusion.readsImageRows()) feeds.put(ImageRows.INPUT, ImageRows.flags(t, imageRep != null ? imageStart : t));
         return run(languageSession(), feeds);
     }
 

@@ -195,6 +195,7 @@ public final class Differentiator {
             }
             case SIN -> g.mul(gy, g.cos(x));
             case COS -> g.neg(g.mul(gy, g.sin(x)));
+            case ERF -> g.mul(gy, g.mul(g.exp(g.neg(g.mul(x, x))), 2 / Math.sqrt(Math.PI))); // 2/sqrt(pi) e^(-x^2)
         };
     }
 

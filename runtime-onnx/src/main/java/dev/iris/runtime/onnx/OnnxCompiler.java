@@ -324,6 +324,10 @@ public final class OnnxCompiler {
                 gp.addNode(node("Mul", List.of(half, onePlus), out));
             }
             case SIN -> gp.addNode(node("Sin", List.of(x), out));
+            case ERF -> {
+                if (precision == DType.F64) erfSeries(x, out);
+                else gp.addNode(node("Erf", List.of(x), out));
+            }
             case COS -> {
                 if (precision == DType.F64) {
                     // ORT's CPU provider has no float64 Cos kernel, but has Sin: cos x = sin(x + pi/2)
@@ -335,6 +339,36 @@ public final class OnnxCompiler {
                 }
             }
         }
+    }
+
+    /**
+     * erf in float64, which ORT's CPU provider has no Erf kernel for: with a = clamp(x, -6, 6)
+     * (erf(6) is 1 in double) and t = 2a^2, erf = 2/sqrt(pi) e^(-a^2) a sum_n t^n / (2n+1)!!,
+     * a series of positive terms evaluated by Horner; 100 terms reach double precision at |a| = 6.
+     */
+    private void erfSeries(String x, String out) {
+        final int terms = 100;
+        String lo = tmp(), a = tmp(), a2 = tmp(), t = tmp();
+        gp.addNode(node("Max", List.of(x, floatConst(-6.0)), lo));
+        gp.addNode(node("Min", List.of(lo, floatConst(6.0)), a));
+        gp.addNode(node("Mul", List.of(a, a), a2));
+        gp.addNode(node("Mul", List.of(a2, floatConst(2.0)), t));
+        // s_n = 1 + t / (2n + 3) * s_(n+1), nested from the last term: only moderate constants
+        // (coefficients like 1 / 201!! would be far below float range, and ORT loses them)
+        String s = floatConst(1.0);
+        for (int n = terms; n >= 1; n--) {
+            String st = tmp(), scaled = tmp(), next = tmp();
+            gp.addNode(node("Mul", List.of(s, t), st));
+            gp.addNode(node("Mul", List.of(st, floatConst(1.0 / (2 * n + 1))), scaled));
+            gp.addNode(node("Add", List.of(scaled, floatConst(1.0)), next));
+            s = next;
+        }
+        String negA2 = tmp(), e = tmp(), as = tmp(), eas = tmp();
+        gp.addNode(node("Neg", List.of(a2), negA2));
+        gp.addNode(node("Exp", List.of(negA2), e));
+        gp.addNode(node("Mul", List.of(a, s), as));
+        gp.addNode(node("Mul", List.of(e, as), eas));
+        gp.addNode(node("Mul", List.of(eas, floatConst(2 / Math.sqrt(Math.PI))), out));
     }
 
     private String mulSelf(String x) {

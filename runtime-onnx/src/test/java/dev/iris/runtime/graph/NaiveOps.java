@@ -115,6 +115,21 @@ final class NaiveOps {
         return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
     }
 
+    /**
+     * The error function to double precision: {@code 2/sqrt(pi) e^(-x^2) sum_n (2x^2)^n x / (2n+1)!!},
+     * a series of positive terms (no cancellation); |x| >= 6 rounds to +-1 in double.
+     */
+    static double erf(double x) {
+        double a = Math.abs(x);
+        if (a >= 6) return Math.signum(x);
+        double t = 2 * a * a, term = a, sum = a;
+        for (int n = 1; term > sum * 1e-18; n++) {
+            term *= t / (2 * n + 1);
+            sum += term;
+        }
+        return Math.signum(x) * Math.min(1.0, 2 / Math.sqrt(Math.PI) * Math.exp(-a * a) * sum);
+    }
+
     // ------------------------------------------------------------------ linear algebra
 
     /** [..., m, k] x [..., k, n] with numpy-broadcast batch dimensions. */

@@ -171,6 +171,7 @@ class OpForwardTest {
             case GELU_TANH -> NaiveOps.geluTanh(x);
             case SIN -> Math.sin(x);
             case COS -> Math.cos(x);
+            case ERF -> NaiveOps.erf(x);
         };
     }
 
@@ -203,6 +204,21 @@ class OpForwardTest {
     @Test
     void cosInFloat64() {
         unary(UnaryFn.COS, DType.F64);
+    }
+
+    @Test
+    void erfAtKnownPoints() {
+        // Python's math.erf, so the plain-Java series is pinned before it judges ORT's Erf
+        double[] x = {1.0, -0.5, 2.0, 3.0, 0.1, 5.5, 0.0};
+        double[] erf = {0.8427007929497149, -0.5204998778130465, 0.9953222650189527, 0.9999779095030014,
+            0.1124629160182849, 0.9999999999999927, 0.0};
+        for (int i = 0; i < x.length; i++) assertThat(NaiveOps.erf(x[i])).as("erf(%s)", x[i]).isCloseTo(erf[i], offset(1e-15));
+        for (DType precision : List.of(DType.F32, DType.F64)) {
+            Fixture f = new Fixture(precision, 4);
+            f.g.output("y", f.g.erf(f.input("x", Tensor.ofDoubles(x, x.length).toFloating(precision))));
+            assertThat(f.run().get("y").toDoubles()).as("%s", precision)
+                    .containsExactly(erf, offset(precision == DType.F64 ? 4e-15 : 1e-7));
+        }
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.iris.common.text;
 
 import dev.iris.api.text.ChatMessage;
-import dev.iris.api.text.ChatTemplate;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -13,10 +12,11 @@ import java.util.Optional;
  * reproduces the output of the official templates byte for byte (checked against strings
  * rendered by Python jinja2) without a template engine.
  *
- * <p>Three flavours:
+ * <p>Five flavours:
  * <ul>
- *   <li>{@link #chatMl()}: plain ChatML, every message as one turn, nothing added. Iris's
- *       default when a model's template is neither of the two below (and for its presets).</li>
+ *   <li>{@link #chatMl()}: plain ChatML, every message as one turn, nothing added: a folder's
+ *       template that writes plain ChatML, Qwen2's choice for a folder without a template, and
+ *       Iris's presets' template ({@link ChatTemplates} recognises which one a folder has).</li>
  *   <li>{@link #qwen25()}: Qwen2.5's template. It <em>adds a system turn</em> "You are Qwen,
  *       created by Alibaba Cloud. You are a helpful assistant." when the conversation does not
  *       start with one. Iris chooses it only when the model folder's own template says so, and
@@ -27,18 +27,24 @@ import java.util.Optional;
  *       the last message gets a (possibly empty) {@code <think>} block, as Qwen3 was trained.
  *       {@link #withThinking(boolean) withThinking(false)} is {@code enable_thinking=false}:
  *       the generation prompt ends in an empty think block so the model answers directly.</li>
+ *   <li>{@link #smolLm2()}: SmolLM2's template (a Llama-family model that speaks ChatML). Like
+ *       plain ChatML, but a conversation that does not start with a system turn gets "You are a
+ *       helpful AI assistant named SmolLM, trained by Hugging Face" (an empty one gets none:
+ *       the template adds it while writing the first message).</li>
+ *   <li>{@link #qwen2()}: Qwen2-Instruct's (and Qwen1.5-Chat's) template: SmolLM2's rules with
+ *       "You are a helpful assistant." as the system turn it adds.</li>
  * </ul>
  * Roles {@code system}, {@code user}, {@code assistant} and {@code tool}; the Qwen templates
  * group consecutive {@code tool} messages into one user turn of {@code <tool_response>} blocks.
  * Other roles are rejected by the Qwen flavours (their templates drop them silently) and
- * written as-is by plain ChatML.
+ * written as-is by plain ChatML, SmolLM2's and Qwen2's.
  *
  * <p>An image goes into a user turn in one of two layouts ({@link ImageLayout}): by default the
  * PyTorch LLaVA tutorial's, {@code instruction + "\n"} and one {@code <|image_pad|>} per image
  * position, which every projector trained with the tutorial saw; or, when asked for, Qwen2-VL's
  * wrapping of the pads in {@code <|vision_start|>} ... {@code <|vision_end|>}.
  */
-public final class ChatMl implements ChatTemplate {
+public final class ChatMl implements FamilyChatTemplate {
     public static final String IM_START = "<|im_start|>";
     public static final String IM_END = "<|im_end|>";
     public static final String VISION_START = "<|vision_start|>";
@@ -46,13 +52,29 @@ public final class ChatMl implements ChatTemplate {
     public static final String IMAGE_PAD = "<|image_pad|>";
     /** The system turn Qwen2.5's template adds to a conversation that has none. */
     public static final String QWEN25_DEFAULT_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
+    /** The system turn SmolLM2's template adds to a conversation that has none. */
+    public static final String SMOLLM2_DEFAULT_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face";
+    /** The system turn Qwen2-Instruct's template adds to a conversation that has none. */
+    public static final String QWEN2_DEFAULT_SYSTEM = "You are a helpful assistant.";
 
     private static final String THINK_OPEN = "<think>";
     private static final String THINK_CLOSE = "</think>";
     private static final String EMPTY_THINK = "<think>\n\n</think>\n\n";
 
     /** Which template's rules apply to tool and assistant turns. */
-    public enum Flavour { CHATML, QWEN25, QWEN3 }
+    public enum Flavour {
+        CHATML, QWEN25, QWEN3, SMOLLM2, QWEN2;
+
+        /** Every message is one turn, whatever its role (no tool grouping, no reasoning rules). */
+        boolean plainTurns() {
+            return this == CHATML || this == SMOLLM2 || this == QWEN2;
+        }
+
+        /** The default system turn is written with the first message, so an empty conversation gets none. */
+        boolean systemWithFirstMessage() {
+            return this == SMOLLM2 || this == QWEN2;
+        }
+    }
 
     /** How the image positions are written after the instruction. */
     public enum ImageLayout {
@@ -101,6 +123,16 @@ public final class ChatMl implements ChatTemplate {
     /** Qwen3's template with {@code enable_thinking} not set. */
     public static ChatMl qwen3() {
         return new ChatMl(Flavour.QWEN3, null, null, ImageLayout.TUTORIAL, IMAGE_PAD);
+    }
+
+    /** Qwen2-Instruct's template, including its default system turn. */
+    public static ChatMl qwen2() {
+        return new ChatMl(Flavour.QWEN2, QWEN2_DEFAULT_SYSTEM, null, ImageLayout.TUTORIAL, IMAGE_PAD);
+    }
+
+    /** SmolLM2's template, including its default system turn. */
+    public static ChatMl smolLm2() {
+        return new ChatMl(Flavour.SMOLLM2, SMOLLM2_DEFAULT_SYSTEM, null, ImageLayout.TUTORIAL, IMAGE_PAD);
     }
 
     /** The same rules with a different default system turn ({@code null}: none). */
@@ -157,13 +189,14 @@ public final class ChatMl implements ChatTemplate {
         int n = messages.size();
         for (ChatMessage m : messages) checkRole(m.role());
         boolean systemFirst = n > 0 && messages.get(0).role().equals("system");
-        if (!systemFirst && defaultSystem != null) turn(out, "system", defaultSystem);
+        // SmolLM2's and Qwen2's templates add their system turn inside the message loop, Qwen2.5's before it
+        if (!systemFirst && defaultSystem != null && (n > 0 || !flavour.systemWithFirstMessage())) turn(out, "system", defaultSystem);
         int lastQuery = flavour == Flavour.QWEN3 ? lastQueryIndex(messages) : n - 1;
 
         for (int i = 0; i < n; i++) {
             ChatMessage m = messages.get(i);
             String role = m.role();
-            if (flavour == Flavour.CHATML) {
+            if (flavour.plainTurns()) {
                 turn(out, role, m.content());
             } else if (role.equals("tool")) {
                 // consecutive tool results share one user turn
@@ -184,7 +217,7 @@ public final class ChatMl implements ChatTemplate {
     }
 
     private void checkRole(String role) {
-        if (flavour == Flavour.CHATML) return;
+        if (flavour.plainTurns()) return;
         switch (role) {
             case "system", "user", "assistant", "tool" -> { }
             default -> throw new IllegalArgumentException("the " + flavour + " chat template knows roles system, user, assistant and tool, not '" + role + "'");
@@ -250,18 +283,6 @@ public final class ChatMl implements ChatTemplate {
             case TUTORIAL -> pads;
             case QWEN2_VL -> VISION_START + pads + VISION_END;
         };
-    }
-
-    /**
-     * The flavour a model's {@code chat_template} text (from {@code tokenizer_config.json})
-     * calls for: Qwen2.5's when it writes Qwen2.5's default system prompt, Qwen3's when it
-     * handles {@code </think>}, plain ChatML otherwise (including no template at all).
-     */
-    public static ChatMl forTemplateText(String chatTemplate) {
-        if (chatTemplate == null) return chatMl();
-        if (chatTemplate.contains("You are Qwen, created by Alibaba Cloud")) return qwen25();
-        if (chatTemplate.contains(THINK_CLOSE)) return qwen3();
-        return chatMl();
     }
 
     @Override

@@ -22,7 +22,8 @@ import java.util.Objects;
  * ({@code image_processor_type}, {@code processor_class}, ...) are ignored.
  *
  * @param doResize      {@code do_resize}
- * @param size          {@code size}: {@code {"height", "width"}}, a bare integer (square), or {@code {"shortest_edge"}}
+ * @param size          {@code size}: {@code {"height", "width"}}, {@code {"shortest_edge"}}, or a bare integer:
+ *                      the shortest edge when the family's default size is one (CLIP), else a square (SigLIP)
  * @param resample      {@code resample}, Pillow's filter code
  * @param doRescale     {@code do_rescale}
  * @param rescaleFactor {@code rescale_factor}, usually 1/255
@@ -217,8 +218,10 @@ public record ImageProcessorConfig(boolean doResize, Size size, Resample resampl
             Object v = get("size");
             if (v == null) return dflt;
             if (v instanceof Double) {
-                int n = positiveInt("size", v); // legacy form: one number means a square
-                return new Fixed(n, n);
+                // legacy form, read as the family's processor reads it: CLIP's (whose default size is
+                // a shortest edge) takes one number as the shortest edge, SigLIP's as a square
+                int n = positiveInt("size", v);
+                return dflt instanceof ShortestEdge ? new ShortestEdge(n) : new Fixed(n, n);
             }
             if (!(v instanceof Map<?, ?> m)) throw bad("size", "an object {\"height\", \"width\"} or {\"shortest_edge\"}", v);
             boolean hw = m.containsKey("height") || m.containsKey("width");

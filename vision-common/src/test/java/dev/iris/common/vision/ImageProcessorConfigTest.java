@@ -50,6 +50,14 @@ class ImageProcessorConfigTest {
         assertThat(clip.imageStd()).containsExactly(0.26862954, 0.26130258, 0.27577711);
 
         assertThat(ImageProcessorConfig.parse("{\"size\": 256}", "x").size()).isEqualTo(new ImageProcessorConfig.Fixed(256, 256));
+        // OpenAI's CLIP folders write "size": 224 and "crop_size": 224: for CLIP a bare size is the shortest edge
+        ImageProcessorConfig openai = ImageProcessorConfig.parse("""
+                {"crop_size": 336, "do_center_crop": true, "do_normalize": true, "do_resize": true,
+                 "feature_extractor_type": "CLIPFeatureExtractor", "image_mean": [0.48145466, 0.4578275, 0.40821073],
+                 "image_std": [0.26862954, 0.26130258, 0.27577711], "resample": 3, "size": 336}""",
+                "clip.json", ImageProcessorConfig.clipDefaults());
+        assertThat(openai.size()).isEqualTo(new ImageProcessorConfig.ShortestEdge(336));
+        assertThat(openai.centerCrop()).isEqualTo(new ImageProcessorConfig.Fixed(336, 336));
         ImageProcessorConfig scalar = ImageProcessorConfig.parse("{\"image_mean\": 0.25, \"image_std\": 2, \"do_normalize\": false}", "x");
         assertThat(scalar.imageMean()).containsExactly(0.25, 0.25, 0.25);
         assertThat(scalar.imageStd()).containsExactly(2.0, 2.0, 2.0);

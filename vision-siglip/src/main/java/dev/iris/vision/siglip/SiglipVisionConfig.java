@@ -94,6 +94,12 @@ public record SiglipVisionConfig(int hiddenSize, int intermediateSize, int layer
     }
 
     private static SiglipVisionConfig fromMap(Map<String, Object> root, String source) {
+        // another family's folder (e.g. CLIP given as type: siglip) is refused, not read as SigLIP
+        if (root.get("model_type") instanceof String type && !type.startsWith("siglip")) {
+            throw new ConfigException(source + ": model_type is \"" + type + "\", not a SigLIP vision model"
+                    + " (expected \"siglip\" or \"siglip_vision_model\")"
+                    + (type.startsWith("clip") ? "; a CLIP folder is model.vision.type: clip" : ""));
+        }
         Map<?, ?> m = root;
         String prefix = "";
         Object nested = root.get("vision_config");

@@ -149,4 +149,18 @@ class SiglipVisionConfigTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith(bad + ": bad JSON at line 1");
     }
+
+    /** A CLIP folder given as type: siglip is refused naming model_type, not read with SigLIP's defaults. */
+    @Test
+    void anotherFamilysConfigIsRefusedNamingModelType() {
+        assertThatThrownBy(() -> SiglipVisionConfig.parse(
+                "{\"model_type\": \"clip\", \"vision_config\": {\"patch_size\": 16}}", "clip/config.json"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("clip/config.json: model_type is \"clip\", not a SigLIP vision model (expected \"siglip\""
+                        + " or \"siglip_vision_model\"); a CLIP folder is model.vision.type: clip");
+        assertThatThrownBy(() -> SiglipVisionConfig.parse("{\"model_type\": \"clip_vision_model\"}", "c.json"))
+                .hasMessageContaining("model_type is \"clip_vision_model\", not a SigLIP vision model");
+        assertThatThrownBy(() -> SiglipVisionConfig.parse("{\"model_type\": \"llama\"}", "c.json"))
+                .hasMessage("c.json: model_type is \"llama\", not a SigLIP vision model (expected \"siglip\" or \"siglip_vision_model\")");
+    }
 }

@@ -64,6 +64,24 @@ class BenchPresetsTest {
     }
 
     @Test
+    void aPairNamedInOneWordBenchesWithoutAModelPreset() {
+        // an encoder, a language model and a fusion that no model preset puts together as such: the last fusion with the first tiny parts
+        String v = REGISTRY.providers(dev.iris.api.spi.ProviderKind.VISION).stream().filter(p -> p.presets().contains(Bench.TINY)).findFirst().orElseThrow().type();
+        String l = REGISTRY.providers(dev.iris.api.spi.ProviderKind.LLM).stream().filter(p -> p.presets().contains(Bench.TINY)).findFirst().orElseThrow().type();
+        List<String> fusions = REGISTRY.types(dev.iris.api.spi.ProviderKind.FUSION);
+        String name = v + ":tiny+" + l + ":tiny+" + fusions.get(fusions.size() - 1);
+        Path folder = dir.resolve("pair");
+        Map<String, Object> r = Bench.run(REGISTRY, new Bench.Options(name, folder, 40, 1 << 20, 3, 2), l2 -> {});
+        assertThat(r.get("preset")).isEqualTo(name);
+        assertThat(((Number) r.get("decode_tokens_per_s")).doubleValue()).isPositive();
+        assertThat(((Number) r.get("train_samples_per_s")).doubleValue()).isPositive();
+        assertThat(folder.resolve(v + "-" + l + "-" + fusions.get(fusions.size() - 1) + ".yaml")).isRegularFile();
+
+        assertThatThrownBy(() -> Bench.run(REGISTRY, new Bench.Options(v + "+" + l + ":tiny+x", dir.resolve("bad"), 40, 1 << 20, 3, 2), l2 -> {}))
+                .isInstanceOf(IrisException.class).hasMessageContaining("expected VISION:PRESET+LLM:PRESET+FUSION");
+    }
+
+    @Test
     void anUnknownPresetListsTheModelPresets() {
         assertThatThrownBy(() -> Bench.run(REGISTRY, new Bench.Options("nope", dir.resolve("nope"), 40, 1 << 20, 3, 2), l -> {}))
                 .isInstanceOf(IrisException.class)

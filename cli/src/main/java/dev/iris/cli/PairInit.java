@@ -101,7 +101,8 @@ public final class PairInit {
         try (ModelParts parts = ModelParts.create(config, registry)) {
             parts.fusion().imageTokens();
         } catch (IrisException e) {
-            throw new IrisException(file + ": " + e.getMessage() + " (change the fusion's settings with --set model.fusion.KEY=VALUE)", e);
+            throw new IrisException("not writing " + file + ", the parts do not assemble: " + e.getMessage()
+                    + " (change the fusion's settings with --set model.fusion.KEY=VALUE)", e);
         }
         try {
             Files.writeString(file, "# written by `iris init --vision " + vision.type() + ":" + vision.preset() + " --llm " + llm.type() + ":"

@@ -24,7 +24,8 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--preset", defaultValue = "tiny", paramLabel = "NAME", description = "A model preset of the installed plugins, e.g. tiny or siglip-qwen2.5-0.5b (default ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "tiny", paramLabel = "NAME", description = "A model preset of the installed plugins, e.g. tiny or siglip-qwen2.5-0.5b, or any pair as "
+            + "VISION:PRESET+LLM:PRESET+FUSION, e.g. siglip:tiny+qwen2:tiny+crossattn (see iris plugins; default ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Model folder (default .iris/bench/<preset>).")

@@ -14,9 +14,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** Trains, evaluates and measures two configs (fusion A vs B) alike and writes the comparison. */
-@Command(name = "compare", description = "Train two configs (e.g. fusion A and fusion B) on CFG_A's data, seed, steps and batch size, "
-        + "evaluate both on its held-out split, time generation and write DIR/compare.json, compare.md and loss-curves.png.")
+/** Trains, evaluates and measures two configs (two fusions, encoders or language models) alike and writes the comparison. */
+@Command(name = "compare", description = "Train two configs (e.g. fusion A and fusion B, or two encoders, or two language models) on CFG_A's data, "
+        + "seed, steps and batch size, evaluate both on its held-out split, time generation and write DIR/compare.json (with parts_differ "
+        + "and part_differences: which parts of the model differ), compare.md and loss-curves.png.")
 final class CompareCommand implements Callable<Integer> {
     @ParentCommand
     IrisCli parent;

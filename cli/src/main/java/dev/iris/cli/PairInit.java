@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code iris init --vision TYPE:PRESET --llm TYPE:PRESET --fusion TYPE}: any encoder with any
@@ -24,12 +25,12 @@ import java.util.Map;
  * same preset names when there is one, so tiny parts get the settings meant for tiny parts),
  * else its defaults; {@code --set} changes any of them.
  */
-final class PairInit {
+public final class PairInit {
     private PairInit() {}
 
     /** A part named on the command line: {@code siglip:tiny}. */
-    record PartSpec(String type, String preset) {
-        static PartSpec parse(String option, String text) {
+    public record PartSpec(String type, String preset) {
+        public static PartSpec parse(String option, String text) {
             int colon = text.indexOf(':');
             if (colon <= 0 || colon == text.length() - 1) {
                 throw new IrisException(option + " " + text + ": expected TYPE:PRESET, e.g. " + option + " TYPE:tiny");
@@ -42,7 +43,33 @@ final class PairInit {
         }
     }
 
-    record Written(Path vision, Path llm, Path config) {}
+    /**
+     * A whole pair in one word, {@code VISION:PRESET+LLM:PRESET+FUSION} (e.g.
+     * {@code siglip:tiny+qwen2:tiny+crossattn}), for commands that take one model name such as
+     * {@code iris bench --preset}.
+     */
+    public record Pair(PartSpec vision, PartSpec llm, String fusion) {
+        /** The pair a name spells, or empty when the name is not of that form (a model preset's name). */
+        public static Optional<Pair> parse(String name) {
+            String[] p = name.split("\\+", -1);
+            if (p.length != 3) return Optional.empty();
+            if (p[2].isEmpty() || p[2].contains(":") || !p[0].matches("[^:]+:[^:]+") || !p[1].matches("[^:]+:[^:]+")) {
+                throw new IrisException(name + ": expected VISION:PRESET+LLM:PRESET+FUSION, e.g. TYPE:tiny+TYPE:tiny+FUSION");
+            }
+            return Optional.of(new Pair(PartSpec.parse("vision", p[0]), PartSpec.parse("llm", p[1]), p[2]));
+        }
+
+        /** The config {@link #write} makes for this pair in a folder. */
+        public String configFileName() {
+            return vision.type() + "-" + llm.type() + "-" + fusion + ".yaml";
+        }
+
+        public Written write(PluginRegistry registry, Path out, long seed) {
+            return PairInit.write(registry, vision, llm, fusion, List.of(), out, seed);
+        }
+    }
+
+    public record Written(Path vision, Path llm, Path config) {}
 
     static Written write(PluginRegistry registry, PartSpec vision, PartSpec llm, String fusion, List<String> overrides, Path out, long seed) {
         // every name is checked before anything is written
@@ -62,8 +89,7 @@ final class PairInit {
         model.put("vision", Map.of("type", vision.type(), "path", vision.folderName()));
         model.put("llm", Map.of("type", llm.type(), "path", llm.folderName()));
         model.put("fusion", fusionSection);
-        String name = vision.type() + "-" + llm.type() + "-" + fusion;
-        Path file = out.resolve(name + ".yaml");
+        Path file = out.resolve(new Pair(vision, llm, fusion).configFileName());
         IrisConfig config = IrisConfig.empty(file.toString(), out).edit()
                 .set("model", model)
                 .set("runtime", Map.of("device", "cpu", "threads", 2))
@@ -75,7 +101,8 @@ final class PairInit {
         try (ModelParts parts = ModelParts.create(config, registry)) {
             parts.fusion().imageTokens();
         } catch (IrisException e) {
-            throw new IrisException(file + ": " + e.getMessage() + " (change the fusion's settings with --set model.fusion.KEY=VALUE)", e);
+            throw new IrisException("not writing " + file + ", the parts do not assemble: " + e.getMessage()
+                    + " (change the fusion's settings with --set model.fusion.KEY=VALUE)", e);
         }
         try {
             Files.writeString(file, "# written by `iris init --vision " + vision.type() + ":" + vision.preset() + " --llm " + llm.type() + ":"

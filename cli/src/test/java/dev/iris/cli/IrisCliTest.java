@@ -52,7 +52,7 @@ class IrisCliTest {
 
         assertThat(r.exitCode()).isZero();
         JsonNode json = new ObjectMapper().readTree(r.out());
-        assertThat(json.fieldNames()).toIterable().containsExactly("vision", "llm", "fusion", "dataset", "guice_modules");
+        assertThat(json.fieldNames()).toIterable().containsExactly("vision", "llm", "fusion", "dataset", "model_presets", "guice_modules");
         JsonNode echo = null;
         for (JsonNode n : json.get("vision")) {
             if (n.get("type").asText().equals("echo-vision")) {

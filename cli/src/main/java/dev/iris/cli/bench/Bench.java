@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.iris.api.IrisException;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.spi.ModelPreset;
+import dev.iris.cli.PairInit;
 import dev.iris.datasets.ParquetDatasetProvider;
 import dev.iris.datasets.ShapesGenerator;
 import dev.iris.plugins.config.ConfigLoader;
@@ -86,10 +87,14 @@ public final class Bench {
     private final Consumer<String> progress;
     private final Map<String, Object> r = new LinkedHashMap<>();
 
+    /** Set when the preset names a pair rather than a model preset. */
+    private final Optional<PairInit.Pair> pair;
+
     private Bench(PluginRegistry registry, Options o, Consumer<String> progress) {
         this.registry = registry;
         this.o = o;
         this.progress = progress;
+        this.pair = ModelInit.modelPreset(registry, o.preset()).isPresent() ? Optional.empty() : PairInit.Pair.parse(o.preset());
     }
 
     /** Runs every measurement; the figures in order, keyed as in the JSON output. */
@@ -98,9 +103,10 @@ public final class Bench {
     }
 
     private Map<String, Object> run() {
-        if (ModelInit.modelPreset(registry, o.preset()).isEmpty()) {
+        if (ModelInit.modelPreset(registry, o.preset()).isEmpty() && pair.isEmpty()) {
             throw new IrisException("--preset: '" + o.preset() + "' is not a model preset of the installed plugins (model presets: "
-                    + ModelInit.modelPresets(registry).stream().map(ModelPreset::name).toList() + ")");
+                    + ModelInit.modelPresets(registry).stream().map(ModelPreset::name).toList()
+                    + ") nor a pair VISION:PRESET+LLM:PRESET+FUSION (see iris plugins)");
         }
         put("preset", o.preset());
         put("dir", o.dir().toAbsolutePath().toString());
@@ -227,7 +233,7 @@ public final class Bench {
     /** The preset's models under {@code dir}, written on first use; returns the config. */
     private Path ensureModels() {
         Path dir = o.dir();
-        Path config = dir.resolve("iris.yaml");
+        Path config = pair.map(p -> dir.resolve(p.configFileName())).orElse(dir.resolve(ModelInit.CONFIG_FILE));
         if (Files.exists(config)) {
             progress.accept("reusing models in " + dir);
             return config;
@@ -235,7 +241,11 @@ public final class Bench {
         long t0 = System.nanoTime();
         progress.accept("writing random-weight " + o.preset() + " models to " + dir);
         // the config is written last: its presence means both model folders are complete
-        ModelInit.write(registry, o.preset(), dir, 0);
+        if (pair.isPresent()) {
+            pair.get().write(registry, dir, 0);
+        } else {
+            ModelInit.write(registry, o.preset(), dir, 0);
+        }
         put("init_s", (System.nanoTime() - t0) / 1e9);
         return config;
     }

@@ -1,30 +1,20 @@
 package dev.iris.llm.llama;
 
-import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.config.ConfigField;
-import dev.iris.api.json.Json;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.spi.LanguageModelProvider;
 import dev.iris.api.spi.PluginContext;
-import dev.iris.api.text.ChatTemplate;
-import dev.iris.common.text.ChatMl;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.iris.common.text.ChatTemplates;
+import dev.iris.common.text.FamilyChatTemplate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** {@code type: llama}: {@code LlamaForCausalLM} checkpoints (Llama 2/3.x, TinyLlama, SmolLM2) in Hugging Face format. */
 public final class LlamaProvider implements LanguageModelProvider {
-    /** The values {@code chat_template} takes. */
-    static final List<String> TEMPLATES = List.of("auto", "chatml");
-    private static final System.Logger LOG = System.getLogger(LlamaProvider.class.getName());
-    private static final Pattern DEFAULT_SYSTEM = Pattern.compile("<\\|im_start\\|>system(?:\\\\n|\n)([^'\"{}<\\\\]+)<\\|im_end\\|>");
 
     @Override
     public String type() {
@@ -40,7 +30,8 @@ public final class LlamaProvider implements LanguageModelProvider {
     public List<ConfigField> fields() {
         return List.of(
                 ConfigField.of("path", "Hugging Face folder with config.json, *.safetensors and tokenizer.json (required)"),
-                ConfigField.of("chat_template", "auto (default: the folder's chat_template when it is ChatML) or chatml"));
+                ConfigField.of("chat_template", "auto (default: recognised from the folder's chat_template) or one of "
+                        + String.join(", ", ChatTemplates.NAMES)));
     }
 
     /** {@code tiny}, {@code llama-3.2-1b} and {@code smollm2-360m}; see {@link LlamaPresets}. */
@@ -70,64 +61,13 @@ public final class LlamaProvider implements LanguageModelProvider {
 
     /**
      * The chat template {@code chat_template} names, writing image positions as
-     * {@link LlamaLanguageModel#IMAGE_TOKEN}: {@code chatml}, or {@code auto} (default), which
-     * takes the folder's own template ({@code tokenizer_config.json}'s {@code chat_template}, else
-     * {@code chat_template.jinja}) when it is ChatML (SmolLM2's is), with the system turn it adds
-     * to conversations without one, and otherwise fails naming the choices.
+     * {@link LlamaLanguageModel#IMAGE_TOKEN}: {@code auto} (default) recognises the folder's own
+     * template ({@link ChatTemplates#select}: Llama 3 / 3.1 / 3.2, SmolLM2, Zephyr, ChatML, ...),
+     * or one of {@link ChatTemplates#NAMES}. A folder without a template, or with one Iris does not
+     * render, is an error naming {@code chat_template} and the choices.
      */
-    static ChatTemplate template(ComponentConfig config, Path folder) {
+    static FamilyChatTemplate template(ComponentConfig config, Path folder) {
         String name = config.optString("chat_template").orElse("auto");
-        ChatMl chatMl = ChatMl.chatMl().withImageToken(LlamaLanguageModel.IMAGE_TOKEN);
-        return switch (name) {
-            case "chatml" -> chatMl;
-            case "auto" -> {
-                String text = templateText(folder);
-                if (text == null) {
-                    throw config.error("chat_template", folder + " has no chat_template (tokenizer_config.json or chat_template.jinja);"
-                            + " set it to one of " + TEMPLATES.subList(1, TEMPLATES.size()));
-                }
-                if (text.contains(ChatMl.IM_START) && text.contains(ChatMl.IM_END)) {
-                    String system = defaultSystem(text);
-                    if (system == null) yield chatMl;
-                    LOG.log(System.Logger.Level.INFO, "{0}: its chat template adds the system prompt \"{1}\" to conversations without one"
-                            + " (as transformers does); set chat_template: chatml to render plain ChatML", folder, system);
-                    yield chatMl.withDefaultSystem(system);
-                }
-                throw config.error("chat_template", "the chat_template of " + folder + " is not one Iris renders yet (it is not ChatML);"
-                        + " set it to one of " + TEMPLATES.subList(1, TEMPLATES.size()));
-            }
-            default -> throw config.error("chat_template", "expected one of " + TEMPLATES + " but got \"" + name + "\"");
-        };
-    }
-
-    /**
-     * The system turn a ChatML template writes as a literal when the conversation has none (as
-     * SmolLM2's does): the text between {@code <|im_start|>system} and its newline (a Jinja
-     * {@code \\n} escape or a real one) and {@code <|im_end|>}; null when there is none.
-     */
-    static String defaultSystem(String template) {
-        Matcher m = DEFAULT_SYSTEM.matcher(template);
-        return m.find() ? m.group(1) : null;
-    }
-
-    /** {@code tokenizer_config.json}'s {@code chat_template} (a string, or the one named "default" of a list), else {@code chat_template.jinja}. */
-    static String templateText(Path folder) {
-        Path config = folder.resolve("tokenizer_config.json");
-        if (Files.isRegularFile(config)) {
-            Object value = Json.readObject(config).get("chat_template");
-            if (value instanceof String s) return s;
-            if (value instanceof List<?> named) {
-                for (Object o : named) {
-                    if (o instanceof Map<?, ?> m && "default".equals(m.get("name")) && m.get("template") instanceof String s) return s;
-                }
-            }
-        }
-        Path jinja = folder.resolve("chat_template.jinja");
-        if (!Files.isRegularFile(jinja)) return null;
-        try {
-            return Files.readString(jinja, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IrisException(jinja + ": cannot read: " + e.getMessage(), e);
-        }
+        return ChatTemplates.select(config.key(), folder, name, null).withImageToken(LlamaLanguageModel.IMAGE_TOKEN);
     }
 }

@@ -11,6 +11,8 @@ import dev.iris.api.spi.PluginContext;
 import dev.iris.api.text.ChatMessage;
 import dev.iris.common.text.ChatMl;
 import dev.iris.common.text.HfTokenizer;
+import dev.iris.common.text.JsonText;
+import dev.iris.common.text.Llama3Chat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationHandler;
@@ -132,33 +134,35 @@ class LlamaProviderTest {
     }
 
     @Test
-    void autoRefusesATemplateItCannotRenderNamingTheChoices() {
-        assertThatThrownBy(() -> create(llama32, null)).isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("model.llm.chat_template: the chat_template of " + llama32)
-                .hasMessageContaining("[chatml]");
-        assertThatThrownBy(() -> create(tiny, "llama3")).isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("model.llm.chat_template: expected one of [auto, chatml] but got \"llama3\"");
+    void autoRecognisesTheFoldersTemplate() {
+        LanguageModel llm = create(llama32, null);
+        assertThat(llm.chatTemplate()).isEqualTo(Llama3Chat.llama3().withImageToken("<image>"));
+        // as Python jinja2 renders the shipped tokenizer_config.json's template (bos_token <|begin_of_text|>)
+        assertThat(llm.chatTemplate().render(List.of(ChatMessage.user("Hi")), true))
+                .isEqualTo("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
+        assertThat(llm.chatTemplate().imageBlock(2)).isEqualTo("<image><image>");
+        // Llama 3's end of turn is generation_config's eot_id already
+        assertThat(llm.stopTokenIds()).containsExactly(128001L, 128009L);
+        assertThat(create(llama32, "llama3.2").chatTemplate()).isEqualTo(Llama3Chat.llama32().withImageToken("<image>"));
     }
 
-    /** A ChatML template that writes a default system turn, as SmolLM2's does (expected prompts rendered by Python jinja2 3.1). */
     @Test
-    void autoKeepsTheDefaultSystemTurnOfAChatMlTemplate() throws IOException {
-        String template = "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
-                + "{{ '<|im_start|>system\\nYou are a small assistant for shapes.<|im_end|>\\n' }}{% endif %}"
-                + "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
-                + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
-        Path folder = write(Map.of("config.json", Files.readString(tiny.resolve("config.json")),
+    void anUnknownTemplateOrNameIsRefusedNamingTheChoices() throws IOException {
+        assertThatThrownBy(() -> create(tiny, "vicuna")).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("model.llm.chat_template: expected auto, llama3, llama3.1, llama3.2, chatml, smollm2, zephyr")
+                .hasMessageContaining("but got \"vicuna\"");
+        Path other = write(Map.of("config.json", Files.readString(tiny.resolve("config.json")),
                 "tokenizer.json", Files.readString(tiny.resolve("tokenizer.json")),
-                "tokenizer_config.json", dev.iris.common.text.JsonText.write(Map.of("chat_template", template))), tmp.resolve("default-system"));
-        var chat = create(folder, null).chatTemplate();
-        assertThat(chat).isEqualTo(ChatMl.chatMl().withImageToken("<image>").withDefaultSystem("You are a small assistant for shapes."));
-        assertThat(chat.render(List.of(ChatMessage.user("What is it?")), true))
-                .isEqualTo("<|im_start|>system\nYou are a small assistant for shapes.<|im_end|>\n<|im_start|>user\nWhat is it?<|im_end|>\n<|im_start|>assistant\n");
-        assertThat(chat.render(List.of(ChatMessage.system("Be brief."), ChatMessage.user("What is it?")), true))
-                .isEqualTo("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is it?<|im_end|>\n<|im_start|>assistant\n");
-        // chatml renders plain ChatML whatever the folder's template adds
-        assertThat(create(folder, "chatml").chatTemplate()).isEqualTo(ChatMl.chatMl().withImageToken("<image>"));
-        assertThat(LlamaProvider.defaultSystem(LlamaPresets.CHATML_TEMPLATE)).isNull();
+                "tokenizer_config.json", JsonText.write(Map.of("chat_template", "{% for m in messages %}### {{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"))),
+                tmp.resolve("other-template"));
+        assertThatThrownBy(() -> create(other, null)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("model.llm.chat_template: the chat template of " + other)
+                .hasMessageContaining("llama3.2, chatml, smollm2, zephyr");
+        assertThat(create(other, "chatml").chatTemplate()).isEqualTo(ChatMl.chatMl().withImageToken("<image>"));
+        Path none = write(Map.of("config.json", Files.readString(tiny.resolve("config.json")),
+                "tokenizer.json", Files.readString(tiny.resolve("tokenizer.json"))), tmp.resolve("no-template"));
+        assertThatThrownBy(() -> create(none, null)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("model.llm.chat_template: " + none + " has no chat template");
     }
 
     @Test

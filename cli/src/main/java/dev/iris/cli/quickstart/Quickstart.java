@@ -45,7 +45,7 @@ public final class Quickstart {
     /** Sizes and step budgets; the defaults are what the quickstart runs. */
     public record Plan(int trainImages, int heldoutImages, int lmSteps, int pretrainSteps, int finetuneSteps, int batchSize,
                        double lmLr, double pretrainLr, double finetuneLr, int threads) {
-        public static final Plan DEFAULT = new Plan(2000, 200, 200, 300, 5000, 16, 3e-3, 1e-2, 3e-3, 2);
+        public static final Plan DEFAULT = new Plan(2000, 200, 2000, 3000, 3000, 16, 5e-3, 1e-2, 3e-3, 2);
     }
 
     /** One stage's outcome: accuracy is empty for the text-only stage. */

@@ -1,5 +1,6 @@
 package dev.iris.vision.clip;
 
+import dev.iris.common.vision.VitConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,33 +38,10 @@ public final class ClipPresets {
     public static Map<String, String> files(String preset) {
         ClipVisionConfig c = config(preset);
         Map<String, String> files = new LinkedHashMap<>();
-        files.put(ClipVisionEncoder.CONFIG, configJson(c));
+        files.put(ClipVisionEncoder.CONFIG, VitConfig.configJson(c, "CLIPVisionModel", "clip_vision_model"));
         // OpenAI's CLIP folders write the older bare-integer sizes; the tiny one the newer objects
         files.put(ClipVisionEncoder.PREPROCESSOR_CONFIG, preprocessorJson(c.imageSize(), !preset.equals(TINY)));
         return files;
-    }
-
-    /** A vision-only config as Hugging Face's {@code CLIPVisionModel.save_pretrained} writes it. */
-    static String configJson(ClipVisionConfig c) {
-        // Locale.ROOT: JSON needs ASCII digits whatever the user's locale
-        return String.format(Locale.ROOT, """
-                {
-                  "architectures": ["CLIPVisionModel"],
-                  "model_type": "clip_vision_model",
-                  "hidden_size": %d,
-                  "intermediate_size": %d,
-                  "num_hidden_layers": %d,
-                  "num_attention_heads": %d,
-                  "num_channels": %d,
-                  "image_size": %d,
-                  "patch_size": %d,
-                  "hidden_act": "%s",
-                  "layer_norm_eps": %s,
-                  "attention_dropout": 0.0,
-                  "torch_dtype": "float32"
-                }
-                """, c.hiddenSize(), c.intermediateSize(), c.layers(), c.heads(), c.channels(), c.imageSize(),
-                c.patchSize(), c.hiddenAct(), Double.toString(c.layerNormEps()));
     }
 
     /** CLIPImageProcessor's settings: shortest edge then center crop to the image size, bicubic, OpenAI's mean and std. */

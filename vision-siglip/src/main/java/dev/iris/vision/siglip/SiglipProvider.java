@@ -9,6 +9,7 @@ import dev.iris.api.spi.VisionEncoderProvider;
 import dev.iris.common.vision.ImageProcessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.iris.common.vision.VitConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -64,32 +65,9 @@ public final class SiglipProvider implements VisionEncoderProvider {
             default -> throw new IllegalArgumentException("'" + TYPE + "' has no preset '" + preset + "' (presets: " + PRESETS + ")");
         };
         Map<String, String> files = new LinkedHashMap<>();
-        files.put(SiglipVisionEncoder.CONFIG, configJson(c));
+        files.put(SiglipVisionEncoder.CONFIG, VitConfig.configJson(c, "SiglipVisionModel", "siglip_vision_model"));
         files.put(SiglipVisionEncoder.PREPROCESSOR_CONFIG, preprocessorJson(c.imageSize()));
         return files;
-    }
-
-    /** A vision-only config as Hugging Face's {@code SiglipVisionModel.save_pretrained} writes it. */
-    static String configJson(SiglipVisionConfig c) {
-        // Locale.ROOT: JSON needs ASCII digits whatever the user's locale
-        return String.format(Locale.ROOT, """
-                {
-                  "architectures": ["SiglipVisionModel"],
-                  "model_type": "siglip_vision_model",
-                  "hidden_size": %d,
-                  "intermediate_size": %d,
-                  "num_hidden_layers": %d,
-                  "num_attention_heads": %d,
-                  "num_channels": %d,
-                  "image_size": %d,
-                  "patch_size": %d,
-                  "hidden_act": "%s",
-                  "layer_norm_eps": %s,
-                  "attention_dropout": 0.0,
-                  "torch_dtype": "float32"
-                }
-                """, c.hiddenSize(), c.intermediateSize(), c.layers(), c.heads(), c.channels(), c.imageSize(),
-                c.patchSize(), c.hiddenAct(), Double.toString(c.layerNormEps()));
     }
 
     /** SigLIP's preprocessing: bicubic resize to the square image size, 1/255, mean and std 0.5. */

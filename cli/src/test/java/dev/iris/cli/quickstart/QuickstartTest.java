@@ -65,12 +65,12 @@ class QuickstartTest {
      * prompt, so the projector alone (LLM frozen) makes it describe images it never saw. An LLM
      * that ignores the image can only guess the scene: 1 in 48 fully correct, and a held-out loss
      * of ln(48) spread over the caption's tokens (0.44 with this tokenizer, measured when the text
-     * stage saw captions alone: 2.0% and 0.4385).
+     * stage saw captions alone: 2.0% and 0.4385). This plan measured 0.238 and 6 of 48 (2026-12-05).
      */
     @Test
     void stageOneAloneLearnsToReadTheImage(@TempDir Path dir) throws Exception {
         PluginRegistry registry = PluginRegistry.discover();
-        Quickstart.Plan plan = new Quickstart.Plan(480, 48, 1000, 300, 1, 16, 5e-3, 1e-2, 3e-3, 1);
+        Quickstart.Plan plan = new Quickstart.Plan(2000, 48, 1000, 300, 1, 16, 3e-3, 1e-2, 3e-3, 1);
         Quickstart.Summary s = Quickstart.run(registry, dir, plan, new PrintWriter(new StringWriter()), step -> {});
         assertThat(Files.readString(dir.resolve("lm/config.yaml"))).contains("lm_context: caption_words");
         Quickstart.StageResult stage1 = s.stages().get(1);
@@ -81,8 +81,8 @@ class QuickstartTest {
         assertThat(dir.resolve("pretrain/final/llm.safetensors")).doesNotExist();
     }
 
-    static final double LOSS_BOUND = 0.30;
-    static final double ACCURACY_BOUND = 0.10;
+    static final double LOSS_BOUND = 0.32;
+    static final double ACCURACY_BOUND = 4.0 / 48;
 
     /** An image of the generated data, written out as a file. */
     private static Path firstImage(Path dir, Quickstart.Plan plan) throws Exception {

@@ -2,6 +2,7 @@ package dev.iris.testkit;
 
 import dev.iris.api.spi.PluginContext;
 import dev.iris.api.spi.VisionEncoderProvider;
+import dev.iris.api.tensor.Tensor;
 import dev.iris.api.weights.WeightSource;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -9,9 +10,10 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** What a vision plugin's provider tests share: a context that reads no weights, preset folders, a test picture. */
+/** What a vision plugin's tests share: ViT test weights, a context that reads no weights, preset folders, a test picture. */
 public final class VisionFixtures {
     private VisionFixtures() {}
 
@@ -22,6 +24,26 @@ public final class VisionFixtures {
             throw new AssertionError("the encoder reads no weights when created");
         }
     };
+
+    /**
+     * Random ViT weights (SigLIP, CLIP) by Hugging Face name: norm gains around 1, biases and a class
+     * embedding small, other weights large enough that the activation and softmax work off their
+     * linear range (a conv kernel's fan-in is C*p*p).
+     */
+    public static final TestWeights.Init VIT_INIT = (name, shape, r) -> {
+        boolean norm = name.contains("layer_norm") || name.contains("layrnorm") || name.contains("layernorm");
+        if (norm && name.endsWith(".weight")) return 1 + 0.2 * r.nextGaussian();
+        if (name.endsWith(".bias") || name.endsWith("class_embedding")) return 0.1 * r.nextGaussian();
+        long fanIn = shape.length == 4 ? Tensor.numel(shape) / shape[0] : shape[shape.length - 1];
+        return r.nextGaussian() / Math.sqrt(fanIn) * 1.5;
+    };
+
+    /** Qualified weights ({@code group/name}) to checkpoint names and double values, for a plain-Java forward. */
+    public static Map<String, double[]> checkpoint(Map<String, Tensor> qualified) {
+        Map<String, double[]> w = new LinkedHashMap<>();
+        qualified.forEach((q, t) -> w.put(q.substring(q.indexOf('/') + 1), t.toDoubles()));
+        return w;
+    }
 
     /** Writes the files of {@code provider}'s {@code preset} into the new folder {@code dir/preset}. */
     public static Path writePreset(VisionEncoderProvider provider, Path dir, String preset) throws IOException {

@@ -179,11 +179,11 @@ class ClipProviderTest {
         Value pixels = g.input("pixels", DType.F32, "batch", 3L, 64L, 64L);
         g.output("features", enc.encode(g, pixels));
         Graph graph = g.build();
-        Map<String, Tensor> w = TestWeights.random(graph, 7, ClipWeights.INIT);
+        Map<String, Tensor> w = TestWeights.random(graph, 7, VisionFixtures.VIT_INIT);
         Tensor out = GraphRun.run(graph, w, Map.of("pixels", Tensor.ofFloats(px.toFloats(), 1, 3, 64, 64)), DType.F32).get("features");
         assertThat(out.shape()).containsExactly(1, enc.tokens(), enc.hiddenSize());
         double[] pixelsD = px.toDoubles();
-        double[][] expected = new NaiveClipVision(enc.config(), ClipWeights.checkpoint(w)).features(pixelsD, -2, false);
+        double[][] expected = new NaiveClipVision(enc.config(), VisionFixtures.checkpoint(w)).features(pixelsD, -2, false);
         float[] got = out.toFloats();
         assertThat(VisionFixtures.maxDiff(got, expected)).isLessThan(1e-4);
     }

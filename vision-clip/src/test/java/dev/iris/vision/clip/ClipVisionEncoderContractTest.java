@@ -7,6 +7,7 @@ import dev.iris.testkit.NaiveVisionEncoder;
 import dev.iris.testkit.PluginBehavior;
 import dev.iris.testkit.TestWeights;
 import dev.iris.testkit.VisionEncoderContract;
+import dev.iris.testkit.VisionFixtures;
 import java.util.Set;
 import org.junit.jupiter.api.Nested;
 
@@ -44,12 +45,12 @@ class ClipVisionEncoderContractTest {
 
         @Override
         protected TestWeights.Init weightInit() {
-            return ClipWeights.INIT;
+            return VisionFixtures.VIT_INIT;
         }
 
         @Override
         protected NaiveVisionEncoder naiveForward() {
-            return (weights, pixels) -> new NaiveClipVision(config(), ClipWeights.checkpoint(weights))
+            return (weights, pixels) -> new NaiveClipVision(config(), VisionFixtures.checkpoint(weights))
                     .features(pixels, selection().layer(), selection().strategy() == FeatureSelection.Strategy.FULL);
         }
     }

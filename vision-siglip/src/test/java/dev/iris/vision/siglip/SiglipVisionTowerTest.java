@@ -20,6 +20,7 @@ import dev.iris.testkit.NaiveVisionEncoder;
 import dev.iris.testkit.PluginBehavior;
 import dev.iris.testkit.TestWeights;
 import dev.iris.testkit.VisionEncoderContract;
+import dev.iris.testkit.VisionFixtures;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,16 +57,9 @@ class SiglipVisionTowerTest extends VisionEncoderContract {
         return precision == DType.F64 ? 1e-10 : super.tolerance(precision);
     }
 
-    /** Norm gains around 1; weights large enough that GELU and softmax work off their linear range. */
     @Override
     protected TestWeights.Init weightInit() {
-        return (name, shape, r) -> {
-            boolean norm = name.contains("layer_norm") || name.contains("layernorm");
-            if (norm && name.endsWith(".weight")) return 1 + 0.2 * r.nextGaussian();
-            if (name.endsWith(".bias")) return 0.1 * r.nextGaussian();
-            long fanIn = shape.length == 4 ? Tensor.numel(shape) / shape[0] : shape[shape.length - 1];
-            return r.nextGaussian() / Math.sqrt(fanIn) * 1.5;
-        };
+        return VisionFixtures.VIT_INIT;
     }
 
     @Override

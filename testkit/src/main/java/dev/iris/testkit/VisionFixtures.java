@@ -1,7 +1,12 @@
 package dev.iris.testkit;
 
+import dev.iris.api.graph.Graph;
+import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.graph.Value;
 import dev.iris.api.spi.PluginContext;
+import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.spi.VisionEncoderProvider;
+import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.api.weights.WeightSource;
 import java.awt.Color;
@@ -66,6 +71,15 @@ public final class VisionFixtures {
         gfx.fillOval(55, 35, 35, 35);
         gfx.dispose();
         return img;
+    }
+
+    /** The description of {@code encoder} on pixels {@code [batch, 3, S, S]} with one output, {@code features}. */
+    public static Graph encodeGraph(VisionEncoder encoder) {
+        GraphBuilder g = new GraphBuilder();
+        long s = encoder.imageSize();
+        Value pixels = g.input("pixels", DType.F32, "batch", 3L, s, s);
+        g.output("features", encoder.encode(g, pixels));
+        return g.build();
     }
 
     /** The largest difference between a run's [1, T, D] output and the expected rows [T][D]. */

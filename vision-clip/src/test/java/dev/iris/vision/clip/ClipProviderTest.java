@@ -8,8 +8,6 @@ import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.config.ConfigField;
 import dev.iris.api.graph.Graph;
-import dev.iris.api.graph.GraphBuilder;
-import dev.iris.api.graph.Value;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.spi.VisionEncoderProvider;
 import dev.iris.api.tensor.DType;
@@ -175,10 +173,7 @@ class ClipProviderTest {
         Tensor px = enc.preprocess(img);
         assertThat(px.shape()).containsExactly(3, 64, 64);
 
-        GraphBuilder g = new GraphBuilder();
-        Value pixels = g.input("pixels", DType.F32, "batch", 3L, 64L, 64L);
-        g.output("features", enc.encode(g, pixels));
-        Graph graph = g.build();
+        Graph graph = VisionFixtures.encodeGraph(enc);
         Map<String, Tensor> w = TestWeights.random(graph, 7, VisionFixtures.VIT_INIT);
         Tensor out = GraphRun.run(graph, w, Map.of("pixels", Tensor.ofFloats(px.toFloats(), 1, 3, 64, 64)), DType.F32).get("features");
         assertThat(out.shape()).containsExactly(1, enc.tokens(), enc.hiddenSize());

@@ -3,8 +3,6 @@ package dev.iris.vision.siglip;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.graph.Graph;
-import dev.iris.api.graph.GraphBuilder;
-import dev.iris.api.graph.Value;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.spi.VisionEncoderProvider;
 import dev.iris.api.tensor.DType;
@@ -156,10 +154,7 @@ class SiglipProviderTest {
         Tensor px = enc.preprocess(img);
         assertThat(px.shape()).containsExactly(3, 64, 64);
 
-        GraphBuilder g = new GraphBuilder();
-        Value pixels = g.input("pixels", DType.F32, "batch", 3L, 64L, 64L);
-        g.output("features", enc.encode(g, pixels));
-        Graph graph = g.build();
+        Graph graph = VisionFixtures.encodeGraph(enc);
         Map<String, float[]> w = SiglipVisionTowerTest.randomWeights(enc.config(), 7);
         Map<String, Tensor> checkpoint = new LinkedHashMap<>();
         graph.weights().forEach((q, v) -> checkpoint.put(q.substring(7), Tensor.ofFloats(w.get(q.substring(7)), v.shape().sizes())));

@@ -17,15 +17,11 @@ import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.weights.MapWeightSource;
 import dev.iris.runtime.weights.WeightBinder;
 import dev.iris.testkit.NaiveVisionEncoder;
-import dev.iris.testkit.PluginBehavior;
-import dev.iris.testkit.TestWeights;
-import dev.iris.testkit.VisionEncoderContract;
-import dev.iris.testkit.VisionFixtures;
+import dev.iris.testkit.VitEncoderContract;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,33 +29,16 @@ import org.junit.jupiter.api.Test;
  * float32 and float64, preprocessing, bad images, bad sizes), plus the checkpoint's tensor names,
  * the patch order and the tower's own size message.
  */
-class SiglipVisionTowerTest extends VisionEncoderContract {
+class SiglipVisionTowerTest extends VitEncoderContract {
     private static final OrtRuntime ORT = OrtRuntime.cpu(1);
     private static final int BATCH = 2;
 
     /** Small but with every feature exercised: 16 patches, 4 heads of 8, a non-square MLP. */
     static final SiglipVisionConfig TINY = new SiglipVisionConfig(32, 48, 2, 4, 3, 32, 8, 1e-6, "gelu_pytorch_tanh");
 
-    /** The checkpoint's vision tensors with their shapes, as google/siglip-base-patch16-224 lays them out. */
     @Override
     protected VisionEncoder createEncoder() {
         return new SiglipVisionEncoder(TINY, new ImageProcessor(SiglipVisionEncoder.defaultsFor(TINY)));
-    }
-
-    @Override
-    protected Set<PluginBehavior> behaviors() {
-        return Set.of();   // the vision tower is frozen in every training stage
-    }
-
-    /** Float64 leaves only summation order: a wrong index or formula cannot hide in rounding noise. */
-    @Override
-    protected double tolerance(DType precision) {
-        return precision == DType.F64 ? 1e-10 : super.tolerance(precision);
-    }
-
-    @Override
-    protected TestWeights.Init weightInit() {
-        return VisionFixtures.VIT_INIT;
     }
 
     @Override
@@ -73,6 +52,7 @@ class SiglipVisionTowerTest extends VisionEncoderContract {
         };
     }
 
+    /** The checkpoint's vision tensors with their shapes, as google/siglip-base-patch16-224 lays them out. */
     static Map<String, long[]> expectedShapes(SiglipVisionConfig c) {
         long d = c.hiddenSize(), f = c.intermediateSize(), p = c.patchSize();
         Map<String, long[]> m = new LinkedHashMap<>();

@@ -29,6 +29,10 @@ public final class Qwen2Decoder {
         return c;
     }
 
+    public DecoderStack stack() {
+        return stack;
+    }
+
     public Value embed(GraphBuilder g, Value ids) {
         return stack.embed(g, ids);
     }

@@ -62,11 +62,7 @@ class Qwen2DecoderTest {
 
         @Override
         protected NaiveLanguageModel naiveForward() {
-            return (weights, ids) -> {
-                Map<String, float[]> w = new HashMap<>();
-                weights.forEach((q, t) -> w.put(q.substring("llm/".length()), t.toFloats()));
-                return new NaiveQwen2(config(tied()), w).logits(ids);
-            };
+            return NaiveQwen2.forward(config(tied()));
         }
     }
 

@@ -2,8 +2,11 @@ package dev.iris.llm.qwen;
 
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ConfigException;
+import dev.iris.api.graph.RopeScaling;
 import dev.iris.api.spi.LanguageModel;
+import dev.iris.common.nn.DecoderBlock;
 import dev.iris.common.nn.DecoderLanguageModel;
+import dev.iris.common.nn.DecoderStack;
 import dev.iris.common.text.ChatMl;
 import dev.iris.common.text.ChatTemplates;
 import dev.iris.common.text.FamilyChatTemplate;
@@ -17,12 +20,13 @@ import java.util.Set;
 
 /**
  * A Qwen2 / Qwen2.5 checkpoint folder as a {@link LanguageModel}: {@code config.json} for the
- * decoder, {@code tokenizer.json} for the tokenizer (loaded on first use, it takes about a second
+ * decoder (nn-common's {@link DecoderStack} with q/k/v biases, weights under their Hugging Face names), {@code tokenizer.json} for the tokenizer (loaded on first use, it takes about a second
  * for the real Qwen vocabulary), {@code tokenizer_config.json}'s {@code chat_template} to pick
  * the {@link ChatMl} flavour, {@code generation_config.json} for the stop ids.
  */
 public final class Qwen2LanguageModel extends DecoderLanguageModel {
     private static final System.Logger LOG = System.getLogger(Qwen2LanguageModel.class.getName());
+    static final String GROUP = "llm";
 
     private final Qwen2Config config;
     private final HfModelFolder folder;
@@ -36,10 +40,17 @@ public final class Qwen2LanguageModel extends DecoderLanguageModel {
     }
 
     public Qwen2LanguageModel(Path folder, Qwen2Config config, ChatMl template) {
-        super(new Qwen2Decoder(config).stack(), config.maxPositions());
+        super(stack(config), config.maxPositions());
         this.config = config;
         this.folder = new HfModelFolder(folder, config.vocabSize(), List.of());
         this.template = template;
+    }
+
+    /** The Qwen2 decoder: nn-common's Llama {@link DecoderStack} whose q/k/v projections carry biases. */
+    static DecoderStack stack(Qwen2Config c) {
+        DecoderBlock block = DecoderBlock.llama(c.hiddenSize(), c.heads(), c.kvHeads(), c.headDim(), c.intermediateSize(),
+                DecoderBlock.Biases.QKV, c.rmsEps());
+        return new DecoderStack(GROUP, c.vocabSize(), c.layers(), block, c.ropeTheta(), RopeScaling.NONE, c.tiedEmbeddings());
     }
 
     /** Reads a Hugging Face model folder; fails at once when config.json or tokenizer.json is missing. */

@@ -13,8 +13,8 @@ final class NaiveQwen2 {
                 c.ropeTheta(), RopeScaling.NONE, c.rmsEps(), c.tiedEmbeddings(), true, false, false);
     }
 
-    /** The contract's reference for weights under {@value Qwen2Decoder#GROUP}. */
+    /** The contract's reference for weights under {@value Qwen2LanguageModel#GROUP}. */
     static NaiveLanguageModel forward(Qwen2Config c) {
-        return NaiveDecoder.of(shape(c), Qwen2Decoder.GROUP);
+        return NaiveDecoder.of(shape(c), Qwen2LanguageModel.GROUP);
     }
 }

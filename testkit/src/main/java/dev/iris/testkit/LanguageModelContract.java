@@ -73,22 +73,11 @@ public abstract class LanguageModelContract {
     /** Logits of ids [batch, seq] at the given positions under {@code mask}, the cache optional; with {@code hook} after every layer. */
     private Graph logitsGraph(Object batch, Object seq, boolean cache, LanguageModel.LayerHook hook) {
         GraphBuilder g = new GraphBuilder();
-        Value ids = g.input("ids", DType.I64, batch, seq);
-        Value pos = g.input("positions", DType.I64, batch, seq);
-        Value mask = g.input("mask", DType.F32, 1L, 1L, seq, cache ? "total" : seq);
-        List<Value> pk = new ArrayList<>(), pv = new ArrayList<>();
-        if (cache) for (int l = 0; l < model.layers(); l++) {
-            pk.add(g.input("past_key." + l, DType.F32, batch, (long) model.kvHeads(), "past", (long) model.headDim()));
-            pv.add(g.input("past_value." + l, DType.F32, batch, (long) model.kvHeads(), "past", (long) model.headDim()));
-        }
-        LanguageModel.Decoded out = model.decode(g, new LanguageModel.DecoderInput(model.embed(g, ids), pos, mask, pk, pv, hook));
+        LanguageModel.Decoded out = DecoderGraphs.decode(g, model, batch, seq, cache ? "total" : seq, cache, hook);
         Value logits = model.logits(g, out.hidden());
         if (batch instanceof Long) GradientCheck.lossOf(g, logits);
         else g.output("logits", logits);
-        if (cache) for (int l = 0; l < model.layers(); l++) {
-            g.output("present_key." + l, out.keys().get(l));
-            g.output("present_value." + l, out.values().get(l));
-        }
+        if (cache) DecoderGraphs.outputCache(g, out);
         return g.build();
     }
 
@@ -97,15 +86,11 @@ public abstract class LanguageModelContract {
     }
 
     static Tensor causalMask(int past, int t) {
-        float[] m = new float[t * (past + t)];
-        for (int i = 0; i < t; i++) for (int j = 0; j < past + t; j++) m[i * (past + t) + j] = j > past + i ? Float.NEGATIVE_INFINITY : 0f;
-        return Tensor.ofFloats(m, 1, 1, t, past + t);
+        return DecoderGraphs.causalMask(past, t);
     }
 
     static Tensor positions(int batch, int from, int t) {
-        long[] p = new long[batch * t];
-        for (int b = 0; b < batch; b++) for (int i = 0; i < t; i++) p[b * t + i] = from + i;
-        return Tensor.ofLongs(p, batch, t);
+        return DecoderGraphs.positions(batch, from, t);
     }
 
     private long[][] sequences(long seed) {

@@ -82,6 +82,23 @@ public record JsonFields(Map<?, ?> map, String source, String prefix) {
         throw mustBe(key, "a positive integer", v);
     }
 
+    /** A positive integer that must be present: a missing key is an error naming it. */
+    public int positiveInt(String key) {
+        if (get(key) == null) throw missing(key);
+        return positiveInt(key, 1);
+    }
+
+    /** A finite number above zero that must be present: a missing key is an error naming it. */
+    public double positiveNumber(String key) {
+        if (get(key) == null) throw missing(key);
+        return positiveNumber(key, 1);
+    }
+
+    /** An error saying the required {@code key} is missing. */
+    public ConfigException missing(String key) {
+        return error("required field " + fullKey(key) + " is missing");
+    }
+
     /** A finite number above zero. */
     public double positiveNumber(String key, double dflt) {
         Object v = get(key);

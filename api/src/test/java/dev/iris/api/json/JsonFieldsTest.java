@@ -47,6 +47,20 @@ class JsonFieldsTest {
     }
 
     @Test
+    void requiredReadsNameTheMissingKeyAndCheckLikeTheOthers() {
+        JsonFields f = JsonFields.parse(CONFIG, "m/config.json");
+        assertThat(f.positiveInt("hidden_size")).isEqualTo(64);
+        assertThat(f.positiveNumber("eps")).isEqualTo(1e-6);
+        assertThatThrownBy(() -> f.positiveInt("absent")).isInstanceOf(ConfigException.class)
+                .hasMessage("m/config.json: required field absent is missing");
+        assertThatThrownBy(() -> f.object("vision_config").positiveNumber("scale"))
+                .hasMessage("m/config.json: required field vision_config.scale is missing");
+        assertThatThrownBy(() -> f.positiveInt("x")).as("null is missing").hasMessageContaining("required field x is missing");
+        assertThatThrownBy(() -> f.object("vision_config").positiveInt("patch_size"))
+                .hasMessage("m/config.json: vision_config.patch_size must be a positive integer, found 0");
+    }
+
+    @Test
     void fileAndTextErrorsAreConfigErrorsNamingTheSource(@TempDir Path dir) throws IOException {
         assertThatThrownBy(() -> JsonFields.read(dir.resolve("config.json"))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("config.json: file not found");

@@ -8,12 +8,14 @@ import dev.iris.api.graph.Value;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
+import dev.iris.common.text.ChatMl;
 import dev.iris.llm.qwen.Qwen2Config;
-import dev.iris.llm.qwen.Qwen2Decoder;
+import dev.iris.llm.qwen.Qwen2LanguageModel;
 import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -122,7 +124,7 @@ class CrossAttentionFusionTest extends FusionContract {
 
     /** Logits of the decoder for ids, with the fusion's blocks reading the features (or without any fusion). */
     static Graph lmGraph(CrossAttentionFusion f) {
-        Qwen2Decoder dec = new Qwen2Decoder(LLM);
+        Qwen2LanguageModel dec = new Qwen2LanguageModel(Path.of("no-tokenizer-needed"), LLM, ChatMl.chatMl());
         GraphBuilder g = new GraphBuilder();
         Value ids = g.input("ids", DType.I64, 1L, "seq");
         Value pos = g.input("positions", DType.I64, 1L, "seq");
@@ -176,7 +178,7 @@ class CrossAttentionFusionTest extends FusionContract {
         GraphBuilder ig = new GraphBuilder();
         ig.output("image", f.projectImage(ig, ig.input("features", DType.F32, 1L, (long) P, (long) DV)));
         Graph imageGraph = ig.build();
-        Qwen2Decoder dec = new Qwen2Decoder(LLM);
+        Qwen2LanguageModel dec = new Qwen2LanguageModel(Path.of("no-tokenizer-needed"), LLM, ChatMl.chatMl());
         GraphBuilder g = new GraphBuilder();
         Value ids = g.input("ids", DType.I64, 1L, "seq");
         Value pos = g.input("positions", DType.I64, 1L, "seq");

@@ -1,17 +1,14 @@
 package dev.iris.llm.llama;
 
 import dev.iris.api.IrisException;
-import dev.iris.api.json.Json;
 import dev.iris.common.text.ByteLevelBpe;
 import dev.iris.common.text.ChatMl;
+import dev.iris.common.text.HfTokenizer;
 import dev.iris.common.text.JsonText;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import dev.iris.common.text.PresetResources;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 
 /**
  * The model folders {@code iris init} writes for {@code type: llama}, without weights.
@@ -34,20 +31,14 @@ public final class LlamaPresets {
     public static final List<String> NAMES = List.of(TINY, LLAMA32_1B, SMOLLM2_360M);
 
     /** Plain ChatML as a Jinja template, for tools that render tokenizer_config.json's chat_template themselves. */
-    public static final String CHATML_TEMPLATE = """
-            {%- for message in messages %}
-                {{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}
-            {%- endfor %}
-            {%- if add_generation_prompt %}
-                {{- '<|im_start|>assistant\\n' }}
-            {%- endif %}
-            """;
+    public static final String CHATML_TEMPLATE = PresetResources.CHATML_TEMPLATE;
+
 
     /** The special tokens of the learned tokenizers, in id order after the learned vocabulary (no image token: the plugin adds it). */
     static final List<String> LEARNED_SPECIALS = List.of("<|endoftext|>", ChatMl.IM_START, ChatMl.IM_END);
     static final int TINY_MERGES = 300;
 
-    private static final String RESOURCES = "/dev/iris/llm/llama/";
+    private static final PresetResources RESOURCES = new PresetResources(LlamaPresets.class, "/dev/iris/llm/llama/", "iris-llm-llama");
 
     private LlamaPresets() {}
 
@@ -82,7 +73,7 @@ public final class LlamaPresets {
     }
 
     private static Map<String, String> learned(Shape shape) {
-        ByteLevelBpe.Model bpe = ByteLevelBpe.train(resource("tiny-corpus.txt"), TINY_MERGES);
+        ByteLevelBpe.Model bpe = ByteLevelBpe.train(RESOURCES.text("tiny-corpus.txt"), TINY_MERGES);
         String tokenizer = ByteLevelBpe.tokenizerJson(bpe, LEARNED_SPECIALS);
         long first = bpe.vocab().size();
         long endOfText = first, imEnd = first + 2;
@@ -105,13 +96,9 @@ public final class LlamaPresets {
     }
 
     private static Map<String, String> llama32() {
-        String tokenizer = gunzip("llama3-tokenizer/tokenizer.json.gz");
+        String tokenizer = RESOURCES.gunzip("llama3-tokenizer/tokenizer.json.gz");
         Map<String, Long> ids = new LinkedHashMap<>();
-        if (Json.parse(tokenizer, "llama3-tokenizer/tokenizer.json") instanceof Map<?, ?> root && root.get("added_tokens") instanceof List<?> list) {
-            for (Object o : list) {
-                if (o instanceof Map<?, ?> t && t.get("content") instanceof String c && t.get("id") instanceof Long id) ids.put(c, id);
-            }
-        }
+        for (HfTokenizer.AddedToken t : PresetResources.addedTokens(tokenizer, "llama3-tokenizer/tokenizer.json")) ids.put(t.content(), t.id());
         long bos = id(ids, "<|begin_of_text|>"), endOfText = id(ids, "<|end_of_text|>");
         Map<String, String> files = new LinkedHashMap<>();
         files.put("config.json", JsonText.write(config(Shape.LLAMA32_1B, Shape.LLAMA32_1B.vocab(), bos, endOfText)));
@@ -120,7 +107,7 @@ public final class LlamaPresets {
         g.put("do_sample", false);
         files.put("generation_config.json", JsonText.write(g));
         files.put("tokenizer.json", tokenizer);
-        files.put("tokenizer_config.json", gunzip("llama3-tokenizer/tokenizer_config.json.gz"));
+        files.put("tokenizer_config.json", RESOURCES.gunzip("llama3-tokenizer/tokenizer_config.json.gz"));
         return files;
     }
 
@@ -163,27 +150,5 @@ public final class LlamaPresets {
         g.put("bos_token_id", bos);
         g.put("eos_token_id", eos.size() == 1 ? eos.get(0) : eos);
         return g;
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = open(name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IrisException("cannot read the resource " + RESOURCES + name + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static String gunzip(String name) {
-        try (InputStream in = new GZIPInputStream(open(name))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IrisException("cannot read the resource " + RESOURCES + name + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static InputStream open(String name) throws IOException {
-        InputStream in = LlamaPresets.class.getResourceAsStream(RESOURCES + name);
-        if (in == null) throw new IOException("not found on the class path (is the iris-llm-llama jar complete?)");
-        return in;
     }
 }

@@ -8,8 +8,6 @@ import dev.iris.testkit.LanguageModelContract;
 import dev.iris.testkit.NaiveLanguageModel;
 import dev.iris.testkit.PluginBehavior;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Nested;
 
@@ -54,11 +52,7 @@ class LlamaDecoderTest {
 
         @Override
         protected NaiveLanguageModel naiveForward() {
-            return (weights, ids) -> {
-                Map<String, float[]> w = new HashMap<>();
-                weights.forEach((q, t) -> w.put(q.substring("llm/".length()), t.toFloats()));
-                return new NaiveLlama(config(), w).logits(ids);
-            };
+            return NaiveLlama.forward(config());
         }
     }
 

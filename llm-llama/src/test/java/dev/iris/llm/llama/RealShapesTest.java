@@ -3,14 +3,10 @@ package dev.iris.llm.llama;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iris.api.graph.Graph;
-import dev.iris.api.graph.GraphBuilder;
-import dev.iris.api.graph.Value;
 import dev.iris.api.json.Json;
-import dev.iris.api.spi.LanguageModel;
-import dev.iris.api.tensor.DType;
 import dev.iris.common.text.ChatMl;
+import dev.iris.testkit.DecoderGraphs;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -28,13 +24,7 @@ class RealShapesTest {
     void theDecoderAsksForThePublishedParameterCount(String preset, long published) {
         LlamaConfig c = LlamaConfig.of((Map<String, Object>) Json.parse(LlamaPresets.files(preset).get("config.json"), "config.json"), preset);
         LlamaLanguageModel llm = new LlamaLanguageModel(Path.of(preset), c, ChatMl.chatMl());
-        GraphBuilder g = new GraphBuilder();
-        Value ids = g.input("ids", DType.I64, "batch", "seq");
-        Value pos = g.input("positions", DType.I64, "batch", "seq");
-        Value mask = g.input("mask", DType.F32, 1L, 1L, "seq", "seq");
-        var out = llm.decode(g, new LanguageModel.DecoderInput(llm.embed(g, ids), pos, mask, List.of(), List.of(), null));
-        g.output("logits", llm.logits(g, out.hidden()));
-        Graph graph = g.build();
+        Graph graph = DecoderGraphs.logits(llm);
         long total = 0;
         for (var w : graph.weights().values()) {
             long n = 1;

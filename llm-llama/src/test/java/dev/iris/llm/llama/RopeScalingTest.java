@@ -10,6 +10,7 @@ import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.runtime.graph.Decomposer;
 import dev.iris.testkit.GraphRun;
+import dev.iris.testkit.NaiveDecoder;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Llama 3's rope scaling as the runtime computes it (float32, step by step as transformers'
  * {@code _compute_llama3_parameters}) against the formula written out in double precision
- * ({@link NaiveLlama#inverseFrequencies}), and the rotary op through ONNX Runtime at long positions.
+ * ({@link NaiveDecoder#inverseFrequencies}), and the rotary op through ONNX Runtime at long positions.
  */
 class RopeScalingTest {
     /** Llama 3.2 1B: theta 500000, head size 64, factor 32, low 1, high 4, original context 8192. */
@@ -28,7 +29,7 @@ class RopeScalingTest {
     @Test
     void llama3InverseFrequenciesFollowTheFormulaBandByBand() {
         float[] runtime = Decomposer.rotaryInverseFrequencies(500000.0, 64, LLAMA32);
-        double[] reference = NaiveLlama.inverseFrequencies(500000.0, 64, LLAMA32);
+        double[] reference = NaiveDecoder.inverseFrequencies(500000.0, 64, LLAMA32);
         float[] unscaled = Decomposer.rotaryInverseFrequencies(500000.0, 64);
         assertThat(runtime).hasSize(32);
         int kept = 0, divided = 0, blended = 0;
@@ -56,7 +57,7 @@ class RopeScalingTest {
     @Test
     void linearScalingDividesEveryFrequency() {
         float[] runtime = Decomposer.rotaryInverseFrequencies(10000.0, 16, new RopeScaling.Linear(4.0));
-        double[] reference = NaiveLlama.inverseFrequencies(10000.0, 16, new RopeScaling.Linear(4.0));
+        double[] reference = NaiveDecoder.inverseFrequencies(10000.0, 16, new RopeScaling.Linear(4.0));
         for (int i = 0; i < 8; i++) assertThat((double) runtime[i]).isCloseTo(reference[i], within(reference[i] * 1e-6));
         assertThat(runtime[0]).isEqualTo(0.25f);
     }
@@ -82,7 +83,7 @@ class RopeScalingTest {
         Map<String, Tensor> out = GraphRun.run(g.build(), Map.of(),
                 Map.of("x", Tensor.ofFloats(x, 1, heads, t, d), "positions", Tensor.ofLongs(positions, 1, t)), precision);
         float[] y = out.get("y").toFloats(), plain = out.get("plain").toFloats();
-        double[] invFreq = NaiveLlama.inverseFrequencies(500000.0, d, LLAMA32);
+        double[] invFreq = NaiveDecoder.inverseFrequencies(500000.0, d, LLAMA32);
         double maxDiff = 0, maxScalingEffect = 0;
         for (int h = 0; h < heads; h++) for (int p = 0; p < t; p++) {
             int o = (h * t + p) * d;

@@ -2,15 +2,16 @@ package dev.iris.llm.qwen;
 
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ConfigException;
-import dev.iris.api.graph.GraphBuilder;
-import dev.iris.api.graph.Value;
-import dev.iris.api.json.Json;
+import dev.iris.api.graph.RopeScaling;
 import dev.iris.api.spi.LanguageModel;
+import dev.iris.common.nn.DecoderBlock;
+import dev.iris.common.nn.DecoderLanguageModel;
+import dev.iris.common.nn.DecoderStack;
 import dev.iris.common.text.ChatMl;
 import dev.iris.common.text.ChatTemplates;
 import dev.iris.common.text.FamilyChatTemplate;
+import dev.iris.common.text.HfModelFolder;
 import dev.iris.common.text.HfTokenizer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -19,17 +20,17 @@ import java.util.Set;
 
 /**
  * A Qwen2 / Qwen2.5 checkpoint folder as a {@link LanguageModel}: {@code config.json} for the
- * decoder, {@code tokenizer.json} for the tokenizer (loaded on first use, it takes about a second
+ * decoder (nn-common's {@link DecoderStack} with q/k/v biases, weights under their Hugging Face names), {@code tokenizer.json} for the tokenizer (loaded on first use, it takes about a second
  * for the real Qwen vocabulary), {@code tokenizer_config.json}'s {@code chat_template} to pick
  * the {@link ChatMl} flavour, {@code generation_config.json} for the stop ids.
  */
-public final class Qwen2LanguageModel implements LanguageModel {
+public final class Qwen2LanguageModel extends DecoderLanguageModel {
     private static final System.Logger LOG = System.getLogger(Qwen2LanguageModel.class.getName());
+    static final String GROUP = "llm";
 
-    private final Path folder;
-    private final Qwen2Decoder decoder;
+    private final Qwen2Config config;
+    private final HfModelFolder folder;
     private final ChatMl template;
-    private volatile HfTokenizer tokenizer;
     private volatile Set<Long> stopIds;
     private volatile ImageToken imageToken;
 
@@ -39,9 +40,17 @@ public final class Qwen2LanguageModel implements LanguageModel {
     }
 
     public Qwen2LanguageModel(Path folder, Qwen2Config config, ChatMl template) {
-        this.folder = folder;
-        this.decoder = new Qwen2Decoder(config);
+        super(stack(config), config.maxPositions());
+        this.config = config;
+        this.folder = new HfModelFolder(folder, config.vocabSize(), List.of());
         this.template = template;
+    }
+
+    /** The Qwen2 decoder: nn-common's Llama {@link DecoderStack} whose q/k/v projections carry biases. */
+    static DecoderStack stack(Qwen2Config c) {
+        DecoderBlock block = DecoderBlock.llama(c.hiddenSize(), c.heads(), c.kvHeads(), c.headDim(), c.intermediateSize(),
+                DecoderBlock.Biases.QKV, c.rmsEps());
+        return new DecoderStack(GROUP, c.vocabSize(), c.layers(), block, c.ropeTheta(), RopeScaling.NONE, c.tiedEmbeddings());
     }
 
     /** Reads a Hugging Face model folder; fails at once when config.json or tokenizer.json is missing. */
@@ -57,10 +66,7 @@ public final class Qwen2LanguageModel implements LanguageModel {
     /** Like {@link #open(Path, ChatMl)}, writing images in {@code imageLayout} whichever template is chosen. */
     public static Qwen2LanguageModel open(Path folder, ChatMl template, ChatMl.ImageLayout imageLayout) {
         Qwen2Config config = Qwen2Config.read(folder.resolve("config.json"));
-        Path tok = folder.resolve("tokenizer.json");
-        if (!Files.isRegularFile(tok)) {
-            throw new IrisException(tok + ": file not found; a Qwen2 model folder needs the tokenizer.json of its checkpoint");
-        }
+        HfModelFolder.requireTokenizer(folder, "Qwen2");
         ChatMl chosen = template != null ? template : templateOf(folder);
         return new Qwen2LanguageModel(folder, config, chosen.withImageLayout(imageLayout));
     }
@@ -85,65 +91,16 @@ public final class Qwen2LanguageModel implements LanguageModel {
     }
 
     public Path folder() {
-        return folder;
+        return folder.path();
     }
 
     public Qwen2Config config() {
-        return decoder.config();
-    }
-
-    @Override
-    public int hiddenSize() {
-        return config().hiddenSize();
-    }
-
-    @Override
-    public int vocabSize() {
-        return config().vocabSize();
-    }
-
-    @Override
-    public int layers() {
-        return config().layers();
-    }
-
-    @Override
-    public int kvHeads() {
-        return config().kvHeads();
-    }
-
-    @Override
-    public int headDim() {
-        return config().headDim();
-    }
-
-    @Override
-    public int maxPositions() {
-        return config().maxPositions();
-    }
-
-    @Override
-    public double normEps() {
-        return config().rmsEps();
+        return config;
     }
 
     @Override
     public HfTokenizer tokenizer() {
-        HfTokenizer t = tokenizer;
-        if (t == null) {
-            synchronized (this) {
-                t = tokenizer;
-                if (t == null) {
-                    t = HfTokenizer.load(folder.resolve("tokenizer.json"));
-                    if (t.size() > vocabSize()) {
-                        throw new IrisException(t.source() + ": the tokenizer has " + t.size() + " ids but config.json's vocab_size is "
-                                + vocabSize() + "; they belong to different models");
-                    }
-                    tokenizer = t;
-                }
-            }
-        }
-        return t;
+        return folder.tokenizer();
     }
 
     @Override
@@ -160,29 +117,15 @@ public final class Qwen2LanguageModel implements LanguageModel {
     public Set<Long> stopTokenIds() {
         Set<Long> s = stopIds;
         if (s == null) {
-            s = Collections.unmodifiableSet(readStopIds(folder.resolve("generation_config.json"), tokenizer()));
+            s = Collections.unmodifiableSet(readStopIds(folder.path().resolve("generation_config.json"), tokenizer()));
             stopIds = s;
         }
         return s;
     }
 
     static Set<Long> readStopIds(Path generationConfig, HfTokenizer tokenizer) {
-        Set<Long> ids = new LinkedHashSet<>();
-        boolean fromConfig = false;
-        if (Files.isRegularFile(generationConfig)) {
-            Object eos = Json.readObject(generationConfig).get("eos_token_id");
-            if (eos instanceof Long id) {
-                ids.add(id);
-            } else if (eos instanceof List<?> list) {
-                for (Object o : list) {
-                    if (!(o instanceof Long id)) throw new IrisException(generationConfig + ": eos_token_id must hold integers, found " + o);
-                    ids.add(id);
-                }
-            } else if (eos != null) {
-                throw new IrisException(generationConfig + ": eos_token_id must be an integer or a list of integers, found " + eos);
-            }
-            fromConfig = !ids.isEmpty();
-        }
+        Set<Long> ids = new LinkedHashSet<>(HfModelFolder.eosIds(generationConfig));
+        boolean fromConfig = !ids.isEmpty();
         tokenizer.tokenId(ChatMl.IM_END).ifPresent(ids::add);
         if (!fromConfig) tokenizer.tokenId("<|endoftext|>").ifPresent(ids::add);
         if (ids.isEmpty()) {
@@ -204,20 +147,5 @@ public final class Qwen2LanguageModel implements LanguageModel {
             imageToken = t;
         }
         return t;
-    }
-
-    @Override
-    public Value embed(GraphBuilder g, Value ids) {
-        return decoder.embed(g, ids);
-    }
-
-    @Override
-    public Decoded decode(GraphBuilder g, DecoderInput in) {
-        return decoder.decode(g, in);
-    }
-
-    @Override
-    public Value logits(GraphBuilder g, Value hidden) {
-        return decoder.logits(g, hidden);
     }
 }

@@ -1,18 +1,14 @@
 package dev.iris.llm.qwen;
 
-import dev.iris.api.IrisException;
-import dev.iris.api.json.Json;
 import dev.iris.common.text.ByteLevelBpe;
 import dev.iris.common.text.ChatMl;
+import dev.iris.common.text.HfTokenizer;
 import dev.iris.common.text.JsonText;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import dev.iris.common.text.PresetResources;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 
 /**
  * The model folders {@code iris init} writes for {@code type: qwen2}, without weights.
@@ -33,14 +29,8 @@ public final class Qwen2Presets {
     public static final List<String> NAMES = List.of(TINY, QWEN25_05B);
 
     /** Plain ChatML as a Jinja template, for tools that render tokenizer_config.json's chat_template themselves. */
-    public static final String CHATML_TEMPLATE = """
-            {%- for message in messages %}
-                {{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}
-            {%- endfor %}
-            {%- if add_generation_prompt %}
-                {{- '<|im_start|>assistant\\n' }}
-            {%- endif %}
-            """;
+    public static final String CHATML_TEMPLATE = PresetResources.CHATML_TEMPLATE;
+
 
     /** The special tokens of the tiny tokenizer, in id order after the learned vocabulary. */
     static final List<String> TINY_SPECIALS = List.of("<|endoftext|>", ChatMl.IM_START, ChatMl.IM_END,
@@ -48,7 +38,7 @@ public final class Qwen2Presets {
     /** Merges learned for the tiny tokenizer: with 256 bytes and 6 specials about 560 ids. */
     static final int TINY_MERGES = 300;
 
-    private static final String RESOURCES = "/dev/iris/llm/qwen/";
+    private static final PresetResources RESOURCES = new PresetResources(Qwen2Presets.class, "/dev/iris/llm/qwen/", "iris-llm-qwen");
 
     private Qwen2Presets() {}
 
@@ -62,7 +52,7 @@ public final class Qwen2Presets {
     }
 
     private static Map<String, String> tiny() {
-        ByteLevelBpe.Model bpe = ByteLevelBpe.train(resource("tiny-corpus.txt"), TINY_MERGES);
+        ByteLevelBpe.Model bpe = ByteLevelBpe.train(RESOURCES.text("tiny-corpus.txt"), TINY_MERGES);
         String tokenizer = ByteLevelBpe.tokenizerJson(bpe, TINY_SPECIALS);
         long first = bpe.vocab().size();
         Map<String, Long> special = new LinkedHashMap<>();
@@ -81,16 +71,12 @@ public final class Qwen2Presets {
     }
 
     private static Map<String, String> qwen25() {
-        String tokenizer = gunzip("qwen-tokenizer/tokenizer.json.gz");
+        String tokenizer = RESOURCES.gunzip("qwen-tokenizer/tokenizer.json.gz");
         Map<String, Long> ids = new LinkedHashMap<>();
         Map<String, Boolean> specialFlags = new LinkedHashMap<>();
-        if (Json.parse(tokenizer, "qwen-tokenizer/tokenizer.json") instanceof Map<?, ?> root && root.get("added_tokens") instanceof List<?> list) {
-            for (Object o : list) {
-                if (o instanceof Map<?, ?> t && t.get("content") instanceof String c && t.get("id") instanceof Long id) {
-                    ids.put(c, id);
-                    specialFlags.put(c, Boolean.TRUE.equals(t.get("special")));
-                }
-            }
+        for (HfTokenizer.AddedToken t : PresetResources.addedTokens(tokenizer, "qwen-tokenizer/tokenizer.json")) {
+            ids.put(t.content(), t.id());
+            specialFlags.put(t.content(), t.special());
         }
         long endOfText = ids.get("<|endoftext|>"), imEnd = ids.get(ChatMl.IM_END);
         // Qwen2.5-0.5B(-Instruct): 896 wide, 24 layers, 14 query and 2 key/value heads, tied embeddings
@@ -176,27 +162,5 @@ public final class Qwen2Presets {
         c.put("tokenizer_class", "Qwen2Tokenizer");
         c.put("unk_token", null);
         return c;
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = open(name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IrisException("cannot read the resource " + RESOURCES + name + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static String gunzip(String name) {
-        try (InputStream in = new GZIPInputStream(open(name))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IrisException("cannot read the resource " + RESOURCES + name + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static InputStream open(String name) throws IOException {
-        InputStream in = Qwen2Presets.class.getResourceAsStream(RESOURCES + name);
-        if (in == null) throw new IOException("not found on the class path (is the iris-llm-qwen jar complete?)");
-        return in;
     }
 }

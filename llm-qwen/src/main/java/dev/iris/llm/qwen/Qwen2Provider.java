@@ -1,7 +1,6 @@
 package dev.iris.llm.qwen;
 
 import dev.iris.api.config.ComponentConfig;
-import dev.iris.api.config.ConfigException;
 import dev.iris.api.config.ConfigField;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.spi.LanguageModelProvider;
@@ -9,7 +8,7 @@ import dev.iris.api.spi.PluginContext;
 import dev.iris.common.text.ChatMl;
 import dev.iris.common.text.ChatTemplates;
 import dev.iris.common.text.FamilyChatTemplate;
-import java.nio.file.Files;
+import dev.iris.common.text.HfModelFolder;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -51,14 +50,7 @@ public final class Qwen2Provider implements LanguageModelProvider {
 
     @Override
     public LanguageModel create(ComponentConfig config, PluginContext context) {
-        Path folder = config.path("path");
-        if (!Files.isDirectory(folder)) throw new ConfigException(config.key() + ".path: " + folder + " is not a folder");
-        if (!Files.isRegularFile(folder.resolve("config.json"))) {
-            throw new ConfigException(config.key() + ".path: " + folder + " has no config.json (is it a Hugging Face model folder?)");
-        }
-        if (!Files.isRegularFile(folder.resolve("tokenizer.json"))) {
-            throw new ConfigException(config.key() + ".path: " + folder + " has no tokenizer.json (Iris needs the checkpoint's own tokenizer)");
-        }
+        Path folder = HfModelFolder.checked(config);
         return Qwen2LanguageModel.open(folder, template(config, folder), imageLayout(config));
     }
 

@@ -3,24 +3,22 @@ package dev.iris.llm.qwen;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iris.api.graph.GraphBuilder;
-import dev.iris.api.graph.Value;
 import dev.iris.api.spi.LanguageModel;
-import dev.iris.api.tensor.DType;
 import dev.iris.common.nn.GraphText;
+import dev.iris.common.text.ChatMl;
+import dev.iris.testkit.DecoderGraphs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The decoder's description records exactly the operations it recorded before it was built from
  * the shared layer builders (nn-common): the text in src/test/resources/graphs was written from
- * the hand-written Qwen2Decoder, so equal text means equal numbers, not merely close ones.
+ * the hand-written Qwen2 decoder, so equal text means equal numbers, not merely close ones.
  * {@code -Diris.graphText.write=true} rewrites the files (only after checking why they differ).
  */
 class Qwen2DecoderGraphTest {
@@ -29,25 +27,12 @@ class Qwen2DecoderGraphTest {
     @ValueSource(booleans = {false, true})
     void theDescriptionIsTheRecordedOne(boolean cached) throws IOException {
         Qwen2Config c = new Qwen2Config(32, 2, 4, 2, 48, 40, 10000.0, 1e-6, !cached, 128);
-        Qwen2Decoder model = new Qwen2Decoder(c);
+        Qwen2LanguageModel model = new Qwen2LanguageModel(Path.of("no-tokenizer-needed"), c, ChatMl.chatMl());
         GraphBuilder g = new GraphBuilder();
-        Value ids = g.input("ids", DType.I64, "batch", "seq");
-        Value pos = g.input("positions", DType.I64, "batch", "seq");
-        Value mask = g.input("mask", DType.F32, 1L, 1L, "seq", "total");
-        List<Value> pk = new ArrayList<>(), pv = new ArrayList<>();
-        if (cached) {
-            for (int l = 0; l < c.layers(); l++) {
-                pk.add(g.input("past_key." + l, DType.F32, "batch", (long) c.kvHeads(), "past", (long) c.headDim()));
-                pv.add(g.input("past_value." + l, DType.F32, "batch", (long) c.kvHeads(), "past", (long) c.headDim()));
-            }
-        }
         LanguageModel.LayerHook hook = (gb, layer, hidden) -> layer == 0 ? gb.mul(hidden, 0.5) : hidden;
-        var out = model.decode(g, new LanguageModel.DecoderInput(model.embed(g, ids), pos, mask, pk, pv, hook));
+        var out = DecoderGraphs.decode(g, model, "batch", "seq", "total", cached, hook);
         g.output("logits", model.logits(g, out.hidden()));
-        for (int l = 0; l < c.layers(); l++) {
-            g.output("present_key." + l, out.keys().get(l));
-            g.output("present_value." + l, out.values().get(l));
-        }
+        DecoderGraphs.outputCache(g, out);
         String name = "qwen2-decoder-" + (cached ? "cached" : "prefill") + ".txt";
         assertThat(GraphText.render(g.build())).isEqualTo(recorded(name, GraphText.render(g.build())));
     }

@@ -3,8 +3,6 @@ package dev.iris.llm.qwen;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iris.api.graph.Graph;
-import dev.iris.api.graph.GraphBuilder;
-import dev.iris.api.graph.Value;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
@@ -14,6 +12,7 @@ import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.weights.MapWeightSource;
 import dev.iris.runtime.weights.WeightBinder;
+import dev.iris.testkit.DecoderGraphs;
 import dev.iris.testkit.LanguageModelContract;
 import dev.iris.testkit.NaiveLanguageModel;
 import dev.iris.testkit.PluginBehavior;
@@ -62,11 +61,7 @@ class Qwen2DecoderTest {
 
         @Override
         protected NaiveLanguageModel naiveForward() {
-            return (weights, ids) -> {
-                Map<String, float[]> w = new HashMap<>();
-                weights.forEach((q, t) -> w.put(q.substring("llm/".length()), t.toFloats()));
-                return new NaiveQwen2(config(tied()), w).logits(ids);
-            };
+            return NaiveQwen2.forward(config(tied()));
         }
     }
 
@@ -138,34 +133,15 @@ class Qwen2DecoderTest {
         }
     }
 
-    private static Tensor causalMask(int past, int t) {
-        float[] m = new float[t * (past + t)];
-        for (int i = 0; i < t; i++) for (int j = 0; j < past + t; j++) m[i * (past + t) + j] = j > past + i ? Float.NEGATIVE_INFINITY : 0f;
-        return Tensor.ofFloats(m, 1, 1, t, past + t);
-    }
-
-    private static Tensor positions(int batch, int from, int t) {
-        long[] p = new long[batch * t];
-        for (int b = 0; b < batch; b++) for (int i = 0; i < t; i++) p[b * t + i] = from + i;
-        return Tensor.ofLongs(p, batch, t);
-    }
-
     /** int8 / int4 linear weights (MatMulNBits) against fp32 on the same model: the logit error stays small. */
     @ParameterizedTest
     @ValueSource(strings = {"int8", "int4"})
     void quantizedWeightsStayCloseToFloat(String format) {
         Qwen2Config c = new Qwen2Config(64, 2, 4, 2, 96, 40, 10000.0, 1e-6, false, 128);   // K a multiple of the 32-wide blocks
         Map<String, float[]> w = randomWeights(c, 9);
-        Qwen2Decoder model = new Qwen2Decoder(c);
-        GraphBuilder g = new GraphBuilder();
-        Value ids = g.input("ids", DType.I64, "batch", "seq");
-        Value pos = g.input("positions", DType.I64, "batch", "seq");
-        Value mask = g.input("mask", DType.F32, 1L, 1L, "seq", "seq");
-        var out = model.decode(g, new LanguageModel.DecoderInput(model.embed(g, ids), pos, mask, List.of(), List.of(), null));
-        g.output("logits", model.logits(g, out.hidden()));
-        Graph graph = g.build();
-        Map<String, Tensor> feeds = Map.of("ids", Tensor.ofLongs(new long[] {3, 17, 5, 39, 0, 22, 8}, 1, 7), "positions", positions(1, 0, 7),
-                "mask", causalMask(0, 7));
+        Graph graph = DecoderGraphs.logits(new Qwen2LanguageModel(Path.of("no-tokenizer-needed"), c, ChatMl.chatMl()));
+        Map<String, Tensor> feeds = Map.of("ids", Tensor.ofLongs(new long[] {3, 17, 5, 39, 0, 22, 8}, 1, 7), "positions", DecoderGraphs.positions(1, 0, 7),
+                "mask", DecoderGraphs.causalMask(0, 7));
         float[] fp32 = run(graph, w, feeds).get("logits").toFloats();
         float[] q = run(graph, w, feeds, dev.iris.runtime.onnx.CompiledGraph.Quantization.parse(format)).get("logits").toFloats();
         double maxDiff = 0, maxAbs = 0;

@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 
 /** The embedded default main job: tiny models and synthetic shapes, trained and evaluated end to end. */
 @Command(name = "quickstart", description = {
-    "Make tiny models and synthetic shapes data, train (text stage, then stage 1; stage 2 only if needed),",
+    "Make tiny models and synthetic shapes data, train (a text stage that teaches the LLM to read its prompt,",
+    "then stage 1; stage 2 only if needed),",
     "evaluate on the held-out split and print a summary. Minutes on 2 CPU cores."})
 final class QuickstartCommand implements Callable<Integer> {
     @ParentCommand

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every installed encoder with every installed language model and every installed fusion, as a
  * user runs them: {@code iris init --vision T:tiny --llm T:tiny --fusion T}, then {@code train} a
- * few steps, {@code generate} and {@code eval}. The pairs are whatever discovery finds, so a new
+ * few steps, {@code generate}, {@code report} and {@code eval}. The pairs are whatever discovery finds, so a new
  * plugin on the class path is covered without a line here.
  */
 class EveryPairEndToEndTest {
@@ -121,6 +121,15 @@ class EveryPairEndToEndTest {
         assertThat(withImage.get("generated_ids").size()).isBetween(1, MAX_NEW_TOKENS);
         assertThat(again.get("generated_ids")).isEqualTo(withImage.get("generated_ids"));
         assertThat(withImage.get("prompt_ids").size() - textOnly.get("prompt_ids").size()).isGreaterThanOrEqualTo(imageTokens);
+
+        // the PDF report of the trained pair: a PDF file, written whole
+        Path pdf = dir.resolve(name + ".pdf");
+        IrisCliTest.Run report = IrisCliTest.run("report", "--config", config.toString(), "--image", image.toString(), "--prompt", "Describe the image.",
+                "--out", pdf.toString(), "--set", "model.fusion.weights=" + checkpoint.resolve("fusion.safetensors"),
+                "--set", "generate.max_new_tokens=" + MAX_NEW_TOKENS);
+        assertThat(report.exitCode()).as(report.err()).isZero();
+        byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(pdf), 5);
+        assertThat(new String(head, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("%PDF-");
 
         IrisCliTest.Run eval = IrisCliTest.run("eval", "--config", config.toString(), "--checkpoint", checkpoint.toString());
         assertThat(eval.exitCode()).as(eval.err()).isZero();

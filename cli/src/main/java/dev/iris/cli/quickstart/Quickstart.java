@@ -29,9 +29,10 @@ import java.util.function.Consumer;
 
 /**
  * The embedded default main job: tiny models, synthetic shapes, a text-only stage that gives
- * the tiny LLM its language, stage 1 with everything but the projector frozen, stage 2 only
- * when stage 1 alone misses the target, and an evaluation on the held-out split after each
- * image stage.
+ * the tiny LLM its language and teaches it to read its prompt (the caption's words, shuffled,
+ * stand where the image will be, and it writes the caption from them), stage 1 with everything
+ * but the projector frozen, stage 2 only when stage 1 alone misses the target, and an
+ * evaluation on the held-out split after each image stage.
  */
 public final class Quickstart {
     public static final double TARGET = 0.90;
@@ -74,7 +75,7 @@ public final class Quickstart {
         List<StageResult> stages = new ArrayList<>();
         Map<String, List<double[]>> curves = new LinkedHashMap<>();
 
-        out.println("== stage lm: the tiny LLM learns the captions' language (text only)");
+        out.println("== stage lm: the tiny LLM learns to write the caption from its words, shuffled in the prompt (text only)");
         // the caption's words, shuffled, stand in the prompt where the image will be: the LLM learns to read its prompt
         Trainer.Result lm = Trainer.train(base.edit().trainStage(Stage.LM).trainSteps(plan.lmSteps()).trainLr(plan.lmLr())
                 .set("train.lm_context", "caption_words").trainOutput(runDir.resolve("lm")).done(), registry, Optional.empty(), progress);

@@ -1,12 +1,11 @@
 package dev.iris.vision.clip;
 
 import dev.iris.api.config.ComponentConfig;
-import dev.iris.api.config.ConfigException;
 import dev.iris.api.config.ConfigField;
 import dev.iris.api.spi.PluginContext;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.spi.VisionEncoderProvider;
-import java.nio.file.Files;
+import dev.iris.common.vision.VitImageEncoder;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -39,14 +38,7 @@ public final class ClipProvider implements VisionEncoderProvider {
 
     @Override
     public VisionEncoder create(ComponentConfig config, PluginContext context) {
-        Path folder = config.path("path");
-        String key = config.keyOf("path");
-        if (!Files.exists(folder)) throw new ConfigException(key + ": folder " + folder + " does not exist");
-        if (!Files.isDirectory(folder)) throw new ConfigException(key + ": " + folder + " is not a folder");
-        if (!Files.isRegularFile(folder.resolve(ClipVisionEncoder.CONFIG))) {
-            throw new ConfigException(key + ": " + folder + " has no " + ClipVisionEncoder.CONFIG
-                    + " (is it a Hugging Face CLIP folder?)");
-        }
+        Path folder = VitImageEncoder.modelFolder(config, "CLIP");
         FeatureSelection selection = FeatureSelection.of(config);
         return ClipVisionEncoder.open(folder, selection, config.keyOf(FeatureSelection.LAYER));
     }

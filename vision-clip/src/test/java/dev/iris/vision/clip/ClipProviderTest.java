@@ -2,33 +2,28 @@ package dev.iris.vision.clip;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.iris.testkit.VisionFixtures.NO_WEIGHTS;
 
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.config.ConfigField;
 import dev.iris.api.graph.Graph;
-import dev.iris.api.graph.GraphBuilder;
-import dev.iris.api.graph.Value;
-import dev.iris.api.spi.PluginContext;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.spi.VisionEncoderProvider;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
-import dev.iris.api.weights.WeightSource;
 import dev.iris.common.vision.ImageProcessorConfig;
 import dev.iris.common.vision.Resample;
 import dev.iris.testkit.GraphRun;
+import dev.iris.testkit.MapSection;
 import dev.iris.testkit.TestWeights;
-import java.awt.Color;
-import java.awt.Graphics2D;
+import dev.iris.testkit.VisionFixtures;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,47 +34,15 @@ class ClipProviderTest {
 
     private final ClipProvider provider = new ClipProvider();
 
-    /** Just enough of a config section: strings, integers and a path resolved against nothing. */
-    private record Section(String key, Map<String, Object> values) implements ComponentConfig {
-        public String type() { return "clip"; }
-        public boolean has(String f) { return values.get(f) != null; }
-        public String string(String f) {
-            if (!has(f)) throw error(f, "required field is missing");
-            return values.get(f).toString();
-        }
-        public Optional<String> optString(String f) { return has(f) ? Optional.of(string(f)) : Optional.empty(); }
-        public int integer(String f, int d) {
-            if (!has(f)) return d;
-            if (values.get(f) instanceof Integer i) return i;
-            throw error(f, "expected an integer but got " + values.get(f));
-        }
-        public int integer(String f) { return integer(f, 0); }
-        public double number(String f, double d) { throw new UnsupportedOperationException(); }
-        public boolean bool(String f, boolean d) { throw new UnsupportedOperationException(); }
-        public List<Integer> integers(String f, List<Integer> d) { throw new UnsupportedOperationException(); }
-        public List<String> strings(String f, List<String> d) { throw new UnsupportedOperationException(); }
-        public Path path(String f) { return Path.of(string(f)); }
-        public Optional<Path> optPath(String f) { return optString(f).map(Path::of); }
-        public ComponentConfig section(String f) { throw new UnsupportedOperationException(); }
-    }
-
-    private static final PluginContext NO_WEIGHTS = new PluginContext() {
-        @Override
-        public WeightSource openWeights(Path fileOrFolder) {
-            throw new AssertionError("the encoder reads no weights when created");
-        }
-    };
-
     private static ComponentConfig vision(Path folder, Object... fields) {
-        Map<String, Object> m = new HashMap<>(Map.of("type", "clip", "path", folder.toString()));
-        for (int i = 0; i < fields.length; i += 2) m.put((String) fields[i], fields[i + 1]);
-        return new Section("model.vision", m);
+        MapSection section = MapSection.of("model.vision", fields);
+        section.values().put("type", "clip");
+        section.values().put("path", folder.toString());
+        return section;
     }
 
     private Path writePreset(String preset) throws IOException {
-        Path folder = Files.createDirectories(tmp.resolve(preset));
-        for (var e : provider.presetFiles(preset).entrySet()) Files.writeString(folder.resolve(e.getKey()), e.getValue());
-        return folder;
+        return VisionFixtures.writePreset(provider, tmp, preset);
     }
 
     @Test
@@ -206,33 +169,17 @@ class ClipProviderTest {
     @Test
     void tinyEncoderRunsAnImageEndToEnd() throws Exception {
         ClipVisionEncoder enc = (ClipVisionEncoder) provider.create(vision(writePreset("tiny")), NO_WEIGHTS);
-        // a quickstart-like picture: a red square and a blue disc on grey, wider than tall
-        BufferedImage img = new BufferedImage(100, 80, BufferedImage.TYPE_INT_RGB);
-        Graphics2D gfx = img.createGraphics();
-        gfx.setColor(Color.GRAY);
-        gfx.fillRect(0, 0, 100, 80);
-        gfx.setColor(Color.RED);
-        gfx.fillRect(10, 10, 30, 30);
-        gfx.setColor(Color.BLUE);
-        gfx.fillOval(55, 35, 35, 35);
-        gfx.dispose();
+        BufferedImage img = VisionFixtures.shapesPicture();
         Tensor px = enc.preprocess(img);
         assertThat(px.shape()).containsExactly(3, 64, 64);
 
-        GraphBuilder g = new GraphBuilder();
-        Value pixels = g.input("pixels", DType.F32, "batch", 3L, 64L, 64L);
-        g.output("features", enc.encode(g, pixels));
-        Graph graph = g.build();
-        Map<String, Tensor> w = TestWeights.random(graph, 7, ClipWeights.INIT);
+        Graph graph = VisionFixtures.encodeGraph(enc);
+        Map<String, Tensor> w = TestWeights.random(graph, 7, VisionFixtures.VIT_INIT);
         Tensor out = GraphRun.run(graph, w, Map.of("pixels", Tensor.ofFloats(px.toFloats(), 1, 3, 64, 64)), DType.F32).get("features");
         assertThat(out.shape()).containsExactly(1, enc.tokens(), enc.hiddenSize());
         double[] pixelsD = px.toDoubles();
-        double[][] expected = new NaiveClipVision(enc.config(), ClipWeights.checkpoint(w)).features(pixelsD, -2, false);
+        double[][] expected = new NaiveClipVision(enc.config(), VisionFixtures.checkpoint(w)).features(pixelsD, -2, false);
         float[] got = out.toFloats();
-        double max = 0;
-        for (int t = 0; t < enc.tokens(); t++) for (int j = 0; j < enc.hiddenSize(); j++) {
-            max = Math.max(max, Math.abs(got[t * enc.hiddenSize() + j] - expected[t][j]));
-        }
-        assertThat(max).isLessThan(1e-4);
+        assertThat(VisionFixtures.maxDiff(got, expected)).isLessThan(1e-4);
     }
 }

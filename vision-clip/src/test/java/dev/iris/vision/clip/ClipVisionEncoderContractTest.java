@@ -1,13 +1,10 @@
 package dev.iris.vision.clip;
 
 import dev.iris.api.spi.VisionEncoder;
-import dev.iris.api.tensor.DType;
 import dev.iris.common.vision.ImageProcessor;
 import dev.iris.testkit.NaiveVisionEncoder;
-import dev.iris.testkit.PluginBehavior;
-import dev.iris.testkit.TestWeights;
-import dev.iris.testkit.VisionEncoderContract;
-import java.util.Set;
+import dev.iris.testkit.VisionFixtures;
+import dev.iris.testkit.VitEncoderContract;
 import org.junit.jupiter.api.Nested;
 
 /**
@@ -20,7 +17,7 @@ class ClipVisionEncoderContractTest {
     /** Small but with every feature exercised: 16 patches + class token, 4 heads of 8, 3 layers. */
     static final ClipVisionConfig TINY = new ClipVisionConfig(32, 48, 3, 4, 3, 32, 8, 1e-5, "quick_gelu");
 
-    abstract static class Base extends VisionEncoderContract {
+    abstract static class Base extends VitEncoderContract {
         abstract ClipVisionConfig config();
 
         abstract FeatureSelection selection();
@@ -32,24 +29,8 @@ class ClipVisionEncoderContractTest {
         }
 
         @Override
-        protected Set<PluginBehavior> behaviors() {
-            return Set.of(); // the vision tower is frozen in every training stage
-        }
-
-        /** Float64 leaves only summation order: a wrong index or formula cannot hide in rounding noise. */
-        @Override
-        protected double tolerance(DType precision) {
-            return precision == DType.F64 ? 1e-10 : super.tolerance(precision);
-        }
-
-        @Override
-        protected TestWeights.Init weightInit() {
-            return ClipWeights.INIT;
-        }
-
-        @Override
         protected NaiveVisionEncoder naiveForward() {
-            return (weights, pixels) -> new NaiveClipVision(config(), ClipWeights.checkpoint(weights))
+            return (weights, pixels) -> new NaiveClipVision(config(), VisionFixtures.checkpoint(weights))
                     .features(pixels, selection().layer(), selection().strategy() == FeatureSelection.Strategy.FULL);
         }
     }

@@ -17,6 +17,7 @@ import dev.iris.runtime.weights.MapWeightSource;
 import dev.iris.runtime.weights.WeightBinder;
 import dev.iris.testkit.GraphRun;
 import dev.iris.testkit.TestWeights;
+import dev.iris.testkit.VisionFixtures;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,10 +105,10 @@ class ClipVisionTowerTest {
         assertThat(layersRequested(g)).hasSize(layersRun);
         assertThat(g.output("features").shape().toString()).isEqualTo("[batch, " + tokens + ", 32]");
         assertThat(sel.tokens(TINY.patches())).isEqualTo(tokens);
-        Map<String, Tensor> w = TestWeights.random(g, 11 + layer, ClipWeights.INIT);
+        Map<String, Tensor> w = TestWeights.random(g, 11 + layer, VisionFixtures.VIT_INIT);
         Tensor px = pixels(TINY, 2, 12);
         Tensor out = GraphRun.run(g, w, Map.of("pixels", px), DType.F64).get("features");
-        NaiveClipVision naive = new NaiveClipVision(TINY, ClipWeights.checkpoint(w));
+        NaiveClipVision naive = new NaiveClipVision(TINY, VisionFixtures.checkpoint(w));
         int plane = 3 * 32 * 32;
         double[] all = px.toDoubles();
         for (int b = 0; b < 2; b++) {
@@ -136,10 +137,10 @@ class ClipVisionTowerTest {
         g.output("pooled", new ClipVisionTower(TINY).pooled(g, pixels));
         Graph graph = g.build();
         assertThat(graph.output("pooled").shape().toString()).isEqualTo("[batch, 32]");
-        Map<String, Tensor> w = TestWeights.random(graph, 21, ClipWeights.INIT);
+        Map<String, Tensor> w = TestWeights.random(graph, 21, VisionFixtures.VIT_INIT);
         Tensor px = pixels(TINY, 1, 22);
         double[] got = GraphRun.run(graph, w, Map.of("pixels", px), DType.F64).get("pooled").toDoubles();
-        double[] expected = new NaiveClipVision(TINY, ClipWeights.checkpoint(w)).pooled(px.toDoubles());
+        double[] expected = new NaiveClipVision(TINY, VisionFixtures.checkpoint(w)).pooled(px.toDoubles());
         for (int j = 0; j < 32; j++) assertThat(got[j]).isCloseTo(expected[j], org.assertj.core.data.Offset.offset(1e-10));
     }
 
@@ -147,7 +148,7 @@ class ClipVisionTowerTest {
     @Test
     void runsFromAFullCheckpointIgnoringTheTextTower() {
         Graph g = graph(TINY, FeatureSelection.LLAVA);
-        Map<String, Tensor> w = TestWeights.random(g, 31, ClipWeights.INIT);
+        Map<String, Tensor> w = TestWeights.random(g, 31, VisionFixtures.VIT_INIT);
         Map<String, Tensor> checkpoint = new LinkedHashMap<>();
         w.forEach((q, t) -> checkpoint.put(q.substring("vision/".length()), t.toFloating(DType.F32)));
         checkpoint.put("text_model.embeddings.token_embedding.weight", Tensor.ofFloats(new float[64], 2, 32));
@@ -161,10 +162,8 @@ class ClipVisionTowerTest {
         try (GraphSession s = OrtRuntime.cpu(1).open(compiled, binder.bind(g, compiled.frozen().keySet(), DType.F32))) {
             got = s.run(Map.of("pixels", px)).get("features").toFloats();
         }
-        double[][] expected = new NaiveClipVision(TINY, ClipWeights.checkpoint(w)).features(px.toDoubles(), -2, false);
-        double max = 0;
-        for (int t = 0; t < 16; t++) for (int j = 0; j < 32; j++) max = Math.max(max, Math.abs(got[t * 32 + j] - expected[t][j]));
-        assertThat(max).isLessThan(1e-4);
+        double[][] expected = new NaiveClipVision(TINY, VisionFixtures.checkpoint(w)).features(px.toDoubles(), -2, false);
+        assertThat(VisionFixtures.maxDiff(got, expected)).isLessThan(1e-4);
     }
 
     @Test

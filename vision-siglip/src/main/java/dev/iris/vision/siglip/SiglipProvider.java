@@ -1,15 +1,13 @@
 package dev.iris.vision.siglip;
 
 import dev.iris.api.config.ComponentConfig;
-import dev.iris.api.config.ConfigException;
 import dev.iris.api.config.ConfigField;
 import dev.iris.api.spi.PluginContext;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.spi.VisionEncoderProvider;
-import dev.iris.common.vision.ImageProcessor;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import dev.iris.common.vision.VitConfig;
+import dev.iris.common.vision.VitImageEncoder;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,14 +37,7 @@ public final class SiglipProvider implements VisionEncoderProvider {
 
     @Override
     public VisionEncoder create(ComponentConfig config, PluginContext context) {
-        Path folder = config.path("path");
-        String key = config.keyOf("path");
-        if (!Files.exists(folder)) throw new ConfigException(key + ": folder " + folder + " does not exist");
-        if (!Files.isDirectory(folder)) throw new ConfigException(key + ": " + folder + " is not a folder");
-        if (!Files.isRegularFile(folder.resolve(SiglipVisionEncoder.CONFIG))) {
-            throw new ConfigException(key + ": " + folder + " has no " + SiglipVisionEncoder.CONFIG
-                    + " (is it a Hugging Face SigLIP folder?)");
-        }
+        Path folder = VitImageEncoder.modelFolder(config, "SigLIP");
         return SiglipVisionEncoder.open(folder);
     }
 

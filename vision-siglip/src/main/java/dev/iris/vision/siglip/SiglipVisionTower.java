@@ -1,11 +1,11 @@
 package dev.iris.vision.siglip;
 
-import dev.iris.api.graph.Dim;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
 import dev.iris.common.nn.Activation;
 import dev.iris.common.nn.VitBlock;
 import dev.iris.common.nn.Weights;
+import dev.iris.common.vision.VitEmbeddings;
 import java.util.Objects;
 
 /**
@@ -23,11 +23,13 @@ public final class SiglipVisionTower {
 
     private final SiglipVisionConfig c;
     private final VitBlock block;
+    private final VitEmbeddings embeddings;
 
     public SiglipVisionTower(SiglipVisionConfig config) {
         this.c = Objects.requireNonNull(config, "config");
         this.block = VitBlock.standard(c.hiddenSize(), c.heads(), c.intermediateSize(),
                 Activation.fromHuggingFace(c.hiddenAct()), c.layerNormEps());
+        this.embeddings = new VitEmbeddings(c, "SigLIP", GROUP, PREFIX);
     }
 
     public SiglipVisionConfig config() {
@@ -35,7 +37,7 @@ public final class SiglipVisionTower {
     }
 
     private Value w(GraphBuilder g, String name, long... shape) {
-        return g.weight(GROUP, PREFIX + name, shape);
+        return embeddings.weight(g, name, shape);
     }
 
     /** Pixels [B, C, H, W] to {@code last_hidden_state} [B, N, D]. */
@@ -48,34 +50,11 @@ public final class SiglipVisionTower {
 
     /** Patch embedding plus position embedding: [B, C, H, W] to [B, N, D]. */
     public Value embeddings(GraphBuilder g, Value pixels) {
-        checkPixels(pixels);
-        int p = c.patchSize(), grid = c.grid(), ch = c.channels();
-        long d = c.hiddenSize(), n = c.patches(), k = (long) ch * p * p;
-        // A stride-p, p x p convolution without padding is a linear map of each non-overlapping
-        // patch: cut [B, C, H, W] into [B, gy, gx, C, ky, kx] and flatten every patch in the
-        // (channel, row, column) order of the conv weight's [D, C, p, p] layout.
-        Value cut = g.reshape(pixels, 0, ch, grid, p, grid, p);           // [B, C, gy, ky, gx, kx]
-        Value patches = g.reshape(g.transpose(cut, 0, 2, 4, 1, 3, 5), 0, n, k); // [B, N, C*p*p], N row-major over (gy, gx)
-        Value kernel = g.reshape(w(g, "embeddings.patch_embedding.weight", d, ch, p, p), d, k);
-        Value x = g.linear(patches, kernel, w(g, "embeddings.patch_embedding.bias", d));
-        // position ids are always 0..N-1, so the lookup is the whole table, broadcast over the batch
-        return g.add(x, w(g, "embeddings.position_embedding.weight", n, d));
+        return embeddings.withPositions(g, embeddings.patches(g, pixels, true), c.patches());
     }
 
     /** One pre-norm encoder layer: x + attn(ln1(x)), then x + mlp(ln2(x)). */
     public Value layer(GraphBuilder g, Value x, int i) {
         return block.apply(g, Weights.of(g, GROUP, PREFIX + "encoder.layers." + i + "."), x);
-    }
-
-    private void checkPixels(Value pixels) {
-        long[] expected = {c.channels(), c.imageSize(), c.imageSize()};
-        boolean ok = pixels.rank() == 4;
-        for (int i = 0; ok && i < 3; i++) {
-            if (pixels.shape().dim(i + 1) instanceof Dim.Fixed f && f.size() != expected[i]) ok = false;
-        }
-        if (!ok) {
-            throw new IllegalArgumentException("SigLIP vision tower expects pixels [batch, " + c.channels() + ", "
-                    + c.imageSize() + ", " + c.imageSize() + "], got " + pixels.shape());
-        }
     }
 }

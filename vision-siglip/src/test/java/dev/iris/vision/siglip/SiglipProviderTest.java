@@ -3,14 +3,10 @@ package dev.iris.vision.siglip;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.graph.Graph;
-import dev.iris.api.graph.GraphBuilder;
-import dev.iris.api.graph.Value;
-import dev.iris.api.spi.PluginContext;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.spi.VisionEncoderProvider;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
-import dev.iris.api.weights.WeightSource;
 import dev.iris.common.vision.ImageProcessorConfig;
 import dev.iris.common.vision.Resample;
 import dev.iris.runtime.onnx.CompiledGraph;
@@ -19,8 +15,8 @@ import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.weights.MapWeightSource;
 import dev.iris.runtime.weights.WeightBinder;
-import java.awt.Color;
-import java.awt.Graphics2D;
+import dev.iris.testkit.MapSection;
+import dev.iris.testkit.VisionFixtures;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,12 +24,12 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.iris.testkit.VisionFixtures.NO_WEIGHTS;
 
 class SiglipProviderTest {
     @TempDir
@@ -41,41 +37,12 @@ class SiglipProviderTest {
 
     private final SiglipProvider provider = new SiglipProvider();
 
-    /** Just enough of a config section: {@code <key>.path} resolved against nothing. */
-    private record Section(String key, Map<String, Object> values) implements ComponentConfig {
-        public String type() { return "siglip"; }
-        public boolean has(String f) { return values.get(f) != null; }
-        public String string(String f) {
-            if (!has(f)) throw error(f, "required field is missing");
-            return values.get(f).toString();
-        }
-        public Optional<String> optString(String f) { return has(f) ? Optional.of(string(f)) : Optional.empty(); }
-        public int integer(String f, int d) { throw new UnsupportedOperationException(); }
-        public int integer(String f) { throw new UnsupportedOperationException(); }
-        public double number(String f, double d) { throw new UnsupportedOperationException(); }
-        public boolean bool(String f, boolean d) { throw new UnsupportedOperationException(); }
-        public List<Integer> integers(String f, List<Integer> d) { throw new UnsupportedOperationException(); }
-        public List<String> strings(String f, List<String> d) { throw new UnsupportedOperationException(); }
-        public Path path(String f) { return Path.of(string(f)); }
-        public Optional<Path> optPath(String f) { return optString(f).map(Path::of); }
-        public ComponentConfig section(String f) { throw new UnsupportedOperationException(); }
-    }
-
-    private static final PluginContext NO_WEIGHTS = new PluginContext() {
-        @Override
-        public WeightSource openWeights(Path fileOrFolder) {
-            throw new AssertionError("the encoder reads no weights when created");
-        }
-    };
-
     private static ComponentConfig vision(Path folder) {
-        return new Section("model.vision", Map.of("type", "siglip", "path", folder.toString()));
+        return MapSection.of("model.vision", "type", "siglip", "path", folder.toString());
     }
 
     private Path writePreset(String preset) throws IOException {
-        Path folder = Files.createDirectories(tmp.resolve(preset));
-        for (var e : provider.presetFiles(preset).entrySet()) Files.writeString(folder.resolve(e.getKey()), e.getValue());
-        return folder;
+        return VisionFixtures.writePreset(provider, tmp, preset);
     }
 
     @Test
@@ -134,7 +101,7 @@ class SiglipProviderTest {
         assertThatThrownBy(() -> provider.create(vision(file), NO_WEIGHTS))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("model.vision.path: " + file + " is not a folder");
-        assertThatThrownBy(() -> provider.create(new Section("model.vision", Map.of("type", "siglip")), NO_WEIGHTS))
+        assertThatThrownBy(() -> provider.create(MapSection.of("model.vision", "type", "siglip"), NO_WEIGHTS))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("model.vision.path: required field is missing");
     }
@@ -183,23 +150,11 @@ class SiglipProviderTest {
     @Test
     void tinyEncoderRunsAnImageEndToEnd() throws Exception {
         SiglipVisionEncoder enc = (SiglipVisionEncoder) provider.create(vision(writePreset("tiny")), NO_WEIGHTS);
-        // a quickstart-like picture: a red square and a blue disc on grey, not at the model's size
-        BufferedImage img = new BufferedImage(100, 80, BufferedImage.TYPE_INT_RGB);
-        Graphics2D gfx = img.createGraphics();
-        gfx.setColor(Color.GRAY);
-        gfx.fillRect(0, 0, 100, 80);
-        gfx.setColor(Color.RED);
-        gfx.fillRect(10, 10, 30, 30);
-        gfx.setColor(Color.BLUE);
-        gfx.fillOval(55, 35, 35, 35);
-        gfx.dispose();
+        BufferedImage img = VisionFixtures.shapesPicture();
         Tensor px = enc.preprocess(img);
         assertThat(px.shape()).containsExactly(3, 64, 64);
 
-        GraphBuilder g = new GraphBuilder();
-        Value pixels = g.input("pixels", DType.F32, "batch", 3L, 64L, 64L);
-        g.output("features", enc.encode(g, pixels));
-        Graph graph = g.build();
+        Graph graph = VisionFixtures.encodeGraph(enc);
         Map<String, float[]> w = SiglipVisionTowerTest.randomWeights(enc.config(), 7);
         Map<String, Tensor> checkpoint = new LinkedHashMap<>();
         graph.weights().forEach((q, v) -> checkpoint.put(q.substring(7), Tensor.ofFloats(w.get(q.substring(7)), v.shape().sizes())));
@@ -212,10 +167,6 @@ class SiglipProviderTest {
             got = out.toFloats();
         }
         double[][] expected = new NaiveSiglipVision(enc.config(), w).lastHiddenState(px.toFloats());
-        double max = 0;
-        for (int t = 0; t < enc.tokens(); t++) for (int j = 0; j < enc.hiddenSize(); j++) {
-            max = Math.max(max, Math.abs(got[t * enc.hiddenSize() + j] - expected[t][j]));
-        }
-        assertThat(max).isLessThan(1e-4);
+        assertThat(VisionFixtures.maxDiff(got, expected)).isLessThan(1e-4);
     }
 }

@@ -17,14 +17,11 @@ import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.weights.MapWeightSource;
 import dev.iris.runtime.weights.WeightBinder;
 import dev.iris.testkit.NaiveVisionEncoder;
-import dev.iris.testkit.PluginBehavior;
-import dev.iris.testkit.TestWeights;
-import dev.iris.testkit.VisionEncoderContract;
+import dev.iris.testkit.VitEncoderContract;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,40 +29,16 @@ import org.junit.jupiter.api.Test;
  * float32 and float64, preprocessing, bad images, bad sizes), plus the checkpoint's tensor names,
  * the patch order and the tower's own size message.
  */
-class SiglipVisionTowerTest extends VisionEncoderContract {
+class SiglipVisionTowerTest extends VitEncoderContract {
     private static final OrtRuntime ORT = OrtRuntime.cpu(1);
     private static final int BATCH = 2;
 
     /** Small but with every feature exercised: 16 patches, 4 heads of 8, a non-square MLP. */
     static final SiglipVisionConfig TINY = new SiglipVisionConfig(32, 48, 2, 4, 3, 32, 8, 1e-6, "gelu_pytorch_tanh");
 
-    /** The checkpoint's vision tensors with their shapes, as google/siglip-base-patch16-224 lays them out. */
     @Override
     protected VisionEncoder createEncoder() {
         return new SiglipVisionEncoder(TINY, new ImageProcessor(SiglipVisionEncoder.defaultsFor(TINY)));
-    }
-
-    @Override
-    protected Set<PluginBehavior> behaviors() {
-        return Set.of();   // the vision tower is frozen in every training stage
-    }
-
-    /** Float64 leaves only summation order: a wrong index or formula cannot hide in rounding noise. */
-    @Override
-    protected double tolerance(DType precision) {
-        return precision == DType.F64 ? 1e-10 : super.tolerance(precision);
-    }
-
-    /** Norm gains around 1; weights large enough that GELU and softmax work off their linear range. */
-    @Override
-    protected TestWeights.Init weightInit() {
-        return (name, shape, r) -> {
-            boolean norm = name.contains("layer_norm") || name.contains("layernorm");
-            if (norm && name.endsWith(".weight")) return 1 + 0.2 * r.nextGaussian();
-            if (name.endsWith(".bias")) return 0.1 * r.nextGaussian();
-            long fanIn = shape.length == 4 ? Tensor.numel(shape) / shape[0] : shape[shape.length - 1];
-            return r.nextGaussian() / Math.sqrt(fanIn) * 1.5;
-        };
     }
 
     @Override
@@ -79,6 +52,7 @@ class SiglipVisionTowerTest extends VisionEncoderContract {
         };
     }
 
+    /** The checkpoint's vision tensors with their shapes, as google/siglip-base-patch16-224 lays them out. */
     static Map<String, long[]> expectedShapes(SiglipVisionConfig c) {
         long d = c.hiddenSize(), f = c.intermediateSize(), p = c.patchSize();
         Map<String, long[]> m = new LinkedHashMap<>();

@@ -4,26 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.iris.api.IrisException;
-import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.spi.LanguageModel;
-import dev.iris.api.spi.PluginContext;
 import dev.iris.api.text.ChatMessage;
 import dev.iris.common.text.ChatMl;
 import dev.iris.common.text.HfTokenizer;
 import dev.iris.common.text.JsonText;
 import dev.iris.common.text.Llama3Chat;
+import dev.iris.testkit.LanguageModelFixtures;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.Proxy;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,30 +40,7 @@ class LlamaProviderTest {
     }
 
     static Path write(Map<String, String> files, Path dir) {
-        try {
-            Files.createDirectories(dir);
-            for (Map.Entry<String, String> e : files.entrySet()) Files.writeString(dir.resolve(e.getKey()), e.getValue(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return dir;
-    }
-
-    /** A config section backed by a map (the host's real implementation lives in plugins). */
-    private static ComponentConfig section(Map<String, Object> values) {
-        InvocationHandler h = (proxy, method, args) -> switch (method.getName()) {
-            case "key" -> "model.llm";
-            case "type" -> "llama";
-            case "values" -> values;
-            case "has" -> values.get((String) args[0]) != null;
-            case "optString" -> Optional.ofNullable((String) values.get((String) args[0]));
-            case "path" -> Path.of((String) values.get((String) args[0]));
-            default -> {
-                if (method.isDefault()) yield InvocationHandler.invokeDefault(proxy, method, args);
-                throw new UnsupportedOperationException(method.getName());
-            }
-        };
-        return (ComponentConfig) Proxy.newProxyInstance(ComponentConfig.class.getClassLoader(), new Class<?>[] {ComponentConfig.class}, h);
+        return LanguageModelFixtures.write(files, dir);
     }
 
     static LanguageModel create(Path folder, String template) {
@@ -77,12 +48,7 @@ class LlamaProviderTest {
         v.put("type", "llama");
         v.put("path", folder.toString());
         if (template != null) v.put("chat_template", template);
-        return new LlamaProvider().create(section(v), new PluginContext() {
-            @Override
-            public dev.iris.api.weights.WeightSource openWeights(Path fileOrFolder) {
-                throw new UnsupportedOperationException();
-            }
-        });
+        return LanguageModelFixtures.create(new LlamaProvider(), v);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.iris.llm.qwen;
 
 import dev.iris.api.json.Json;
+import dev.iris.testkit.LanguageModelFixtures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -58,13 +59,7 @@ final class Fixtures {
 
     /** Writes a preset's files into {@code dir}. */
     static Path write(Map<String, String> files, Path dir) {
-        try {
-            Files.createDirectories(dir);
-            for (Map.Entry<String, String> e : files.entrySet()) Files.writeString(dir.resolve(e.getKey()), e.getValue(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return dir;
+        return LanguageModelFixtures.write(files, dir);
     }
 
     private static InputStream resource(String name) throws IOException {

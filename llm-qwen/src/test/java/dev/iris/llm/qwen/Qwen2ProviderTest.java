@@ -3,18 +3,14 @@ package dev.iris.llm.qwen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.config.ConfigException;
 import dev.iris.api.spi.LanguageModel;
-import dev.iris.api.spi.PluginContext;
 import dev.iris.common.text.ChatMl;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.Proxy;
+import dev.iris.testkit.LanguageModelFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,23 +26,6 @@ class Qwen2ProviderTest {
         tiny = Fixtures.write(Qwen2Presets.files("tiny"), tmp.resolve("tiny"));
     }
 
-    /** A config section backed by a map (the host's real implementation lives in plugins). */
-    private static ComponentConfig section(Map<String, Object> values) {
-        InvocationHandler h = (proxy, method, args) -> switch (method.getName()) {
-            case "key" -> "model.llm";
-            case "type" -> "qwen2";
-            case "values" -> values;
-            case "has" -> values.get((String) args[0]) != null;
-            case "optString" -> Optional.ofNullable((String) values.get((String) args[0]));
-            case "path" -> Path.of((String) values.get((String) args[0]));
-            default -> {
-                if (method.isDefault()) yield InvocationHandler.invokeDefault(proxy, method, args);
-                throw new UnsupportedOperationException(method.getName());
-            }
-        };
-        return (ComponentConfig) Proxy.newProxyInstance(ComponentConfig.class.getClassLoader(), new Class<?>[] {ComponentConfig.class}, h);
-    }
-
     private static LanguageModel create(Path folder, String template) {
         return create(folder, template == null ? Map.of() : Map.of("chat_template", template));
     }
@@ -57,12 +36,7 @@ class Qwen2ProviderTest {
         v.put("type", "qwen2");
         v.put("path", folder.toString());
         v.putAll(options);
-        return new Qwen2Provider().create(section(v), new PluginContext() {
-            @Override
-            public dev.iris.api.weights.WeightSource openWeights(Path fileOrFolder) {
-                throw new UnsupportedOperationException();
-            }
-        });
+        return LanguageModelFixtures.create(new Qwen2Provider(), v);
     }
 
     @Test

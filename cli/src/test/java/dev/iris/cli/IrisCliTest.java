@@ -139,7 +139,7 @@ class IrisCliTest {
 
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("| stage | steps | time | train samples/s | final train loss | held-out loss | held-out fully correct |")
-                .contains("| lm | 200 |").contains("| pretrain | 300 |")
+                .contains("| lm | 2000 |").contains("| pretrain | 3000 |")
                 .contains("target 90% fully correct: reached");
         JsonNode summary = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
         assertThat(summary.get("reached_target").asBoolean()).isTrue();

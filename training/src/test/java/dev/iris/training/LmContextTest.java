@@ -101,4 +101,60 @@ class LmContextTest {
         assertThatThrownBy(() -> new ConfigLoader(dir).load(file, List.of("train.lm_context=captions")).train())
                 .hasMessageContaining("lm_context").hasMessageContaining("captions");
     }
+
+    private static final SampleBuilder.ImagePositions SIXTEEN =
+            new SampleBuilder.ImagePositions(16, new dev.iris.api.spi.LanguageModel.ImageToken("<|image_pad|>", 151655));
+
+    /** The 16 ids that stand where the image block's pads would be in a spread sample's prompt. */
+    private static long[] spreadBlock(Sample s) {
+        SampleBuilder withImage = new SampleBuilder(ChatMl.chatMl(), qwen, SIXTEEN, Optional.empty(), List.of("Describe the image."), 512);
+        long[] imagePrompt = withImage.build("r", "A red circle.", new byte[] {1}, new Random(0)).ids();
+        int first = 0;
+        while (imagePrompt[first] != 151655) first++;
+        // the same layout: everything but the 16 positions is the image prompt's
+        assertThat(Arrays.copyOf(s.ids(), first)).containsExactly(Arrays.copyOf(imagePrompt, first));
+        return Arrays.copyOfRange(s.ids(), first, first + 16);
+    }
+
+    @Test
+    void spreadWordsFillTheImagesPositionsWithTheWordsAmongSpaces() {
+        String caption = "A red circle in the top left.";
+        long space = qwen.encode(" ")[0];
+        Set<String> layouts = new HashSet<>(), orders = new HashSet<>();
+        for (int seed = 0; seed < 30; seed++) {
+            Sample s = textOnly().withSpreadWords(SIXTEEN, false).build("r", caption, null, new Random(seed));
+            long[] block = spreadBlock(s);
+            assertThat(s.imagePads()).isZero();
+            long words = Arrays.stream(block).filter(t -> t != space).count();
+            assertThat(Arrays.stream(block).filter(t -> t == space).count()).isEqualTo(16 - words);
+            String text = qwen.decode(block, false);
+            assertThat(Arrays.stream(text.trim().split(" +")).sorted().toList()).containsExactly("a", "circle", "in", "left", "red", "the", "top");
+            StringBuilder layout = new StringBuilder();
+            for (long t : block) layout.append(t == space ? '_' : 'w');
+            layouts.add(layout.toString());
+            orders.add(String.join(" ", text.trim().split(" +")));
+            // the labels are the caption's, as without context
+            long[] answer = Arrays.copyOfRange(s.labels(), s.labels().length - s.labelled(), s.labels().length);
+            assertThat(answer).containsExactly(qwen.encode(caption + "<|im_end|>"));
+        }
+        assertThat(layouts).hasSizeGreaterThan(20);   // the places are drawn
+        assertThat(orders).hasSizeGreaterThan(20);    // and so is the order
+    }
+
+    @Test
+    void spreadWordsInOrderKeepTheCaptionsOrder() {
+        for (int seed = 0; seed < 10; seed++) {
+            Sample s = textOnly().withSpreadWords(SIXTEEN, true).build("r", "A red circle in the top left.", null, new Random(seed));
+            assertThat(qwen.decode(spreadBlock(s), false).trim().split(" +")).containsExactly("a", "red", "circle", "in", "the", "top", "left");
+        }
+    }
+
+    @Test
+    void spreadWordsThatDoNotFitAreRefusedByIdAndAFusionWithoutPositionsCannotSpread() {
+        SampleBuilder b = textOnly().withSpreadWords(new SampleBuilder.ImagePositions(3, SIXTEEN.token()), false);
+        assertThatThrownBy(() -> b.build("row-7", "A red circle in the top left.", null, new Random(0)))
+                .isInstanceOf(SampleBuilder.SampleException.class).hasMessageContaining("row-7").hasMessageContaining("3 positions");
+        assertThatThrownBy(() -> textOnly().withSpreadWords(SampleBuilder.ImagePositions.NONE, false))
+                .isInstanceOf(IrisException.class).hasMessageContaining("train.lm_context");
+    }
 }

@@ -35,7 +35,6 @@ public final class SampleBuilder {
     // spread mode: the positions an image would take in the prompt, and whether the words keep the caption's order
     private final ImagePositions spread;
     private final boolean inOrder;
-    private final boolean together;
 
     /**
      * How an image shows in a sample's prompt: {@code count} positions written as {@code token},
@@ -78,12 +77,11 @@ public final class SampleBuilder {
      */
     public SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, ImagePositions image, Optional<String> system,
                          List<String> prompts, int maxLength) {
-        this(template, tokenizer, image, system, prompts, maxLength, false, ImagePositions.NONE, false, false);
+        this(template, tokenizer, image, system, prompts, maxLength, false, ImagePositions.NONE, false);
     }
 
     private SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, ImagePositions image, Optional<String> system,
-                          List<String> prompts, int maxLength, boolean captionWords, ImagePositions spread, boolean inOrder,
-                          boolean together) {
+                          List<String> prompts, int maxLength, boolean captionWords, ImagePositions spread, boolean inOrder) {
         if (prompts.isEmpty()) throw new IrisException("train.prompts: the list of instructions is empty");
         this.template = template;
         this.tokenizer = tokenizer;
@@ -94,7 +92,6 @@ public final class SampleBuilder {
         this.captionWords = captionWords;
         this.spread = spread;
         this.inOrder = inOrder;
-        this.together = together;
     }
 
     /**
@@ -104,7 +101,7 @@ public final class SampleBuilder {
      * with image tokens in stage 1.
      */
     public SampleBuilder withCaptionWords() {
-        return new SampleBuilder(template, tokenizer, image, system, prompts, maxLength, true, ImagePositions.NONE, false, false);
+        return new SampleBuilder(template, tokenizer, image, system, prompts, maxLength, true, ImagePositions.NONE, false);
     }
 
     /**
@@ -115,29 +112,11 @@ public final class SampleBuilder {
      * {@code inOrder}): the LLM learns to read words from anywhere in the span image tokens take.
      */
     public SampleBuilder withSpreadWords(ImagePositions positions, boolean inOrder) {
-        return spreading(positions, inOrder, false);
-    }
-
-    /**
-     * This builder, but the caption's words, shuffled and side by side, stand at a random place
-     * among the image block's positions, spaces in the others ({@code train.lm_context: words_anywhere}).
-     */
-    public SampleBuilder withWordsAnywhere(ImagePositions positions) {
-        return spreading(positions, false, true);
-    }
-
-    /** Each text-only sample drawn as {@link #withCaptionWords()} or {@link #withSpreadWords} (shuffled), half and half. */
-    public SampleBuilder withMixedWords(ImagePositions positions) {
-        SampleBuilder b = spreading(positions, false, false);
-        return new SampleBuilder(template, tokenizer, image, system, prompts, maxLength, true, b.spread, false, false);
-    }
-
-    private SampleBuilder spreading(ImagePositions positions, boolean inOrder, boolean together) {
         if (positions.count() == 0) {
             throw new IrisException("train.lm_context: spreading the caption's words needs a fusion that places image tokens in the prompt");
         }
         filler(tokenizer);
-        return new SampleBuilder(template, tokenizer, image, system, prompts, maxLength, false, positions, inOrder, together);
+        return new SampleBuilder(template, tokenizer, image, system, prompts, maxLength, false, positions, inOrder);
     }
 
     /** The filler of spread words: a space, which must be one token. */
@@ -163,10 +142,10 @@ public final class SampleBuilder {
      * The ids that fill {@code count} positions: each word's tokens (written after a space) kept
      * together, the words at random places in the given order, the filler between and around them.
      */
-    static long[] spreadIds(List<String> words, int count, TextTokenizer tokenizer, long filler, Random random, String id, boolean together) {
+    static long[] spreadIds(List<String> words, int count, TextTokenizer tokenizer, long filler, Random random, String id) {
         List<long[]> units = new ArrayList<>();
         int used = 0;
-        for (String w : together ? List.of(String.join(" ", words)) : words) {
+        for (String w : words) {
             long[] t = tokenizer.encode(" " + w);
             units.add(t);
             used += t.length;
@@ -225,10 +204,8 @@ public final class SampleBuilder {
     public Sample build(String id, String caption, byte[] image, Random random) {
         String instruction = prompts.get(random.nextInt(prompts.size()));
         // the words stand where the image would be (the default image layout: instruction, newline, image)
-        // mixed: captionWords and spread both set, one drawn per sample
-        boolean spreadThis = image == null && spread.count() > 0 && !(captionWords && random.nextBoolean());
-        if (image == null && captionWords && !spreadThis) instruction = instruction + "\n" + shuffledWords(caption, random);
-        long[] prompt = spreadThis ? spreadPrompt(id, instruction, caption, random)
+        if (image == null && captionWords) instruction = instruction + "\n" + shuffledWords(caption, random);
+        long[] prompt = image == null && spread.count() > 0 ? spreadPrompt(id, instruction, caption, random)
                 : tokenizer.encode(promptText(instruction, image != null));
         long[] answer = tokenizer.encode(caption + template.endOfTurn());
         int pads = 0;
@@ -268,7 +245,7 @@ public final class SampleBuilder {
         long[] prompt = tokenizer.encode(template.render(messages, true));
         List<String> words = words(caption);
         if (!inOrder) Collections.shuffle(words, random);
-        long[] fill = spreadIds(words, spread.count(), tokenizer, filler(tokenizer), random, id, together);
+        long[] fill = spreadIds(words, spread.count(), tokenizer, filler(tokenizer), random, id);
         int k = 0;
         for (int i = 0; i < prompt.length; i++) if (prompt[i] == spread.tokenId()) prompt[i] = fill[k++];
         if (k != spread.count()) throw new SampleException(id, "the prompt carries " + k + " image pad tokens but the image gives " + spread.count());

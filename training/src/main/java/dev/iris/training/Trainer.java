@@ -95,12 +95,6 @@ public final class Trainer {
                     builder = builder.withSpreadWords(SampleBuilder.ImagePositions.of(parts.llm(), parts.fusion(), true),
                             tc.lmContext() == TrainConfig.LmContext.SPREAD_WORDS_IN_ORDER);
                 }
-                if (tc.lmContext() == TrainConfig.LmContext.MIXED_WORDS) {
-                    builder = builder.withMixedWords(SampleBuilder.ImagePositions.of(parts.llm(), parts.fusion(), true));
-                }
-                if (tc.lmContext() == TrainConfig.LmContext.WORDS_ANYWHERE) {
-                    builder = builder.withWordsAnywhere(SampleBuilder.ImagePositions.of(parts.llm(), parts.fusion(), true));
-                }
                 int imageTokens = builder.imagePositions().count();
                 long padId = builder.imagePositions().tokenId();
                 long totalSteps = totalSteps(tc, dataset);

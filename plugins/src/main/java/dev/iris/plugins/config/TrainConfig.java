@@ -74,11 +74,9 @@ public record TrainConfig(
      * {@code caption_words}: the caption's words, shuffled, after the instruction;
      * {@code spread_words}: shuffled too, but at random places among as many prompt positions as
      * the image takes, the others a filler (a space); {@code spread_words_in_order}: the same in
-     * the caption's order; {@code words_anywhere}: the shuffled words side by side, at a random
-     * place among the image's positions; {@code mixed_words}: each sample drawn as
-     * {@code caption_words} or {@code spread_words}, half and half.
+     * the caption's order.
      */
-    public enum LmContext { NONE, CAPTION_WORDS, SPREAD_WORDS, SPREAD_WORDS_IN_ORDER, WORDS_ANYWHERE, MIXED_WORDS }
+    public enum LmContext { NONE, CAPTION_WORDS, SPREAD_WORDS, SPREAD_WORDS_IN_ORDER }
 
     /** How long to train. */
     public sealed interface Length permits Epochs, Steps {}

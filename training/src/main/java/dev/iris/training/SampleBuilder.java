@@ -32,9 +32,6 @@ public final class SampleBuilder {
     private final List<String> prompts;
     private final int maxLength;
     private final boolean captionWords;
-    // spread mode: the positions an image would take in the prompt, and whether the words keep the caption's order
-    private final ImagePositions spread;
-    private final boolean inOrder;
 
     /**
      * How an image shows in a sample's prompt: {@code count} positions written as {@code token},
@@ -77,11 +74,11 @@ public final class SampleBuilder {
      */
     public SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, ImagePositions image, Optional<String> system,
                          List<String> prompts, int maxLength) {
-        this(template, tokenizer, image, system, prompts, maxLength, false, ImagePositions.NONE, false);
+        this(template, tokenizer, image, system, prompts, maxLength, false);
     }
 
     private SampleBuilder(ChatTemplate template, TextTokenizer tokenizer, ImagePositions image, Optional<String> system,
-                          List<String> prompts, int maxLength, boolean captionWords, ImagePositions spread, boolean inOrder) {
+                          List<String> prompts, int maxLength, boolean captionWords) {
         if (prompts.isEmpty()) throw new IrisException("train.prompts: the list of instructions is empty");
         this.template = template;
         this.tokenizer = tokenizer;
@@ -90,8 +87,6 @@ public final class SampleBuilder {
         this.prompts = List.copyOf(prompts);
         this.maxLength = maxLength;
         this.captionWords = captionWords;
-        this.spread = spread;
-        this.inOrder = inOrder;
     }
 
     /**
@@ -101,84 +96,16 @@ public final class SampleBuilder {
      * with image tokens in stage 1.
      */
     public SampleBuilder withCaptionWords() {
-        return new SampleBuilder(template, tokenizer, image, system, prompts, maxLength, true, ImagePositions.NONE, false);
+        return new SampleBuilder(template, tokenizer, image, system, prompts, maxLength, true);
     }
 
-    /**
-     * This builder, but a text-only sample's prompt carries the image block of {@code positions}
-     * (laid out by the template as for an image) with the caption's words, lower-cased, at random
-     * places among its positions and a filler (the tokenizer's token for a space) in the others
-     * ({@code train.lm_context: spread_words}, or {@code spread_words_in_order} with
-     * {@code inOrder}): the LLM learns to read words from anywhere in the span image tokens take.
-     */
-    public SampleBuilder withSpreadWords(ImagePositions positions, boolean inOrder) {
-        if (positions.count() == 0) {
-            throw new IrisException("train.lm_context: spreading the caption's words needs a fusion that places image tokens in the prompt");
-        }
-        filler(tokenizer);
-        return new SampleBuilder(template, tokenizer, image, system, prompts, maxLength, false, positions, inOrder);
-    }
-
-    /** The filler of spread words: a space, which must be one token. */
-    static long filler(TextTokenizer tokenizer) {
-        long[] space = tokenizer.encode(" ");
-        if (space.length != 1) {
-            throw new IrisException("train.lm_context: spreading words needs a space to be one token, the tokenizer gives " + space.length);
-        }
-        return space[0];
-    }
-
-    /** The caption's words, lower-cased, without the punctuation around them, in the caption's order. */
-    static List<String> words(String caption) {
+    /** The caption's words, lower-cased, without the punctuation around them, in an order drawn from {@code random}. */
+    static String shuffledWords(String caption, Random random) {
         List<String> words = new ArrayList<>();
         for (String w : caption.toLowerCase(Locale.ROOT).split("\\s+")) {
             String bare = w.replaceAll("^[^\\p{L}\\p{N}]+|[^\\p{L}\\p{N}]+$", "");
             if (!bare.isEmpty()) words.add(bare);
         }
-        return words;
-    }
-
-    /**
-     * The ids that fill {@code count} positions: each word's tokens (written after a space) kept
-     * together, the words at random places in the given order, the filler between and around them.
-     */
-    static long[] spreadIds(List<String> words, int count, TextTokenizer tokenizer, long filler, Random random, String id) {
-        List<long[]> units = new ArrayList<>();
-        int used = 0;
-        for (String w : words) {
-            long[] t = tokenizer.encode(" " + w);
-            units.add(t);
-            used += t.length;
-        }
-        if (used > count) {
-            throw new SampleException(id, "the caption's words take " + used + " tokens, more than the image's " + count + " positions");
-        }
-        // a uniformly drawn arrangement of the word units among count - used fillers, word order kept
-        boolean[] wordAt = new boolean[units.size() + count - used];
-        for (int i = 0; i < units.size(); i++) wordAt[i] = true;
-        for (int i = wordAt.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            boolean t = wordAt[i];
-            wordAt[i] = wordAt[j];
-            wordAt[j] = t;
-        }
-        long[] out = new long[count];
-        int pos = 0, next = 0;
-        for (boolean w : wordAt) {
-            if (w) {
-                long[] t = units.get(next++);
-                System.arraycopy(t, 0, out, pos, t.length);
-                pos += t.length;
-            } else {
-                out[pos++] = filler;
-            }
-        }
-        return out;
-    }
-
-    /** The caption's words, lower-cased, without the punctuation around them, in an order drawn from {@code random}. */
-    static String shuffledWords(String caption, Random random) {
-        List<String> words = words(caption);
         Collections.shuffle(words, random);
         return String.join(" ", words);
     }
@@ -205,8 +132,7 @@ public final class SampleBuilder {
         String instruction = prompts.get(random.nextInt(prompts.size()));
         // the words stand where the image would be (the default image layout: instruction, newline, image)
         if (image == null && captionWords) instruction = instruction + "\n" + shuffledWords(caption, random);
-        long[] prompt = image == null && spread.count() > 0 ? spreadPrompt(id, instruction, caption, random)
-                : tokenizer.encode(promptText(instruction, image != null));
+        long[] prompt = tokenizer.encode(promptText(instruction, image != null));
         long[] answer = tokenizer.encode(caption + template.endOfTurn());
         int pads = 0;
         if (this.image.count() > 0) {
@@ -235,21 +161,6 @@ public final class SampleBuilder {
         Arrays.fill(labels, 0, prompt.length, Sample.IGNORE);
         System.arraycopy(answer, 0, labels, prompt.length, keep);
         return new Sample(id, ids, labels, pads, truncated, image, imageStart(instruction, image != null, prompt));
-    }
-
-    /** The prompt with the image block laid out as for an image, its positions holding the caption's words and the filler. */
-    private long[] spreadPrompt(String id, String instruction, String caption, Random random) {
-        List<ChatMessage> messages = new ArrayList<>();
-        system.ifPresent(s -> messages.add(ChatMessage.system(s)));
-        messages.add(ChatMessage.user(template.withImage(instruction, spread.count())));
-        long[] prompt = tokenizer.encode(template.render(messages, true));
-        List<String> words = words(caption);
-        if (!inOrder) Collections.shuffle(words, random);
-        long[] fill = spreadIds(words, spread.count(), tokenizer, filler(tokenizer), random, id);
-        int k = 0;
-        for (int i = 0; i < prompt.length; i++) if (prompt[i] == spread.tokenId()) prompt[i] = fill[k++];
-        if (k != spread.count()) throw new SampleException(id, "the prompt carries " + k + " image pad tokens but the image gives " + spread.count());
-        return prompt;
     }
 
     /**

@@ -90,11 +90,6 @@ public final class Trainer {
                 SampleBuilder builder = SampleBuilder.of(parts.llm(), parts.fusion(), images, tc.system(),
                         tc.prompts().orElse(LlavaPrompts.DETAILED), tc.maxLength());
                 if (tc.lmContext() == TrainConfig.LmContext.CAPTION_WORDS) builder = builder.withCaptionWords();
-                if (tc.lmContext() == TrainConfig.LmContext.SPREAD_WORDS || tc.lmContext() == TrainConfig.LmContext.SPREAD_WORDS_IN_ORDER) {
-                    // the positions the image will take in the image stages, though this stage has none
-                    builder = builder.withSpreadWords(SampleBuilder.ImagePositions.of(parts.llm(), parts.fusion(), true),
-                            tc.lmContext() == TrainConfig.LmContext.SPREAD_WORDS_IN_ORDER);
-                }
                 int imageTokens = builder.imagePositions().count();
                 long padId = builder.imagePositions().tokenId();
                 long totalSteps = totalSteps(tc, dataset);

@@ -54,7 +54,7 @@ final class HostSections {
             ConfigField.of("max_length", "longest sample in tokens"),
             ConfigField.path("feature_cache", "folder of cached vision features"),
             ConfigField.of("log_every", "steps between progress lines"),
-            ConfigField.of("lm_context", "stage lm: none, caption_words (the caption's words shuffled in the prompt), spread_words or spread_words_in_order (spread over the image's positions)"));
+            ConfigField.of("lm_context", "stage lm: none, or caption_words (the caption's words shuffled in the prompt)"));
 
     static List<ConfigSection> all() {
         return List.of(MODEL, RUNTIME, GENERATE, TRAIN);

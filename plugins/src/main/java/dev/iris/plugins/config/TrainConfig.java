@@ -70,13 +70,7 @@ public record TrainConfig(
      * caption's words in a shuffled order, so the language model learns to write its answer
      * from what its prompt holds (a frozen LLM must do that with image tokens in stage 1).
      */
-    /**
-     * {@code caption_words}: the caption's words, shuffled, after the instruction;
-     * {@code spread_words}: shuffled too, but at random places among as many prompt positions as
-     * the image takes, the others a filler (a space); {@code spread_words_in_order}: the same in
-     * the caption's order.
-     */
-    public enum LmContext { NONE, CAPTION_WORDS, SPREAD_WORDS, SPREAD_WORDS_IN_ORDER }
+    public enum LmContext { NONE, CAPTION_WORDS }
 
     /** How long to train. */
     public sealed interface Length permits Epochs, Steps {}

@@ -92,6 +92,11 @@ public final class VisionLanguageModel implements AutoCloseable {
         return parts;
     }
 
+    /** Where the model's sessions come from: its weight cache, load timings and the bytes of frozen weights held. */
+    public SessionFactory sessions() {
+        return sessions;
+    }
+
     // ------------------------------------------------------------------ graphs
 
     private GraphSession open(Graph graph) {

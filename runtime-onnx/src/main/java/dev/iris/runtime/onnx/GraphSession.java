@@ -2,7 +2,6 @@ package dev.iris.runtime.onnx;
 
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -16,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,33 +27,41 @@ public final class GraphSession implements AutoCloseable {
 
     private final OrtRuntime runtime;
     private final CompiledGraph graph;
-    private final OrtSession session;
+    private final OrtSession session;   // null only while the constructor fails
     private final List<OnnxTensor> bound = new ArrayList<>();
 
+    /** Holds the initializers' buffers for the session's life: ONNX Runtime reads them in place. */
+    private final Map<String, Tensor> initializers = new LinkedHashMap<>();
+
+    /** {@code frozen}: every frozen weight as a float tensor; quantized ones are quantized here. */
     GraphSession(OrtRuntime runtime, CompiledGraph graph, Map<String, Tensor> frozen) {
+        this(runtime, graph, initializersOf(graph, frozen), true);
+    }
+
+    /**
+     * {@code initializers}: every initializer the compiled graph declares, already in its stored
+     * form (a quantized weight's codes and scales under their own names). The buffers must not
+     * change while the session lives: ONNX Runtime uses them in place rather than copying them
+     * (a weight memory-mapped from the weight cache stays file pages, held once however many
+     * sessions share it).
+     */
+    GraphSession(OrtRuntime runtime, CompiledGraph graph, Map<String, Tensor> initializers, boolean prepared) {
         this.runtime = runtime;
         this.graph = graph;
+        for (String name : initializerNames(graph)) {
+            if (!initializers.containsKey(name)) throw new IrisException("weight " + name + " was not bound");
+        }
+        OrtSession created = null;
         try (OrtSession.SessionOptions opts = runtime.sessionOptions(graph)) {
-            Map<String, OnnxTensorLike> initializers = new HashMap<>();
-            for (Map.Entry<String, Value> e : graph.frozen().entrySet()) {
-                Tensor t = frozen.get(e.getKey());
-                if (t == null) throw new IrisException("weight " + e.getKey() + " was not bound");
-                check(e.getKey(), "weight", e.getValue(), t);
-                if (graph.quantized().contains(e.getKey())) {
-                    CompiledGraph.Quantization qz = graph.quantization();
-                    WeightQuantizer.Quantized q = WeightQuantizer.quantize(t, qz.bits(), qz.blockFor(t.shape()[1]));
-                    bind(initializers, CompiledGraph.Quantization.codes(e.getKey()), q.codes());
-                    bind(initializers, CompiledGraph.Quantization.scales(e.getKey()), q.scales());
-                    if (graph.floatToo().contains(e.getKey())) bind(initializers, e.getKey(), t);
-                } else {
-                    bind(initializers, e.getKey(), t);
-                }
+            for (Map.Entry<String, Tensor> e : initializers.entrySet()) {
+                OnnxTensor ot = toOrt(e.getValue());
+                bound.add(ot);
+                this.initializers.put(e.getKey(), e.getValue());
+                // addInitializer, not addExternalInitializers: ORT copies the latter into its own
+                // memory (measured: +1 copy per weight), and uses the former where it lies
+                opts.addInitializer(e.getKey(), ot);
             }
-            if (!initializers.isEmpty()) opts.addExternalInitializers(initializers);
-            this.session = runtime.env().createSession(graph.model(), opts);
-            // ONNX Runtime copies external initializers into its own memory when the session is
-            // created, so the host's buffers (often widened bf16 -> f32 copies) can go now
-            closeBound();
+            created = runtime.env().createSession(graph.model(), opts);
         } catch (OrtException e) {
             closeBound();
             throw new IrisException("ONNX Runtime could not load the compiled graph: " + e.getMessage(), e);
@@ -63,12 +69,70 @@ public final class GraphSession implements AutoCloseable {
             closeBound();
             throw e;
         }
+        this.session = created;
     }
 
-    private void bind(Map<String, OnnxTensorLike> initializers, String name, Tensor t) throws OrtException {
-        OnnxTensor ot = toOrt(t);
-        bound.add(ot);
-        initializers.put(name, ot);
+    /** The stored form of each frozen weight: as given, or quantized codes and scales (plus the float where also read as one). */
+    static Map<String, Tensor> initializersOf(CompiledGraph graph, Map<String, Tensor> frozen) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Value> e : graph.frozen().entrySet()) out.putAll(initializersOf(graph, frozen, e.getKey(), e.getValue()));
+        return out;
+    }
+
+    private static Map<String, Tensor> initializersOf(CompiledGraph graph, Map<String, Tensor> frozen, String name, Value value) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        Tensor t = frozen.get(name);
+        if (t == null) throw new IrisException("weight " + name + " was not bound");
+        check(graph, name, "weight", value, t.dtype(), t.shape());
+        if (graph.quantized().contains(name)) {
+            CompiledGraph.Quantization qz = graph.quantization();
+            WeightQuantizer.Quantized q = WeightQuantizer.quantize(t, qz.bits(), qz.blockFor(t.shape()[1]));
+            out.put(CompiledGraph.Quantization.codes(name), q.codes());
+            out.put(CompiledGraph.Quantization.scales(name), q.scales());
+            if (graph.floatToo().contains(name)) out.put(name, t);
+        } else {
+            out.put(name, t);
+        }
+        return out;
+    }
+
+    /** The stored forms of some frozen weights given as floats (see {@link #initializerNames}). */
+    public static Map<String, Tensor> storedForms(CompiledGraph graph, Map<String, Tensor> floats) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : floats.entrySet()) {
+            Value v = graph.frozen().get(e.getKey());
+            if (v == null) throw new IrisException("the compiled graph has no frozen weight " + e.getKey());
+            out.putAll(initializersOf(graph, Map.of(e.getKey(), e.getValue()), e.getKey(), v));
+        }
+        return out;
+    }
+
+    /** The initializer names a compiled graph declares: its frozen weights, quantized ones as codes and scales. */
+    public static List<String> initializerNames(CompiledGraph graph) {
+        List<String> out = new ArrayList<>();
+        for (String w : graph.frozen().keySet()) {
+            if (graph.quantized().contains(w)) {
+                out.add(CompiledGraph.Quantization.codes(w));
+                out.add(CompiledGraph.Quantization.scales(w));
+                if (graph.floatToo().contains(w)) out.add(w);
+            } else {
+                out.add(w);
+            }
+        }
+        return out;
+    }
+
+    /** The initializers bound, by name: views of the buffers ONNX Runtime reads (for accounting and tests). */
+    public Map<String, Tensor> initializers() {
+        return java.util.Collections.unmodifiableMap(initializers);
+    }
+
+    /** Bytes of the initializers bound (each buffer counted once even if bound under two names). */
+    public long initializerBytes() {
+        java.util.Set<java.nio.ByteBuffer> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        long n = 0;
+        for (Tensor t : initializers.values()) if (seen.add(t.data())) n += t.data().remaining();
+        return n;
     }
 
     public CompiledGraph graph() {
@@ -174,11 +238,11 @@ public final class GraphSession implements AutoCloseable {
         return all;
     }
 
-    private void check(String name, String what, Value expected, Tensor t) {
-        check(name, what, expected, t.dtype(), t.shape());
+    private void check(String name, String what, Value expected, DType dtype, long[] shape) {
+        check(graph, name, what, expected, dtype, shape);
     }
 
-    private void check(String name, String what, Value expected, DType dtype, long[] shape) {
+    private static void check(CompiledGraph graph, String name, String what, Value expected, DType dtype, long[] shape) {
         DType want = expected.dtype().isFloating() ? graph.precision() : expected.dtype();
         if (dtype != want) {
             throw new IrisException(what + " '" + name + "' must be " + want + ", got " + dtype);
@@ -238,15 +302,24 @@ public final class GraphSession implements AutoCloseable {
         bound.clear();
     }
 
+    private volatile boolean closed;
+
+    public boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public void close() {
+        closed = true;
         try {
             if (session != null && System.getenv("IRIS_ORT_PROFILE") != null) session.endProfiling();
             if (session != null) session.close();
         } catch (OrtException e) {
             throw new IrisException("closing an ONNX Runtime session failed: " + e.getMessage(), e);
         } finally {
+            // only now: the session read these buffers in place until it was closed
             closeBound();
+            initializers.clear();
         }
     }
 }

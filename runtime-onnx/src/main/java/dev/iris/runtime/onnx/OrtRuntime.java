@@ -24,6 +24,7 @@ public final class OrtRuntime {
     private final int threads;
     private volatile Boolean cudaUsable;
     private static final AtomicInteger PROFILES = new AtomicInteger();
+    private static final boolean PREPACK = !"false".equals(System.getProperty("iris.prepack", "true"));
 
     public OrtRuntime(Device device, int threads) {
         this.env = OrtEnvironment.getEnvironment();
@@ -54,6 +55,15 @@ public final class OrtRuntime {
         return new GraphSession(this, graph, frozen);
     }
 
+    /**
+     * Creates a session whose initializers are given in their stored form (see
+     * {@link GraphSession#initializerNames}); ONNX Runtime reads their buffers in place, so they
+     * must stay unchanged until the session is closed.
+     */
+    public GraphSession openPrepared(CompiledGraph graph, Map<String, Tensor> initializers) {
+        return new GraphSession(this, graph, initializers, true);
+    }
+
     OrtSession.SessionOptions sessionOptions(CompiledGraph graph) throws OrtException {
         DType precision = graph.precision();
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
@@ -67,6 +77,8 @@ public final class OrtRuntime {
             // own: each one's block stayed in the arena. Without them: 9.0 -> 7.4 GB at batch 8,
             // 4.9 GB as 4 accumulated passes of 2, same speed.
             opts.setMemoryPatternOptimization(false);
+        } else if (!PREPACK) {
+            opts.addConfigEntry("session.disable_prepacking", "1");
         }
         // ORT's extended fusions produce float32-only contrib kernels; float64 graphs (gradient checks) stay basic
         opts.setOptimizationLevel(precision == DType.F64 ? OrtSession.SessionOptions.OptLevel.BASIC_OPT

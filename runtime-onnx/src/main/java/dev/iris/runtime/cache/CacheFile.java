@@ -2,6 +2,7 @@ package dev.iris.runtime.cache;
 
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
+import dev.iris.runtime.onnx.FileWeight;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -26,7 +27,7 @@ import java.util.zip.CRC32C;
  * The on-disk layout of a converted-weight cache file:
  * <pre>
  *   "IRISWGT1" | u32 version | u32 index length | index | zero padding to 64
- *   tensor data, each starting at a multiple of 64 (aligned for the kernels reading it in place)
+ *   tensor data, each starting at a multiple of 4096 (a page: ONNX Runtime maps it in place)
  *   trailer: u64 length before the trailer | u64 CRC32C of those bytes | "IRISEND1"
  * </pre>
  * The index holds the key (checkpoint content + conversion format) and every tensor's name,
@@ -38,7 +39,8 @@ final class CacheFile {
     static final byte[] END = "IRISEND1".getBytes(StandardCharsets.US_ASCII);
     static final int VERSION = 1;
     static final int TRAILER = 24;
-    static final int ALIGN = 64;
+    // page-aligned, so ONNX Runtime memory-maps each tensor where it lies instead of reading it into a buffer
+    static final int ALIGN = 4096;
 
     /** One tensor in the file. */
     record Entry(String name, DType dtype, long[] shape, long offset, long length) {
@@ -163,16 +165,11 @@ final class CacheFile {
         }
     }
 
-    /** Read-only mappings of the entries, one per tensor (a tensor up to 2 GB, as a Java buffer can hold). */
-    static Map<String, Tensor> map(Path file, Index index) throws IOException {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            for (Entry e : index.entries().values()) {
-                ByteBuffer b = e.length() == 0 ? ByteBuffer.allocateDirect(0)
-                        : ch.map(FileChannel.MapMode.READ_ONLY, e.offset(), e.length());
-                out.put(e.name(), new Tensor(e.dtype(), e.shape(), b.order(ByteOrder.LITTLE_ENDIAN)));
-            }
-        }
+    /** Where each entry lies, for ONNX Runtime to map. */
+    static Map<String, FileWeight> slices(Path file, Index index) {
+        Map<String, FileWeight> out = new LinkedHashMap<>();
+        Path abs = file.toAbsolutePath().normalize();
+        for (Entry e : index.entries().values()) out.put(e.name(), new FileWeight(abs, e.offset(), e.length(), e.dtype(), e.shape()));
         return out;
     }
 

@@ -2,6 +2,7 @@ package dev.iris.runtime.cache;
 
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
+import dev.iris.runtime.onnx.FileWeight;
 import dev.iris.runtime.weights.Fingerprinted;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Converted weights (float32, or a quantizer's codes and scales) written once per checkpoint
- * and format, then memory-mapped: later loads convert nothing, and ONNX Runtime reads the
- * mapped pages in place, so each weight is held once, as file pages the kernel can share.
+ * and format, then handed to ONNX Runtime as external data: later loads convert nothing, and
+ * ONNX Runtime memory-maps each tensor in place (or pre-packs it and drops the mapping), so
+ * each weight is held once.
  *
  * <p>A checkpoint's cache lives in {@value #FOLDER} beside it; when that folder cannot be
  * written, under {@code $XDG_CACHE_HOME/iris/weights} (or {@code ~/.cache/iris/weights}).
@@ -88,12 +90,12 @@ public final class WeightCache {
     }
 
     /**
-     * Mapped tensors for every name of {@code wanted}, from the file of checkpoint {@code id} in
+     * Where every name of {@code wanted} lies, from the file of checkpoint {@code id} in
      * {@code format}: reused when valid and complete, else (re)written with what it held plus
      * what is wanted now. Empty when the file can be neither read nor written (the caller
      * converts in memory).
      */
-    public Optional<Map<String, Tensor>> load(Fingerprinted.Id id, String format, Map<String, Want> wanted, Converter converter) {
+    public Optional<Map<String, FileWeight>> load(Fingerprinted.Id id, String format, Map<String, Want> wanted, Converter converter) {
         if (!enabled || wanted.isEmpty()) return Optional.empty();
         String key = id.content() + "/" + format;
         Path file = fileFor(id, format);
@@ -103,15 +105,12 @@ public final class WeightCache {
                 CacheFile.Index index = CacheFile.verify(file, key);
                 if (covers(index, wanted)) {
                     reuses.incrementAndGet();
-                    return Optional.of(CacheFile.map(file, index));
+                    return Optional.of(CacheFile.slices(file, index));
                 }
                 plan.putAll(index.entries());   // keep what it held: another graph of the model may use it
             } catch (CacheFile.Invalid e) {
                 LOG.info("weight cache {} is not usable ({}): rebuilding it", file, e.getMessage());
                 deleteQuietly(file);
-            } catch (IOException e) {
-                LOG.warn("weight cache {} cannot be mapped ({}): converting in memory", file, e.getMessage());
-                return Optional.empty();
             }
         }
         wanted.forEach((n, w) -> plan.put(n, new CacheFile.Entry(n, w.dtype(), w.shape(), 0, 0)));
@@ -125,7 +124,7 @@ public final class WeightCache {
                 LOG.info("converted {} MB of weights of {} ({}) into {} in {} s", bytes >> 20, id.home(), format, target,
                         String.format("%.1f", (System.nanoTime() - t0) / 1e9));
                 CacheFile.Index index = CacheFile.verify(target, key);
-                return Optional.of(CacheFile.map(target, index));
+                return Optional.of(CacheFile.slices(target, index));
             } catch (IOException | CacheFile.Invalid e) {
                 LOG.info("weight cache {} cannot be written ({}){}", target, e.getMessage(), folder.isPresent() ? "" : ": trying the user cache folder");
             }

@@ -1,5 +1,7 @@
 package dev.iris.runtime.onnx;
 
+import ai.onnx.proto.OnnxMl;
+import com.google.protobuf.InvalidProtocolBufferException;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
@@ -13,6 +15,9 @@ import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.HashMap;
+import ai.onnxruntime.OnnxTensorLike;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -30,38 +35,50 @@ public final class GraphSession implements AutoCloseable {
     private final OrtSession session;   // null only while the constructor fails
     private final List<OnnxTensor> bound = new ArrayList<>();
 
-    /** Holds the initializers' buffers for the session's life: ONNX Runtime reads them in place. */
-    private final Map<String, Tensor> initializers = new LinkedHashMap<>();
+    /** What the session was given to read, for accounting: in-memory initializers' sizes and file ranges. */
+    private final Map<String, Long> memoryBytes = new LinkedHashMap<>();
+    private final Map<String, FileWeight> fileWeights = new LinkedHashMap<>();
 
     /** {@code frozen}: every frozen weight as a float tensor; quantized ones are quantized here. */
     GraphSession(OrtRuntime runtime, CompiledGraph graph, Map<String, Tensor> frozen) {
-        this(runtime, graph, initializersOf(graph, frozen), true);
+        this(runtime, graph, initializersOf(graph, frozen), Map.of());
     }
 
     /**
-     * {@code initializers}: every initializer the compiled graph declares, already in its stored
-     * form (a quantized weight's codes and scales under their own names). The buffers must not
-     * change while the session lives: ONNX Runtime uses them in place rather than copying them
-     * (a weight memory-mapped from the weight cache stays file pages, held once however many
-     * sessions share it).
+     * Every initializer the compiled graph declares (see {@link #initializerNames}), in its stored
+     * form: {@code inMemory} ones are copied by ONNX Runtime (the host's buffers are let go once
+     * the session exists); {@code inFiles} ones are read by ONNX Runtime from their file as
+     * external data, memory-mapped in place (or pre-packed, after which it drops the mapping), so
+     * nothing is copied through Java and each byte is held once. The files must not change while
+     * the session lives.
      */
-    GraphSession(OrtRuntime runtime, CompiledGraph graph, Map<String, Tensor> initializers, boolean prepared) {
+    GraphSession(OrtRuntime runtime, CompiledGraph graph, Map<String, Tensor> inMemory, Map<String, FileWeight> inFiles) {
         this.runtime = runtime;
         this.graph = graph;
         for (String name : initializerNames(graph)) {
-            if (!initializers.containsKey(name)) throw new IrisException("weight " + name + " was not bound");
+            if (!inMemory.containsKey(name) && !inFiles.containsKey(name)) throw new IrisException("weight " + name + " was not bound");
         }
-        OrtSession created = null;
+        OrtSession created;
         try (OrtSession.SessionOptions opts = runtime.sessionOptions(graph)) {
-            for (Map.Entry<String, Tensor> e : initializers.entrySet()) {
+            Map<String, OnnxTensorLike> initializers = new HashMap<>();
+            for (Map.Entry<String, Tensor> e : inMemory.entrySet()) {
                 OnnxTensor ot = toOrt(e.getValue());
                 bound.add(ot);
-                this.initializers.put(e.getKey(), e.getValue());
-                // addInitializer, not addExternalInitializers: ORT copies the latter into its own
-                // memory (measured: +1 copy per weight), and uses the former where it lies
-                opts.addInitializer(e.getKey(), ot);
+                initializers.put(e.getKey(), ot);
+                memoryBytes.put(e.getKey(), (long) e.getValue().data().remaining());
             }
-            created = runtime.env().createSession(graph.model(), opts);
+            if (!initializers.isEmpty()) opts.addExternalInitializers(initializers);
+            byte[] model = graph.model();
+            if (!inFiles.isEmpty()) {
+                fileWeights.putAll(inFiles);
+                Path root = commonFolder(inFiles.values());
+                // locations are relative to this folder: ONNX Runtime refuses absolute ones
+                opts.addConfigEntry("session.model_external_initializers_file_folder_path", root.toString());
+                model = withExternalData(model, inFiles, root);
+            }
+            created = runtime.env().createSession(model, opts);
+            // ONNX Runtime copied the in-memory initializers: the host's buffers can go now
+            closeBound();
         } catch (OrtException e) {
             closeBound();
             throw new IrisException("ONNX Runtime could not load the compiled graph: " + e.getMessage(), e);
@@ -70,6 +87,51 @@ public final class GraphSession implements AutoCloseable {
             throw e;
         }
         this.session = created;
+    }
+
+    /**
+     * {@code model} with the named initializers' external data pointing at their files (location
+     * relative to {@code root}, offset, length), for ONNX Runtime to map; others are left as declared.
+     */
+    static byte[] withExternalData(byte[] model, Map<String, FileWeight> files, Path root) {
+        try {
+            OnnxMl.ModelProto.Builder m = OnnxMl.ModelProto.parseFrom(model).toBuilder();
+            OnnxMl.GraphProto.Builder g = m.getGraphBuilder();
+            for (int i = 0; i < g.getInitializerCount(); i++) {
+                FileWeight f = files.get(g.getInitializer(i).getName());
+                if (f == null) continue;
+                OnnxMl.TensorProto.Builder t = g.getInitializerBuilder(i);
+                long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+                if (t.getDataType() != OnnxProtos.onnxType(f.dtype()) || !Arrays.equals(dims, f.shape())) {
+                    throw new IrisException("weight " + t.getName() + " is declared with shape " + Arrays.toString(dims) + " but " + f.file()
+                            + " holds " + f.dtype() + Arrays.toString(f.shape()));
+                }
+                t.clearExternalData()
+                        .addExternalData(entry("location", root.relativize(f.file()).toString().replace('\\', '/')))
+                        .addExternalData(entry("offset", Long.toString(f.offset())))
+                        .addExternalData(entry("length", Long.toString(f.length())));
+            }
+            return m.build().toByteArray();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a compiled model could not be read back: " + e.getMessage(), e);
+        }
+    }
+
+    private static OnnxMl.StringStringEntryProto entry(String key, String value) {
+        return OnnxMl.StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+    }
+
+    private static Path commonFolder(Collection<FileWeight> files) {
+        Path root = null;
+        for (FileWeight f : files) {
+            Path dir = f.file().toAbsolutePath().normalize().getParent();
+            if (root == null) {
+                root = dir;
+            } else {
+                while (!dir.startsWith(root)) root = root.getParent();
+            }
+        }
+        return root;
     }
 
     /** The stored form of each frozen weight: as given, or quantized codes and scales (plus the float where also read as one). */
@@ -122,17 +184,14 @@ public final class GraphSession implements AutoCloseable {
         return out;
     }
 
-    /** The initializers bound, by name: views of the buffers ONNX Runtime reads (for accounting and tests). */
-    public Map<String, Tensor> initializers() {
-        return java.util.Collections.unmodifiableMap(initializers);
+    /** Sizes of the initializers ONNX Runtime copied from the host's memory, by name. */
+    public Map<String, Long> memoryInitializerBytes() {
+        return java.util.Collections.unmodifiableMap(memoryBytes);
     }
 
-    /** Bytes of the initializers bound (each buffer counted once even if bound under two names). */
-    public long initializerBytes() {
-        java.util.Set<java.nio.ByteBuffer> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        long n = 0;
-        for (Tensor t : initializers.values()) if (seen.add(t.data())) n += t.data().remaining();
-        return n;
+    /** The initializers ONNX Runtime reads from files (the weight cache), by name. */
+    public Map<String, FileWeight> fileInitializers() {
+        return java.util.Collections.unmodifiableMap(fileWeights);
     }
 
     public CompiledGraph graph() {
@@ -317,9 +376,7 @@ public final class GraphSession implements AutoCloseable {
         } catch (OrtException e) {
             throw new IrisException("closing an ONNX Runtime session failed: " + e.getMessage(), e);
         } finally {
-            // only now: the session read these buffers in place until it was closed
             closeBound();
-            initializers.clear();
         }
     }
 }

@@ -57,11 +57,11 @@ public final class OrtRuntime {
 
     /**
      * Creates a session whose initializers are given in their stored form (see
-     * {@link GraphSession#initializerNames}); ONNX Runtime reads their buffers in place, so they
-     * must stay unchanged until the session is closed.
+     * {@link GraphSession#initializerNames}): in memory (copied), or in files ONNX Runtime maps
+     * (which must not change while the session lives).
      */
-    public GraphSession openPrepared(CompiledGraph graph, Map<String, Tensor> initializers) {
-        return new GraphSession(this, graph, initializers, true);
+    public GraphSession openPrepared(CompiledGraph graph, Map<String, Tensor> inMemory, Map<String, FileWeight> inFiles) {
+        return new GraphSession(this, graph, inMemory, inFiles);
     }
 
     OrtSession.SessionOptions sessionOptions(CompiledGraph graph) throws OrtException {

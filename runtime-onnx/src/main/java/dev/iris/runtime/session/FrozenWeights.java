@@ -8,6 +8,7 @@ import dev.iris.api.tensor.Tensor;
 import dev.iris.api.weights.WeightSource;
 import dev.iris.runtime.cache.WeightCache;
 import dev.iris.runtime.onnx.CompiledGraph;
+import dev.iris.runtime.onnx.FileWeight;
 import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.onnx.WeightQuantizer;
 import dev.iris.runtime.weights.Fingerprinted;
@@ -37,8 +38,8 @@ final class FrozenWeights {
 
     private final WeightCache cache;
     private final CompiledGraph.Quantization quantization;
-    /** Mapped stores by cache key (checkpoint content + format), shared by every session of the factory. */
-    private final Map<String, Map<String, Tensor>> mapped = new HashMap<>();
+    /** Cache files' contents by key (checkpoint content + format), shared by every session of the factory. */
+    private final Map<String, Map<String, FileWeight>> mapped = new HashMap<>();
 
     FrozenWeights(WeightCache cache, CompiledGraph.Quantization quantization) {
         this.cache = cache;
@@ -53,8 +54,11 @@ final class FrozenWeights {
     }
 
     /** Every initializer of {@code cg} (see {@link GraphSession#initializerNames}) in its stored form. */
-    synchronized Map<String, Tensor> initializers(Graph graph, CompiledGraph cg, WeightBinder binder) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
+    /** A graph's initializers: converted in memory, or in cache files. */
+    record Bound(Map<String, Tensor> inMemory, Map<String, FileWeight> inFiles) {}
+
+    synchronized Bound initializers(Graph graph, CompiledGraph cg, WeightBinder binder) {
+        Map<String, FileWeight> out = new LinkedHashMap<>();
         // what each checkpoint on disk must provide: entry name (the file's tensor name plus any suffix) -> initializer names
         Map<String, Map<String, WeightCache.Want>> wants = new LinkedHashMap<>();
         Map<String, Map<String, List<String>>> targets = new LinkedHashMap<>();
@@ -96,9 +100,9 @@ final class FrozenWeights {
         }
         for (Map.Entry<String, Map<String, WeightCache.Want>> g : wants.entrySet()) {
             String key = g.getKey();
-            Map<String, Tensor> store = mapped.get(key);
+            Map<String, FileWeight> store = mapped.get(key);
             if (store == null || !store.keySet().containsAll(g.getValue().keySet())) {
-                Optional<Map<String, Tensor>> loaded = cache.load(ids.get(key), format(), g.getValue(),
+                Optional<Map<String, FileWeight>> loaded = cache.load(ids.get(key), format(), g.getValue(),
                         new Converter(binder, groupOf.get(key)));
                 if (loaded.isEmpty()) {
                     // not cacheable here (unwritable everywhere, or an odd file): converted in memory as before
@@ -112,12 +116,13 @@ final class FrozenWeights {
                 for (String name : t.getValue()) out.put(name, store.get(t.getKey()));
             }
         }
+        Map<String, Tensor> memory = new LinkedHashMap<>();
         if (!inMemory.isEmpty()) {
             List<String> distinct = inMemory.stream().distinct().toList();
             Map<String, Tensor> floats = binder.bind(graph, distinct, DType.F32);
-            out.putAll(GraphSession.storedForms(cg, floats));
+            memory.putAll(GraphSession.storedForms(cg, floats));
         }
-        return out;
+        return new Bound(memory, out);
     }
 
     /** Converts a checkpoint's tensors to their stored form, one at a time, for the cache writer. */

@@ -5,6 +5,7 @@ import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.api.weights.WeightSource;
 import dev.iris.runtime.onnx.CompiledGraph;
+import dev.iris.runtime.onnx.FileWeight;
 import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
@@ -76,9 +77,9 @@ public final class SessionFactory {
         long t0 = System.nanoTime();
         CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), quantization);
         long t1 = System.nanoTime();
-        Map<String, Tensor> frozen = weights.initializers(graph, cg, binder());
+        FrozenWeights.Bound frozen = weights.initializers(graph, cg, binder());
         long t2 = System.nanoTime();
-        GraphSession s = runtime.openPrepared(cg, frozen);
+        GraphSession s = runtime.openPrepared(cg, frozen.inMemory(), frozen.inFiles());
         long t3 = System.nanoTime();
         times.add(t1 - t0, t2 - t1, t3 - t2);
         LOG.debug("session opened: compile {} ms, weights {} ms, ONNX Runtime session {} ms", (t1 - t0) / 1_000_000,
@@ -130,16 +131,20 @@ public final class SessionFactory {
     }
 
     /**
-     * Bytes of frozen weights the open inference sessions of this factory hold, each buffer
-     * counted once however many sessions bind it: the host's accounting of what it gave ONNX
-     * Runtime to read in place (pre-packed copies ONNX Runtime makes are not included).
+     * Bytes of frozen weights the open inference sessions of this factory were given, each counted
+     * once however many sessions bind it: a range of a weight-cache file once per file and
+     * offset, an in-memory initializer once per session (ONNX Runtime copies those). The host's
+     * accounting of what ONNX Runtime reads; its pre-packed copies replace, not add to, the
+     * file pages they were made from (it drops those mappings).
      */
     public long weightBytesHeld() {
-        java.util.Set<java.nio.ByteBuffer> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.Set<String> ranges = new java.util.HashSet<>();
         long n = 0;
         synchronized (opened) {
             for (GraphSession s : opened) {
-                for (Tensor t : s.initializers().values()) if (seen.add(t.data())) n += t.data().remaining();
+                if (s.isClosed()) continue;
+                for (FileWeight f : s.fileInitializers().values()) if (ranges.add(f.file() + "@" + f.offset())) n += f.length();
+                for (long b : s.memoryInitializerBytes().values()) n += b;
             }
         }
         return n;

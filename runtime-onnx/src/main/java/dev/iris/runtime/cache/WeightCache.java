@@ -119,6 +119,8 @@ public final class WeightCache {
                 long t0 = System.nanoTime();
                 long bytes = plan.values().stream().mapToLong(e -> CacheFile.Entry.bytes(e.dtype(), e.shape())).sum();
                 CacheFile.write(target, key, plan, converter::convert);
+                // conversion left direct buffers (widened and quantized tensors) that only a collection frees
+                System.gc();
                 conversions.incrementAndGet();
                 convertedBytes.addAndGet(bytes);
                 LOG.info("converted {} MB of weights of {} ({}) into {} in {} s", bytes >> 20, id.home(), format, target,

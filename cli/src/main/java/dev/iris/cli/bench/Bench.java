@@ -115,10 +115,12 @@ public final class Bench {
         put("threads", cfg.runtime().threads());
         put("cpus", Runtime.getRuntime().availableProcessors());
 
+        coldLoad(cfg);
         long t0 = System.nanoTime();
         try (VisionLanguageModel model = VisionLanguageModel.load(cfg, registry)) {
             model.prepare();
             put("load_s", (System.nanoTime() - t0) / 1e9);
+            loadFigures(model, "");
             byte[] image = shapePng(model.parts().vision().imageSize());
 
             double[] enc = new double[o.repeats()];
@@ -171,8 +173,11 @@ public final class Bench {
         // the same model with int8 linear weights (runtime.weights: int8), in the same process
         long[] fp32Tokens = (long[]) r.remove("_fp32_tokens");
         GenerateConfig decodeConfig = (GenerateConfig) r.remove("_decode_config");
+        long i0 = System.nanoTime();
         try (VisionLanguageModel int8 = VisionLanguageModel.load(int8Config(cfg), registry)) {
             int8.prepare();
+            put("load_int8_s", (System.nanoTime() - i0) / 1e9);
+            loadFigures(int8, "_int8");
             byte[] image = shapePng(int8.parts().vision().imageSize());
             VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), textQuestion(int8, image),
                     Optional.of(image), "bench.png");
@@ -217,6 +222,78 @@ public final class Bench {
         put("decode_ceiling_read_tokens_per_s", read * 1e9 / weightBytes);
         put("decode_fraction_of_read_ceiling", decodeTps / (read * 1e9 / weightBytes));
         return r;
+    }
+
+    // ------------------------------------------------------------------ load and weight memory
+
+    /**
+     * The first load of the model, converting its weights into the weight cache: beside the
+     * models when they have no cache yet (so the timed load after it reads the cache), else in a
+     * scratch folder removed afterwards. Its peak is reported and then reset, so the generation
+     * figures do not include the conversion.
+     */
+    private void coldLoad(IrisConfig cfg) {
+        if (!dev.iris.runtime.cache.WeightCache.fromEnvironment().enabled()) {
+            progress.accept("  (the weight cache is off: no cold-load figure)");
+            return;
+        }
+        Path scratch = hasWeightCache(o.dir()) ? o.dir().resolve(".cold-weight-cache") : null;
+        String before = System.getProperty("iris.weight.cache");
+        if (scratch != null) System.setProperty("iris.weight.cache", scratch.toAbsolutePath().toString());
+        long t0 = System.nanoTime();
+        try (VisionLanguageModel model = VisionLanguageModel.load(cfg, registry)) {
+            model.prepare();
+            put("load_cold_s", (System.nanoTime() - t0) / 1e9);
+            put("load_cold_converted_mb", model.sessions().cache().convertedBytes() / (double) (1 << 20));
+            put("load_cold_peak_rss_mb", ProcessMemory.peakRssMb().orElse(-1.0));
+        } finally {
+            if (scratch != null) {
+                if (before == null) System.clearProperty("iris.weight.cache");
+                else System.setProperty("iris.weight.cache", before);
+                deleteTree(scratch);
+            }
+        }
+        System.gc();
+        ProcessMemory.resetPeak();
+    }
+
+    /** Peak RSS of the load just done, the frozen weight bytes the model's sessions hold, and those on disk. */
+    private void loadFigures(VisionLanguageModel model, String suffix) {
+        put("load" + suffix + "_peak_rss_mb", ProcessMemory.peakRssMb().orElse(-1.0));
+        put("load" + suffix + "_converted_mb", model.sessions().cache().convertedBytes() / (double) (1 << 20));
+        put("weight_bytes_held" + suffix + "_mb", model.sessions().weightBytesHeld() / (double) (1 << 20));
+        if (suffix.isEmpty()) put("weight_bytes_on_disk_mb", checkpointBytes(o.dir()) / (double) (1 << 20));
+        dev.iris.runtime.session.SessionFactory.LoadTimes t = model.sessions().loadTimes();
+        put("load" + suffix + "_compile_s", t.compileSeconds());
+        put("load" + suffix + "_weights_s", t.weightSeconds());
+        put("load" + suffix + "_sessions_s", t.sessionSeconds());
+    }
+
+    private static boolean hasWeightCache(Path dir) {
+        try (var s = Files.walk(dir, 3)) {
+            return s.anyMatch(p -> p.getFileName().toString().equals(dev.iris.runtime.cache.WeightCache.FOLDER));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Bytes of the checkpoints (*.safetensors) under the bench folder. */
+    private static long checkpointBytes(Path dir) {
+        try (var s = Files.walk(dir, 3)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".safetensors") && Files.isRegularFile(p))
+                    .mapToLong(p -> p.toFile().length()).sum();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a scratch folder left behind is harmless
+        }
     }
 
     private void put(String key, Object value) {

@@ -48,10 +48,23 @@ class BenchTest {
                 .mapToDouble(k -> (Double) r.get(k)).max().orElseThrow();
         assertThat((Double) r.get("peak_rss_mb")).isEqualTo(phases);
         assertThat(Bench.table(r)).contains("| bandwidth_gb_s |");
+        loadFiguresAreThere(r);
 
         // a second run reuses the models
         List<String> again = new ArrayList<>();
         Bench.run(PluginRegistry.discover(), o, again::add);
         assertThat(again).anyMatch(l -> l.startsWith("reusing models"));
+        // the models now have a weight cache: the cold load converts into a scratch folder, the timed one reads the cache
+        assertThat(again).anyMatch(l -> l.startsWith("load_cold_converted_mb = ") && !l.endsWith("= 0.00"));
+        assertThat(again).anyMatch(l -> l.equals("load_converted_mb = 0.00"));
+    }
+
+    /** The load and weight-memory figures: the first load converts the weights, the timed load reads the cache. */
+    private static void loadFiguresAreThere(Map<String, Object> r) {
+        for (String key : List.of("load_cold_s", "load_cold_converted_mb", "load_cold_peak_rss_mb", "load_peak_rss_mb", "load_int8_peak_rss_mb",
+                "weight_bytes_held_mb", "weight_bytes_held_int8_mb", "weight_bytes_on_disk_mb", "load_int8_s", "load_sessions_s")) {
+            assertThat(((Number) r.get(key)).doubleValue()).as(key).isPositive();
+        }
+        assertThat(((Number) r.get("load_converted_mb")).doubleValue()).isZero();
     }
 }

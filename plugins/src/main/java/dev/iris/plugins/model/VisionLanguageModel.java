@@ -92,6 +92,11 @@ public final class VisionLanguageModel implements AutoCloseable {
         return parts;
     }
 
+    /** Where the model's sessions come from: its weight cache, load timings and the bytes of frozen weights held. */
+    public SessionFactory sessions() {
+        return sessions;
+    }
+
     // ------------------------------------------------------------------ graphs
 
     private GraphSession open(Graph graph) {
@@ -183,9 +188,25 @@ public final class VisionLanguageModel implements AutoCloseable {
 
     /** Compiles the graphs and binds the weights now rather than on first use (so timings show compute alone). */
     public void prepare() {
-        imageSession();
-        languageSession();
-        textSession();
+        // the tokenizer (about a second to parse) loads on the other core while the sessions open
+        Thread tokenizer = Thread.ofPlatform().name("iris-tokenizer-load").start(() -> {
+            try {
+                parts.llm().tokenizer();
+            } catch (RuntimeException e) {
+                LOG.debug("loading the tokenizer ahead failed (it is loaded again when needed): {}", e.getMessage());
+            }
+        });
+        try {
+            imageSession();
+            languageSession();
+            textSession();
+        } finally {
+            try {
+                tokenizer.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     // ------------------------------------------------------------------ generation

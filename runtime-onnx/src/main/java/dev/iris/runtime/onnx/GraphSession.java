@@ -1,8 +1,9 @@
 package dev.iris.runtime.onnx;
 
+import ai.onnx.proto.OnnxMl;
+import com.google.protobuf.InvalidProtocolBufferException;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -14,9 +15,11 @@ import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.HashMap;
+import ai.onnxruntime.OnnxTensorLike;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,32 +32,52 @@ public final class GraphSession implements AutoCloseable {
 
     private final OrtRuntime runtime;
     private final CompiledGraph graph;
-    private final OrtSession session;
+    private final OrtSession session;   // null only while the constructor fails
     private final List<OnnxTensor> bound = new ArrayList<>();
 
+    /** What the session was given to read, for accounting: in-memory initializers' sizes and file ranges. */
+    private final Map<String, Long> memoryBytes = new LinkedHashMap<>();
+    private final Map<String, FileWeight> fileWeights = new LinkedHashMap<>();
+
+    /** {@code frozen}: every frozen weight as a float tensor; quantized ones are quantized here. */
     GraphSession(OrtRuntime runtime, CompiledGraph graph, Map<String, Tensor> frozen) {
+        this(runtime, graph, initializersOf(graph, frozen), Map.of());
+    }
+
+    /**
+     * Every initializer the compiled graph declares (see {@link #initializerNames}), in its stored
+     * form: {@code inMemory} ones are copied by ONNX Runtime (the host's buffers are let go once
+     * the session exists); {@code inFiles} ones are read by ONNX Runtime from their file as
+     * external data, memory-mapped in place (or pre-packed, after which it drops the mapping), so
+     * nothing is copied through Java and each byte is held once. The files must not change while
+     * the session lives.
+     */
+    GraphSession(OrtRuntime runtime, CompiledGraph graph, Map<String, Tensor> inMemory, Map<String, FileWeight> inFiles) {
         this.runtime = runtime;
         this.graph = graph;
+        for (String name : initializerNames(graph)) {
+            if (!inMemory.containsKey(name) && !inFiles.containsKey(name)) throw new IrisException("weight " + name + " was not bound");
+        }
+        OrtSession created;
         try (OrtSession.SessionOptions opts = runtime.sessionOptions(graph)) {
             Map<String, OnnxTensorLike> initializers = new HashMap<>();
-            for (Map.Entry<String, Value> e : graph.frozen().entrySet()) {
-                Tensor t = frozen.get(e.getKey());
-                if (t == null) throw new IrisException("weight " + e.getKey() + " was not bound");
-                check(e.getKey(), "weight", e.getValue(), t);
-                if (graph.quantized().contains(e.getKey())) {
-                    CompiledGraph.Quantization qz = graph.quantization();
-                    WeightQuantizer.Quantized q = WeightQuantizer.quantize(t, qz.bits(), qz.blockFor(t.shape()[1]));
-                    bind(initializers, CompiledGraph.Quantization.codes(e.getKey()), q.codes());
-                    bind(initializers, CompiledGraph.Quantization.scales(e.getKey()), q.scales());
-                    if (graph.floatToo().contains(e.getKey())) bind(initializers, e.getKey(), t);
-                } else {
-                    bind(initializers, e.getKey(), t);
-                }
+            for (Map.Entry<String, Tensor> e : inMemory.entrySet()) {
+                OnnxTensor ot = toOrt(e.getValue());
+                bound.add(ot);
+                initializers.put(e.getKey(), ot);
+                memoryBytes.put(e.getKey(), (long) e.getValue().data().remaining());
             }
             if (!initializers.isEmpty()) opts.addExternalInitializers(initializers);
-            this.session = runtime.env().createSession(graph.model(), opts);
-            // ONNX Runtime copies external initializers into its own memory when the session is
-            // created, so the host's buffers (often widened bf16 -> f32 copies) can go now
+            byte[] model = graph.model();
+            if (!inFiles.isEmpty()) {
+                fileWeights.putAll(inFiles);
+                Path root = commonFolder(inFiles.values());
+                // locations are relative to this folder: ONNX Runtime refuses absolute ones
+                opts.addConfigEntry("session.model_external_initializers_file_folder_path", root.toString());
+                model = withExternalData(model, inFiles, root);
+            }
+            created = runtime.env().createSession(model, opts);
+            // ONNX Runtime copied the in-memory initializers: the host's buffers can go now
             closeBound();
         } catch (OrtException e) {
             closeBound();
@@ -63,12 +86,112 @@ public final class GraphSession implements AutoCloseable {
             closeBound();
             throw e;
         }
+        this.session = created;
     }
 
-    private void bind(Map<String, OnnxTensorLike> initializers, String name, Tensor t) throws OrtException {
-        OnnxTensor ot = toOrt(t);
-        bound.add(ot);
-        initializers.put(name, ot);
+    /**
+     * {@code model} with the named initializers' external data pointing at their files (location
+     * relative to {@code root}, offset, length), for ONNX Runtime to map; others are left as declared.
+     */
+    static byte[] withExternalData(byte[] model, Map<String, FileWeight> files, Path root) {
+        try {
+            OnnxMl.ModelProto.Builder m = OnnxMl.ModelProto.parseFrom(model).toBuilder();
+            OnnxMl.GraphProto.Builder g = m.getGraphBuilder();
+            for (int i = 0; i < g.getInitializerCount(); i++) {
+                FileWeight f = files.get(g.getInitializer(i).getName());
+                if (f == null) continue;
+                OnnxMl.TensorProto.Builder t = g.getInitializerBuilder(i);
+                long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+                if (t.getDataType() != OnnxProtos.onnxType(f.dtype()) || !Arrays.equals(dims, f.shape())) {
+                    throw new IrisException("weight " + t.getName() + " is declared with shape " + Arrays.toString(dims) + " but " + f.file()
+                            + " holds " + f.dtype() + Arrays.toString(f.shape()));
+                }
+                t.clearExternalData()
+                        .addExternalData(entry("location", root.relativize(f.file()).toString().replace('\\', '/')))
+                        .addExternalData(entry("offset", Long.toString(f.offset())))
+                        .addExternalData(entry("length", Long.toString(f.length())));
+            }
+            return m.build().toByteArray();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a compiled model could not be read back: " + e.getMessage(), e);
+        }
+    }
+
+    private static OnnxMl.StringStringEntryProto entry(String key, String value) {
+        return OnnxMl.StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+    }
+
+    private static Path commonFolder(Collection<FileWeight> files) {
+        Path root = null;
+        for (FileWeight f : files) {
+            Path dir = f.file().toAbsolutePath().normalize().getParent();
+            if (root == null) {
+                root = dir;
+            } else {
+                while (!dir.startsWith(root)) root = root.getParent();
+            }
+        }
+        return root;
+    }
+
+    /** The stored form of each frozen weight: as given, or quantized codes and scales (plus the float where also read as one). */
+    static Map<String, Tensor> initializersOf(CompiledGraph graph, Map<String, Tensor> frozen) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Value> e : graph.frozen().entrySet()) out.putAll(initializersOf(graph, frozen, e.getKey(), e.getValue()));
+        return out;
+    }
+
+    private static Map<String, Tensor> initializersOf(CompiledGraph graph, Map<String, Tensor> frozen, String name, Value value) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        Tensor t = frozen.get(name);
+        if (t == null) throw new IrisException("weight " + name + " was not bound");
+        check(graph, name, "weight", value, t.dtype(), t.shape());
+        if (graph.quantized().contains(name)) {
+            CompiledGraph.Quantization qz = graph.quantization();
+            WeightQuantizer.Quantized q = WeightQuantizer.quantize(t, qz.bits(), qz.blockFor(t.shape()[1]));
+            out.put(CompiledGraph.Quantization.codes(name), q.codes());
+            out.put(CompiledGraph.Quantization.scales(name), q.scales());
+            if (graph.floatToo().contains(name)) out.put(name, t);
+        } else {
+            out.put(name, t);
+        }
+        return out;
+    }
+
+    /** The stored forms of some frozen weights given as floats (see {@link #initializerNames}). */
+    public static Map<String, Tensor> storedForms(CompiledGraph graph, Map<String, Tensor> floats) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : floats.entrySet()) {
+            Value v = graph.frozen().get(e.getKey());
+            if (v == null) throw new IrisException("the compiled graph has no frozen weight " + e.getKey());
+            out.putAll(initializersOf(graph, Map.of(e.getKey(), e.getValue()), e.getKey(), v));
+        }
+        return out;
+    }
+
+    /** The initializer names a compiled graph declares: its frozen weights, quantized ones as codes and scales. */
+    public static List<String> initializerNames(CompiledGraph graph) {
+        List<String> out = new ArrayList<>();
+        for (String w : graph.frozen().keySet()) {
+            if (graph.quantized().contains(w)) {
+                out.add(CompiledGraph.Quantization.codes(w));
+                out.add(CompiledGraph.Quantization.scales(w));
+                if (graph.floatToo().contains(w)) out.add(w);
+            } else {
+                out.add(w);
+            }
+        }
+        return out;
+    }
+
+    /** Sizes of the initializers ONNX Runtime copied from the host's memory, by name. */
+    public Map<String, Long> memoryInitializerBytes() {
+        return java.util.Collections.unmodifiableMap(memoryBytes);
+    }
+
+    /** The initializers ONNX Runtime reads from files (the weight cache), by name. */
+    public Map<String, FileWeight> fileInitializers() {
+        return java.util.Collections.unmodifiableMap(fileWeights);
     }
 
     public CompiledGraph graph() {
@@ -174,11 +297,11 @@ public final class GraphSession implements AutoCloseable {
         return all;
     }
 
-    private void check(String name, String what, Value expected, Tensor t) {
-        check(name, what, expected, t.dtype(), t.shape());
+    private void check(String name, String what, Value expected, DType dtype, long[] shape) {
+        check(graph, name, what, expected, dtype, shape);
     }
 
-    private void check(String name, String what, Value expected, DType dtype, long[] shape) {
+    private static void check(CompiledGraph graph, String name, String what, Value expected, DType dtype, long[] shape) {
         DType want = expected.dtype().isFloating() ? graph.precision() : expected.dtype();
         if (dtype != want) {
             throw new IrisException(what + " '" + name + "' must be " + want + ", got " + dtype);
@@ -238,8 +361,15 @@ public final class GraphSession implements AutoCloseable {
         bound.clear();
     }
 
+    private volatile boolean closed;
+
+    public boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public void close() {
+        closed = true;
         try {
             if (session != null && System.getenv("IRIS_ORT_PROFILE") != null) session.endProfiling();
             if (session != null) session.close();

@@ -24,6 +24,7 @@ public final class OrtRuntime {
     private final int threads;
     private volatile Boolean cudaUsable;
     private static final AtomicInteger PROFILES = new AtomicInteger();
+    private static final String PREPACK = System.getProperty("iris.prepack", System.getenv().getOrDefault("IRIS_PREPACK", "auto"));
 
     public OrtRuntime(Device device, int threads) {
         this.env = OrtEnvironment.getEnvironment();
@@ -54,6 +55,31 @@ public final class OrtRuntime {
         return new GraphSession(this, graph, frozen);
     }
 
+    /**
+     * Creates a session whose initializers are given in their stored form (see
+     * {@link GraphSession#initializerNames}): in memory (copied), or in files ONNX Runtime maps
+     * (which must not change while the session lives).
+     */
+    public GraphSession openPrepared(CompiledGraph graph, Map<String, Tensor> inMemory, Map<String, FileWeight> inFiles) {
+        return new GraphSession(this, graph, inMemory, inFiles);
+    }
+
+    /**
+     * Whether ONNX Runtime pre-packs an inference graph's weights: {@code IRIS_PREPACK} (or
+     * {@code -Diris.prepack}) true or false, else only graphs with quantized weights. Measured on
+     * Qwen2.5-0.5B + SigLIP-base fp32 (2 threads, one process each, back to back): with it, load
+     * 3.9 s, peak 3.4 GB, prefill of 61 tokens 330 ms; without, load 1.65 s, peak 2.86 GB (each
+     * weight held once, memory-mapped in place), prefill 365 ms; decode the same (66-70 ms).
+     * MatMulNBits needs its packed layout: int8 decode took 2.07 s per token without it, 23-68 ms with.
+     */
+    static boolean prepacks(CompiledGraph graph) {
+        return switch (PREPACK.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "on", "1" -> true;
+            case "false", "off", "0" -> false;
+            default -> !graph.quantized().isEmpty();
+        };
+    }
+
     OrtSession.SessionOptions sessionOptions(CompiledGraph graph) throws OrtException {
         DType precision = graph.precision();
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
@@ -61,12 +87,14 @@ public final class OrtRuntime {
             // Pre-packing keeps a re-laid-out copy of each weight per layout it is read in; a training
             // graph reads every weight twice (x W^T forward, dy W backward). Measured on stage 1 at
             // Qwen2.5-0.5B shapes, batch 8: peak 11.4 GB with it, 9.0 GB without, same speed.
-            // Inference graphs keep it: prefill of 89 tokens took 320 ms with it, 375-409 ms without.
+            // (Inference graphs: see prepacks.)
             opts.addConfigEntry("session.disable_prepacking", "1");
             // Memory patterns are planned per input shape, and dynamic padding gives every batch its
             // own: each one's block stayed in the arena. Without them: 9.0 -> 7.4 GB at batch 8,
             // 4.9 GB as 4 accumulated passes of 2, same speed.
             opts.setMemoryPatternOptimization(false);
+        } else if (!prepacks(graph)) {
+            opts.addConfigEntry("session.disable_prepacking", "1");
         }
         // ORT's extended fusions produce float32-only contrib kernels; float64 graphs (gradient checks) stay basic
         opts.setOptimizationLevel(precision == DType.F64 ? OrtSession.SessionOptions.OptLevel.BASIC_OPT

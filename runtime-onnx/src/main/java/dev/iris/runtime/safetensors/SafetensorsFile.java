@@ -5,6 +5,10 @@ import static dev.iris.runtime.safetensors.Safetensors.error;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.api.weights.WeightException;
 import dev.iris.api.weights.WeightSource;
+import dev.iris.runtime.weights.Fingerprinted;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,7 +34,7 @@ import java.util.Arrays;
  * <p>Tensors already returned stay valid after {@link #close()} (the mapping lives until the
  * buffers are garbage collected); new reads after close fail. Thread-safe.
  */
-public final class SafetensorsFile implements WeightSource {
+public final class SafetensorsFile implements WeightSource, Fingerprinted {
 
     /** Largest mapping one {@link ByteBuffer} can address. */
     static final long MAX_WINDOW = Integer.MAX_VALUE;
@@ -44,6 +48,7 @@ public final class SafetensorsFile implements WeightSource {
     private final MappedByteBuffer[] mapped;
     private final long maxWindow;
     private boolean closed;
+    private String headerDigest = "";   // SHA-256 of the header bytes, for the converted-weight cache's key
 
     /** Where a tensor lives: window index (-1 when too large for one buffer) and offset in it. */
     private record Slot(SafetensorsHeader.Entry entry, int window, int offset) {}
@@ -108,10 +113,15 @@ public final class SafetensorsFile implements WeightSource {
             ByteBuffer head = ByteBuffer.allocate((int) n);
             readFully(file, ch, head, 8);
             SafetensorsHeader header = SafetensorsHeader.parse(file, head.array(), size - 8 - n);
-            return new SafetensorsFile(file, ch, 8 + n, header, maxWindow);
+            SafetensorsFile opened = new SafetensorsFile(file, ch, 8 + n, header, maxWindow);
+            opened.headerDigest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(head.array()));
+            return opened;
         } catch (IOException e) {
             closeQuietly(ch);
             throw error(file, "cannot read header: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            closeQuietly(ch);
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         } catch (RuntimeException | Error e) {
             closeQuietly(ch);
             throw e;
@@ -188,6 +198,19 @@ public final class SafetensorsFile implements WeightSource {
     @Override
     public Map<String, String> metadata() {
         return header.metadata();
+    }
+
+    /** The header's digest with the file's size and modification time: a rewritten file gets a new identity. */
+    @Override
+    public Optional<Fingerprinted.Id> checkpointId() {
+        try {
+            Path abs = file.toAbsolutePath().normalize();
+            String content = Fingerprinted.sha256("safetensors", headerDigest, Long.toString(Files.size(abs)),
+                    Long.toString(Files.getLastModifiedTime(abs).toMillis()));
+            return Optional.of(new Fingerprinted.Id(content, Fingerprinted.sha256("file", abs.toString()), abs.getParent()));
+        } catch (IOException e) {
+            return Optional.empty();   // gone or unreadable: not cached, read as before
+        }
     }
 
     @Override

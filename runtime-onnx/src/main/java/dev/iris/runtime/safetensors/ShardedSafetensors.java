@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.api.weights.WeightException;
 import dev.iris.api.weights.WeightSource;
+import dev.iris.runtime.weights.Fingerprinted;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ import java.util.Set;
  * index, its {@code weight_map} decides which shard serves a name; a tensor the index does not
  * mention is served by the one shard holding it (two shards holding it is an error).
  */
-public final class ShardedSafetensors implements WeightSource {
+public final class ShardedSafetensors implements WeightSource, Fingerprinted {
 
     private final String origin;
     private final List<SafetensorsFile> shards;
@@ -256,6 +257,21 @@ public final class ShardedSafetensors implements WeightSource {
     @Override
     public Map<String, String> metadata() {
         return metadata;
+    }
+
+    /** Every shard's identity, and which shard serves each name. */
+    @Override
+    public Optional<Fingerprinted.Id> checkpointId() {
+        Fingerprinted.Id id = null;
+        for (SafetensorsFile shard : shards) {
+            Optional<Fingerprinted.Id> s = shard.checkpointId();
+            if (s.isEmpty()) return Optional.empty();
+            id = id == null ? s.get() : id.combine("shard", s.get());
+        }
+        if (id == null) return Optional.empty();
+        StringBuilder served = new StringBuilder();
+        new java.util.TreeMap<>(byName).forEach((n, f) -> served.append(n).append('\0').append(f.path().getFileName()).append('\n'));
+        return Optional.of(id.with("served", served.toString()));
     }
 
     @Override

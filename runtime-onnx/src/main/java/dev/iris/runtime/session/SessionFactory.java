@@ -5,12 +5,17 @@ import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.api.weights.WeightSource;
 import dev.iris.runtime.onnx.CompiledGraph;
+import dev.iris.runtime.onnx.FileWeight;
 import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.onnx.OnnxCompiler;
 import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.train.TrainableGraph;
 import dev.iris.runtime.weights.WeightBinder;
+import dev.iris.runtime.cache.WeightCache;
+import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.Map;
 
 /**
@@ -23,10 +28,15 @@ import java.util.Map;
  * initialised the same way in every graph that uses it, whatever was opened before.
  */
 public final class SessionFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionFactory.class);
     private final OrtRuntime runtime;
     private final Map<String, WeightSource> sources;
     private final long seed;
     private final CompiledGraph.Quantization quantization;
+    private final WeightCache cache;
+    private final FrozenWeights weights;
+    private final List<GraphSession> opened = new ArrayList<>();
+    private final LoadTimes times = new LoadTimes();
 
     /**
      * @param sources      checkpoints by weight group; a group without one is initialised
@@ -34,10 +44,18 @@ public final class SessionFactory {
      * @param quantization how frozen linear-layer weights are stored in inference sessions
      */
     public SessionFactory(OrtRuntime runtime, Map<String, WeightSource> sources, long seed, CompiledGraph.Quantization quantization) {
+        this(runtime, sources, seed, quantization, WeightCache.fromEnvironment());
+    }
+
+    /** @param cache where converted frozen weights are kept between loads ({@link WeightCache#off()} for none) */
+    public SessionFactory(OrtRuntime runtime, Map<String, WeightSource> sources, long seed, CompiledGraph.Quantization quantization,
+                          WeightCache cache) {
         this.runtime = runtime;
         this.sources = Map.copyOf(sources);
         this.seed = seed;
         this.quantization = quantization;
+        this.cache = cache;
+        this.weights = new FrozenWeights(cache, quantization);
     }
 
     /** Float32 weights as stored, no quantization. */
@@ -47,7 +65,7 @@ public final class SessionFactory {
 
     /** The same runtime and checkpoints, with initialisers seeded by {@code otherSeed}. */
     public SessionFactory withSeed(long otherSeed) {
-        return new SessionFactory(runtime, sources, otherSeed, quantization);
+        return new SessionFactory(runtime, sources, otherSeed, quantization, cache);
     }
 
     public OrtRuntime runtime() {
@@ -56,9 +74,80 @@ public final class SessionFactory {
 
     /** An inference session for {@code graph}: every weight frozen, computed in float32. */
     public GraphSession open(Graph graph) {
+        long t0 = System.nanoTime();
         CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), quantization);
-        Map<String, Tensor> frozen = binder().bind(graph, cg.frozen().keySet(), DType.F32);
-        return runtime.open(cg, frozen);
+        long t1 = System.nanoTime();
+        FrozenWeights.Bound frozen = weights.initializers(graph, cg, binder());
+        long t2 = System.nanoTime();
+        GraphSession s = runtime.openPrepared(cg, frozen.inMemory(), frozen.inFiles());
+        long t3 = System.nanoTime();
+        times.add(t1 - t0, t2 - t1, t3 - t2);
+        LOG.debug("session opened: compile {} ms, weights {} ms, ONNX Runtime session {} ms", (t1 - t0) / 1_000_000,
+                (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
+        synchronized (opened) {
+            opened.removeIf(GraphSession::isClosed);
+            opened.add(s);
+        }
+        return s;
+    }
+
+    /** The weight cache this factory reads and writes. */
+    public WeightCache cache() {
+        return cache;
+    }
+
+    /** Time spent so far opening inference sessions, by phase. */
+    public LoadTimes loadTimes() {
+        return times.copy();
+    }
+
+    /** Compile, weight and session-creation time summed over the sessions opened (nanoseconds). */
+    public static final class LoadTimes {
+        private long compile, weights, session;
+
+        synchronized void add(long c, long w, long s) {
+            compile += c;
+            weights += w;
+            session += s;
+        }
+
+        synchronized LoadTimes copy() {
+            LoadTimes t = new LoadTimes();
+            t.add(compile, weights, session);
+            return t;
+        }
+
+        public double compileSeconds() {
+            return compile / 1e9;
+        }
+
+        public double weightSeconds() {
+            return weights / 1e9;
+        }
+
+        public double sessionSeconds() {
+            return session / 1e9;
+        }
+    }
+
+    /**
+     * Bytes of frozen weights the open inference sessions of this factory were given, each counted
+     * once however many sessions bind it: a range of a weight-cache file once per file and
+     * offset, an in-memory initializer once per session (ONNX Runtime copies those). The host's
+     * accounting of what ONNX Runtime reads; its pre-packed copies replace, not add to, the
+     * file pages they were made from (it drops those mappings).
+     */
+    public long weightBytesHeld() {
+        java.util.Set<String> ranges = new java.util.HashSet<>();
+        long n = 0;
+        synchronized (opened) {
+            for (GraphSession s : opened) {
+                if (s.isClosed()) continue;
+                for (FileWeight f : s.fileInitializers().values()) if (ranges.add(f.file() + "@" + f.offset())) n += f.length();
+                for (long b : s.memoryInitializerBytes().values()) n += b;
+            }
+        }
+        return n;
     }
 
     /**

@@ -11,7 +11,7 @@ import java.util.Set;
  * Trained tensors over a base checkpoint: a name in {@code top} (for example a language model
  * fine-tuned by {@code iris train}) wins over the same name in {@code base} (the model folder).
  */
-public final class OverlaySource implements WeightSource {
+public final class OverlaySource implements WeightSource, Fingerprinted {
     private final WeightSource top;
     private final WeightSource base;
 
@@ -41,6 +41,13 @@ public final class OverlaySource implements WeightSource {
     @Override
     public Map<String, String> metadata() {
         return top.metadata();
+    }
+
+    @Override
+    public Optional<Fingerprinted.Id> checkpointId() {
+        Optional<Fingerprinted.Id> t = Fingerprinted.of(top), b = Fingerprinted.of(base);
+        // cached beside the top checkpoint (the trained one), which the base's folder may not own
+        return t.isEmpty() || b.isEmpty() ? Optional.empty() : Optional.of(t.get().combine("overlay", b.get()));
     }
 
     @Override

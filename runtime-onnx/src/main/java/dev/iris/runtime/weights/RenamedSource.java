@@ -14,7 +14,7 @@ import dev.iris.api.weights.WeightException;
  * maps to one name in the file (under a prefix, in another project's naming). Only the mapped
  * tensors are visible.
  */
-final class RenamedSource implements WeightSource {
+final class RenamedSource implements WeightSource, Fingerprinted {
     private final WeightSource inner;
     private final Map<String, String> fileNames;   // name the part asks for -> name in the file
     private final String note;
@@ -46,6 +46,13 @@ final class RenamedSource implements WeightSource {
     @Override
     public Map<String, String> metadata() {
         return inner.metadata();
+    }
+
+    @Override
+    public Optional<Fingerprinted.Id> checkpointId() {
+        StringBuilder m = new StringBuilder();
+        new java.util.TreeMap<>(fileNames).forEach((k, v) -> m.append(k).append('\0').append(v).append('\n'));
+        return Fingerprinted.of(inner).map(id -> id.with("renamed", m.toString()));
     }
 
     @Override

@@ -56,19 +56,34 @@ public final class WeightBinder {
             }
             return initialise(w.init(), shape, precision);
         }
+        return stored(w.group(), w.name(), shape).toFloating(precision);
+    }
+
+    /** The group's checkpoint, if it has one (else its weights are initialised). */
+    public java.util.Optional<WeightSource> source(String group) {
+        return java.util.Optional.ofNullable(sources.get(group));
+    }
+
+    /**
+     * Weight {@code name} of {@code group}'s checkpoint as stored (a view, no conversion), after
+     * the checks binding makes: present, of {@code shape}, a float type, every value finite.
+     */
+    public Tensor stored(String group, String name, long[] shape) {
+        WeightSource src = sources.get(group);
+        if (src == null) throw new WeightException("missing weight " + name + ": no checkpoint was given for group '" + group + "'");
         // a group with a checkpoint takes every weight from it: initialising one would hide a wrong file
-        WeightSource.Info info = src.info(w.name()).orElseThrow(() -> new WeightException("missing weight " + w.name()
+        WeightSource.Info info = src.info(name).orElseThrow(() -> new WeightException("missing weight " + name
                 + ": it is not in " + src.describe()));
         if (!Arrays.equals(info.shape(), shape)) {
-            throw new WeightException("weight " + w.name() + " in " + src.origin(w.name()) + " has shape " + Arrays.toString(info.shape())
+            throw new WeightException("weight " + name + " in " + src.origin(name) + " has shape " + Arrays.toString(info.shape())
                     + ", the model expects " + Arrays.toString(shape));
         }
         if (!info.dtype().isFloating()) {
-            throw new WeightException("weight " + w.name() + " in " + src.origin(w.name()) + " is " + info.dtype() + ", a float type is needed");
+            throw new WeightException("weight " + name + " in " + src.origin(name) + " is " + info.dtype() + ", a float type is needed");
         }
-        Tensor stored = src.read(w.name());
-        NonFinite.check(stored, w.name(), src.origin(w.name()));
-        return stored.toFloating(precision);
+        Tensor stored = src.read(name);
+        NonFinite.check(stored, name, src.origin(name));
+        return stored;
     }
 
     private Tensor initialise(Init init, long[] shape, DType precision) {

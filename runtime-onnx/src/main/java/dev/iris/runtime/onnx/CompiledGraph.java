@@ -34,7 +34,7 @@ public record CompiledGraph(byte[] model, DType precision, List<String> feeds, M
      * at level 0 and 0.60 ms in fp32).
      *
      * <p>{@code blockSize} 0 with 8 bits is per-channel int8: one scale per output row over all of
-     * K, codes stored [K, N] as {@code com.microsoft:DynamicQuantizeMatMul} reads them (the
+     * K, codes in [-63, 63] (see {@link WeightQuantizer#PER_CHANNEL_MAX}) stored [K, N] as {@code com.microsoft:DynamicQuantizeMatMul} reads them (the
      * activations quantized to uint8 per run). On this machine (AVX2, no VNNI) its integer GEMM
      * ran a 79-row prompt's linear layers in half the fp32 time, where MatMulNBits' int8 path took
      * longer than fp32; a decode step's matrix-vector products are as fast as MatMulNBits'.

@@ -20,7 +20,7 @@ public final class WeightQuantizer {
 
     /**
      * {@code blockSize} 0 (8 bits only) is per-channel: one scale per row of the weight (an output
-     * channel) over all of K, int8 codes in [-127, 127] transposed to [K, N] (I8), scales [N], the
+     * channel) over all of K, int8 codes in [-63, 63] transposed to [K, N] (I8), scales [N], the
      * layout of {@code com.microsoft:DynamicQuantizeMatMul}'s B.
      */
     public static Quantized quantize(Tensor weight, int bits, int blockSize) {
@@ -58,6 +58,13 @@ public final class WeightQuantizer {
                 new Tensor(DType.F32, new long[] {(long) n * blocks}, scales));
     }
 
+    /**
+     * Largest per-channel code. Without VNNI, x86 int8 GEMM (vpmaddubsw) adds two uint8 x int8
+     * products in 16 bits and saturates past 32767: 2 x 255 x 127 does not fit, 2 x 255 x 63 does.
+     * Measured: codes up to 127 gave products off by half against the integer reference.
+     */
+    static final int PER_CHANNEL_MAX = 63;
+
     private static Quantized perChannel(Tensor weight) {
         if (weight.dtype() != DType.F32 || weight.rank() != 2) throw new IllegalArgumentException("a 2-D float32 weight is needed: " + weight);
         long[] s = weight.shape();
@@ -69,7 +76,7 @@ public final class WeightQuantizer {
         for (int row = 0; row < n; row++) {
             float absMax = 0;
             for (int i = 0; i < k; i++) absMax = Math.max(absMax, Math.abs(w.get(row * k + i)));
-            float scale = absMax == 0 ? 1f : absMax / 127;
+            float scale = absMax == 0 ? 1f : absMax / PER_CHANNEL_MAX;
             scales.putFloat(row * 4, scale);
             inv[row] = scale;
         }
@@ -80,7 +87,7 @@ public final class WeightQuantizer {
             for (int i = 0; i < k; i++) {
                 for (int row = r0; row < r1; row++) {
                     codes.put(i * n + row,
-                            (byte) Math.max(-127, Math.min(127, Math.round(w.get(row * k + i) / inv[row]))));
+                            (byte) Math.max(-PER_CHANNEL_MAX, Math.min(PER_CHANNEL_MAX, Math.round(w.get(row * k + i) / inv[row]))));
                 }
             }
         }

@@ -141,6 +141,7 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
             case I64 -> data.getLong(i * 8);
             case I32 -> data.getInt(i * 4);
             case U8, BOOL -> data.get(i) & 0xff;
+            case I8 -> data.get(i);
         };
     }
 
@@ -154,6 +155,7 @@ public record Tensor(DType dtype, long[] shape, ByteBuffer data) {
             case I64 -> data.getLong(i * 8);
             case I32 -> data.getInt(i * 4);
             case U8, BOOL -> data.get(i) & 0xff;
+            case I8 -> data.get(i);
             default -> (long) getDouble(index);
         };
     }

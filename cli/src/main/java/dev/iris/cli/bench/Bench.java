@@ -182,6 +182,7 @@ public final class Bench {
             VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), textQuestion(int8, image),
                     Optional.of(image), "bench.png");
             int8.generate(request, GenerateConfig.defaults().withMaxNewTokens(2), s -> {}, false);   // warm-up
+            int8Prefill(int8, request);
             GenerationResult q = int8.generate(request, decodeConfig, s -> {}, false);
             put("decode_int8_steps", q.decodeMs().size());
             put("decode_int8_ms_per_token", q.medianDecodeMs());
@@ -294,6 +295,21 @@ public final class Bench {
         } catch (IOException e) {
             // a scratch folder left behind is harmless
         }
+    }
+
+    /** The fp32 prefill figures' int8 twin: the same prompt, median of the same repeats. */
+    private void int8Prefill(VisionLanguageModel int8, VisionLanguageModel.Request request) {
+        GenerateConfig one = GenerateConfig.defaults().withMaxNewTokens(1);
+        double[] pre = new double[o.repeats()];
+        int tokens = 0;
+        for (int i = 0; i < pre.length; i++) {
+            GenerationResult g = int8.generate(request, one, s -> {}, false);
+            pre[i] = g.prefillMs();
+            tokens = g.promptIds().length;
+        }
+        double ms = median(pre);
+        put("prefill_int8_ms", ms);
+        put("prefill_int8_tokens_per_s", tokens / (ms / 1e3));
     }
 
     private void put(String key, Object value) {

@@ -32,7 +32,7 @@ final class WeightBytesPerToken {
 
     /**
      * The same with linear layers' weights stored as {@code q} stores them: codes plus one float
-     * scale per block for each weight the compiler quantizes, 4 bytes per value for the rest.
+     * scale per block (or per output channel) for each weight the compiler quantizes, 4 bytes per value for the rest.
      */
     static long of(LanguageModel llm, CompiledGraph.Quantization q) {
         GraphBuilder g = new GraphBuilder();
@@ -56,7 +56,7 @@ final class WeightBytesPerToken {
             long[] shape = e.getValue().shape().sizes();
             long n = Tensor.numel(shape);
             if (!readWhole.contains(e.getValue())) bytes += shape[shape.length - 1] * 4L;
-            else if (quantized.contains(e.getKey())) bytes += n * q.bits() / 8 + n / q.blockFor(shape[1]) * 4;
+            else if (quantized.contains(e.getKey())) bytes += q.storedBytes(shape[0], shape[1]);
             else bytes += n * 4;
         }
         return bytes;

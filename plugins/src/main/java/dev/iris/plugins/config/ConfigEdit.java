@@ -57,7 +57,7 @@ public final class ConfigEdit {
     }
 
     public ConfigEdit runtimeWeights(Quantization weights) {
-        return set("runtime.weights", weights.bits() == 0 ? "fp32" : "int" + weights.bits());
+        return set("runtime.weights", weights.spec());
     }
 
     public ConfigEdit runtimeThreads(int threads) {

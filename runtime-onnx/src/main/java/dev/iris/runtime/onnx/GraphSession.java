@@ -336,6 +336,7 @@ public final class GraphSession implements AutoCloseable {
             case INT64 -> DType.I64;
             case INT32 -> DType.I32;
             case UINT8 -> DType.U8;
+            case INT8 -> DType.I8;
             case BOOL -> DType.BOOL;
             case FLOAT16 -> DType.F16;
             case BFLOAT16 -> DType.BF16;
@@ -353,6 +354,7 @@ public final class GraphSession implements AutoCloseable {
             case I32 -> OnnxJavaType.INT32;
             case U8 -> OnnxJavaType.UINT8;
             case BOOL -> OnnxJavaType.BOOL;
+            case I8 -> OnnxJavaType.INT8;
         };
     }
 

@@ -59,7 +59,7 @@ final class KernelChoices {
         asLinear.keySet().forEach(id -> {
             Value v = graph.nodes().get(id).value();
             String q = ((Op.Weight) graph.op(v)).qualifiedName();
-            if (trainable.contains(q) || quantization.blockFor(v.shape().sizes()[1]) == 0) return;
+            if (trainable.contains(q) || !quantization.quantizes(v.shape().sizes()[1])) return;
             quantized.add(q);
             if (otherwise.containsKey(id)) floatToo.add(q);
         });

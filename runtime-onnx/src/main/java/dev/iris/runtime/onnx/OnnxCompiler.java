@@ -123,10 +123,15 @@ public final class OnnxCompiler {
                     } else if (kernels.quantized.contains(q)) {
                         frozen.put(q, v);   // bound from the float tensor, quantized by the session
                         long[] s = v.shape().sizes();
-                        int block = quantization.blockFor(s[1]), blocks = (int) (s[1] / block);
-                        gp.addInitializer(OnnxProtos.externalInitializer(CompiledGraph.Quantization.codes(q), DType.U8,
-                                new long[] {s[0], blocks, (long) block * quantization.bits() / 8}));
-                        gp.addInitializer(OnnxProtos.externalInitializer(CompiledGraph.Quantization.scales(q), DType.F32, new long[] {s[0] * blocks}));
+                        if (quantization.perChannel()) {
+                            gp.addInitializer(OnnxProtos.externalInitializer(CompiledGraph.Quantization.codes(q), DType.I8, new long[] {s[1], s[0]}));
+                            gp.addInitializer(OnnxProtos.externalInitializer(CompiledGraph.Quantization.scales(q), DType.F32, new long[] {s[0]}));
+                        } else {
+                            int block = quantization.blockFor(s[1]), blocks = (int) (s[1] / block);
+                            gp.addInitializer(OnnxProtos.externalInitializer(CompiledGraph.Quantization.codes(q), DType.U8,
+                                    new long[] {s[0], blocks, (long) block * quantization.bits() / 8}));
+                            gp.addInitializer(OnnxProtos.externalInitializer(CompiledGraph.Quantization.scales(q), DType.F32, new long[] {s[0] * blocks}));
+                        }
                         if (!kernels.floatToo.contains(q)) continue;   // no float copy of the weight in the graph
                         gp.addInitializer(externalInitializer(q, v));
                     } else {
@@ -182,6 +187,14 @@ public final class OnnxCompiler {
             }, List.of(name(b.a()), name(b.b())), out));
             case Op.Pow p -> gp.addNode(node("Pow", List.of(name(p.x()), floatConst(p.exponent())), out));
             case Op.MatMul m -> gp.addNode(node("MatMul", List.of(name(m.a()), name(m.b())), out));
+            case Op.Linear l when isQuantized(l.weight()) && quantization.perChannel() -> {
+                // x (activations quantized to uint8 per run) times int8 codes [K, N], one scale per
+                // output channel; the bias is added inside the kernel
+                String q = ((Op.Weight) graph.op(l.weight())).qualifiedName();
+                List<String> in = new ArrayList<>(List.of(name(l.x()), CompiledGraph.Quantization.codes(q), CompiledGraph.Quantization.scales(q)));
+                if (l.bias() != null) in.addAll(List.of("", name(l.bias())));
+                gp.addNode(node("DynamicQuantizeMatMul", in, out).toBuilder().setDomain("com.microsoft"));
+            }
             case Op.Linear l when isQuantized(l.weight()) -> {
                 String q = ((Op.Weight) graph.op(l.weight())).qualifiedName();
                 long[] s = l.weight().shape().sizes();

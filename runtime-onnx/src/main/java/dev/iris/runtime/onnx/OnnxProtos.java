@@ -46,6 +46,7 @@ final class OnnxProtos {
             case I32 -> TensorProto.DataType.INT32_VALUE;
             case U8 -> TensorProto.DataType.UINT8_VALUE;
             case BOOL -> TensorProto.DataType.BOOL_VALUE;
+            case I8 -> TensorProto.DataType.INT8_VALUE;
         };
     }
 

@@ -18,7 +18,13 @@ public final class WeightQuantizer {
     /** Codes [N, K / blockSize, blockSize * bits / 8] (uint8) and scales [N * K / blockSize] (float). */
     public record Quantized(Tensor codes, Tensor scales) {}
 
+    /**
+     * {@code blockSize} 0 (8 bits only) is per-channel: one scale per row of the weight (an output
+     * channel) over all of K, int8 codes in [-63, 63] transposed to [K, N] (I8), scales [N], the
+     * layout of {@code com.microsoft:DynamicQuantizeMatMul}'s B.
+     */
     public static Quantized quantize(Tensor weight, int bits, int blockSize) {
+        if (blockSize == 0 && bits == 8) return perChannel(weight);
         if (bits != 8 && bits != 4) throw new IllegalArgumentException("bits must be 4 or 8, not " + bits);
         if (weight.dtype() != DType.F32 || weight.rank() != 2) throw new IllegalArgumentException("a 2-D float32 weight is needed: " + weight);
         long[] s = weight.shape();
@@ -52,8 +58,52 @@ public final class WeightQuantizer {
                 new Tensor(DType.F32, new long[] {(long) n * blocks}, scales));
     }
 
-    /** The float weight the codes stand for (for tests and error reports). */
+    /**
+     * Largest per-channel code. Without VNNI, x86 int8 GEMM (vpmaddubsw) adds two uint8 x int8
+     * products in 16 bits and saturates past 32767: 2 x 255 x 127 does not fit, 2 x 255 x 63 does.
+     * Measured: codes up to 127 gave products off by half against the integer reference.
+     */
+    static final int PER_CHANNEL_MAX = 63;
+
+    private static Quantized perChannel(Tensor weight) {
+        if (weight.dtype() != DType.F32 || weight.rank() != 2) throw new IllegalArgumentException("a 2-D float32 weight is needed: " + weight);
+        long[] s = weight.shape();
+        int n = Math.toIntExact(s[0]), k = Math.toIntExact(s[1]);
+        FloatBuffer w = weight.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        ByteBuffer codes = Tensor.allocate((long) n * k);
+        ByteBuffer scales = Tensor.allocate((long) n * 4);
+        float[] inv = new float[n];
+        for (int row = 0; row < n; row++) {
+            float absMax = 0;
+            for (int i = 0; i < k; i++) absMax = Math.max(absMax, Math.abs(w.get(row * k + i)));
+            float scale = absMax == 0 ? 1f : absMax / PER_CHANNEL_MAX;
+            scales.putFloat(row * 4, scale);
+            inv[row] = scale;
+        }
+        // transposed in tiles of 64 rows, so each K index writes 64 adjacent bytes (a whole-column
+        // stride per value made the 151936-row LM head take seconds)
+        for (int r0 = 0; r0 < n; r0 += 64) {
+            int r1 = Math.min(n, r0 + 64);
+            for (int i = 0; i < k; i++) {
+                for (int row = r0; row < r1; row++) {
+                    codes.put(i * n + row,
+                            (byte) Math.max(-PER_CHANNEL_MAX, Math.min(PER_CHANNEL_MAX, Math.round(w.get(row * k + i) / inv[row]))));
+                }
+            }
+        }
+        return new Quantized(new Tensor(DType.I8, new long[] {k, n}, codes), new Tensor(DType.F32, new long[] {n}, scales));
+    }
+
+    /** The float weight [n, k] the codes stand for (for tests and error reports); {@code blockSize} 0: per channel. */
     public static float[] dequantize(Quantized qz, int bits, int blockSize, int n, int k) {
+        if (blockSize == 0) {
+            float[] out = new float[n * k];
+            for (int row = 0; row < n; row++) {
+                float scale = qz.scales().getFloat(row);
+                for (int i = 0; i < k; i++) out[row * k + i] = qz.codes().data().get(i * n + row) * scale;
+            }
+            return out;
+        }
         int blocks = k / blockSize, bytesPerBlock = blockSize * bits / 8, zero = 1 << (bits - 1);
         float[] out = new float[n * k];
         for (int row = 0; row < n; row++) {

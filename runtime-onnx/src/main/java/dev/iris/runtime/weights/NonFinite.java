@@ -32,7 +32,7 @@ public final class NonFinite {
             case BF16 -> scan16(b, n, BF16_EXP_HIGH);
             case F16 -> scan16(b, n, F16_EXP_HIGH);
             case F64 -> scan64(b.asLongBuffer());
-            case I64, I32, U8, BOOL -> -1;
+            case I64, I32, U8, BOOL, I8 -> -1;
         };
     }
 

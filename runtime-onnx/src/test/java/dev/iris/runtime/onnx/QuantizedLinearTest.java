@@ -40,7 +40,7 @@ class QuantizedLinearTest {
         g.output("head", g.linear(in, tied, null));
         Graph graph = g.build();
         // accuracy level 0 computes with exactly the dequantized weights: this checks the packing
-        CompiledGraph.Quantization configured = CompiledGraph.Quantization.parse(bits == 8 ? "int8" : "int4");
+        CompiledGraph.Quantization configured = CompiledGraph.Quantization.parse(bits == 8 ? "int8_blocks" : "int4");
         int block = configured.blockFor(K);
         CompiledGraph.Quantization unpacked = new CompiledGraph.Quantization(bits, block, 0);
         CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), unpacked);
@@ -84,6 +84,74 @@ class QuantizedLinearTest {
         }
     }
 
+    /**
+     * Per-channel int8 (DynamicQuantizeMatMul) against a plain-Java reference of what the kernel
+     * computes: activations quantized to uint8 over the whole tensor (ONNX DynamicQuantizeLinear:
+     * range widened to hold 0, round half to even), integer products with the int8 codes, scaled
+     * by the activation scale times each output channel's scale, plus the bias.
+     */
+    @Test
+    void perChannelInt8MatchesItsIntegerReference() {
+        Random r = new Random(3);
+        int k = 40;   // not a multiple of any block: per channel quantizes it anyway
+        float[] w = new float[N * k], b = new float[N], x = new float[2 * T * k];
+        for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+        for (int i = 0; i < b.length; i++) b[i] = (float) r.nextGaussian();
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        GraphBuilder g = new GraphBuilder();
+        Value in = g.input("x", DType.F32, "batch", "seq", (long) k);
+        g.output("y", g.linear(in, g.weight("m", "proj.weight", N, k), g.weight("m", "proj.bias", N)));
+        Value tied = g.weight("m", "tied", N, k);
+        g.output("rows", g.gather(tied, g.constant(Tensor.ofLongs(new long[] {2}, 1))));
+        g.output("head", g.linear(in, tied, null));
+        CompiledGraph.Quantization q = CompiledGraph.Quantization.parse("int8");
+        CompiledGraph cg = OnnxCompiler.compile(g.build(), DType.F32, List.of(), q);
+        assertThat(cg.quantized()).containsExactlyInAnyOrder("m/proj.weight", "m/tied");
+        assertThat(cg.floatToo()).containsExactly("m/tied");
+        Tensor weight = Tensor.ofFloats(w, N, k);
+        Map<String, Tensor> out;
+        try (GraphSession s = OrtRuntime.cpu(1).open(cg, Map.of("m/proj.weight", weight, "m/proj.bias", Tensor.ofFloats(b, N), "m/tied", weight))) {
+            out = s.run(Map.of("x", Tensor.ofFloats(x, 2, T, k)));
+        }
+        WeightQuantizer.Quantized qw = WeightQuantizer.quantize(weight, 8, 0);
+        assertThat(qw.codes().dtype()).isEqualTo(DType.I8);
+        assertThat(qw.codes().shape()).containsExactly(k, N);
+        assertThat(qw.scales().shape()).containsExactly(N);
+        float lo = 0, hi = 0;
+        for (float v : x) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        float aScale = (hi - lo) / 255;
+        int zero = (int) Math.max(0, Math.min(255, Math.rint(-lo / aScale)));
+        float[] y = out.get("y").toFloats(), head = out.get("head").toFloats();
+        float[] dq = WeightQuantizer.dequantize(qw, 8, 0, N, k);
+        double worstVsFloat = 0, scale = 0;
+        for (int row = 0; row < 2 * T; row++) for (int o = 0; o < N; o++) {
+            long acc = 0;
+            double exact = b[o];
+            for (int i = 0; i < k; i++) {
+                int qa = (int) Math.max(0, Math.min(255, Math.rint(x[row * k + i] / aScale) + zero));
+                acc += (long) (qa - zero) * qw.codes().data().get(i * N + o);
+                exact += x[row * k + i] * w[o * k + i];
+            }
+            double expected = acc * (double) aScale * qw.scales().getFloat(o);
+            assertThat((double) head[row * N + o]).isCloseTo(expected, within(1e-4 * (1 + Math.abs(expected))));
+            assertThat((double) y[row * N + o]).isCloseTo(expected + b[o], within(1e-4 * (1 + Math.abs(expected))));
+            worstVsFloat = Math.max(worstVsFloat, Math.abs(y[row * N + o] - exact));
+            scale = Math.max(scale, Math.abs(exact));
+        }
+        // the codes stand for the weights within half a step per channel
+        for (int o = 0; o < N; o++) for (int i = 0; i < k; i++) {
+            assertThat(dq[o * k + i]).isCloseTo(w[o * k + i], within(qw.scales().getFloat(o) / 2 + 1e-6f));
+        }
+        // and the whole product stays within 2% of the float one (random Gaussian data)
+        assertThat(worstVsFloat / scale).isLessThan(0.02);
+        // the gather still reads the float rows of the tied weight
+        float[] rows = out.get("rows").toFloats();
+        for (int i = 0; i < k; i++) assertThat(rows[i]).isEqualTo(w[2 * k + i]);
+    }
+
     @Test
     void quantizationRoundTripsWithinHalfAStep() {
         Random r = new Random(1);
@@ -101,17 +169,27 @@ class QuantizedLinearTest {
 
     @Test
     void blocksShrinkToDivideTheInputs() {
-        CompiledGraph.Quantization int8 = CompiledGraph.Quantization.parse("int8");
+        CompiledGraph.Quantization int8 = CompiledGraph.Quantization.parse("int8_blocks");
         assertThat(int8.blockFor(896)).isEqualTo(128);     // Qwen2.5-0.5B's hidden size
         assertThat(int8.blockFor(4864)).isEqualTo(128);    // and its MLP width
         assertThat(int8.blockFor(64)).isEqualTo(64);
         assertThat(int8.blockFor(96)).isEqualTo(32);
         assertThat(int8.blockFor(40)).isZero();            // stays float
+        assertThat(int8.quantizes(40)).isFalse();
+        // per channel: no blocks, any K
+        CompiledGraph.Quantization perChannel = CompiledGraph.Quantization.parse("int8");
+        assertThat(perChannel.perChannel()).isTrue();
+        assertThat(perChannel.blockFor(896)).isZero();
+        assertThat(perChannel.quantizes(40)).isTrue();
+        assertThat(perChannel.storedBytes(4864, 896)).isEqualTo(4864L * 896 + 4864 * 4);
+        assertThat(int8.storedBytes(4864, 896)).isEqualTo(4864L * 896 + 4864 * 7 * 4);
+        // each format names itself as the config does
+        for (String spec : List.of("fp32", "int8", "int8_blocks", "int4")) assertThat(CompiledGraph.Quantization.parse(spec).spec()).isEqualTo(spec);
     }
 
     @Test
     void badFormatsAreNamed() {
         assertThatThrownBy(() -> CompiledGraph.Quantization.parse("int3"))
-                .hasMessage("runtime.weights: 'int3' is not a weight format (use fp32, int8 or int4)");
+                .hasMessage("runtime.weights: 'int3' is not a weight format (use fp32, int8, int8_blocks or int4)");
     }
 }

@@ -17,7 +17,8 @@ class BenchTest {
             "bandwidth_gb_s", "weight_bytes_per_token", "decode_ceiling_tokens_per_s", "decode_fraction_of_ceiling",
             "concurrent4_tokens_per_s", "concurrent1_tokens_per_s", "bandwidth_read_gb_s", "decode_ceiling_read_tokens_per_s",
             "generate_peak_rss_mb", "generate_int8_peak_rss_mb", "train_peak_rss_mb", "train_accum_samples_per_s", "train_accum_peak_rss_mb",
-            "weight_bytes_per_token_int8", "decode_int8_ceiling_tokens_per_s", "decode_int8_fraction_of_ceiling");
+            "weight_bytes_per_token_int8", "decode_int8_ceiling_tokens_per_s", "decode_int8_fraction_of_ceiling", "prefill_int8_ms",
+            "prefill_int8_tokens_per_s");
 
     @Test
     void tinyPresetReportsEveryFigure(@TempDir Path dir) {
@@ -40,7 +41,7 @@ class BenchTest {
         assertThat((Integer) r.get("train_accum_passes_per_step")).isEqualTo(4);
         // progress: every figure is printed as it is measured
         assertThat(lines).anyMatch(l -> l.startsWith("decode_tokens_per_s = "));
-        // int8 codes (+ a scale per block) read about a quarter of the fp32 bytes; norms stay float
+        // int8 codes (+ a scale per output channel) read about a quarter of the fp32 bytes; norms stay float
         assertThat(((Number) r.get("weight_bytes_per_token_int8")).doubleValue() / ((Number) r.get("weight_bytes_per_token")).doubleValue())
                 .isBetween(0.25, 0.35);
         // the process's peak is the largest of its phases' peaks

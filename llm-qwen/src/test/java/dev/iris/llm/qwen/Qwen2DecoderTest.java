@@ -138,7 +138,7 @@ class Qwen2DecoderTest {
      * on the same model, a 7-token prompt (a prefill): the logit error stays small.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"int8", "int8_blocks", "int4"})
+    @ValueSource(strings = {"int8", "int8_channel", "int4"})
     void quantizedWeightsStayCloseToFloat(String format) {
         Qwen2Config c = new Qwen2Config(64, 2, 4, 2, 96, 40, 10000.0, 1e-6, false, 128);   // K a multiple of the 32-wide blocks
         Map<String, float[]> w = randomWeights(c, 9);

@@ -41,7 +41,7 @@ public record RuntimeConfig(Device device, int threads, Quantization weights) {
             try {
                 weights = Quantization.parse(raw);
             } catch (RuntimeException e) {
-                throw s.wrong("weights", "fp32, int8, int8_blocks or int4", raw);
+                throw s.wrong("weights", "fp32, int8, int8_channel or int4", raw);
             }
         }
         return new RuntimeConfig(device, threads, weights);

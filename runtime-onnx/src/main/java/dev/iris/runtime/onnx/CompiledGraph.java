@@ -50,13 +50,13 @@ public record CompiledGraph(byte[] model, DType precision, List<String> feeds, M
         }
 
         /**
-         * The {@code runtime.weights} value that parses to this (fp32, int8, int8_blocks, int4);
+         * The {@code runtime.weights} value that parses to this (fp32, int8, int8_channel, int4);
          * other block sizes or accuracy levels have no config name.
          */
         public String spec() {
             if (!enabled()) return "fp32";
-            if (perChannel()) return "int8";
-            if (blockSize == 128 && accuracyLevel == 4) return bits == 8 ? "int8_blocks" : "int4";
+            if (perChannel()) return "int8_channel";
+            if (blockSize == 128 && accuracyLevel == 4) return bits == 8 ? "int8" : "int4";
             throw new IllegalStateException("no runtime.weights value for " + this);
         }
 
@@ -80,10 +80,11 @@ public record CompiledGraph(byte[] model, DType precision, List<String> feeds, M
                 case "fp32", "float32", "none" -> NONE;
                 // blocks of 128 along K, as ONNX Runtime's own quantizer defaults to: per token, the
                 // LM head's int8 product took 5.1 ms against 6.1 ms with blocks of 32 (151936 x 896, 2 threads)
-                case "int8" -> PER_CHANNEL_INT8;
-                case "int8_blocks" -> new Quantization(8, 128, 4);
+                case "int8" -> new Quantization(8, 128, 4);
+                // integer GEMM for prompts, but 7-bit codes and per-run activation scales: further from fp32
+                case "int8_channel" -> PER_CHANNEL_INT8;
                 case "int4" -> new Quantization(4, 128, 4);
-                default -> throw new ConfigException("runtime.weights: '" + spec + "' is not a weight format (use fp32, int8, int8_blocks or int4)");
+                default -> throw new ConfigException("runtime.weights: '" + spec + "' is not a weight format (use fp32, int8, int8_channel or int4)");
             };
         }
 

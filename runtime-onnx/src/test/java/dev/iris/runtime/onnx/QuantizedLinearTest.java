@@ -40,7 +40,7 @@ class QuantizedLinearTest {
         g.output("head", g.linear(in, tied, null));
         Graph graph = g.build();
         // accuracy level 0 computes with exactly the dequantized weights: this checks the packing
-        CompiledGraph.Quantization configured = CompiledGraph.Quantization.parse(bits == 8 ? "int8_blocks" : "int4");
+        CompiledGraph.Quantization configured = CompiledGraph.Quantization.parse(bits == 8 ? "int8" : "int4");
         int block = configured.blockFor(K);
         CompiledGraph.Quantization unpacked = new CompiledGraph.Quantization(bits, block, 0);
         CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), unpacked);
@@ -104,7 +104,7 @@ class QuantizedLinearTest {
         Value tied = g.weight("m", "tied", N, k);
         g.output("rows", g.gather(tied, g.constant(Tensor.ofLongs(new long[] {2}, 1))));
         g.output("head", g.linear(in, tied, null));
-        CompiledGraph.Quantization q = CompiledGraph.Quantization.parse("int8");
+        CompiledGraph.Quantization q = CompiledGraph.Quantization.parse("int8_channel");
         CompiledGraph cg = OnnxCompiler.compile(g.build(), DType.F32, List.of(), q);
         assertThat(cg.quantized()).containsExactlyInAnyOrder("m/proj.weight", "m/tied");
         assertThat(cg.floatToo()).containsExactly("m/tied");
@@ -169,7 +169,7 @@ class QuantizedLinearTest {
 
     @Test
     void blocksShrinkToDivideTheInputs() {
-        CompiledGraph.Quantization int8 = CompiledGraph.Quantization.parse("int8_blocks");
+        CompiledGraph.Quantization int8 = CompiledGraph.Quantization.parse("int8");
         assertThat(int8.blockFor(896)).isEqualTo(128);     // Qwen2.5-0.5B's hidden size
         assertThat(int8.blockFor(4864)).isEqualTo(128);    // and its MLP width
         assertThat(int8.blockFor(64)).isEqualTo(64);
@@ -177,19 +177,19 @@ class QuantizedLinearTest {
         assertThat(int8.blockFor(40)).isZero();            // stays float
         assertThat(int8.quantizes(40)).isFalse();
         // per channel: no blocks, any K
-        CompiledGraph.Quantization perChannel = CompiledGraph.Quantization.parse("int8");
+        CompiledGraph.Quantization perChannel = CompiledGraph.Quantization.parse("int8_channel");
         assertThat(perChannel.perChannel()).isTrue();
         assertThat(perChannel.blockFor(896)).isZero();
         assertThat(perChannel.quantizes(40)).isTrue();
         assertThat(perChannel.storedBytes(4864, 896)).isEqualTo(4864L * 896 + 4864 * 4);
         assertThat(int8.storedBytes(4864, 896)).isEqualTo(4864L * 896 + 4864 * 7 * 4);
         // each format names itself as the config does
-        for (String spec : List.of("fp32", "int8", "int8_blocks", "int4")) assertThat(CompiledGraph.Quantization.parse(spec).spec()).isEqualTo(spec);
+        for (String spec : List.of("fp32", "int8", "int8_channel", "int4")) assertThat(CompiledGraph.Quantization.parse(spec).spec()).isEqualTo(spec);
     }
 
     @Test
     void badFormatsAreNamed() {
         assertThatThrownBy(() -> CompiledGraph.Quantization.parse("int3"))
-                .hasMessage("runtime.weights: 'int3' is not a weight format (use fp32, int8, int8_blocks or int4)");
+                .hasMessage("runtime.weights: 'int3' is not a weight format (use fp32, int8, int8_channel or int4)");
     }
 }

@@ -40,6 +40,7 @@ public final class Differentiator {
     private final List<Value> checkpoints = new ArrayList<>();
     private final Map<Integer, Value> recomputed = new HashMap<>();
     private final Map<Integer, Value> anchors = new HashMap<>();
+    Graph result;
 
     private Differentiator(Graph forward, boolean recompute) {
         this.g = new GraphBuilder(forward);
@@ -66,6 +67,11 @@ public final class Differentiator {
      * segment's activations are held at a time. The gradients are the same computation.
      */
     public static Graph gradients(Graph graph, String lossName, Collection<String> trainable, boolean recompute) {
+        return differentiate(graph, lossName, trainable, recompute).result;
+    }
+
+    /** The differentiator after its run (the result graph in {@link #result}), for tests of its plan. */
+    static Differentiator differentiate(Graph graph, String lossName, Collection<String> trainable, boolean recompute) {
         Graph forward = Decomposer.expand(graph);
         Value loss = forward.output(lossName);
         if (loss.rank() != 0) throw new IllegalArgumentException("loss '" + lossName + "' must be a scalar, is " + loss.shape());
@@ -84,7 +90,8 @@ public final class Differentiator {
             if (grad == null) grad = d.g.mul(w, 0.0); // the loss does not depend on it
             d.g.output(GRAD_PREFIX + ((Op.Weight) forward.op(w)).qualifiedName(), grad);
         }
-        return d.g.build();
+        d.result = d.g.build();
+        return d;
     }
 
     private void run(Graph forward, Value loss, List<Value> targets) {
@@ -145,6 +152,21 @@ public final class Differentiator {
     /** The checkpoint values (segment boundaries) the backward pass keeps; empty without recompute. */
     List<Value> checkpoints() {
         return checkpoints;
+    }
+
+    /** The recomputed copies of forward values made for the backward pass. */
+    Collection<Value> recomputedValues() {
+        return recomputed.values();
+    }
+
+    /** The expanded forward graph; its nodes are the first of {@link #result}'s. */
+    Graph forward() {
+        return forward;
+    }
+
+    /** Whether a forward value lies inside a segment (recomputed, never read by the backward pass itself). */
+    boolean isRecomputed(Value v) {
+        return v.id() < segmentOf.length && segmentOf[v.id()] >= 0;
     }
 
     /**

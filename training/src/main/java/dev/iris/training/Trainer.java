@@ -80,7 +80,7 @@ public final class Trainer {
             Files.createDirectories(runDir);
             RunConfig.write(runDir, config);
 
-            try (TrainableGraph net = sessions.openTrainable(graph, TrainingGraph.LOSS, trainable)) {
+            try (TrainableGraph net = sessions.openTrainable(graph, TrainingGraph.LOSS, trainable, tc.recompute())) {
                 Optimizer optimizer = tc.optimizer() == TrainConfig.Optimizer.ADAMW ? AdamW.withWeightDecay(tc.weightDecay()) : new Sgd(tc.weightDecay());
                 Optional<Checkpoint.Loaded> resume = resumeFrom.flatMap(dir -> resume(dir, net, optimizer));
                 Checkpoint.State state = resume.map(Checkpoint.Loaded::state)

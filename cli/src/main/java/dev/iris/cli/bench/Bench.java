@@ -200,6 +200,8 @@ public final class Bench {
         peak = phasePeak("generate_int8_peak_rss_mb", peak);
         String prompt = trainPrompt(cfg);
         peak = Math.max(peak, train(cfg, prompt, 8, 1, "train_"));
+        // the same batch holding its activations for the backward pass (train.recompute: false): the memory recomputation saves, and its time
+        peak = Math.max(peak, train(cfg, prompt, 8, 1, false, "train_no_recompute_"));
         // the same batch of 8 as 4 accumulated passes of 2: a quarter of the activations held for the backward pass
         peak = Math.max(peak, train(cfg, prompt, 2, 4, "train_accum_"));
         put("peak_rss_mb", peak);
@@ -445,6 +447,10 @@ public final class Bench {
      * JVM (so its peak memory is its own); figures under {@code prefix}. Returns its peak RSS.
      */
     private double train(IrisConfig cfg, String prompt, int batch, int accum, String prefix) {
+        return train(cfg, prompt, batch, accum, true, prefix);
+    }
+
+    private double train(IrisConfig cfg, String prompt, int batch, int accum, boolean recompute, String prefix) {
         Path data = o.dir().resolve("bench-data"), run = o.dir().resolve("bench-train");
         try {
             Map<String, Object> train = new LinkedHashMap<>();
@@ -458,6 +464,7 @@ public final class Bench {
             train.put("save_every", 0);
             train.put("log_every", 1);
             train.put("seed", 0);
+            train.put("recompute", recompute);
             // the models' config with a train section, written beside it so its relative model paths still hold
             IrisConfig trainCfg = cfg.edit().set("train", train).trainStage(TrainConfig.Stage.PRETRAIN).trainLr(1.0e-3)
                     .trainSteps(o.trainSteps()).trainOutput(run).done();

@@ -33,6 +33,7 @@ import java.util.Optional;
  * @param featureCache {@code feature_cache}: folder of cached vision features, default {@code feature-cache} beside the run folder
  * @param logEvery {@code log_every}: steps between progress lines and metrics records, default 10
  * @param lmContext {@code lm_context}: what stage {@code lm} shows where an image would be, default {@code none}
+ * @param recompute {@code recompute}: recompute activations in the backward pass instead of holding them, default true
  */
 public record TrainConfig(
         ComponentConfig dataset,
@@ -56,7 +57,8 @@ public record TrainConfig(
         int maxLength,
         Optional<Path> featureCache,
         int logEvery,
-        LmContext lmContext) {
+        LmContext lmContext,
+        boolean recompute) {
 
     /** What is trained: the fusion module; fusion + language model; or the language model on text alone. */
     public enum Stage { PRETRAIN, FINETUNE, LM }
@@ -111,6 +113,7 @@ public record TrainConfig(
         m.put("feature_cache", featureCache.map(Path::toString).orElse(null));
         m.put("log_every", logEvery);
         m.put("lm_context", lower(lmContext));
+        m.put("recompute", recompute);
         return m;
     }
 
@@ -149,6 +152,7 @@ public record TrainConfig(
                 s.integerIn("max_length", 512, 8, Integer.MAX_VALUE),
                 s.optPath("feature_cache"),
                 s.integerIn("log_every", 10, 1, Integer.MAX_VALUE),
-                s.choice("lm_context", LmContext.class, LmContext.NONE));
+                s.choice("lm_context", LmContext.class, LmContext.NONE),
+                s.bool("recompute", true));
     }
 }

@@ -127,6 +127,8 @@ class IrisConfigTest {
         assertThat(t.maxGradNorm()).isEqualTo(1.0);
         assertThat(t.length()).isEqualTo(new TrainConfig.Epochs(1));
         assertThat(t.seed()).isZero();
+        assertThat(t.recompute()).isTrue();
+        assertThat(load("train: { dataset: { type: synthetic }, output: out, recompute: false }\n").train().recompute()).isFalse();
     }
 
     @Test

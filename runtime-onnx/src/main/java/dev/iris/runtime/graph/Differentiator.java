@@ -24,12 +24,28 @@ public final class Differentiator {
     /** Output name prefix of gradients: {@code grad/<group>/<name>}. */
     public static final String GRAD_PREFIX = "grad/";
 
+    /**
+     * Segments shorter than this many differentiated nodes are merged with the next: a boundary
+     * keeps its tensor for the whole backward pass, so a boundary every few nodes saves little.
+     */
+    static final int MIN_SEGMENT_NODES = 12;
+
     private final GraphBuilder g;
+    private final Graph forward;
+    private final boolean recompute;
     private final Map<Integer, Value> grads = new HashMap<>();
     private BitSet needsGrad;
+    /** Per forward node: the index into {@link #checkpoints} of the segment that recomputes it, or -1 (kept as is). */
+    private int[] segmentOf;
+    private final List<Value> checkpoints = new ArrayList<>();
+    private final Map<Integer, Value> recomputed = new HashMap<>();
+    private final Map<Integer, Value> anchors = new HashMap<>();
+    Graph result;
 
-    private Differentiator(Graph forward) {
+    private Differentiator(Graph forward, boolean recompute) {
         this.g = new GraphBuilder(forward);
+        this.forward = forward;
+        this.recompute = recompute;
     }
 
     /**
@@ -39,6 +55,23 @@ public final class Differentiator {
      * @return the graph with outputs {@code grad/<qualified name>} added to the forward outputs
      */
     public static Graph gradients(Graph graph, String lossName, Collection<String> trainable) {
+        return gradients(graph, lossName, trainable, false);
+    }
+
+    /**
+     * As {@link #gradients(Graph, String, Collection)}; with {@code recompute} (gradient
+     * checkpointing) the differentiated part of the forward graph is cut into segments at values
+     * every later differentiated value depends on through them alone (in a decoder: the residual
+     * stream between blocks). The backward pass keeps only those boundaries and recomputes a
+     * segment's activations from its start when the gradient reaches its end, so at most one
+     * segment's activations are held at a time. The gradients are the same computation.
+     */
+    public static Graph gradients(Graph graph, String lossName, Collection<String> trainable, boolean recompute) {
+        return differentiate(graph, lossName, trainable, recompute).result;
+    }
+
+    /** The differentiator after its run (the result graph in {@link #result}), for tests of its plan. */
+    static Differentiator differentiate(Graph graph, String lossName, Collection<String> trainable, boolean recompute) {
         Graph forward = Decomposer.expand(graph);
         Value loss = forward.output(lossName);
         if (loss.rank() != 0) throw new IllegalArgumentException("loss '" + lossName + "' must be a scalar, is " + loss.shape());
@@ -49,7 +82,7 @@ public final class Differentiator {
             if (w == null) throw new IllegalArgumentException("trainable weight " + name + " is not used by the graph (weights: " + weights.keySet() + ")");
             targets.add(w);
         }
-        Differentiator d = new Differentiator(forward);
+        Differentiator d = new Differentiator(forward, recompute);
         d.run(forward, loss, targets);
         for (int i = 0; i < targets.size(); i++) {
             Value w = targets.get(i);
@@ -57,7 +90,8 @@ public final class Differentiator {
             if (grad == null) grad = d.g.mul(w, 0.0); // the loss does not depend on it
             d.g.output(GRAD_PREFIX + ((Op.Weight) forward.op(w)).qualifiedName(), grad);
         }
-        return d.g.build();
+        d.result = d.g.build();
+        return d;
     }
 
     private void run(Graph forward, Value loss, List<Value> targets) {
@@ -68,6 +102,9 @@ public final class Differentiator {
             for (Value in : n.op().inputs()) if (needsGrad.get(in.id())) needsGrad.set(n.value().id());
         }
         if (!needsGrad.get(loss.id())) return;
+        segmentOf = new int[nodes.size()];
+        Arrays.fill(segmentOf, -1);
+        if (recompute) segment(nodes, loss);
         grads.put(loss.id(), g.scalar(1.0));
         for (int i = loss.id(); i >= 0; i--) {
             Graph.Node n = nodes.get(i);
@@ -75,6 +112,102 @@ public final class Differentiator {
             if (up == null || !needsGrad.get(i)) continue;
             backward(n.op(), n.value(), up);
         }
+    }
+
+    /**
+     * Finds the boundaries: differentiated values that no earlier differentiated value reaches
+     * past (every path from before them to later nodes goes through them). The part after the
+     * last boundary (the head and the loss) is not recomputed: its backward follows at once.
+     */
+    private void segment(List<Graph.Node> nodes, Value loss) {
+        int n = loss.id() + 1;
+        int[] lastUse = new int[n];
+        for (int i = 0; i < n; i++) {
+            if (!needsGrad.get(i)) continue;
+            for (Value in : nodes.get(i).op().inputs()) if (needsGrad.get(in.id())) lastUse[in.id()] = Math.max(lastUse[in.id()], i);
+        }
+        int reach = -1, since = 0;
+        List<Integer> cuts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (!needsGrad.get(i)) continue;
+            Op op = nodes.get(i).op();
+            boolean source = op instanceof Op.Weight || op instanceof Op.Input;
+            if (!source && reach <= i && since >= MIN_SEGMENT_NODES && nodes.get(i).value().dtype().isFloating()) {
+                cuts.add(i);
+                since = 0;
+            }
+            since++;
+            reach = Math.max(reach, lastUse[i]);
+        }
+        for (int c = 0; c + 1 < cuts.size(); c++) {
+            checkpoints.add(nodes.get(cuts.get(c)).value());
+            for (int i = cuts.get(c) + 1; i < cuts.get(c + 1); i++) {
+                Op op = nodes.get(i).op();
+                if (needsGrad.get(i) && !(op instanceof Op.Weight || op instanceof Op.Input)) segmentOf[i] = c;
+            }
+        }
+        if (!cuts.isEmpty()) checkpoints.add(nodes.get(cuts.getLast()).value());
+    }
+
+    /** The checkpoint values (segment boundaries) the backward pass keeps; empty without recompute. */
+    List<Value> checkpoints() {
+        return checkpoints;
+    }
+
+    /** The recomputed copies of forward values made for the backward pass. */
+    Collection<Value> recomputedValues() {
+        return recomputed.values();
+    }
+
+    /** The expanded forward graph; its nodes are the first of {@link #result}'s. */
+    Graph forward() {
+        return forward;
+    }
+
+    /** Whether a forward value lies inside a segment (recomputed, never read by the backward pass itself). */
+    boolean isRecomputed(Value v) {
+        return v.id() < segmentOf.length && segmentOf[v.id()] >= 0;
+    }
+
+    /**
+     * A forward value as the backward rules read it: recomputed from its segment's start when it
+     * lies inside a segment, else the forward value itself. Rules that need only a value's
+     * shape read the forward value (its Shape node runs as soon as it is computed).
+     */
+    private Value saved(Value v) {
+        if (v.id() >= segmentOf.length || segmentOf[v.id()] < 0) return v;
+        Value r = recomputed.get(v.id());
+        if (r != null) return r;
+        int seg = segmentOf[v.id()];
+        Graph.Node node = forward.nodes().get(v.id());
+        r = Replay.record(g, node, in -> {
+            if (in.id() == checkpoints.get(seg).id()) return anchor(seg);
+            if (in.id() < segmentOf.length && segmentOf[in.id()] == seg) return saved(in);
+            return in;
+        });
+        recomputed.put(v.id(), r);
+        return r;
+    }
+
+    /**
+     * The start of segment {@code seg} tied to the gradient of its end: start + 0 x (one element
+     * of that gradient). The values are the start's; the data dependency makes ONNX Runtime run
+     * the recomputation only once the backward pass has reached the segment (a node without it
+     * may be scheduled, and its result held, from the forward pass on) and keeps its common
+     * subexpression elimination from merging the recomputation back into the forward nodes.
+     */
+    private Value anchor(int seg) {
+        Value a = anchors.get(seg);
+        if (a != null) return a;
+        Value start = checkpoints.get(seg);
+        Value end = checkpoints.get(seg + 1);
+        Value gEnd = grads.get(end.id());
+        if (gEnd == null) throw new IllegalStateException("segment ending at " + end + " is recomputed but no gradient reached its end");
+        Value one = gEnd;
+        for (int ax = 0; ax < one.rank(); ax++) one = g.slice(one, ax, 0, 1);
+        a = g.add(start, g.mul(one, 0.0));
+        anchors.put(seg, a);
+        return a;
     }
 
     private void accumulate(Value x, Value grad) {
@@ -92,19 +225,19 @@ public final class Differentiator {
             case Op.Input in -> {}
             case Op.Weight w -> {}
             case Op.Constant c -> {}
-            case Op.Unary u -> accumulate(u.x(), unaryGrad(u, y, gy));
+            case Op.Unary u -> accumulate(u.x(), unaryGrad(u, saved(u.x()), y, gy));
             case Op.Binary b -> binaryGrad(b, gy);
-            case Op.Pow p -> accumulate(p.x(), g.mul(gy, g.mul(g.pow(p.x(), p.exponent() - 1), p.exponent())));
+            case Op.Pow p -> accumulate(p.x(), g.mul(gy, g.mul(g.pow(saved(p.x()), p.exponent() - 1), p.exponent())));
             case Op.MatMul mm -> {
-                if (wants(mm.a())) accumulate(mm.a(), sumTo(g.matmul(gy, g.transposeLast(mm.b())), mm.a()));
-                if (wants(mm.b())) accumulate(mm.b(), sumTo(g.matmul(g.transposeLast(mm.a()), gy), mm.b()));
+                if (wants(mm.a())) accumulate(mm.a(), sumTo(g.matmul(gy, g.transposeLast(saved(mm.b()))), mm.a()));
+                if (wants(mm.b())) accumulate(mm.b(), sumTo(g.matmul(g.transposeLast(saved(mm.a())), gy), mm.b()));
             }
             case Op.Linear l -> {
                 if (wants(l.x())) accumulate(l.x(), g.matmul(gy, l.weight()));
                 long out = l.weight().shape().sizes()[0], in = l.weight().shape().sizes()[1];
                 if (wants(l.weight())) {
                     Value g2 = g.reshape(gy, -1, out);
-                    Value x2 = g.reshape(l.x(), -1, in);
+                    Value x2 = g.reshape(saved(l.x()), -1, in);
                     accumulate(l.weight(), g.matmul(g.transposeLast(g2), x2));
                 }
                 if (l.bias() != null && wants(l.bias())) accumulate(l.bias(), g.sum(g.reshape(gy, -1, out), false, 0));
@@ -115,7 +248,10 @@ public final class Differentiator {
                 if (r.fn() == Op.ReduceFn.MEAN) gx = g.mul(gx, 1.0 / count(r.x(), r.axes()));
                 accumulate(r.x(), gx);
             }
-            case Op.Softmax s -> accumulate(s.x(), g.mul(y, g.sub(gy, g.sum(g.mul(gy, y), true, s.axis()))));
+            case Op.Softmax s -> {
+                Value ys = saved(y);
+                accumulate(s.x(), g.mul(ys, g.sub(gy, g.sum(g.mul(gy, ys), true, s.axis()))));
+            }
             case Op.Reshape r -> accumulate(r.x(), g.reshapeLike(gy, r.x()));
             case Op.Unsqueeze u -> accumulate(u.x(), g.reshapeLike(gy, u.x()));
             case Op.ReshapeLike r -> accumulate(r.x(), g.reshapeLike(gy, r.x()));
@@ -150,13 +286,13 @@ public final class Differentiator {
             }
             case Op.Pad p -> accumulate(p.x(), g.slice(gy, p.axis(), p.before(),
                     p.after() == 0 ? Long.MAX_VALUE : p.before() + fixed(p.x().shape().dim(p.axis()), "padded axis")));
-            case Op.Gather ga -> accumulate(ga.table(), g.scatterAddRows(ga.table(), ga.indices(), gy));
-            case Op.ScatterAddRows s -> accumulate(s.updates(), g.gather(gy, s.indices()));
+            case Op.Gather ga -> accumulate(ga.table(), g.scatterAddRows(ga.table(), saved(ga.indices()), gy));
+            case Op.ScatterAddRows s -> accumulate(s.updates(), g.gather(gy, saved(s.indices())));
             case Op.Cast c -> {
                 if (!c.x().dtype().isFloating()) return;
                 accumulate(c.x(), g.cast(gy, c.x().dtype()));
             }
-            case Op.CrossEntropy ce -> accumulate(ce.logits(), g.crossEntropyGrad(ce.logits(), ce.labels(), gy, ce.ignoreIndex()));
+            case Op.CrossEntropy ce -> accumulate(ce.logits(), g.crossEntropyGrad(saved(ce.logits()), ce.labels(), gy, ce.ignoreIndex()));
             case Op.CrossEntropyGrad ce -> throw new UnsupportedOperationException("second derivatives are not supported");
             case Op.ConcatGradPart cg -> throw new UnsupportedOperationException("second derivatives are not supported");
             case Op.RmsNorm r -> throw expanded(op);
@@ -170,8 +306,8 @@ public final class Differentiator {
         return new IllegalStateException("composite operation reached the differentiator unexpanded: " + op);
     }
 
-    private Value unaryGrad(Op.Unary u, Value y, Value gy) {
-        Value x = u.x();
+    private Value unaryGrad(Op.Unary u, Value x, Value yForward, Value gy) {
+        Value y = saved(yForward);
         return switch (u.fn()) {
             case NEG -> g.neg(gy);
             case EXP -> g.mul(gy, y);
@@ -211,12 +347,12 @@ public final class Differentiator {
                 if (wants(c)) accumulate(c, sumTo(g.neg(gy), c));
             }
             case MUL -> {
-                if (wants(a)) accumulate(a, sumTo(g.mul(gy, c), a));
-                if (wants(c)) accumulate(c, sumTo(g.mul(gy, a), c));
+                if (wants(a)) accumulate(a, sumTo(g.mul(gy, saved(c)), a));
+                if (wants(c)) accumulate(c, sumTo(g.mul(gy, saved(a)), c));
             }
             case DIV -> {
-                if (wants(a)) accumulate(a, sumTo(g.div(gy, c), a));
-                if (wants(c)) accumulate(c, sumTo(g.neg(g.div(g.mul(gy, a), g.mul(c, c))), c));
+                if (wants(a)) accumulate(a, sumTo(g.div(gy, saved(c)), a));
+                if (wants(c)) accumulate(c, sumTo(g.neg(g.div(g.mul(gy, saved(a)), g.mul(saved(c), saved(c)))), c));
             }
         }
     }

@@ -158,6 +158,11 @@ public final class SessionFactory {
         return new TrainableGraph(runtime, forward, lossName, trainable, binder());
     }
 
+    /** As {@link #openTrainable(Graph, String, List)}; {@code recompute}: recompute activations in the backward pass. */
+    public TrainableGraph openTrainable(Graph forward, String lossName, List<String> trainable, boolean recompute) {
+        return new TrainableGraph(runtime, forward, lossName, trainable, binder(), recompute);
+    }
+
     private WeightBinder binder() {
         return new WeightBinder(sources, seed);
     }

@@ -27,7 +27,12 @@ public final class TrainableGraph implements AutoCloseable {
     public record Pass(double loss, Map<String, Tensor> outputs, Map<String, Tensor> grads) {}
 
     public TrainableGraph(OrtRuntime runtime, Graph forward, String lossName, List<String> trainable, WeightBinder binder) {
-        Graph train = Differentiator.gradients(forward, lossName, trainable);
+        this(runtime, forward, lossName, trainable, binder, false);
+    }
+
+    /** @param recompute recompute activations in the backward pass (see {@link Differentiator#gradients(Graph, String, java.util.Collection, boolean)}) */
+    public TrainableGraph(OrtRuntime runtime, Graph forward, String lossName, List<String> trainable, WeightBinder binder, boolean recompute) {
+        Graph train = Differentiator.gradients(forward, lossName, trainable, recompute);
         CompiledGraph compiled = OnnxCompiler.compile(train, DType.F32, trainable);
         Map<String, Tensor> frozen = binder.bind(train, compiled.frozen().keySet(), DType.F32);
         this.params = new LinkedHashMap<>();

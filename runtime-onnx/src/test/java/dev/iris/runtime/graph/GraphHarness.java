@@ -45,6 +45,11 @@ final class GraphHarness {
      * central finite differences, in float64.
      */
     static void checkGradient(long seed, List<long[]> shapes, BiFunction<GraphBuilder, List<Value>, Value> f) {
+        checkGradient(seed, shapes, f, false);
+    }
+
+    /** As above; {@code recompute}: the gradient graph recomputes activations (gradient checkpointing). */
+    static void checkGradient(long seed, List<long[]> shapes, BiFunction<GraphBuilder, List<Value>, Value> f, boolean recompute) {
         Random rnd = new Random(seed);
         GraphBuilder g = new GraphBuilder();
         List<Value> ws = new ArrayList<>();
@@ -59,7 +64,7 @@ final class GraphHarness {
         for (int i = 0; i < all.length; i++) all[i] = i;
         Value loss = y.rank() == 0 ? g.mul(y, g.constant(r)) : g.sum(g.mul(y, g.constant(r)), false, all);
         g.output("loss", loss);
-        Graph train = Differentiator.gradients(g.build(), "loss", names);
+        Graph train = Differentiator.gradients(g.build(), "loss", names, recompute);
         CompiledGraph cg = OnnxCompiler.compile(train, DType.F64, names);
         Map<String, Tensor> feeds = new LinkedHashMap<>();
         for (int i = 0; i < shapes.size(); i++) feeds.put(names.get(i), random(rnd, DType.F64, shapes.get(i)));

@@ -156,7 +156,8 @@ final class FrozenWeights {
         /** The weight as float32 in the scratch buffer (valid until the next call). */
         private Tensor widened(String name) {
             WeightSource src = binder.source(group).orElseThrow();
-            long[] shape = src.info(name).orElseThrow(() -> new IllegalStateException("no tensor " + name + " in " + src.describe())).shape();
+            // an absent tensor: stored() throws the binder's error naming it and the file
+            long[] shape = src.info(name).map(WeightSource.Info::shape).orElse(new long[0]);
             Tensor stored = binder.stored(group, name, shape);
             int n = Math.toIntExact(Tensor.numel(shape));
             if (scratch == null || scratch.capacity() < n * 4L) scratch = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -202,7 +202,9 @@ public final class FeatureCache {
             return;
         }
         try (var listing = Files.list(path)) {
-            listing.sorted().forEach(p -> {
+            // hidden entries are derived data (the runtime's converted-weight cache is written there
+            // on first load), not the checkpoint: counting them would change the key after a load
+            listing.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().forEach(p -> {
                 sb.append('|').append(p.getFileName());
                 appendFile(p, sb);
             });

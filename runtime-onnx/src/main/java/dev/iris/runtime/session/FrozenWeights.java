@@ -5,7 +5,6 @@ import dev.iris.api.graph.Op;
 import dev.iris.api.graph.Value;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
-import dev.iris.api.weights.WeightSource;
 import dev.iris.runtime.cache.WeightCache;
 import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.FileWeight;
@@ -40,6 +39,8 @@ final class FrozenWeights {
     private final CompiledGraph.Quantization quantization;
     /** Cache files' contents by key (checkpoint content + format), shared by every session of the factory. */
     private final Map<String, Map<String, FileWeight>> mapped = new HashMap<>();
+    /** The float shape each graph asked for, by group/name: a checkpoint's tensor is checked against it before conversion. */
+    private final Map<String, long[]> expected = new HashMap<>();
 
     FrozenWeights(WeightCache cache, CompiledGraph.Quantization quantization) {
         this.cache = cache;
@@ -79,14 +80,22 @@ final class FrozenWeights {
             groupOf.put(key, w.group());
             frozenOf.computeIfAbsent(key, k -> new ArrayList<>()).add(q);
             long[] shape = e.getValue().shape().sizes();
+            expected.put(w.group() + "/" + w.name(), shape);
             Map<String, WeightCache.Want> want = wants.computeIfAbsent(key, k -> new LinkedHashMap<>());
             Map<String, List<String>> to = targets.computeIfAbsent(key, k -> new LinkedHashMap<>());
             if (cg.quantized().contains(q)) {
-                int bs = quantization.blockFor(shape[1]);
-                long n = shape[0], blocks = shape[1] / bs;
                 String codes = CompiledGraph.Quantization.codes(w.name()), scales = CompiledGraph.Quantization.scales(w.name());
-                want.put(codes, new WeightCache.Want(DType.U8, new long[] {n, blocks, (long) bs * quantization.bits() / 8}));
-                want.put(scales, new WeightCache.Want(DType.F32, new long[] {n * blocks}));
+                long rows = shape[0], cols = shape[1];
+                if (quantization.perChannel()) {
+                    // WeightQuantizer's per-channel layout: int8 codes [K, N], one scale per output channel
+                    want.put(codes, new WeightCache.Want(DType.I8, new long[] {cols, rows}));
+                    want.put(scales, new WeightCache.Want(DType.F32, new long[] {rows}));
+                } else {
+                    int bs = quantization.blockFor(cols);
+                    long blocks = cols / bs;
+                    want.put(codes, new WeightCache.Want(DType.U8, new long[] {rows, blocks, (long) bs * quantization.bits() / 8}));
+                    want.put(scales, new WeightCache.Want(DType.F32, new long[] {rows * blocks}));
+                }
                 to.computeIfAbsent(codes, k -> new ArrayList<>()).add(CompiledGraph.Quantization.codes(q));
                 to.computeIfAbsent(scales, k -> new ArrayList<>()).add(CompiledGraph.Quantization.scales(q));
                 if (cg.floatToo().contains(q)) {
@@ -155,9 +164,10 @@ final class FrozenWeights {
 
         /** The weight as float32 in the scratch buffer (valid until the next call). */
         private Tensor widened(String name) {
-            WeightSource src = binder.source(group).orElseThrow();
-            // an absent tensor: stored() throws the binder's error naming it and the file
-            long[] shape = src.info(name).map(WeightSource.Info::shape).orElse(new long[0]);
+            // stored() checks the file against the shape the graph asked for, and throws the binder's
+            // error naming the tensor and the file when it is absent or shaped otherwise
+            long[] shape = expected.get(group + "/" + name);
+            if (shape == null) throw new IllegalStateException("no planned shape for " + group + "/" + name);
             Tensor stored = binder.stored(group, name, shape);
             int n = Math.toIntExact(Tensor.numel(shape));
             if (scratch == null || scratch.capacity() < n * 4L) scratch = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -1,6 +1,7 @@
 package dev.iris.runtime.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.iris.api.graph.Graph;
@@ -27,6 +28,8 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The converted-weight cache: written once, reused by later loads, rebuilt when the checkpoint
@@ -201,10 +204,12 @@ class WeightCacheTest {
         }
     }
 
-    @Test
-    void quantizedCodesAreCachedAndGiveWhatInMemoryQuantizationGives() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"blocks", "per-channel"})
+    void quantizedCodesAreCachedAndGiveWhatInMemoryQuantizationGives(String layout) throws IOException {
         Path ckpt = checkpoint(weights(6));
-        CompiledGraph.Quantization q8 = new CompiledGraph.Quantization(8, 16, 0);
+        CompiledGraph.Quantization q8 = layout.equals("blocks") ? new CompiledGraph.Quantization(8, 16, 0)
+                : CompiledGraph.Quantization.PER_CHANNEL_INT8;
 
         Run inMemory = load(ckpt, WeightCache.off(), q8);
         Run converted = load(ckpt, WeightCache.in(cacheDir()), q8);
@@ -212,8 +217,31 @@ class WeightCacheTest {
 
         assertThat(converted.cache().conversions()).isEqualTo(1);
         assertThat(reused.cache().conversions()).isZero();
-        assertThat(cacheFile().getFileName().toString()).contains(".q8b16v");
+        assertThat(cacheFile().getFileName().toString()).contains(layout.equals("blocks") ? ".q8b16v" : ".q8b0v");
         assertThat(converted.y()).containsExactly(inMemory.y());
         assertThat(reused.y()).containsExactly(inMemory.y());
+    }
+
+    @Test
+    void aMisshapenTensorIsNamedAndNothingIsCached() {
+        // the checkpoint holds proj.weight as [N, K + 1]; the graph asks for [N, K]
+        Path file = dir.resolve("model").resolve(Safetensors.SINGLE_FILE);
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw new RuntimeException(e);
+        }
+        SafetensorsWriter.write(file, Map.of("proj.weight", Tensor.ofFloats(new float[N * (K + 1)], N, K + 1)), DType.BF16);
+        assertThatThrownBy(() -> load(file, WeightCache.in(cacheDir()), CompiledGraph.Quantization.NONE))
+                .hasMessageContaining("weight proj.weight in")
+                .hasMessageContaining("has shape [" + N + ", " + (K + 1) + "], the model expects [" + N + ", " + K + "]");
+        // no cache file (or half-written temporary) is left behind
+        if (Files.exists(cacheDir())) {
+            try (Stream<Path> s = Files.walk(cacheDir())) {
+                assertThat(s.filter(Files::isRegularFile).toList()).isEmpty();
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }
     }
 }

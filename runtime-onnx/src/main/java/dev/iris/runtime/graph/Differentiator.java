@@ -205,6 +205,11 @@ public final class Differentiator {
         if (gEnd == null) throw new IllegalStateException("segment ending at " + end + " is recomputed but no gradient reached its end");
         Value one = gEnd;
         for (int ax = 0; ax < one.rank(); ax++) one = g.slice(one, ax, 0, 1);
+        // the end may have another rank than the start (e.g. heads split off): the tie must not
+        // broadcast the start to a new shape, so it takes the start's rank, every axis of size 1
+        long[] ones = new long[start.rank()];
+        Arrays.fill(ones, 1);
+        one = g.reshape(one, ones);
         a = g.add(start, g.mul(one, 0.0));
         anchors.put(seg, a);
         return a;

@@ -133,6 +133,51 @@ class RecomputeTest {
                 w.stream().map(v -> g.mul(v, 0.5)).toList()), true);
     }
 
+    /**
+     * Segment boundaries of different ranks (the residual stream [B, T, D] and a head-split
+     * [B, T, HEADS, HD] value, as in a cross-attention block): the start's tie to the end's
+     * gradient must keep the start's shape. It once broadcast the start to the end's rank.
+     */
+    @Test
+    void boundariesOfDifferentRanksKeepTheirShapes() {
+        List<String> names = new ArrayList<>();
+        GraphBuilder g = new GraphBuilder();
+        Value x = g.input("x", DType.F32, B, T, D);
+        Value h = g.linear(x, g.weight("t", "w0", D, D), null);
+        names.add("t/w0");
+        for (int l = 0; l < 3; l++) {
+            Value split = g.reshape(h, 0, 0, HEADS, HD);                       // rank 4 in the middle of the chain
+            for (int i = 0; i < Differentiator.MIN_SEGMENT_NODES; i++) split = g.tanh(g.mul(split, 0.9));
+            // declared after the chain: a weight read later would reach past (and forbid) a cut in it
+            Value w1 = g.weight("t", "w" + (l + 1), D, D);
+            names.add("t/w" + (l + 1));
+            h = g.linear(g.reshape(split, 0, 0, D), w1, null);                  // back to rank 3
+            for (int i = 0; i < Differentiator.MIN_SEGMENT_NODES; i++) h = g.tanh(g.mul(h, 0.9));
+        }
+        g.output("loss", g.sum(h, false, 0, 1, 2));
+        Graph graph = g.build();
+
+        Differentiator plan = Differentiator.differentiate(graph, "loss", names, true);
+        List<Integer> ranks = plan.checkpoints().stream().map(Value::rank).distinct().toList();
+        assertThat(ranks).as("checkpoint ranks of %s in %s", plan.checkpoints(), plan.forward().nodes().size()).contains(3, 4);
+        Random rnd = new Random(2);
+        Map<String, Tensor> feeds = new LinkedHashMap<>();
+        feeds.put("x", GraphHarness.random(rnd, DType.F32, B, T, D));
+        for (String name : names) feeds.put(name, GraphHarness.random(rnd, DType.F32, D, D));
+        Map<String, Tensor> plain, re;
+        try (GraphSession s = GraphHarness.ORT.open(OnnxCompiler.compile(Differentiator.gradients(graph, "loss", names, false), DType.F32, names), Map.of())) {
+            plain = s.run(feeds);
+        }
+        try (GraphSession s = GraphHarness.ORT.open(OnnxCompiler.compile(Differentiator.gradients(graph, "loss", names, true), DType.F32, names), Map.of())) {
+            re = s.run(feeds);
+        }
+        for (String name : names) {
+            float[] a = plain.get(Differentiator.GRAD_PREFIX + name).toFloats(), b = re.get(Differentiator.GRAD_PREFIX + name).toFloats();
+            assertThat(b).as(name).hasSameSizeAs(a);
+            for (int i = 0; i < a.length; i++) assertThat(b[i]).as("%s[%d]", name, i).isCloseTo(a[i], org.assertj.core.data.Offset.offset(1e-5f));
+        }
+    }
+
     /** Whether a backward node reads {@code in} for its values (not only its shape). */
     private static boolean readsData(Op op, Value in) {
         return switch (op) {

@@ -84,6 +84,11 @@ public final class SessionFactory {
         times.add(t1 - t0, t2 - t1, t3 - t2);
         LOG.debug("session opened: compile {} ms, weights {} ms, ONNX Runtime session {} ms", (t1 - t0) / 1_000_000,
                 (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
+        return track(s);
+    }
+
+    /** Counts {@code s} in {@link #weightBytesHeld()} while it is open. */
+    private GraphSession track(GraphSession s) {
         synchronized (opened) {
             opened.removeIf(GraphSession::isClosed);
             opened.add(s);
@@ -131,7 +136,7 @@ public final class SessionFactory {
     }
 
     /**
-     * Bytes of frozen weights the open inference sessions of this factory were given, each counted
+     * Bytes of frozen weights the open sessions of this factory (inference and training) were given, each counted
      * once however many sessions bind it: a range of a weight-cache file once per file and
      * offset, an in-memory initializer once per session (ONNX Runtime copies those). The host's
      * accounting of what ONNX Runtime reads; its pre-packed copies replace, not add to, the
@@ -155,12 +160,25 @@ public final class SessionFactory {
      * fed as parameters and the rest frozen (never quantized: training reads float weights).
      */
     public TrainableGraph openTrainable(Graph forward, String lossName, List<String> trainable) {
-        return new TrainableGraph(runtime, forward, lossName, trainable, binder());
+        return openTrainable(forward, lossName, trainable, false);
     }
 
-    /** As {@link #openTrainable(Graph, String, List)}; {@code recompute}: recompute activations in the backward pass. */
+    /**
+     * As {@link #openTrainable(Graph, String, List)}; {@code recompute}: recompute activations in
+     * the backward pass. Frozen weights with a checkpoint on disk are read in place from the
+     * weight cache's float32 files, as inference reads them: converting them in memory held each
+     * one twice while the session was created (the converted copy and ONNX Runtime's).
+     */
     public TrainableGraph openTrainable(Graph forward, String lossName, List<String> trainable, boolean recompute) {
-        return new TrainableGraph(runtime, forward, lossName, trainable, binder(), recompute);
+        return new TrainableGraph(forward, lossName, trainable, binder(), recompute, (train, compiled) -> {
+            FrozenWeights.Bound frozen = floatWeights().initializers(train, compiled, binder());
+            return track(runtime.openPrepared(compiled, frozen.inMemory(), frozen.inFiles()));
+        });
+    }
+
+    /** Training reads float weights whatever {@code runtime.weights} says for inference. */
+    private FrozenWeights floatWeights() {
+        return quantization.enabled() ? new FrozenWeights(cache, CompiledGraph.Quantization.NONE) : weights;
     }
 
     private WeightBinder binder() {

@@ -26,18 +26,35 @@ public final class TrainableGraph implements AutoCloseable {
     /** One forward and backward pass: the loss, the other forward outputs and the gradients by parameter name. */
     public record Pass(double loss, Map<String, Tensor> outputs, Map<String, Tensor> grads) {}
 
-    public TrainableGraph(OrtRuntime runtime, Graph forward, String lossName, List<String> trainable, WeightBinder binder) {
-        this(runtime, forward, lossName, trainable, binder, false);
+    /**
+     * Opens the compiled gradient graph with its frozen weights bound: converted in memory (which
+     * ONNX Runtime then copies), or read in place from the weight cache as inference does.
+     */
+    @FunctionalInterface
+    public interface FrozenBinding {
+        GraphSession open(Graph train, CompiledGraph compiled);
+
+        /** Frozen weights converted in memory by {@code binder} and given to {@code runtime}. */
+        static FrozenBinding inMemory(OrtRuntime runtime, WeightBinder binder) {
+            return (train, compiled) -> runtime.open(compiled, binder.bind(train, compiled.frozen().keySet(), DType.F32));
+        }
     }
 
-    /** @param recompute recompute activations in the backward pass (see {@link Differentiator#gradients(Graph, String, java.util.Collection, boolean)}) */
-    public TrainableGraph(OrtRuntime runtime, Graph forward, String lossName, List<String> trainable, WeightBinder binder, boolean recompute) {
+    public TrainableGraph(OrtRuntime runtime, Graph forward, String lossName, List<String> trainable, WeightBinder binder) {
+        this(forward, lossName, trainable, binder, false, FrozenBinding.inMemory(runtime, binder));
+    }
+
+    /**
+     * @param binder    gives the trainable parameters their starting values
+     * @param recompute recompute activations in the backward pass (see {@link Differentiator#gradients(Graph, String, java.util.Collection, boolean)})
+     * @param frozen    how the frozen weights reach the session
+     */
+    public TrainableGraph(Graph forward, String lossName, List<String> trainable, WeightBinder binder, boolean recompute, FrozenBinding frozen) {
         Graph train = Differentiator.gradients(forward, lossName, trainable, recompute);
         CompiledGraph compiled = OnnxCompiler.compile(train, DType.F32, trainable);
-        Map<String, Tensor> frozen = binder.bind(train, compiled.frozen().keySet(), DType.F32);
         this.params = new LinkedHashMap<>();
         binder.bind(train, trainable, DType.F32).forEach((k, t) -> params.put(k, WeightBinder.writableCopy(t)));
-        this.session = runtime.open(compiled, frozen);
+        this.session = frozen.open(train, compiled);
         this.lossName = lossName;
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.graph.Init;
 import dev.iris.api.graph.Value;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
@@ -17,6 +18,7 @@ import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.safetensors.Safetensors;
 import dev.iris.runtime.safetensors.SafetensorsWriter;
 import dev.iris.runtime.session.SessionFactory;
+import dev.iris.runtime.train.TrainableGraph;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -200,6 +202,30 @@ class WeightCacheTest {
                 float[] y = a.run(Map.of("x", Tensor.ofFloats(input(), 1, K))).get("y").toFloats();
                 float[] z = b.run(Map.of("x", Tensor.ofFloats(input(), 1, K))).get("y").toFloats();
                 for (int i = 0; i < N; i++) assertThat(z[i]).isCloseTo(2 * y[i], within(1e-5f));
+            }
+        }
+    }
+
+    /**
+     * A training session reads its frozen weights from the same cache file as inference (as a
+     * frozen LLM in stage 1 or a LoRA base does): held once, not converted in memory and copied.
+     */
+    @Test
+    void aTrainingSessionReadsItsFrozenWeightsFromTheCacheFileInferenceReads() {
+        GraphBuilder g = new GraphBuilder();
+        Value x = g.input("x", DType.F32, "batch", (long) K);
+        Value y = g.linear(x, g.weight("m", "proj.weight", N, K), null);
+        g.output("loss", g.sum(g.mul(y, g.weight("t", "v", Init.normal(1.0), N)), false, 0, 1));
+        try (WeightSource src = Safetensors.open(checkpoint(weights(6)))) {
+            SessionFactory f = new SessionFactory(CPU, Map.of("m", src), 0, CompiledGraph.Quantization.NONE, WeightCache.in(cacheDir()));
+            try (GraphSession inference = f.open(graph(false));
+                 TrainableGraph train = f.openTrainable(g.build(), "loss", List.of("t/v"), true)) {
+                assertThat(f.weightBytesHeld()).as("one file range for both sessions").isEqualTo((long) N * K * 4);
+                assertThat(f.cache().conversions()).isEqualTo(1);
+                Map<String, Tensor> feed = Map.of("x", Tensor.ofFloats(input(), 1, K));
+                float[] want = inference.run(feed).get("y").toFloats();
+                float[] grad = train.forwardBackward(feed).grads().get("t/v").toFloats();   // d sum(y * v) / dv = y
+                for (int i = 0; i < N; i++) assertThat(grad[i]).isCloseTo(want[i], within(1e-5f));
             }
         }
     }

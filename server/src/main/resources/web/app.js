@@ -274,6 +274,7 @@ async function ask(event) {
   const userNode = showUserTurn(userTurn);
   const shown = showAnswerTurn(answers + 1);
   el.emptyChat.hidden = true;
+  shown.li.scrollIntoView({ block: "nearest" });
   el.prompt.value = "";
   clearImage();
   busy(true);

@@ -346,6 +346,7 @@ el.prompt.addEventListener("keydown", (e) => {
 function offerReport(button, exchange, number) {
   if (!exchange.image) {
     button.textContent = "PDF report (needs an image)";
+    button.setAttribute("aria-label", "PDF report of answer " + number + ": needs an image");
     button.title = "A report shows the model's findings on an image; no image was attached before this answer.";
     return;
   }

@@ -26,7 +26,10 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-/** The web page in headless Chromium: key, a chat of two turns with an image in the first, one image per chat, a report of the first answer, "New chat". */
+/**
+ * The web page in headless Chromium: key, a chat of two turns with an image in the first, one image
+ * per chat, a report of the first answer, "New chat", then a chat whose image comes in its second turn.
+ */
 class WebPageTest {
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -172,14 +175,29 @@ class WebPageTest {
         assertThat(driver.findElement(By.id("empty-chat")).isDisplayed()).isTrue();
         assertThat(message.isDisplayed()).isFalse();
         assertThat(driver.switchTo().activeElement()).isEqualTo(prompt);
+        // a new chat may bring its image in a later turn: here the second
+        prompt.sendKeys("Hello.");
+        driver.findElement(By.id("send")).click();
+        String hello = awaitAnswer(wait, 1);
+        assertThat(engine.last.get().messages()).containsExactly(ChatMessage.user("Hello."));
+        assertThat(engine.last.get().image()).isEmpty();
         driver.findElement(By.id("image-input")).sendKeys(imageFile.toAbsolutePath().toString());
         wait.until(d -> preview.isDisplayed());
-        assertThat(message.isDisplayed()).isFalse();
-        prompt.sendKeys("Describe it again.");
+        assertThat(message.isDisplayed()).as("the first image of this chat is welcome").isFalse();
+        prompt.sendKeys("Describe it.");
         driver.findElement(By.id("send")).click();
-        awaitAnswer(wait, 1);
-        assertThat(engine.last.get().messages()).containsExactly(ChatMessage.user("Describe it again."));
-        assertThat(driver.findElements(By.cssSelector("#history > li"))).hasSize(2);
+        awaitAnswer(wait, 2);
+        assertThat(engine.last.get().messages()).containsExactly(ChatMessage.user("Hello."), ChatMessage.assistant(hello), ChatMessage.user("Describe it."));
+        assertThat(engine.last.get().imageMessage()).isEqualTo(2);
+        List<WebElement> newTurns = driver.findElements(By.cssSelector("#history > li"));
+        assertThat(newTurns).hasSize(4);
+        assertThat(newTurns.get(0).findElements(By.tagName("img"))).isEmpty();
+        assertThat(newTurns.get(2).findElements(By.tagName("img"))).hasSize(1);
+        // a report shows findings on an image: the answer given before the image came has none to offer
+        reports = driver.findElements(By.cssSelector("#history .report"));
+        assertThat(reports.get(0).isEnabled()).isFalse();
+        assertThat(reports.get(0).getText()).contains("needs an image");
+        assertThat(reports.get(1).isEnabled()).isTrue();
     }
 
     /** Waits for answer {@code n} to finish streaming; returns its text (not empty). */

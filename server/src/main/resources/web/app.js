@@ -1,4 +1,5 @@
-// Iris web page: pick an image, ask, read the answer as it streams (fetch + SSE parsing).
+// Iris web page: a chat about an image. Every request sends the whole history as OpenAI `messages`
+// (the image as a data-URL part of the turn it was attached to); answers stream in (fetch + SSE parsing).
 "use strict";
 
 const KEY_STORE = "iris.apiKey";
@@ -8,14 +9,16 @@ const el = {
   keyPanel: $("key-panel"), keyForm: $("key-form"), keyInput: $("api-key"), forgetKey: $("forget-key"), keyHelp: $("key-help"),
   form: $("ask"), drop: $("drop"), file: $("image-input"), preview: $("preview"), clearImage: $("clear-image"),
   prompt: $("prompt"), temperature: $("temperature"), temperatureValue: $("temperature-value"), maxTokens: $("max-tokens"),
-  send: $("send"), stop: $("stop"), answer: $("answer"), usage: $("usage"), message: $("message"), report: $("report"),
+  send: $("send"), stop: $("stop"), message: $("message"), history: $("history"), emptyChat: $("empty-chat"), newChat: $("new-chat"),
 };
 
 let model = "iris";
-let imageDataUrl = null;
+let imageDataUrl = null;   // the image picked for the next message (not sent yet)
 let imageName = null;       // the chosen file's name, shown in a report
 let controller = null;
-let last = null;   // the last finished exchange, for the report
+// the conversation so far: {role: "user", text, image, imageName} and {role: "assistant", text}
+let turns = [];
+let answers = 0;            // assistant answers shown, for their labels
 let memoryKey = "";   // used when the browser refuses localStorage
 
 function apiKey() {
@@ -77,24 +80,39 @@ async function checkServer() {
 
 // ---------------------------------------------------------------- image
 
+/** The user turn of this chat that carries its image, if any (the model reads one image per chat). */
+function chatImageTurn() {
+  return turns.find((t) => t.role === "user" && t.image) || null;
+}
+
+const ONE_IMAGE = "This chat already has an image. The model reads one image per chat for now: press \u201cNew chat\u201d to ask about another image.";
+
 function setImage(file) {
   if (!file) return;
+  if (chatImageTurn()) {
+    el.file.value = "";
+    showMessage(ONE_IMAGE);
+    return;
+  }
   if (file.type !== "image/png" && file.type !== "image/jpeg") {
     showMessage("Please choose a PNG or JPEG image (this one is " + (file.type || "of an unknown type") + ").");
     return;
   }
   const reader = new FileReader();
-  reader.onload = () => {
-    imageDataUrl = reader.result;
-    imageName = file.name;
-    el.preview.src = imageDataUrl;
-    el.preview.alt = "Chosen image: " + file.name;
-    el.preview.hidden = false;
-    el.clearImage.hidden = false;
-    showMessage("");
-  };
+  reader.onload = () => showImage(reader.result, file.name);
   reader.onerror = () => showMessage("Could not read " + file.name + ".");
   reader.readAsDataURL(file);
+}
+
+function showImage(dataUrl, name) {
+  imageDataUrl = dataUrl;
+  imageName = name;
+  el.preview.src = dataUrl;
+  el.preview.alt = "Chosen image: " + name;
+  el.preview.hidden = false;
+  el.clearImage.hidden = false;
+  el.newChat.disabled = false;
+  showMessage("");
 }
 
 function clearImage() {
@@ -108,7 +126,7 @@ function clearImage() {
 }
 
 el.file.addEventListener("change", () => setImage(el.file.files[0]));
-el.clearImage.addEventListener("click", clearImage);
+el.clearImage.addEventListener("click", () => { clearImage(); el.drop.focus(); });
 el.drop.addEventListener("keydown", (e) => {
   if (e.key === "Enter" || e.key === " ") { e.preventDefault(); el.file.click(); }
 });
@@ -123,6 +141,76 @@ el.drop.addEventListener("drop", (e) => {
   if (file) setImage(file);
 });
 
+// ---------------------------------------------------------------- history
+
+function node(tag, className, text) {
+  const n = document.createElement(tag);
+  if (className) n.className = className;
+  if (text !== undefined) n.textContent = text;
+  return n;
+}
+
+/** A user turn in the history: who, the image when one was attached to it, the text. */
+function showUserTurn(turn) {
+  const li = node("li", "turn user");
+  li.appendChild(node("span", "who", "You"));
+  if (turn.image) {
+    const img = node("img", "thumb");
+    img.src = turn.image;
+    img.alt = "Image attached to this message: " + turn.imageName;
+    li.appendChild(img);
+  }
+  li.appendChild(node("p", "text", turn.text));
+  el.history.appendChild(li);
+  return li;
+}
+
+/** An assistant turn: its streamed text, usage, and the report button. */
+function showAnswerTurn(number) {
+  const li = node("li", "turn assistant");
+  li.dataset.answer = String(number);
+  li.appendChild(node("span", "who", "Iris"));
+  const answer = node("div", "answer");
+  answer.id = "answer-" + number;
+  answer.dataset.state = "streaming";
+  answer.setAttribute("aria-busy", "true");
+  li.appendChild(answer);
+  const usage = node("p", "usage muted");
+  li.appendChild(usage);
+  const report = node("button", "report secondary small", "Download PDF report");
+  report.type = "button";
+  report.disabled = true;
+  report.setAttribute("aria-label", "Download PDF report of answer " + number);
+  li.appendChild(report);
+  el.history.appendChild(li);
+  return { li, answer, usage, report };
+}
+
+function updateEmpty() {
+  el.emptyChat.hidden = turns.length > 0;
+  el.newChat.disabled = turns.length === 0 && !imageDataUrl && !controller;
+}
+
+/** The history as OpenAI `messages`: the image, when there is one, as a data-URL part of the turn it came with. */
+function toMessages(list) {
+  return list.map((t) => {
+    if (t.role !== "user" || !t.image) return { role: t.role, content: t.text };
+    return { role: "user", content: [{ type: "text", text: t.text }, { type: "image_url", image_url: { url: t.image } }] };
+  });
+}
+
+el.newChat.addEventListener("click", () => {
+  if (controller) controller.abort();
+  turns = [];
+  answers = 0;
+  el.history.replaceChildren();
+  clearImage();
+  el.prompt.value = "";
+  showMessage("");
+  updateEmpty();
+  el.prompt.focus();
+});
+
 // ---------------------------------------------------------------- asking
 
 el.temperature.addEventListener("input", () => {
@@ -132,7 +220,6 @@ el.temperature.addEventListener("input", () => {
 function busy(on) {
   el.send.disabled = on;
   el.stop.disabled = !on;
-  el.answer.setAttribute("aria-busy", on ? "true" : "false");
 }
 
 /** Reads Server-Sent Events from a fetch body; calls onData with each event's data text. */
@@ -154,37 +241,53 @@ async function readEvents(body, onData) {
   }
 }
 
+/** An error response's text; the server's one-image refusal is said in the page's words. */
+async function requestError(resp) {
+  const clone = resp.clone();
+  try {
+    const body = await clone.json();
+    if (body && body.error && body.error.code === "too_many_images") return ONE_IMAGE;
+  } catch (e) { /* not JSON */ }
+  return errorText(resp);
+}
+
 async function ask(event) {
   event.preventDefault();
+  if (controller) return;
   const prompt = el.prompt.value.trim();
-  if (!prompt) { showMessage("Write a prompt first."); el.prompt.focus(); return; }
+  if (!prompt) { showMessage("Write a message first."); el.prompt.focus(); return; }
   const maxTokens = parseInt(el.maxTokens.value, 10);
   if (!(maxTokens >= 1)) { showMessage("Max tokens must be a whole number of at least 1."); el.maxTokens.focus(); return; }
   const temperature = Number(el.temperature.value);
+  if (imageDataUrl && chatImageTurn()) { showMessage(ONE_IMAGE); return; }
 
-  const content = [{ type: "text", text: prompt }];
-  if (imageDataUrl) content.push({ type: "image_url", image_url: { url: imageDataUrl } });
+  const userTurn = { role: "user", text: prompt, image: imageDataUrl, imageName };
   const request = {
     model, stream: true, stream_options: { include_usage: true },
     temperature, max_tokens: maxTokens,
-    messages: [{ role: "user", content }],
+    messages: toMessages(turns.concat([userTurn])),
   };
+  // the image this answer can see: attached to this turn or an earlier one
+  const seen = userTurn.image ? userTurn : chatImageTurn();
 
   showMessage("");
-  el.answer.textContent = "";
-  el.usage.textContent = "";
-  el.answer.dataset.state = "streaming";
-  el.report.disabled = true;
+  const userNode = showUserTurn(userTurn);
+  const shown = showAnswerTurn(answers + 1);
+  el.emptyChat.hidden = true;
+  shown.li.scrollIntoView({ block: "nearest" });
+  el.prompt.value = "";
+  clearImage();
   busy(true);
   controller = new AbortController();
-  let text = "", finish = null;
+  el.newChat.disabled = false;
+  let text = "", finish = null, failure = null;
   try {
     const resp = await fetch("v1/chat/completions", {
       method: "POST", headers: headers(true), body: JSON.stringify(request), signal: controller.signal,
     });
     if (!resp.ok) {
       if (resp.status === 401) needKey("The server refused the API key: enter the right one.");
-      throw new Error(await errorText(resp));
+      throw new Error(await requestError(resp));
     }
     await readEvents(resp.body, (data) => {
       if (data === "[DONE]") return false;
@@ -193,67 +296,88 @@ async function ask(event) {
       const choice = chunk.choices && chunk.choices[0];
       if (choice && choice.delta && choice.delta.content) {
         text += choice.delta.content;
-        el.answer.textContent = text;
+        shown.answer.textContent = text;
       }
       if (choice && choice.finish_reason) finish = choice.finish_reason;
       if (chunk.usage) {
-        el.usage.textContent = chunk.usage.prompt_tokens + " prompt + " + chunk.usage.completion_tokens + " answer tokens"
+        shown.usage.textContent = chunk.usage.prompt_tokens + " prompt + " + chunk.usage.completion_tokens + " answer tokens"
           + (finish === "length" ? " (stopped at the token limit)" : "");
       }
       return true;
     });
-    // a report shows the model's findings on an image: offered only when there was one
-    last = imageDataUrl ? { prompt, findings: text, image: imageDataUrl, image_name: imageName, temperature, max_tokens: maxTokens } : null;
-    el.report.disabled = !last;
-    el.answer.dataset.state = "done";
   } catch (e) {
-    el.answer.dataset.state = "error";
-    if (e.name === "AbortError") {
-      showMessage("Stopped.");
-    } else {
-      showMessage(e.message || String(e));
-    }
-  } finally {
-    busy(false);
-    controller = null;
+    failure = e;
   }
+  controller = null;
+  busy(false);
+  shown.answer.setAttribute("aria-busy", "false");
+  const cleared = !userNode.isConnected;   // "New chat" was pressed while the answer streamed
+  if (failure && !text) {
+    // nothing was answered: the turn leaves the history, and its text and image go back to the form
+    userNode.remove();
+    shown.li.remove();
+    if (!cleared) {
+      el.prompt.value = prompt;
+      if (userTurn.image) showImage(userTurn.image, userTurn.imageName);
+    }
+  } else if (!cleared) {
+    // an answer stopped part-way stays in the history as far as it got
+    turns.push(userTurn, { role: "assistant", text });
+    answers++;
+    shown.answer.dataset.state = failure ? "stopped" : "done";
+    if (failure) shown.usage.textContent = "(stopped part-way)";
+    offerReport(shown.report, { prompt, findings: text, image: seen && seen.image, image_name: seen && seen.imageName, temperature, max_tokens: maxTokens }, answers);
+  }
+  if (failure && !cleared) showMessage(failure.name === "AbortError" ? "Stopped." : (failure.message || String(failure)));
+  updateEmpty();
+  if (!cleared) el.prompt.focus();
 }
 
 el.form.addEventListener("submit", ask);
 el.stop.addEventListener("click", () => { if (controller) controller.abort(); });
 el.prompt.addEventListener("keydown", (e) => {
   if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) el.form.requestSubmit();
+  if (e.key === "Escape" && controller) controller.abort();
 });
 
 // ---------------------------------------------------------------- report
 
-el.report.addEventListener("click", async () => {
-  if (!last) return;
-  el.report.disabled = true;
-  showMessage("");
-  try {
-    const resp = await fetch("v1/reports", {
-      method: "POST", headers: headers(true), body: JSON.stringify(last),
-    });
-    if (!resp.ok) {
-      if (resp.status === 401) needKey("The server refused the API key: enter the right one.");
-      throw new Error("The report could not be made. " + await errorText(resp));
-    }
-    const blob = await resp.blob();
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement("a");
-    a.href = url;
-    a.download = "iris-report.pdf";
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  } catch (e) {
-    showMessage(e.message || String(e));
-  } finally {
-    el.report.disabled = false;
+/** The report button of one answer: a PDF of that answer with its question and the chat's image (a report needs an image). */
+function offerReport(button, exchange, number) {
+  if (!exchange.image) {
+    button.textContent = "PDF report (needs an image)";
+    button.setAttribute("aria-label", "PDF report of answer " + number + ": needs an image");
+    button.title = "A report shows the model's findings on an image; no image was attached before this answer.";
+    return;
   }
-});
+  button.disabled = false;
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    showMessage("");
+    try {
+      const resp = await fetch("v1/reports", {
+        method: "POST", headers: headers(true), body: JSON.stringify(exchange),
+      });
+      if (!resp.ok) {
+        if (resp.status === 401) needKey("The server refused the API key: enter the right one.");
+        throw new Error("The report could not be made. " + await errorText(resp));
+      }
+      const blob = await resp.blob();
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = "iris-report-" + number + ".pdf";
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (e) {
+      showMessage(e.message || String(e));
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
 
 // ---------------------------------------------------------------- API key
 

@@ -39,9 +39,7 @@ public interface ChatEngine {
             public int promptTokens(Request request) {
                 long[] ids = model.promptIds(request);
                 // text that spells the image placeholder would shift the image: refuse it here, as a client error
-                if (model.imageTokensIn(ids) != model.expectedImageTokens(request)) {
-                    throw ApiError.badRequest("messages", "message text must not contain " + model.parts().llm().imageToken().text());
-                }
+                if (model.imageTokensIn(ids) != model.expectedImageTokens(request)) throw spelledImageToken(request, model);
                 return ids.length;
             }
 
@@ -60,5 +58,17 @@ public interface ChatEngine {
                 return model.generate(request, cfg, onText, false);
             }
         };
+    }
+
+    /** The 400 for message text that spells the model's image placeholder, naming the first message that does. */
+    private static ApiError spelledImageToken(Request request, VisionLanguageModel model) {
+        String token = model.parts().llm().imageToken().text();
+        for (int i = 0; i < request.messages().size(); i++) {
+            if (request.messages().get(i).content().contains(token)) {
+                return ApiError.badRequest("messages[" + i + "].content", "messages[" + i + "].content must not contain " + token
+                        + " (the image placeholder is the server's to place)");
+            }
+        }
+        return ApiError.badRequest("messages", "message text must not contain " + token + " (the image placeholder is the server's to place)");
     }
 }

@@ -53,16 +53,7 @@ record ChatRequest(String model, List<ChatMessage> messages, Optional<Images.Che
         JsonNode msgs = body.get("messages");
         if (msgs == null || msgs.isNull()) throw ApiError.badRequest("messages", "'messages' is required");
         if (!msgs.isArray() || msgs.isEmpty()) throw ApiError.badRequest("messages", "'messages' must be a non-empty array");
-        // count images first: no image is fetched or decoded for a request that has too many
-        int imageCount = 0;
-        for (JsonNode m : msgs) {
-            JsonNode c = m.get("content");
-            if (c != null && c.isArray()) for (JsonNode p : c) if ("image_url".equals(p.path("type").asText())) imageCount++;
-        }
-        if (imageCount > 1) {
-            throw ApiError.badRequest("messages", "too_many_images", "at most one image per request is supported; this request has " + imageCount);
-        }
-
+        ImageLimit.check(msgs);   // before any image is fetched or decoded
         List<ChatMessage> messages = new ArrayList<>();
         Optional<Images.Checked> image = Optional.empty();
         int imageMessage = -1;
@@ -93,7 +84,7 @@ record ChatRequest(String model, List<ChatMessage> messages, Optional<Images.Che
                             text.append(t.asText());
                         }
                         case "image_url" -> {
-                            if (!role.equals("user")) throw ApiError.badRequest(pat, "images are only allowed in user messages");
+                            if (!role.equals("user")) throw ApiError.badRequest(pat, pat + " is an image in a " + role + " message: images are only allowed in user messages");
                             JsonNode u = part.get("image_url");
                             String url = u == null ? null : u.isTextual() ? u.asText() : u.path("url").isTextual() ? u.path("url").asText() : null;
                             if (url == null) throw ApiError.badRequest(pat + ".image_url.url", pat + ".image_url.url must be a string");

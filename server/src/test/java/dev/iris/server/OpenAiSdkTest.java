@@ -26,7 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The official OpenAI Java SDK as the client: plain and streamed completions with an image. */
+/** The official OpenAI Java SDK as the client: plain and streamed completions with an image, and a conversation with history. */
 class OpenAiSdkTest {
     static final String KEY = "sdk-test-key";
     static IrisServer server;
@@ -101,6 +101,20 @@ class OpenAiSdkTest {
         assertThat(usage.promptTokens()).isEqualTo(prompt);
         assertThat(usage.completionTokens()).isEqualTo(12);
         assertThat(usage.totalTokens()).isEqualTo(prompt + 12);
+    }
+
+    @Test
+    void aConversationWithTheImageInItsFirstTurnIsAnsweredAsTheModelWould() {
+        ChatCompletion c = client.chat().completions().create(ask("Describe the image.", 10).temperature(0.0)
+                .addAssistantMessage("A red disc.")
+                .addUserMessage("What colour is it?").build());
+        List<ChatMessage> history = List.of(ChatMessage.user("Describe the image."), ChatMessage.assistant("A red disc."),
+                ChatMessage.user("What colour is it?"));
+        VisionLanguageModel.Request direct = new VisionLanguageModel.Request(history, Optional.of(TinyModel.png()), "image.png", 0);
+        String expected = TinyModel.model().generate(direct, TinyModel.defaults().withSystem(Optional.empty()).withMaxNewTokens(10)
+                .withTemperature(0), piece -> {}, false).text();
+        assertThat(c.choices().get(0).message().content()).contains(expected);
+        assertThat(c.usage().orElseThrow().promptTokens()).isEqualTo(TinyModel.engine().promptTokens(direct));
     }
 
     @Test

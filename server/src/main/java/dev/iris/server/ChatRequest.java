@@ -84,7 +84,7 @@ record ChatRequest(String model, List<ChatMessage> messages, Optional<Images.Che
                             text.append(t.asText());
                         }
                         case "image_url" -> {
-                            if (!role.equals("user")) throw ApiError.badRequest(pat, pat + " is an image in a " + role + " message: images are only allowed in user messages");
+                            if (!role.equals("user")) throw ApiError.badRequest(pat, pat + " is an image in a message of role " + role + ": images are only allowed in user messages");
                             JsonNode u = part.get("image_url");
                             String url = u == null ? null : u.isTextual() ? u.asText() : u.path("url").isTextual() ? u.path("url").asText() : null;
                             if (url == null) throw ApiError.badRequest(pat + ".image_url.url", pat + ".image_url.url must be a string");

@@ -52,6 +52,7 @@ class LoraEndToEndTest {
                 generate: { max_new_tokens: 8 }
                 train:
                   dataset: { type: parquet, path: shapes/train.parquet }
+                  eval_dataset: { type: parquet, path: shapes/heldout.parquet }
                   stage: finetune
                   lora: { rank: 4, alpha: 8, targets: [q_proj, v_proj, down_proj] }
                   prompts: ["Describe the image."]
@@ -110,6 +111,15 @@ class LoraEndToEndTest {
         assertThat(unmerged.get("generated_ids").size()).isBetween(1, 8);
         assertThat(merged.get("generated_ids")).isEqualTo(unmerged.get("generated_ids"));
         assertThat(merged.get("text").asText()).isEqualTo(unmerged.get("text").asText());
+
+        // iris eval of the run's checkpoint applies its adapter: the same held-out loss as the merged model with the trained fusion
+        JsonNode eval = evalLoss("--checkpoint", fin.toString());
+        Path fusionOnly = Files.createDirectories(dir.resolve("fusion-only"));
+        Files.copy(fin.resolve("fusion.safetensors"), fusionOnly.resolve("fusion.safetensors"));
+        JsonNode evalMerged = evalLoss("--checkpoint", fusionOnly.toString(), "--set", "model.llm.path=" + dir.resolve("merged"));
+        JsonNode evalBase = evalLoss("--checkpoint", fusionOnly.toString());
+        assertThat(eval.get("heldout_loss").asDouble()).isNotEqualTo(evalBase.get("heldout_loss").asDouble());
+        assertThat(eval.get("heldout_loss").asDouble()).isCloseTo(evalMerged.get("heldout_loss").asDouble(), org.assertj.core.data.Offset.offset(1e-4));
     }
 
     private static Float[] nonZero(WeightSource a, String module) {
@@ -117,6 +127,14 @@ class LoraEndToEndTest {
         for (float f : a.read("base_model.model." + module + ".lora_B.weight").toFloats()) if (f != 0) out.add(f);
         assertThat(out).as(module + " lora_B").isNotEmpty();
         return out.toArray(Float[]::new);
+    }
+
+    private static JsonNode evalLoss(String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("eval", "--config", config.toString(), "--limit", "4"));
+        args.addAll(List.of(extra));
+        IrisCliTest.Run r = IrisCliTest.run(args.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        return new ObjectMapper().readTree(r.out());
     }
 
     private static JsonNode generate(String... extra) throws Exception {

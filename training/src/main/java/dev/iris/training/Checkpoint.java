@@ -186,10 +186,13 @@ public final class Checkpoint {
         return new Loaded(folder, state, params, optimizer);
     }
 
-    /** The trained weight files a checkpoint folder holds: the fusion's, the language model's, or both. */
-    public record TrainedWeights(Optional<Path> fusion, Optional<Path> llm) {
+    /**
+     * The trained weight files a checkpoint folder holds: the fusion's, the language model's, and
+     * LoRA adapters ({@code adapter} is the folder itself, in PEFT's layout), as far as present.
+     */
+    public record TrainedWeights(Optional<Path> fusion, Optional<Path> llm, Optional<Path> adapter) {
         public List<Path> files() {
-            return Stream.of(fusion, llm).flatMap(Optional::stream).toList();
+            return Stream.of(fusion, llm, adapter.map(a -> a.resolve(PeftAdapter.WEIGHTS))).flatMap(Optional::stream).toList();
         }
     }
 
@@ -202,9 +205,10 @@ public final class Checkpoint {
     public static TrainedWeights trainedWeights(Path folder, String option) {
         if (!Files.isDirectory(folder)) throw new IrisException(option + " " + folder + " is not a folder");
         Path fusion = folder.resolve(FUSION_WEIGHTS), llm = folder.resolve(LLM_WEIGHTS);
-        TrainedWeights w = new TrainedWeights(Optional.of(fusion).filter(Files::exists), Optional.of(llm).filter(Files::exists));
+        TrainedWeights w = new TrainedWeights(Optional.of(fusion).filter(Files::exists), Optional.of(llm).filter(Files::exists),
+                Optional.of(folder).filter(f -> Files.exists(f.resolve(PeftAdapter.WEIGHTS))));
         if (w.files().isEmpty()) {
-            throw new IrisException(option + " " + folder + " holds no " + FUSION_WEIGHTS + " or " + LLM_WEIGHTS
+            throw new IrisException(option + " " + folder + " holds no " + FUSION_WEIGHTS + ", " + LLM_WEIGHTS + " or " + PeftAdapter.WEIGHTS
                     + " (give a checkpoint folder, e.g. RUN/final)");
         }
         return w;

@@ -45,6 +45,11 @@ final class LoraTraining {
         return groups.stream().map(g -> g.equals("llm") ? LoraRewrite.GROUP : g).toList();
     }
 
+    /** {@code all-linear} expanded against the training graph (the expanded names are what the adapter config records). */
+    static Optional<LoraRewrite.Spec> resolve(Graph graph, Optional<LoraRewrite.Spec> lora) {
+        return lora.map(spec -> LoraRewrite.resolve(graph, "llm", spec));
+    }
+
     /** The training graph with the adapters; every target must reach a linear layer of the language model. */
     static Graph adapt(Graph graph, Optional<LoraRewrite.Spec> lora) {
         if (lora.isEmpty()) return graph;

@@ -73,9 +73,9 @@ public final class Trainer {
         try (ModelParts parts = ModelParts.create(config, registry)) {
             boolean images = TrainingGraph.usesImages(tc.stage());
             OrtRuntime runtime = new OrtRuntime(config.runtime().device(), config.runtime().threads());
-            Optional<LoraRewrite.Spec> lora = LoraTraining.spec(config);
-            Graph graph = LoraTraining.adapt(TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().tokens(),
-                    parts.vision().hiddenSize()), lora);
+            Graph plain = TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().tokens(), parts.vision().hiddenSize());
+            Optional<LoraRewrite.Spec> lora = LoraTraining.resolve(plain, LoraTraining.spec(config));
+            Graph graph = LoraTraining.adapt(plain, lora);
             List<String> groups = LoraTraining.trainableGroups(tc.stage(), lora);
             List<String> trainable = graph.weights().keySet().stream().filter(q -> groups.contains(q.substring(0, q.indexOf('/')))).toList();
             if (trainable.isEmpty()) throw new IrisException("train.stage " + tc.stage() + ": the model has no weights in groups " + groups);

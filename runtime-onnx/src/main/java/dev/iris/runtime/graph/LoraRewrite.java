@@ -27,6 +27,8 @@ public final class LoraRewrite {
     /** The weight group the adapters' tensors belong to. */
     public static final String GROUP = "lora";
     public static final String A = ".lora_A.weight", B = ".lora_B.weight";
+    /** PEFT's shorthand target: every linear layer but the output layer. */
+    public static final String ALL_LINEAR = "all-linear";
 
     /**
      * What to adapt.
@@ -100,6 +102,30 @@ public final class LoraRewrite {
         }
         graph.outputs().forEach((name, v) -> g.output(name, map.get(v.id())));
         return new Result(g.build(), List.copyOf(modules.values()));
+    }
+
+    /**
+     * {@code spec} with {@link #ALL_LINEAR} replaced, as PEFT does, by the trailing names of every
+     * linear module of {@code group} except the output layer (the group's last linear layer, which
+     * computes the logits), so the saved config lists what was adapted.
+     */
+    public static Spec resolve(Graph graph, String group, Spec spec) {
+        if (!spec.targets().contains(ALL_LINEAR)) return spec;
+        if (spec.targets().size() > 1) throw new IrisException("LoRA targets: " + ALL_LINEAR + " stands alone, not next to " + spec.targets());
+        List<String> modules = linearModules(graph, group);
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+        String output = lastLinearModule(graph, group);
+        for (String m : modules) if (!m.equals(output)) names.add(m.substring(m.lastIndexOf('.') + 1));
+        if (names.isEmpty()) throw new IrisException("LoRA targets: " + ALL_LINEAR + " found no linear layer of the " + group + " but its output layer");
+        return new Spec(spec.rank(), spec.alpha(), List.copyOf(names));
+    }
+
+    private static String lastLinearModule(Graph graph, String group) {
+        String last = null;
+        for (Graph.Node n : graph.nodes()) {
+            if (n.op() instanceof Op.Linear l) last = module(graph, l, group).map(Module::name).orElse(last);
+        }
+        return last;
     }
 
     /**

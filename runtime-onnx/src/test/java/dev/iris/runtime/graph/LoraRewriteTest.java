@@ -83,6 +83,13 @@ class LoraRewriteTest {
     }
 
     @Test
+    void allLinearMeansEveryLinearLayerOfTheGroupButTheLastByItsTrailingName() {
+        LoraRewrite.Spec all = LoraRewrite.resolve(block(), "llm", new LoraRewrite.Spec(2, 4, List.of(LoraRewrite.ALL_LINEAR)));
+        assertThat(all.targets()).containsExactly("q_proj", "v_proj", "xq_proj");   // o_proj computes the block's output
+        assertThat(LoraRewrite.resolve(block(), "llm", new LoraRewrite.Spec(2, 4, List.of("q_proj"))).targets()).containsExactly("q_proj");
+    }
+
+    @Test
     void zeroBLeavesTheOutputBitForBit() {
         Graph base = block();
         Graph adapted = LoraRewrite.apply(base, "llm", new LoraRewrite.Spec(3, 16, List.of("q_proj", "v_proj", "o_proj"))).graph();

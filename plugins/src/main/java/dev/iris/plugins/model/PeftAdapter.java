@@ -59,7 +59,9 @@ public record PeftAdapter(Path folder, LoraRewrite.Spec spec, double dropout, St
         c.put("task_type", "CAUSAL_LM");
         c.put("base_model_name_or_path", base);
         c.put("r", spec.rank());
-        c.put("lora_alpha", spec.alpha());
+        // PEFT declares lora_alpha an int: a whole alpha is written as one
+        if (spec.alpha() == Math.rint(spec.alpha()) && Math.abs(spec.alpha()) < Integer.MAX_VALUE) c.put("lora_alpha", (int) spec.alpha());
+        else c.put("lora_alpha", spec.alpha());
         c.put("lora_dropout", dropout);
         c.set("target_modules", JSON.valueToTree(spec.targets()));
         c.put("bias", "none");

@@ -160,7 +160,8 @@ class LoraAdapterTest {
         assertThat(c.get("peft_type").asText()).isEqualTo("LORA");
         assertThat(c.get("task_type").asText()).isEqualTo("CAUSAL_LM");
         assertThat(c.get("r").asInt()).isEqualTo(4);
-        assertThat(c.get("lora_alpha").asDouble()).isEqualTo(8.0);
+        assertThat(c.get("lora_alpha").isInt()).isTrue();
+        assertThat(c.get("lora_alpha").asInt()).isEqualTo(8);
         assertThat(c.get("bias").asText()).isEqualTo("none");
         assertThat(c.get("fan_in_fan_out").asBoolean()).isFalse();
         assertThat(c.get("target_modules")).extracting(JsonNode::asText).containsExactly("q_proj", "v_proj", "down_proj");

@@ -17,6 +17,8 @@ import java.util.Optional;
  * stay frozen), and the {@code adapter_config.json} saved beside the adapters.
  */
 final class LoraTraining {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LoraTraining.class);
+
     private LoraTraining() {}
 
     /** The adapters' spec, after checking it fits the stage and the model section. */
@@ -34,6 +36,11 @@ final class LoraTraining {
         if (config.llm().has("adapter")) {
             throw new IrisException("train.lora with model.llm.adapter: training on top of an unmerged adapter is not supported;"
                     + " fold it in with `iris merge` and point model.llm.path at the merged folder");
+        }
+        if (config.llm().has("weights")) {
+            // the adapter's base is then the folder with those tensors over it, which base_model_name_or_path cannot say
+            LOG.warn("train.lora with model.llm.weights: the adapters adapt the folder's model with {} laid over it; adapter_config.json"
+                    + " names the folder alone, so merge onto a folder holding those weights (iris merge --base)", config.llm().values().get("weights"));
         }
         return Optional.of(new LoraRewrite.Spec(lc.rank(), lc.alpha(), lc.targets()));
     }

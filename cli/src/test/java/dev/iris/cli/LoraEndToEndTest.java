@@ -54,7 +54,7 @@ class LoraEndToEndTest {
                   dataset: { type: parquet, path: shapes/train.parquet }
                   eval_dataset: { type: parquet, path: shapes/heldout.parquet }
                   stage: finetune
-                  lora: { rank: 4, alpha: 8, targets: [q_proj, v_proj, down_proj] }
+                  lora: { rank: 4, alpha: 8, dropout: 0.1, targets: [q_proj, v_proj, down_proj] }
                   prompts: ["Describe the image."]
                   lr: 1.0e-2
                   warmup_steps: 1
@@ -78,6 +78,7 @@ class LoraEndToEndTest {
         JsonNode cfg = new ObjectMapper().readTree(fin.resolve("adapter_config.json").toFile());
         assertThat(cfg.get("peft_type").asText()).isEqualTo("LORA");
         assertThat(cfg.get("r").asInt()).isEqualTo(4);
+        assertThat(cfg.get("lora_dropout").asDouble()).isEqualTo(0.1);
         assertThat(cfg.get("lora_alpha").asDouble()).isEqualTo(8);
         assertThat(cfg.get("base_model_name_or_path").asText()).isEqualTo(dir.resolve("models/llm").toString());
         try (WeightSource a = Safetensors.open(fin.resolve("adapter_model.safetensors"));
@@ -96,7 +97,7 @@ class LoraEndToEndTest {
             }
         }
 
-        // resume from the step-2 checkpoint: the same adapters as the uninterrupted run
+        // resume from the step-2 checkpoint: the same adapters as the uninterrupted run (the dropout masks drawn again alike)
         byte[] uninterrupted = Files.readAllBytes(fin.resolve("adapter_model.safetensors"));
         Checkpoint.deleteRecursively(fin);
         IrisCliTest.Run resumed = IrisCliTest.run("train", "--resume", dir.resolve("runs/lora").toString());

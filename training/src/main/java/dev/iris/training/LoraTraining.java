@@ -30,9 +30,6 @@ final class LoraTraining {
             throw new IrisException("train.lora: stage pretrain trains the fusion module only and leaves the language model frozen;"
                     + " LoRA adapts the language model, use stage finetune (fusion + adapters) or lm (adapters on text)");
         }
-        if (lc.dropout() != 0) {
-            throw new IrisException("train.lora.dropout: " + lc.dropout() + " is not supported yet (only 0, PEFT's default)");
-        }
         if (config.llm().has("adapter")) {
             throw new IrisException("train.lora with model.llm.adapter: training on top of an unmerged adapter is not supported;"
                     + " fold it in with `iris merge` and point model.llm.path at the merged folder");
@@ -58,10 +55,15 @@ final class LoraTraining {
     }
 
     /** The training graph with the adapters; every target must reach a linear layer of the language model. */
-    static Graph adapt(Graph graph, Optional<LoraRewrite.Spec> lora) {
+    static Graph adapt(Graph graph, Optional<LoraRewrite.Spec> lora, double dropout) {
         if (lora.isEmpty()) return graph;
         LoraRewrite.requireEveryTarget(graph, "llm", lora.get(), "train.lora.targets");
-        return LoraRewrite.apply(graph, "llm", lora.get()).graph();
+        return LoraRewrite.apply(graph, "llm", lora.get(), dropout > 0).graph();
+    }
+
+    /** The dropout masks' source when {@code train.lora.dropout} is above 0. */
+    static Optional<LoraDropout> dropout(Graph graph, TrainConfig tc) {
+        return tc.lora().filter(l -> l.dropout() > 0).map(l -> new LoraDropout(graph, l.dropout(), tc.seed()));
     }
 
     /** The text files a checkpoint holds beside its tensors: PEFT's adapter config when training adapters. */

@@ -75,7 +75,8 @@ public final class Trainer {
             OrtRuntime runtime = new OrtRuntime(config.runtime().device(), config.runtime().threads());
             Graph plain = TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().tokens(), parts.vision().hiddenSize());
             Optional<LoraRewrite.Spec> lora = LoraTraining.resolve(plain, LoraTraining.spec(config));
-            Graph graph = LoraTraining.adapt(plain, lora);
+            Graph graph = LoraTraining.adapt(plain, lora, tc.lora().map(l -> l.dropout()).orElse(0.0));
+            Optional<LoraDropout> dropout = LoraTraining.dropout(graph, tc);
             List<String> groups = LoraTraining.trainableGroups(tc.stage(), lora);
             List<String> trainable = graph.weights().keySet().stream().filter(q -> groups.contains(q.substring(0, q.indexOf('/')))).toList();
             if (trainable.isEmpty()) throw new IrisException("train.stage " + tc.stage() + ": the model has no weights in groups " + groups);
@@ -109,7 +110,8 @@ public final class Trainer {
                 thread.setDaemon(true);
                 thread.start();
                 try {
-                    return loop(tc, net, optimizer, producer, state, totalSteps, runDir, metadata, LoraTraining.textFiles(config, lora), listener, start);
+                    return loop(tc, net, optimizer, producer, state, totalSteps, runDir, metadata, LoraTraining.textFiles(config, lora), dropout,
+                            listener, start);
                 } finally {
                     producer.stop();
                     thread.interrupt();
@@ -144,7 +146,7 @@ public final class Trainer {
 
     private static Result loop(TrainConfig tc, TrainableGraph net, Optimizer optimizer, BatchProducer producer, Checkpoint.State state,
                                long totalSteps, Path runDir, Map<String, String> metadata, Map<String, String> textFiles,
-                               Consumer<StepInfo> listener, long start)
+                               Optional<LoraDropout> dropout, Consumer<StepInfo> listener, long start)
             throws IOException {
         long step = state.step();
         long samplesSeen = state.samplesSeen();
@@ -166,8 +168,12 @@ public final class Trainer {
             Map<String, Tensor> grads = null;
             double loss = 0;
             int samples = 0;
+            int passIndex = 0;
             for (BatchProducer.Item it : micro) {
-                TrainableGraph.Pass pass = net.forwardBackward(it.batch().feeds());
+                long stepNow = step;
+                int passNow = passIndex++;
+                TrainableGraph.Pass pass = net.forwardBackward(dropout.map(d -> d.withMasks(it.batch().feeds(), stepNow, passNow))
+                        .orElse(it.batch().feeds()));
                 if (!Double.isFinite(pass.loss())) {
                     throw new IrisException("the loss is " + pass.loss() + " at step " + (step + 1) + "; stopping (batch ids: "
                             + String.join(", ", it.batch().ids()) + ")");

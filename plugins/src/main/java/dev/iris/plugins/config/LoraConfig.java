@@ -13,7 +13,7 @@ import java.util.Map;
  *
  * @param rank    {@code rank}: the adapters' rank r, default 8
  * @param alpha   {@code alpha}: updates are scaled by alpha / rank, default 8
- * @param dropout {@code dropout}: dropout on the adapters' input, default 0 (only 0 is supported)
+ * @param dropout {@code dropout}: dropout on the adapters' input, default 0 (PEFT's default)
  * @param targets {@code targets}: module names of the linear layers to adapt, or {@code all-linear} (required)
  */
 public record LoraConfig(int rank, double alpha, double dropout, List<String> targets) {

@@ -27,6 +27,11 @@ public final class LoraRewrite {
     /** The weight group the adapters' tensors belong to. */
     public static final String GROUP = "lora";
     public static final String A = ".lora_A.weight", B = ".lora_B.weight";
+    /**
+     * Prefix of the inputs a rewrite with dropout adds, one per adapted layer, shaped like the
+     * layer's input: the trainer feeds each a fresh mask (0, or 1 / (1 - p)) every pass.
+     */
+    public static final String DROPOUT_INPUT = "lora_dropout:";
     /** PEFT's shorthand target: every linear layer but the output layer. */
     public static final String ALL_LINEAR = "all-linear";
 
@@ -75,6 +80,15 @@ public final class LoraRewrite {
      * shared (tied) share one adapter. Nothing is checked about coverage: see {@link #requireEveryTarget}.
      */
     public static Result apply(Graph graph, String group, Spec spec) {
+        return apply(graph, group, spec, false);
+    }
+
+    /**
+     * As {@link #apply(Graph, String, Spec)}; with {@code dropout} the adapters read
+     * {@code x * mask} (PEFT's dropout on the adapter's input), the mask an input named
+     * {@link #DROPOUT_INPUT}{@code <module>} (with {@code #n} for a module's later uses).
+     */
+    public static Result apply(Graph graph, String group, Spec spec, boolean dropout) {
         Map<Integer, Module> adapted = new HashMap<>();
         for (Graph.Node n : graph.nodes()) {
             if (n.op() instanceof Op.Linear l) {
@@ -86,6 +100,7 @@ public final class LoraRewrite {
         Map<Integer, Value> map = new HashMap<>();
         Map<String, Module> modules = new LinkedHashMap<>();
         Value scale = null;
+        java.util.Set<String> maskNames = new java.util.HashSet<>(graph.inputs().keySet());
         for (Graph.Node n : graph.nodes()) {
             Value out = Replay.record(g, n, v -> map.get(v.id()));
             Module m = adapted.get(n.value().id());
@@ -93,6 +108,11 @@ public final class LoraRewrite {
                 modules.putIfAbsent(m.name(), m);
                 Op.Linear l = (Op.Linear) n.op();
                 Value x = map.get(l.x().id());
+                if (dropout) {
+                    String name = DROPOUT_INPUT + m.name();
+                    for (int k = 2; !maskNames.add(name); k++) name = DROPOUT_INPUT + m.name() + "#" + k;
+                    x = g.mul(x, g.input(name, x.dtype(), x.shape().dims().toArray()));
+                }
                 Value a = g.weight(GROUP, m.a(), Init.uniform(1.0 / Math.sqrt(m.in())), spec.rank(), m.in());
                 Value b = g.weight(GROUP, m.b(), Init.zeros(), m.out(), spec.rank());
                 if (scale == null) scale = g.scalar(spec.scale());

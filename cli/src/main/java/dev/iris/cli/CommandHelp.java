@@ -19,6 +19,7 @@ final class CommandHelp {
             Map.entry("serve", "iris serve --config configs/tiny.yaml --port 8080 --set serve.workers=2"),
             Map.entry("report", "iris report --config configs/tiny.yaml --image scan.png --prompt \"Findings?\" --out report.pdf"),
             Map.entry("train", "iris train --config configs/shapes-a.yaml --set train.steps=200"),
+            Map.entry("merge", "iris merge --adapter runs/lora/final --output models/llm-merged"),
             Map.entry("eval", "iris eval --config configs/shapes-a.yaml --checkpoint runs/compare/a/final --limit 100"),
             Map.entry("compare", "iris compare configs/shapes-a.yaml configs/shapes-b.yaml --out runs/compare"),
             Map.entry("plugins", "iris plugins --json"),

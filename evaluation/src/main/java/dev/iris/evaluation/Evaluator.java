@@ -81,6 +81,7 @@ public final class Evaluator {
         ConfigEdit edit = config.edit();
         trained.fusion().ifPresent(fusion -> edit.fusionWeights(Optional.of(fusion)));
         trained.llm().ifPresent(edit::llmWeights);
+        trained.adapter().ifPresent(edit::llmAdapter);
         return edit.done();
     }
 
@@ -176,7 +177,7 @@ public final class Evaluator {
             List<Dataset.Example> usable = new ArrayList<>();
             double sum = 0;
             long tokens = 0;
-            try (GraphSession session = sessions.open(graph);
+            try (GraphSession session = sessions.open(parts.adapt(graph));
                  SamplePreparer preparer = new SamplePreparer(builder, cache, skips);
                  Dataset.Examples rows = dataset.open()) {
                 boolean more = true;

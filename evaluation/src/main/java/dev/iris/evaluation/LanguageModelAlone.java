@@ -26,8 +26,13 @@ final class LanguageModelAlone implements AutoCloseable {
 
     /** @param sessions binds the language model's weights (its {@code llm} group); the fusion's are never asked for */
     LanguageModelAlone(LanguageModel llm, SessionFactory sessions) {
+        this(llm, sessions, g -> g);
+    }
+
+    /** @param adapt applies the model's LoRA adapter, if any ({@code ModelParts::adapt}) */
+    LanguageModelAlone(LanguageModel llm, SessionFactory sessions, java.util.function.UnaryOperator<Graph> adapt) {
         this.llm = llm;
-        this.session = sessions.open(graph(llm));
+        this.session = sessions.open(adapt.apply(graph(llm)));
     }
 
     private static Graph graph(LanguageModel llm) {

@@ -70,7 +70,7 @@ final class SideMeasurement {
             // the same prompt ids, continued by the language model alone: the fusion must not change a single id
             SessionFactory llmOnly = new SessionFactory(new OrtRuntime(trained.runtime().device(), trained.runtime().threads()),
                     model.parts().sources(), trained.generate().seed());
-            try (LanguageModelAlone alone = new LanguageModelAlone(model.parts().llm(), llmOnly)) {
+            try (LanguageModelAlone alone = new LanguageModelAlone(model.parts().llm(), llmOnly, model.parts()::adapt)) {
                 for (String p : TEXT_ONLY_PROMPTS) {
                     GenerationResult r = model.generate(Optional.empty(), "", p, greedy, s -> {});
                     same &= Arrays.equals(r.generatedIds(), alone.generate(r.promptIds(), greedy.maxNewTokens()));

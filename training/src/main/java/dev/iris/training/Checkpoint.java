@@ -27,6 +27,8 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import dev.iris.runtime.weights.NonFinite;
+import dev.iris.plugins.model.PeftAdapter;
+import dev.iris.runtime.graph.LoraRewrite;
 
 /**
  * A training checkpoint folder: trainable weights per group ({@code fusion.safetensors} with the
@@ -64,6 +66,15 @@ public final class Checkpoint {
      */
     public static void write(Path folder, Map<String, Tensor> params, Map<String, Tensor> optimizerState, State state,
                              Map<String, String> metadata) {
+        write(folder, params, optimizerState, state, metadata, Map.of());
+    }
+
+    /**
+     * As above, with text files written into the folder before it is complete ({@code adapter_config.json}).
+     * The {@link LoraRewrite#GROUP} group goes to PEFT's {@code adapter_model.safetensors}, under PEFT's keys.
+     */
+    public static void write(Path folder, Map<String, Tensor> params, Map<String, Tensor> optimizerState, State state,
+                             Map<String, String> metadata, Map<String, String> textFiles) {
         Path parent = folder.toAbsolutePath().getParent();
         Path tmp = parent.resolve("." + folder.getFileName() + ".tmp");
         try {
@@ -77,9 +88,18 @@ public final class Checkpoint {
             });
             Map<String, List<String>> files = new LinkedHashMap<>();
             for (var e : byGroup.entrySet()) {
-                SafetensorsWriter.write(tmp.resolve(e.getKey() + ".safetensors"), e.getValue(), DType.F32, metadata);
-                files.put(e.getKey() + ".safetensors", List.copyOf(e.getValue().keySet()));
+                Map<String, Tensor> tensors = e.getValue();
+                Map<String, String> meta = metadata;
+                if (e.getKey().equals(LoraRewrite.GROUP)) {
+                    tensors = new LinkedHashMap<>();
+                    for (var t : e.getValue().entrySet()) tensors.put(PeftAdapter.peftKey(t.getKey()), t.getValue());
+                    meta = new LinkedHashMap<>(metadata);
+                    meta.put("format", "pt");   // what Hugging Face's safetensors loaders expect of a PyTorch file
+                }
+                SafetensorsWriter.write(tmp.resolve(fileOf(e.getKey())), tensors, DType.F32, meta);
+                files.put(fileOf(e.getKey()), List.copyOf(tensors.keySet()));
             }
+            for (var t : textFiles.entrySet()) Files.writeString(tmp.resolve(t.getKey()), t.getValue());
             if (!optimizerState.isEmpty()) {
                 SafetensorsWriter.write(tmp.resolve(OPTIMIZER), optimizerState, DType.F32, Map.of());
                 files.put(OPTIMIZER, List.copyOf(optimizerState.keySet()));
@@ -141,7 +161,8 @@ public final class Checkpoint {
         for (var e : files.entrySet()) {
             Path f = folder.resolve(e.getKey());
             boolean isOptimizer = e.getKey().equals(OPTIMIZER);
-            String group = e.getKey().substring(0, e.getKey().length() - ".safetensors".length());
+            boolean isAdapter = e.getKey().equals(PeftAdapter.WEIGHTS);
+            String group = isAdapter ? LoraRewrite.GROUP : e.getKey().substring(0, e.getKey().length() - ".safetensors".length());
             try (WeightSource src = Safetensors.open(f)) {
                 if (e.getValue() != null && !src.names().equals(new TreeSet<>(e.getValue()))) {
                     TreeSet<String> missing = new TreeSet<>(e.getValue());
@@ -154,7 +175,7 @@ public final class Checkpoint {
                     // the check every bound weight gets: a damaged file must not resume as a diverged run
                     NonFinite.check(t, n, f.toString());
                     if (isOptimizer) optimizer.put(n, WeightBinder.writableCopy(t));
-                    else params.put(group + "/" + n, WeightBinder.writableCopy(t.toFloating(DType.F32)));
+                    else params.put(group + "/" + (isAdapter ? PeftAdapter.irisName(n, f) : n), WeightBinder.writableCopy(t.toFloating(DType.F32)));
                 }
             } catch (IrisException ex) {
                 throw ex.getMessage() != null && ex.getMessage().contains(f.toString()) ? ex : new IrisException(f + ": " + ex.getMessage(), ex);
@@ -165,10 +186,13 @@ public final class Checkpoint {
         return new Loaded(folder, state, params, optimizer);
     }
 
-    /** The trained weight files a checkpoint folder holds: the fusion's, the language model's, or both. */
-    public record TrainedWeights(Optional<Path> fusion, Optional<Path> llm) {
+    /**
+     * The trained weight files a checkpoint folder holds: the fusion's, the language model's, and
+     * LoRA adapters ({@code adapter} is the folder itself, in PEFT's layout), as far as present.
+     */
+    public record TrainedWeights(Optional<Path> fusion, Optional<Path> llm, Optional<Path> adapter) {
         public List<Path> files() {
-            return Stream.of(fusion, llm).flatMap(Optional::stream).toList();
+            return Stream.of(fusion, llm, adapter.map(a -> a.resolve(PeftAdapter.WEIGHTS))).flatMap(Optional::stream).toList();
         }
     }
 
@@ -181,9 +205,10 @@ public final class Checkpoint {
     public static TrainedWeights trainedWeights(Path folder, String option) {
         if (!Files.isDirectory(folder)) throw new IrisException(option + " " + folder + " is not a folder");
         Path fusion = folder.resolve(FUSION_WEIGHTS), llm = folder.resolve(LLM_WEIGHTS);
-        TrainedWeights w = new TrainedWeights(Optional.of(fusion).filter(Files::exists), Optional.of(llm).filter(Files::exists));
+        TrainedWeights w = new TrainedWeights(Optional.of(fusion).filter(Files::exists), Optional.of(llm).filter(Files::exists),
+                Optional.of(folder).filter(f -> Files.exists(f.resolve(PeftAdapter.WEIGHTS))));
         if (w.files().isEmpty()) {
-            throw new IrisException(option + " " + folder + " holds no " + FUSION_WEIGHTS + " or " + LLM_WEIGHTS
+            throw new IrisException(option + " " + folder + " holds no " + FUSION_WEIGHTS + ", " + LLM_WEIGHTS + " or " + PeftAdapter.WEIGHTS
                     + " (give a checkpoint folder, e.g. RUN/final)");
         }
         return w;
@@ -272,6 +297,11 @@ public final class Checkpoint {
                     + " (e.g. model.fusion.weights=" + runDir.resolve(FINAL).resolve(FUSION_WEIGHTS) + ")");
         }
         return Optional.empty();
+    }
+
+    /** The file a weight group is saved in: {@code <group>.safetensors}, the adapters in PEFT's file. */
+    static String fileOf(String group) {
+        return group.equals(LoraRewrite.GROUP) ? PeftAdapter.WEIGHTS : group + ".safetensors";
     }
 
     public static String stepName(long step) {

@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.runtime.safetensors.Safetensors;
 import dev.iris.runtime.weights.NonFinite;
+import dev.iris.runtime.graph.LoraRewrite;
 import java.time.Duration;
 
 /**
@@ -72,8 +73,11 @@ public final class Trainer {
         try (ModelParts parts = ModelParts.create(config, registry)) {
             boolean images = TrainingGraph.usesImages(tc.stage());
             OrtRuntime runtime = new OrtRuntime(config.runtime().device(), config.runtime().threads());
-            Graph graph = TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().tokens(), parts.vision().hiddenSize());
-            List<String> groups = TrainingGraph.trainableGroups(tc.stage());
+            Graph plain = TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().tokens(), parts.vision().hiddenSize());
+            Optional<LoraRewrite.Spec> lora = LoraTraining.resolve(plain, LoraTraining.spec(config));
+            Graph graph = LoraTraining.adapt(plain, lora, tc.lora().map(l -> l.dropout()).orElse(0.0));
+            Optional<LoraDropout> dropout = LoraTraining.dropout(graph, tc);
+            List<String> groups = LoraTraining.trainableGroups(tc.stage(), lora);
             List<String> trainable = graph.weights().keySet().stream().filter(q -> groups.contains(q.substring(0, q.indexOf('/')))).toList();
             if (trainable.isEmpty()) throw new IrisException("train.stage " + tc.stage() + ": the model has no weights in groups " + groups);
             SessionFactory sessions = new SessionFactory(runtime, parts.sources(), tc.seed());
@@ -106,7 +110,8 @@ public final class Trainer {
                 thread.setDaemon(true);
                 thread.start();
                 try {
-                    return loop(tc, net, optimizer, producer, state, totalSteps, runDir, metadata, listener, start);
+                    return loop(tc, net, optimizer, producer, state, totalSteps, runDir, metadata, LoraTraining.textFiles(config, lora), dropout,
+                            listener, start);
                 } finally {
                     producer.stop();
                     thread.interrupt();
@@ -140,7 +145,8 @@ public final class Trainer {
     }
 
     private static Result loop(TrainConfig tc, TrainableGraph net, Optimizer optimizer, BatchProducer producer, Checkpoint.State state,
-                               long totalSteps, Path runDir, Map<String, String> metadata, Consumer<StepInfo> listener, long start)
+                               long totalSteps, Path runDir, Map<String, String> metadata, Map<String, String> textFiles,
+                               Optional<LoraDropout> dropout, Consumer<StepInfo> listener, long start)
             throws IOException {
         long step = state.step();
         long samplesSeen = state.samplesSeen();
@@ -162,8 +168,12 @@ public final class Trainer {
             Map<String, Tensor> grads = null;
             double loss = 0;
             int samples = 0;
+            int passIndex = 0;
             for (BatchProducer.Item it : micro) {
-                TrainableGraph.Pass pass = net.forwardBackward(it.batch().feeds());
+                long stepNow = step;
+                int passNow = passIndex++;
+                TrainableGraph.Pass pass = net.forwardBackward(dropout.map(d -> d.withMasks(it.batch().feeds(), stepNow, passNow))
+                        .orElse(it.batch().feeds()));
                 if (!Double.isFinite(pass.loss())) {
                     throw new IrisException("the loss is " + pass.loss() + " at step " + (step + 1) + "; stopping (batch ids: "
                             + String.join(", ", it.batch().ids()) + ")");
@@ -206,7 +216,8 @@ public final class Trainer {
             listener.accept(new StepInfo(step, totalSteps, loss, lr, norm, sps, epoch));
             if (tc.saveEvery() > 0 && step % tc.saveEvery() == 0 && step < totalSteps) {
                 save(runDir.resolve("checkpoints").resolve(Checkpoint.stepName(step)), net, optimizer,
-                        new Checkpoint.State(step, epoch, consumed, optimizer.steps(), state.stage(), state.seed(), samplesSeen, lastLoss), metadata);
+                        new Checkpoint.State(step, epoch, consumed, optimizer.steps(), state.stage(), state.seed(), samplesSeen, lastLoss), metadata,
+                        textFiles);
             }
         }
         if (step == state.step() && step < totalSteps) {
@@ -216,7 +227,7 @@ public final class Trainer {
         }
         Checkpoint.State last = new Checkpoint.State(step, epoch, consumed, optimizer.steps(), state.stage(), state.seed(), samplesSeen, lastLoss);
         Path fin = runDir.resolve("final");
-        save(fin, net, optimizer, last, metadata);
+        save(fin, net, optimizer, last, metadata, textFiles);
         LossChart.write(runDir.resolve("loss-curve.png"), "Training loss (" + state.stage() + ")",
                 Map.of("train loss", RunMetrics.lossCurve(runDir)));
         return new Result(runDir, step, lastLoss, computeSamples / Math.max(computeSeconds, 1e-9), fin,
@@ -224,8 +235,9 @@ public final class Trainer {
                 producer.skips().file());
     }
 
-    private static void save(Path folder, TrainableGraph net, Optimizer optimizer, Checkpoint.State state, Map<String, String> metadata) {
-        Checkpoint.write(folder, net.parameters(), optimizer.state(), state, metadata);
+    private static void save(Path folder, TrainableGraph net, Optimizer optimizer, Checkpoint.State state, Map<String, String> metadata,
+                             Map<String, String> textFiles) {
+        Checkpoint.write(folder, net.parameters(), optimizer.state(), state, metadata, textFiles);
     }
 
     /** acc += w * g, in fresh buffers the first time (gradients from ORT are our own copies). */

@@ -50,7 +50,7 @@ class CheckpointTest {
         Path empty = Files.createDirectories(run.resolve("empty"));
         assertThatThrownBy(() -> Checkpoint.trainedWeights(empty, "--checkpoint-a"))
                 .isInstanceOf(IrisException.class)
-                .hasMessageContaining("--checkpoint-a " + empty + " holds no fusion.safetensors or llm.safetensors");
+                .hasMessageContaining("--checkpoint-a " + empty + " holds no fusion.safetensors, llm.safetensors or adapter_model.safetensors");
         assertThatThrownBy(() -> Checkpoint.trainedWeights(run.resolve("missing"), "--checkpoint"))
                 .isInstanceOf(IrisException.class)
                 .hasMessageContaining("is not a folder");

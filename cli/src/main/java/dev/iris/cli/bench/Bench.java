@@ -204,6 +204,8 @@ public final class Bench {
         peak = Math.max(peak, train(cfg, prompt, 8, 1, false, "train_no_recompute_"));
         // the same batch of 8 as 4 accumulated passes of 2: a quarter of the activations held for the backward pass
         peak = Math.max(peak, train(cfg, prompt, 2, 4, "train_accum_"));
+        // stage 2 with LoRA: the fusion and rank-16 adapters on every linear layer of the frozen LLM (PEFT's all-linear), batch 8
+        peak = Math.max(peak, train(cfg, prompt, 8, 1, true, Optional.of(LORA), "train_lora_"));
         put("peak_rss_mb", peak);
         double bw = MemoryBandwidth.triadGbPerS(o.bandwidthElements(), 2, 5);
         put("bandwidth_gb_s", bw);
@@ -450,7 +452,16 @@ public final class Bench {
         return train(cfg, prompt, batch, accum, true, prefix);
     }
 
+    /** The bench's LoRA: rank 16, alpha 32, every linear layer but the LM head. */
+    private static final Map<String, Object> LORA = Map.of("rank", 16, "alpha", 32, "targets", List.of("all-linear"));
+
     private double train(IrisConfig cfg, String prompt, int batch, int accum, boolean recompute, String prefix) {
+        return train(cfg, prompt, batch, accum, recompute, Optional.empty(), prefix);
+    }
+
+    /** @param lora a {@code train.lora} section: stage finetune with it (else stage pretrain) */
+    private double train(IrisConfig cfg, String prompt, int batch, int accum, boolean recompute, Optional<Map<String, Object>> lora,
+                         String prefix) {
         Path data = o.dir().resolve("bench-data"), run = o.dir().resolve("bench-train");
         try {
             Map<String, Object> train = new LinkedHashMap<>();
@@ -465,8 +476,10 @@ public final class Bench {
             train.put("log_every", 1);
             train.put("seed", 0);
             train.put("recompute", recompute);
+            lora.ifPresent(l -> train.put("lora", l));
             // the models' config with a train section, written beside it so its relative model paths still hold
-            IrisConfig trainCfg = cfg.edit().set("train", train).trainStage(TrainConfig.Stage.PRETRAIN).trainLr(1.0e-3)
+            IrisConfig trainCfg = cfg.edit().set("train", train)
+                    .trainStage(lora.isPresent() ? TrainConfig.Stage.FINETUNE : TrainConfig.Stage.PRETRAIN).trainLr(1.0e-3)
                     .trainSteps(o.trainSteps()).trainOutput(run).done();
             String yaml = trainCfg.toYaml();
             Path config = o.dir().toAbsolutePath().resolve("bench-train.yaml");

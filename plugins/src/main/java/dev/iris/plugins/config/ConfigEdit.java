@@ -51,6 +51,11 @@ public final class ConfigEdit {
         return set(ProviderKind.LLM.configKey() + ".weights", absolute(file));
     }
 
+    /** A LoRA adapter folder (PEFT's layout) applied unmerged to the language model. */
+    public ConfigEdit llmAdapter(Path folder) {
+        return set(ProviderKind.LLM.configKey() + ".adapter", absolute(folder));
+    }
+
     /** The fusion's trained weights; empty: freshly initialised weights. */
     public ConfigEdit fusionWeights(Optional<Path> file) {
         return set(ProviderKind.FUSION.configKey() + ".weights", file.map(ConfigEdit::absolute).orElse(null));

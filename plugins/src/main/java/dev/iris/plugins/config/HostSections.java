@@ -55,7 +55,8 @@ final class HostSections {
             ConfigField.path("feature_cache", "folder of cached vision features"),
             ConfigField.of("log_every", "steps between progress lines"),
             ConfigField.of("lm_context", "stage lm: none, or caption_words (the caption's words shuffled in the prompt)"),
-            ConfigField.of("recompute", "recompute activations in the backward pass (less memory, more time)"));
+            ConfigField.of("recompute", "recompute activations in the backward pass (less memory, more time)"),
+            ConfigField.section("lora", "low-rank adapters on the LLM: rank, alpha, dropout, targets"));
 
     static List<ConfigSection> all() {
         return List.of(MODEL, RUNTIME, GENERATE, TRAIN);

@@ -34,6 +34,7 @@ import java.util.Optional;
  * @param logEvery {@code log_every}: steps between progress lines and metrics records, default 10
  * @param lmContext {@code lm_context}: what stage {@code lm} shows where an image would be, default {@code none}
  * @param recompute {@code recompute}: recompute activations in the backward pass instead of holding them, default true
+ * @param lora {@code lora}: low-rank adapters on the language model instead of training its weights (absent: none)
  */
 public record TrainConfig(
         ComponentConfig dataset,
@@ -58,7 +59,8 @@ public record TrainConfig(
         Optional<Path> featureCache,
         int logEvery,
         LmContext lmContext,
-        boolean recompute) {
+        boolean recompute,
+        Optional<LoraConfig> lora) {
 
     /** What is trained: the fusion module; fusion + language model; or the language model on text alone. */
     public enum Stage { PRETRAIN, FINETUNE, LM }
@@ -114,6 +116,7 @@ public record TrainConfig(
         m.put("log_every", logEvery);
         m.put("lm_context", lower(lmContext));
         m.put("recompute", recompute);
+        m.put("lora", lora.map(LoraConfig::values).orElse(null));
         return m;
     }
 
@@ -153,6 +156,7 @@ public record TrainConfig(
                 s.optPath("feature_cache"),
                 s.integerIn("log_every", 10, 1, Integer.MAX_VALUE),
                 s.choice("lm_context", LmContext.class, LmContext.NONE),
-                s.bool("recompute", true));
+                s.bool("recompute", true),
+                s.has("lora") ? Optional.of(LoraConfig.from(s.section("lora"))) : Optional.empty());
     }
 }

@@ -27,7 +27,8 @@ public final class SectionFields {
                 ConfigField.path("path", "model folder the encoder's weights are read from")));
         HOST.put(ProviderKind.LLM, List.of(type,
                 ConfigField.path("path", "model folder the language model's weights are read from"),
-                ConfigField.path("weights", "trained tensors (llm.safetensors) over the folder's (absent: the folder's own)")));
+                ConfigField.path("weights", "trained tensors (llm.safetensors) over the folder's (absent: the folder's own)"),
+                ConfigField.path("adapter", "LoRA adapter folder (PEFT's layout) applied unmerged (absent: none)")));
         HOST.put(ProviderKind.FUSION, List.of(type,
                 ConfigField.path("weights", "trained fusion weights (fusion.safetensors; absent: initialised)")));
         HOST.put(ProviderKind.DATASET, List.of(type));

@@ -16,6 +16,8 @@ import dev.iris.api.weights.WeightSource;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.runtime.weights.PartCheckpoint;
+import dev.iris.api.graph.Graph;
+import dev.iris.runtime.graph.LoraRewrite;
 import dev.iris.runtime.weights.PartNeeds;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +53,7 @@ public final class ModelParts implements AutoCloseable {
     private final String fusionType;
     private final Map<String, WeightSource> sources = new HashMap<>();
     private final Optional<Path> fusionWeights;
+    private Optional<PeftAdapter> adapter = Optional.empty();
 
     private ModelParts(VisionEncoder vision, LanguageModel llm, Fusion fusion, String fusionType, Optional<Path> fusionWeights) {
         this.vision = vision;
@@ -88,6 +91,11 @@ public final class ModelParts implements AutoCloseable {
                 parts.sources.put("llm", new OverlaySource(top, parts.sources.get("llm")));
                 PartCheckpoint.checkOverlay(top, llmNeeds, completeBecause(top), List.of(fusionNeeds, visionNeeds));
                 PartCheckpoint.checkShapes(top, shapes.get("llm"));
+            }
+            Optional<Path> adapterFolder = existing(lc, "adapter");
+            if (adapterFolder.isPresent()) {
+                parts.adapter = Optional.of(PeftAdapter.read(adapterFolder.get()));
+                parts.sources.put(LoraRewrite.GROUP, parts.adapter.get().source());
             }
             if (fw.isPresent()) {
                 WeightSource file = ctx.openWeights(fw.get());
@@ -150,6 +158,35 @@ public final class ModelParts implements AutoCloseable {
 
     public String fusionType() {
         return fusionType;
+    }
+
+    /** The LoRA adapter {@code model.llm.adapter} names, applied unmerged by {@link #adapt}. */
+    public Optional<PeftAdapter> adapter() {
+        return adapter;
+    }
+
+    /**
+     * {@code graph} with the adapter of {@code model.llm.adapter} applied to its language-model
+     * layers (the graph itself without one). A graph with language-model layers must take every
+     * module the adapter holds, and only those: an adapter for another model is an error naming
+     * the modules that differ.
+     */
+    public Graph adapt(Graph graph) {
+        if (adapter.isEmpty()) return graph;
+        PeftAdapter a = adapter.get();
+        if (LoraRewrite.linearModules(graph, "llm").isEmpty()) return graph;
+        LoraRewrite.Result r = LoraRewrite.apply(graph, "llm", a.spec());
+        java.util.Set<String> adapted = new java.util.TreeSet<>(r.modules().stream().map(LoraRewrite.Module::name).toList());
+        java.util.Set<String> held = new java.util.TreeSet<>(a.modules());
+        if (!adapted.equals(held)) {
+            java.util.Set<String> notInGraph = new java.util.TreeSet<>(held), notInFile = new java.util.TreeSet<>(adapted);
+            notInGraph.removeAll(adapted);
+            notInFile.removeAll(held);
+            throw new WeightException("model.llm.adapter " + a.folder() + " does not fit the language model: "
+                    + (notInGraph.isEmpty() ? "" : "adapter modules the model's target_modules do not reach: " + PartCheckpoint.few(notInGraph) + "; ")
+                    + (notInFile.isEmpty() ? "" : "targeted modules with no tensors in " + PeftAdapter.WEIGHTS + ": " + PartCheckpoint.few(notInFile)));
+        }
+        return r.graph();
     }
 
     /** The folder a component's {@code path} names (for cache keys). */

@@ -100,7 +100,7 @@ public final class VisionLanguageModel implements AutoCloseable {
     // ------------------------------------------------------------------ graphs
 
     private GraphSession open(Graph graph) {
-        return sessions.open(graph);
+        return sessions.open(parts.adapt(graph));
     }
 
     /** Said once, and only when an image is used: text-only prompts never touch the fusion's weights. */

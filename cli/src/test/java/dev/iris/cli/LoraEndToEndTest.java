@@ -1,0 +1,168 @@
+package dev.iris.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iris.api.weights.WeightSource;
+import dev.iris.datasets.ShapesGenerator;
+import dev.iris.plugins.host.PluginRegistry;
+import dev.iris.plugins.model.ModelInit;
+import dev.iris.runtime.safetensors.Safetensors;
+import dev.iris.training.Checkpoint;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Stage 2 with LoRA as a user runs it on the tiny models: {@code iris train} with {@code train.lora}
+ * writes the adapters in PEFT's layout and resumes to the same adapters; generation with the
+ * unmerged adapter ({@code model.llm.adapter}) and with the folder {@code iris merge} writes give
+ * the same tokens.
+ */
+class LoraEndToEndTest {
+    @TempDir
+    static Path dir;
+    private static Path config, image;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        ModelInit.write(PluginRegistry.discover(), "tiny", dir.resolve("models"), 0);
+        ShapesGenerator.write(dir.resolve("shapes"), 16, 4, 64, 1);
+        BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        var g = img.createGraphics();
+        g.setColor(Color.RED);
+        g.fillOval(10, 12, 30, 30);
+        g.dispose();
+        image = dir.resolve("circle.png");
+        ImageIO.write(img, "png", image.toFile());
+        config = Files.writeString(dir.resolve("iris.yaml"), """
+                model:
+                  vision: { type: siglip, path: models/vision }
+                  llm:    { type: qwen2,  path: models/llm }
+                  fusion: { type: projector, merge: sequential, factor: 4 }
+                runtime: { device: cpu, threads: 1 }
+                generate: { max_new_tokens: 8 }
+                train:
+                  dataset: { type: parquet, path: shapes/train.parquet }
+                  eval_dataset: { type: parquet, path: shapes/heldout.parquet }
+                  stage: finetune
+                  lora: { rank: 4, alpha: 8, dropout: 0.1, targets: [q_proj, v_proj, down_proj] }
+                  prompts: ["Describe the image."]
+                  lr: 1.0e-2
+                  warmup_steps: 1
+                  batch_size: 4
+                  grad_accum: 1
+                  steps: 3
+                  save_every: 2
+                  output: runs/lora
+                """);
+    }
+
+    @Test
+    void trainSavesPeftAdaptersThatResumeGenerateAndMergeToTheSameTokens() throws Exception {
+        IrisCliTest.Run train = IrisCliTest.run("train", "--config", config.toString());
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        Path fin = dir.resolve("runs/lora/final");
+        // the adapters and the fusion are trained; the language model's weights are not saved (they stayed frozen)
+        assertThat(fin.resolve("adapter_model.safetensors")).exists();
+        assertThat(fin.resolve("fusion.safetensors")).exists();
+        assertThat(fin.resolve("llm.safetensors")).doesNotExist();
+        JsonNode cfg = new ObjectMapper().readTree(fin.resolve("adapter_config.json").toFile());
+        assertThat(cfg.get("peft_type").asText()).isEqualTo("LORA");
+        assertThat(cfg.get("r").asInt()).isEqualTo(4);
+        assertThat(cfg.get("lora_dropout").asDouble()).isEqualTo(0.1);
+        assertThat(cfg.get("lora_alpha").asDouble()).isEqualTo(8);
+        assertThat(cfg.get("base_model_name_or_path").asText()).isEqualTo(dir.resolve("models/llm").toString());
+        try (WeightSource a = Safetensors.open(fin.resolve("adapter_model.safetensors"));
+             WeightSource base = Safetensors.open(dir.resolve("models/llm"))) {
+            List<String> aKeys = a.names().stream().filter(k -> k.endsWith(".lora_A.weight")).toList();
+            assertThat(a.names()).allMatch(k -> k.startsWith("base_model.model.model.layers.") && k.matches(".*\\.lora_[AB]\\.weight"))
+                    .anyMatch(k -> k.contains(".mlp.down_proj.lora_B.weight"));
+            assertThat(a.names()).hasSize(2 * aKeys.size());
+            for (String k : aKeys) {
+                String module = k.substring("base_model.model.".length(), k.length() - ".lora_A.weight".length());
+                long[] w = base.info(module + ".weight").orElseThrow().shape();
+                assertThat(a.info(k).orElseThrow().shape()).containsExactly(4, w[1]);
+                assertThat(a.info("base_model.model." + module + ".lora_B.weight").orElseThrow().shape()).containsExactly(w[0], 4);
+                // B started at zero and was trained
+                assertThat(a.read("base_model.model." + module + ".lora_B.weight").toFloats()).containsAnyOf(nonZero(a, module));
+            }
+        }
+
+        // resume from the step-2 checkpoint: the same adapters as the uninterrupted run (the dropout masks drawn again alike)
+        byte[] uninterrupted = Files.readAllBytes(fin.resolve("adapter_model.safetensors"));
+        Checkpoint.deleteRecursively(fin);
+        IrisCliTest.Run resumed = IrisCliTest.run("train", "--resume", dir.resolve("runs/lora").toString());
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(Files.readAllBytes(fin.resolve("adapter_model.safetensors"))).isEqualTo(uninterrupted);
+
+        JsonNode unmerged = generate("--set", "model.llm.adapter=" + fin);
+        IrisCliTest.Run merge = IrisCliTest.run("merge", "--adapter", fin.toString(), "--output", dir.resolve("merged").toString());
+        assertThat(merge.exitCode()).as(merge.err()).isZero();
+        assertThat(merge.out()).contains("merged 6 adapted modules");
+        JsonNode merged = generate("--set", "model.llm.path=" + dir.resolve("merged"));
+        assertThat(unmerged.get("generated_ids").size()).isBetween(1, 8);
+        assertThat(merged.get("generated_ids")).isEqualTo(unmerged.get("generated_ids"));
+        assertThat(merged.get("text").asText()).isEqualTo(unmerged.get("text").asText());
+
+        // iris eval of the run's checkpoint applies its adapter: the same held-out loss as the merged model with the trained fusion
+        JsonNode eval = evalLoss("--checkpoint", fin.toString());
+        Path fusionOnly = Files.createDirectories(dir.resolve("fusion-only"));
+        Files.copy(fin.resolve("fusion.safetensors"), fusionOnly.resolve("fusion.safetensors"));
+        JsonNode evalMerged = evalLoss("--checkpoint", fusionOnly.toString(), "--set", "model.llm.path=" + dir.resolve("merged"));
+        JsonNode evalBase = evalLoss("--checkpoint", fusionOnly.toString());
+        assertThat(eval.get("heldout_loss").asDouble()).isNotEqualTo(evalBase.get("heldout_loss").asDouble());
+        assertThat(eval.get("heldout_loss").asDouble()).isCloseTo(evalMerged.get("heldout_loss").asDouble(), org.assertj.core.data.Offset.offset(1e-4));
+    }
+
+    private static Float[] nonZero(WeightSource a, String module) {
+        List<Float> out = new ArrayList<>();
+        for (float f : a.read("base_model.model." + module + ".lora_B.weight").toFloats()) if (f != 0) out.add(f);
+        assertThat(out).as(module + " lora_B").isNotEmpty();
+        return out.toArray(Float[]::new);
+    }
+
+    private static JsonNode evalLoss(String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("eval", "--config", config.toString(), "--limit", "4"));
+        args.addAll(List.of(extra));
+        IrisCliTest.Run r = IrisCliTest.run(args.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        return new ObjectMapper().readTree(r.out());
+    }
+
+    private static JsonNode generate(String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("generate", "--config", config.toString(), "--image", image.toString(),
+                "--prompt", "Describe the image.", "--json", "--set", "model.fusion.weights=" + dir.resolve("runs/lora/final/fusion.safetensors")));
+        args.addAll(List.of(extra));
+        IrisCliTest.Run r = IrisCliTest.run(args.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        return new ObjectMapper().readTree(r.out());
+    }
+
+    @Test
+    void loraInStagePretrainAndATargetMatchingNothingAreErrorsNamingTheProblem() {
+        IrisCliTest.Run pretrain = IrisCliTest.run("train", "--config", config.toString(), "--set", "train.stage=pretrain",
+                "--set", "train.output=" + dir.resolve("runs/bad1"));
+        assertThat(pretrain.exitCode()).isEqualTo(1);
+        assertThat(pretrain.err()).contains("train.lora: stage pretrain").contains("use stage finetune");
+
+        IrisCliTest.Run target = IrisCliTest.run("train", "--config", config.toString(), "--set", "train.lora.targets=[q_proj, qkv]",
+                "--set", "train.output=" + dir.resolve("runs/bad2"));
+        assertThat(target.exitCode()).isEqualTo(1);
+        assertThat(target.err()).contains("train.lora.targets: target 'qkv' matches no linear layer of the llm")
+                .contains("down_proj", "q_proj", "o_proj");
+
+        IrisCliTest.Run rank = IrisCliTest.run("train", "--config", config.toString(), "--set", "train.lora.rank=0",
+                "--set", "train.output=" + dir.resolve("runs/bad3"));
+        assertThat(rank.exitCode()).isEqualTo(1);
+        assertThat(rank.err()).contains("train.lora.rank: expected an integer >= 1 but got 0");
+    }
+}

@@ -1,0 +1,129 @@
+package dev.iris.plugins.model;
+
+import dev.iris.api.IrisException;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import dev.iris.api.weights.WeightSource;
+import dev.iris.runtime.graph.LoraRewrite;
+import dev.iris.runtime.safetensors.Safetensors;
+import dev.iris.runtime.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code iris merge}: folds a LoRA adapter into its base model, {@code W' = W + (alpha / r) B A}
+ * for every adapted module, and writes a loadable Hugging Face model folder: one
+ * {@code model.safetensors} in the language model's own names (float32, every tensor), and the
+ * base folder's other files (config, tokenizer, generation config) copied as they are.
+ */
+public final class LoraMerge {
+    /** What was written: the folder, the modules folded in, and the tensors written. */
+    public record Result(Path output, List<String> modules, int tensors) {}
+
+    private LoraMerge() {}
+
+    /** @param base the base model folder (the adapter's {@code base_model_name_or_path} when null) */
+    public static Result merge(Path adapterFolder, Path base, Path output) {
+        PeftAdapter adapter = PeftAdapter.read(adapterFolder);
+        if (base == null) {
+            if (adapter.base().isEmpty()) {
+                throw new IrisException(adapterFolder.resolve(PeftAdapter.CONFIG) + " names no base_model_name_or_path; give --base");
+            }
+            base = Path.of(adapter.base());
+        }
+        if (!Files.isDirectory(base)) throw new IrisException("base model " + base + " is not a folder");
+        try {
+            if (Files.exists(output) && (!Files.isDirectory(output) || !isEmpty(output))) {
+                throw new IrisException("--output " + output + " exists and is not an empty folder; merge writes a new model folder");
+            }
+        } catch (IOException e) {
+            throw new IrisException("cannot read " + output + ": " + e.getMessage(), e);
+        }
+        Path tmp = output.toAbsolutePath().getParent().resolve("." + output.getFileName() + ".tmp");
+        try (WeightSource weights = Safetensors.open(base)) {
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (String n : weights.names()) out.put(n, weights.read(n));
+            double scale = adapter.spec().scale();
+            for (String m : adapter.modules()) {
+                String key = m + ".weight";
+                Tensor w = out.get(key);
+                if (w == null) {
+                    throw new IrisException("the adapter adapts " + m + " but the base model " + base + " has no tensor " + key);
+                }
+                out.put(key, folded(w, adapter.weights().get(m + LoraRewrite.A), adapter.weights().get(m + LoraRewrite.B), scale, key));
+            }
+            deleteRecursively(tmp);
+            Files.createDirectories(tmp);
+            SafetensorsWriter.write(tmp.resolve(Safetensors.SINGLE_FILE), out, DType.F32, Map.of("format", "pt"));
+            copyOtherFiles(base, tmp);
+            Files.deleteIfExists(output);
+            Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE);
+            return new Result(output, adapter.modules(), out.size());
+        } catch (IOException e) {
+            throw new IrisException("cannot write merged model " + output + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                deleteRecursively(tmp);
+            } catch (IOException ignored) {
+                // left behind only when the folder cannot be deleted; the message above says what failed
+            }
+        }
+    }
+
+    /** W + scale * B A, in float32 with float64 sums. */
+    static Tensor folded(Tensor w, Tensor a, Tensor b, double scale, String key) {
+        long[] ws = w.shape(), as = a.shape(), bs = b.shape();
+        if (ws.length != 2 || bs[0] != ws[0] || as[1] != ws[1]) {
+            throw new IrisException("the adapter's " + key + " update is " + Arrays.toString(bs) + " x " + Arrays.toString(as)
+                    + ", the base weight is " + Arrays.toString(ws));
+        }
+        int out = (int) ws[0], in = (int) ws[1], r = (int) as[0];
+        float[] wv = w.toFloating(DType.F32).toFloats(), av = a.toFloats(), bv = b.toFloats();
+        float[] merged = new float[wv.length];
+        double[] row = new double[in];
+        for (int o = 0; o < out; o++) {
+            Arrays.fill(row, 0);
+            for (int k = 0; k < r; k++) {
+                double bk = bv[o * r + k];
+                if (bk == 0) continue;
+                for (int i = 0; i < in; i++) row[i] += bk * av[k * in + i];
+            }
+            for (int i = 0; i < in; i++) merged[o * in + i] = (float) (wv[o * in + i] + scale * row[i]);
+        }
+        return Tensor.ofFloats(merged, ws);
+    }
+
+    /** The base folder's files other than its weights (config, tokenizer, ...); hidden entries (caches) are left out. */
+    private static void copyOtherFiles(Path base, Path to) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (Stream<Path> s = Files.list(base)) {
+            s.filter(Files::isRegularFile).filter(p -> {
+                String n = p.getFileName().toString();
+                return !n.startsWith(".") && !n.endsWith(".safetensors") && !n.equals(Safetensors.INDEX_FILE);
+            }).forEach(files::add);
+        }
+        for (Path f : files) Files.copy(f, to.resolve(f.getFileName()));
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.iris.training;
+
+import dev.iris.api.IrisException;
+import dev.iris.api.graph.Dim;
+import dev.iris.api.graph.Graph;
+import dev.iris.api.graph.Value;
+import dev.iris.api.tensor.Tensor;
+import dev.iris.runtime.graph.LoraRewrite;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Dropout on the LoRA adapters' inputs ({@code train.lora.dropout}): a fresh mask for every
+ * adapted layer on every pass, each element 0 with probability p and 1 / (1 - p) otherwise, as
+ * {@code torch.nn.Dropout} in training. The masks are drawn from the run's seed, the step and the
+ * pass, so a resumed run draws the same ones. A mask's symbolic sizes (batch, seq) are read from
+ * the batch's own inputs.
+ */
+final class LoraDropout {
+    private final double p;
+    private final long seed;
+    private final Map<String, Value> masks = new LinkedHashMap<>();
+    private final Map<String, Value> others = new LinkedHashMap<>();
+
+    LoraDropout(Graph graph, double p, long seed) {
+        this.p = p;
+        this.seed = seed;
+        graph.inputs().forEach((name, v) -> (name.startsWith(LoraRewrite.DROPOUT_INPUT) ? masks : others).put(name, v));
+        for (var m : masks.entrySet()) {
+            for (Dim d : m.getValue().shape().dims()) {
+                if (d instanceof Dim.Symbol s && others.values().stream().noneMatch(v -> v.shape().dims().contains(s))) {
+                    throw new IrisException("train.lora.dropout: the input of " + m.getKey().substring(LoraRewrite.DROPOUT_INPUT.length())
+                            + " has a size (" + s.name() + ") no batch input gives; dropout cannot be applied to it");
+                }
+            }
+        }
+    }
+
+    /** {@code feeds} with the masks of pass {@code pass} of optimizer step {@code step} added. */
+    Map<String, Tensor> withMasks(Map<String, Tensor> feeds, long step, int pass) {
+        if (masks.isEmpty()) return feeds;
+        Map<String, Long> sizes = new HashMap<>();
+        others.forEach((name, v) -> {
+            Tensor t = feeds.get(name);
+            if (t == null) return;
+            List<Dim> dims = v.shape().dims();
+            for (int i = 0; i < dims.size(); i++) if (dims.get(i) instanceof Dim.Symbol s) sizes.put(s.name(), t.shape()[i]);
+        });
+        SplittableRandom random = new SplittableRandom(seed * 1_000_003L + step * 1_009L + pass);
+        float keep = (float) (1 / (1 - p));
+        Map<String, Tensor> out = new HashMap<>(feeds);
+        for (var m : masks.entrySet()) {
+            List<Dim> dims = m.getValue().shape().dims();
+            long[] shape = new long[dims.size()];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = switch (dims.get(i)) {
+                    case Dim.Fixed f -> f.size();
+                    case Dim.Symbol s -> sizes.get(s.name());
+                };
+            }
+            float[] v = new float[Math.toIntExact(Tensor.numel(shape))];
+            for (int i = 0; i < v.length; i++) v[i] = random.nextDouble() < p ? 0f : keep;
+            out.put(m.getKey(), Tensor.ofFloats(v, shape));
+        }
+        return out;
+    }
+}

@@ -235,17 +235,18 @@ public final class SampleBuilder {
         long[] ids = new long[0];
         long[] labels = new long[0];
         List<int[]> spans = new ArrayList<>();
-        for (int a : answers) {
+        for (int k = 0; k < answers.size(); k++) {
+            int a = answers.get(k);
             long[] prompt = tokenizer.encode(template.render(messages.subList(0, a), true));
             if (!startsWith(prompt, ids)) {
-                throw new SampleException(id, "the chat template writes the turns before message " + (a + 1)
+                throw new SampleException(id, "the chat template writes the turns before answer " + (k + 1)
                         + " differently once the conversation goes on (the prompt's tokens do not start with the earlier prompt and answers)");
             }
             long[] answer = tokenizer.encode(messages.get(a).content() + template.endOfTurn());
             if (image.count() > 0) {
                 for (long x : answer) {
                     if (x == image.tokenId()) {
-                        throw new SampleException(id, "the answer in message " + (a + 1) + " contains the image pad token " + image.token().text());
+                        throw new SampleException(id, "answer " + (k + 1) + " contains the image pad token " + image.token().text());
                     }
                 }
             }

@@ -53,6 +53,7 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("checkpoint", r.checkpoint().toString());
         m.put("examples", r.examples());
+        m.put("answers", r.captions().size());   // one per caption, one per assistant turn of a conversation
         m.put("heldout_loss", r.heldOutLoss());
         m.put("perplexity", r.perplexity());
         m.put("bleu4", r.bleu4());

@@ -61,7 +61,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (!r.sampleSkips().isEmpty()) out.printf("skipped samples: %s%n", r.sampleSkips());
         r.skippedFile().ifPresent(f -> out.println("skipped rows, each with its reason: " + f));
-        if (r.truncated() > 0) out.printf("%d samples lost caption tokens to train.max_length%n", r.truncated());
+        if (r.truncated() > 0) {
+            out.printf("%d %s cut to train.max_length (%d whole trailing turns left out, the rest lost answer tokens)%n",
+                    r.truncated(), r.truncated() == 1 ? "sample was" : "samples were", r.turnsDropped());
+        }
         out.println("checkpoint: " + r.finalCheckpoint());
         out.flush();
         return 0;

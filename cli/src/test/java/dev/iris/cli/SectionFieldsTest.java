@@ -64,7 +64,7 @@ class SectionFieldsTest {
         assertThatThrownBy(() -> registry.checkConfig(c))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("train.dataset.pth: unknown field of dataset 'parquet', did you mean path?"
-                        + " (known: type, path, id_column, caption_column, image_column)");
+                        + " (known: type, path, id_column, caption_column, image_column, conversations_column)");
     }
 
     @Test

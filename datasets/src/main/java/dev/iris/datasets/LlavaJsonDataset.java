@@ -17,12 +17,18 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * LLaVA's pretraining json: a top-level array of
- * {@code {"id", "image", "conversations": [{"from": "human", ...}, {"from": "gpt", "value": caption}]}},
+ * LLaVA's json (the pretraining captions, LLaVA-Instruct-150K, llava_v1_5_mix665k): a top-level array of
+ * {@code {"id", "image", "conversations": [{"from": "human", "value": "<image>\n..."}, {"from": "gpt", ...}, ...]}},
+ * every turn kept ({@link LlavaTurns}); {@code image} is a file name under the images folder, a list
+ * of them, or absent for a text-only entry. An entry that cannot be a conversation (roles not
+ * alternating, an empty answer, a missing image file, {@code <image>} markers that disagree with
+ * the images) is skipped and counted with its reason.
  * or the same entries as JSON Lines (a {@code .jsonl} file, one object per line). Both are streamed: only the current entry is ever held
  * as a tree, so a 558k-entry file costs one entry of memory. In JSON Lines a line that does not
  * parse is skipped and counted with its line number, like any other bad row; in an array a
@@ -134,41 +140,68 @@ final class LlavaJsonDataset implements Dataset {
         String id = idNode != null && idNode.isValueNode() && !idNode.asText().isBlank()
                 ? idNode.asText()
                 : where;
-        JsonNode imageNode = entry.get("image");
-        if (imageNode == null || !imageNode.isTextual() || imageNode.asText().isBlank()) {
-            skips.skip(SkipCounter.MISSING_IMAGE, id); // text-only entries carry no image
+        List<String> refs = new ArrayList<>();
+        String imageProblem = imageRefs(entry.get("image"), refs);
+        if (imageProblem != null) {
+            skips.skip(imageProblem, id);
             return null;
         }
-        JsonNode gpt = firstGptTurn(entry.get("conversations"));
-        if (gpt == null) {
-            skips.skip(SkipCounter.NO_GPT_TURN, id);
+        JsonNode conversations = entry.get("conversations");
+        if (conversations == null || !conversations.isArray()) {
+            skips.skip(SkipCounter.NO_CONVERSATIONS, id);
             return null;
         }
-        JsonNode value = gpt.get("value");
-        if (value == null || !value.isTextual() || CaptionText.isBlank(value.asText())) {
-            skips.skip(SkipCounter.EMPTY_CAPTION, id);
+        List<LlavaTurns.Raw> raw = new ArrayList<>();
+        for (JsonNode turn : conversations) {
+            raw.add(new LlavaTurns.Raw(text(turn.get("from")), text(turn.get("value"))));
+        }
+        LlavaTurns.Read read = LlavaTurns.read(raw, refs.size());
+        if (!read.ok()) {
+            skips.skip(read.problem(), id);
             return null;
         }
-        Optional<byte[]> bytes = ImageRefs.read(images, imageNode.asText());
-        if (bytes.isEmpty()) {
-            skips.skip(SkipCounter.IMAGE_NOT_FOUND, id);
-            return null;
+        List<byte[]> bytes = new ArrayList<>();
+        for (String ref : refs) {
+            Optional<byte[]> b = ImageRefs.read(images, ref);
+            if (b.isEmpty()) {
+                skips.skip(SkipCounter.IMAGE_NOT_FOUND + ": " + ref, id);
+                return null;
+            }
+            bytes.add(b.get());
         }
-        return new Example(id, CaptionText.strip(value.asText()), bytes.get());
+        return new Example(id, read.turns(), bytes);
     }
 
-    /** The caption is the first answer; "assistant" is accepted as ShareGPT-style files write it. */
-    private static JsonNode firstGptTurn(JsonNode conversations) {
-        if (conversations == null || !conversations.isArray()) {
+    /**
+     * Fills {@code refs} from the entry's {@code image}: absent or null for a text-only entry, a
+     * file name, or a list of them (several images); returns why the field is unusable, else null.
+     */
+    private static String imageRefs(JsonNode image, List<String> refs) {
+        if (image == null || image.isNull()) {
             return null;
         }
-        for (JsonNode turn : conversations) {
-            JsonNode from = turn.get("from");
-            if (from != null && (from.asText().equalsIgnoreCase("gpt") || from.asText().equalsIgnoreCase("assistant"))) {
-                return turn;
+        if (image.isTextual()) {
+            if (image.asText().isBlank()) {
+                return SkipCounter.MISSING_IMAGE;
             }
+            refs.add(image.asText());
+            return null;
         }
-        return null;
+        if (image.isArray()) {
+            for (JsonNode ref : image) {
+                if (!ref.isTextual() || ref.asText().isBlank()) {
+                    return SkipCounter.BAD_IMAGE_FIELD + ": the image list holds " + (ref.isTextual() ? "an empty name" : ref.getNodeType().name().toLowerCase(Locale.ROOT));
+                }
+                refs.add(ref.asText());
+            }
+            return null;
+        }
+        return SkipCounter.BAD_IMAGE_FIELD + ": 'image' is a " + image.getNodeType().name().toLowerCase(Locale.ROOT) + ", expected a file name or a list of them";
+    }
+
+    /** A text node's text; null for anything else. */
+    private static String text(JsonNode n) {
+        return n != null && n.isTextual() ? n.asText() : null;
     }
 
     private final class FilePass extends Pass {

@@ -29,15 +29,21 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
 
 /**
- * Image–caption rows in Parquet files in the Hugging Face layout: a string {@code caption}, an
+ * Rows in Parquet files in the Hugging Face layout: a string {@code caption}, an
  * {@code image} struct of {@code bytes} and {@code path} (or plain image bytes), and an optional
- * {@code id}. A pass reads one row group at a time and only the columns it needs, so memory
+ * {@code id}; or, when the file has a {@code conversations} column (list of struct {@code from},
+ * {@code value}, as LLaVA-style datasets on the hub store it), a conversation per row with an
+ * optional image (a row without one is a text-only sample). A pass reads one row group at a time and only the columns it needs, so memory
  * stays at one row group however large the files are.
  */
 final class ParquetDataset implements Dataset {
     /** The column names to read; {@code idRequired} when the user named the id column. */
-    record Columns(String id, boolean idRequired, String caption, String image) {
-        static final Columns DEFAULT = new Columns("id", false, "caption", "image");
+    record Columns(String id, boolean idRequired, String caption, String image, String conversations) {
+        static final Columns DEFAULT = new Columns("id", false, "caption", "image", "conversations");
+
+        Columns(String id, boolean idRequired, String caption, String image) {
+            this(id, idRequired, caption, image, DEFAULT.conversations());
+        }
     }
 
     private final List<Path> files;
@@ -119,7 +125,8 @@ final class ParquetDataset implements Dataset {
         for (int g = 0; g < groups.size(); g++) {
             for (ColumnChunkMetaData chunk : groups.get(g).getColumns()) {
                 String top = chunk.getPath().toArray()[0];
-                boolean read = top.equals(layout.captionField()) || top.equals(layout.imageField()) || top.equals(layout.idField());
+                boolean read = top.equals(layout.captionField()) || top.equals(layout.imageField()) || top.equals(layout.idField())
+                        || top.equals(layout.conversationsField());
                 if (read && !CODECS.contains(chunk.getCodec())) {
                     throw new IrisException(file + ": column '" + chunk.getPath().toDotString() + "' in row group " + g
                             + " is compressed with " + chunk.getCodec() + ", which Iris cannot decompress (it reads "
@@ -157,17 +164,31 @@ final class ParquetDataset implements Dataset {
      * @param imageStruct the image column is a struct (else plain bytes)
      * @param hasBytes the struct has a {@code bytes} field
      * @param hasPath the struct has a {@code path} field
+     * @param conversationsField the conversations column, or null for the caption layout (then
+     *                           {@code captionField} is set and the image column is required)
      */
     record Layout(MessageType projection, String idField, String captionField, String imageField,
-            boolean imageStruct, boolean hasBytes, boolean hasPath) {
+            boolean imageStruct, boolean hasBytes, boolean hasPath, String conversationsField) {
 
         static Layout of(Path file, MessageType schema, Columns c) {
             List<String> names = schema.getFields().stream().map(Type::getName).toList();
             String found = " (columns: " + String.join(", ", names) + ")";
 
-            Type caption = column(file, schema, c.caption(), "captions", found);
-            if (!isString(caption)) {
-                throw new IrisException(file + ": column '" + c.caption() + "' should hold text but is " + caption + found);
+            String conversations = null, captionField = null;
+            if (schema.containsField(c.conversations())) {
+                ConversationColumn.check(file, schema.getType(c.conversations()), found);
+                conversations = c.conversations();
+            } else {
+                Type caption = column(file, schema, c.caption(), "captions (or a '" + c.conversations() + "' column of turns)", found);
+                if (!isString(caption)) {
+                    throw new IrisException(file + ": column '" + c.caption() + "' should hold text but is " + caption + found);
+                }
+                captionField = c.caption();
+            }
+            String imageField = c.image();
+            if (conversations != null && !schema.containsField(c.image())) {
+                // conversations without an image column: text-only samples
+                return finish(file, schema, c, null, conversations, null, false, false, false, found);
             }
             Type image = column(file, schema, c.image(), "images", found);
             boolean struct = !image.isPrimitive();
@@ -184,6 +205,11 @@ final class ParquetDataset implements Dataset {
             } else if (!isBinary(image)) {
                 throw new IrisException(file + ": column '" + c.image() + "' should hold image bytes but is " + image + found);
             }
+            return finish(file, schema, c, captionField, conversations, imageField, struct, hasBytes, hasPath, found);
+        }
+
+        private static Layout finish(Path file, MessageType schema, Columns c, String captionField, String conversations, String imageField,
+                                     boolean struct, boolean hasBytes, boolean hasPath, String found) {
             String idField = null;
             if (schema.containsField(c.id())) {
                 Type id = column(file, schema, c.id(), "ids", found);
@@ -197,11 +223,13 @@ final class ParquetDataset implements Dataset {
             // the projection keeps the file's own types, so required and optional layouts both read
             List<Type> keep = new ArrayList<>();
             for (Type t : schema.getFields()) {
-                if (t.getName().equals(c.caption()) || t.getName().equals(c.image()) || t.getName().equals(idField)) {
+                String n = t.getName();
+                if (n.equals(captionField) || n.equals(imageField) || n.equals(idField) || n.equals(conversations)) {
                     keep.add(t);
                 }
             }
-            return new Layout(new MessageType(schema.getName(), keep), idField, c.caption(), c.image(), struct, hasBytes, hasPath);
+            return new Layout(new MessageType(schema.getName(), keep), idField, captionField, imageField, struct, hasBytes, hasPath,
+                    conversations);
         }
 
         private static Type column(Path file, MessageType schema, String name, String what, String found) {
@@ -310,6 +338,7 @@ final class ParquetDataset implements Dataset {
             String id = layout.idField() != null && g.getFieldRepetitionCount(layout.idField()) > 0
                     ? g.getValueToString(g.getType().getFieldIndex(layout.idField()), 0)
                     : file.getFileName() + "#" + rowInFile;
+            if (layout.conversationsField() != null) return toConversation(g, id);
             Optional<byte[]> image = image(g);
             if (image.isEmpty()) {
                 skips.skip(missingReason(g), id);
@@ -320,7 +349,32 @@ final class ParquetDataset implements Dataset {
                 skips.skip(SkipCounter.EMPTY_CAPTION, id);
                 return null;
             }
-            return new Example(id, CaptionText.strip(caption), image.get());
+            return Example.caption(id, CaptionText.strip(caption), image.get());
+        }
+
+        /** A row of the conversation layout: its turns, and its image when it has one (else text only). */
+        private Example toConversation(Group g, String id) {
+            List<byte[]> images = new ArrayList<>();
+            if (layout.imageField() != null && g.getFieldRepetitionCount(layout.imageField()) > 0) {
+                Optional<byte[]> image = image(g);
+                if (image.isEmpty()) {
+                    // a row that names an image which is not there is not a text-only row
+                    String reason = missingReason(g);
+                    if (reason.equals(SkipCounter.IMAGE_NOT_FOUND)) {
+                        skips.skip(reason, id);
+                        return null;
+                    }
+                } else {
+                    images.add(image.get());
+                }
+            }
+            List<LlavaTurns.Raw> raw = ConversationColumn.read(g, layout.conversationsField());
+            LlavaTurns.Read read = LlavaTurns.read(raw, images.size());
+            if (!read.ok()) {
+                skips.skip(read.problem(), id);
+                return null;
+            }
+            return new Example(id, read.turns(), images);
         }
 
         private Optional<byte[]> image(Group g) {

@@ -24,7 +24,9 @@ import java.util.stream.Stream;
  * {@code .parquet} files are read in name order; {@code caption_column} (default
  * {@code caption}), {@code image_column} (default {@code image}: a struct of {@code bytes} and
  * {@code path}, or plain bytes), {@code id_column} (default {@code id}; when the default is
- * absent the id is {@code <file>#<row>}).
+ * absent the id is {@code <file>#<row>}), {@code conversations_column} (default
+ * {@code conversations}: list of struct {@code from}, {@code value}; a file with it holds a
+ * conversation per row, with an optional image).
  */
 public final class ParquetDatasetProvider implements DatasetProvider {
     @Override
@@ -42,7 +44,7 @@ public final class ParquetDatasetProvider implements DatasetProvider {
 
     @Override
     public String description() {
-        return "image-caption rows in Parquet files (Hugging Face layout: id, caption, image {bytes, path})";
+        return "image-caption rows or conversations in Parquet files (Hugging Face layout: id, caption or conversations, image {bytes, path})";
     }
 
     @Override
@@ -51,7 +53,9 @@ public final class ParquetDatasetProvider implements DatasetProvider {
                 ConfigField.path("path", "a .parquet file, or a folder whose .parquet files are read in name order (required)"),
                 ConfigField.of("id_column", "column of row ids (default id; without it: <file>#<row>)"),
                 ConfigField.of("caption_column", "column of captions (default caption)"),
-                ConfigField.of("image_column", "column of images: struct {bytes, path} or bytes (default image)"));
+                ConfigField.of("image_column", "column of images: struct {bytes, path} or bytes (default image)"),
+                ConfigField.of("conversations_column", "column of turns, list<struct<from, value>>; when the file has it, rows are "
+                        + "conversations and the caption column is not read (default conversations)"));
     }
 
     @Override
@@ -61,7 +65,8 @@ public final class ParquetDatasetProvider implements DatasetProvider {
         ParquetDataset.Columns columns = new ParquetDataset.Columns(
                 config.optString("id_column").orElse("id"), config.has("id_column"),
                 config.optString("caption_column").orElse("caption"),
-                config.optString("image_column").orElse("image"));
+                config.optString("image_column").orElse("image"),
+                config.optString("conversations_column").orElse("conversations"));
         return ParquetDataset.open(files, columns, "parquet " + path);
     }
 

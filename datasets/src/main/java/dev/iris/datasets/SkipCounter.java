@@ -16,9 +16,10 @@ final class SkipCounter {
     static final String MISSING_IMAGE = "missing image";
     static final String IMAGE_NOT_FOUND = "image file not found";
     static final String EMPTY_CAPTION = "empty caption";
-    static final String NO_GPT_TURN = "no gpt turn";
+    static final String NO_CONVERSATIONS = "no conversations list";
     static final String NOT_AN_ENTRY = "not an entry object";
     static final String MALFORMED_LINE = "malformed JSON line";
+    static final String BAD_IMAGE_FIELD = "bad image field";
 
     /** Enough ids to look a few bad rows up by hand, few enough for a report line. */
     static final int KEPT_IDS = 5;
@@ -28,13 +29,15 @@ final class SkipCounter {
     private final Map<String, Long> byReason = new LinkedHashMap<>();
     private List<Skipped> undrained = new ArrayList<>();
 
+    /** Counts a row; a reason's details after ": " (which turn, which file) go to the list, not into the count's key. */
     void skip(String reason, String id) {
         count++;
         undrained.add(new Skipped(id, reason));
         if (firstIds.size() < KEPT_IDS) {
             firstIds.add(id);
         }
-        byReason.merge(reason, 1L, Long::sum);
+        int head = reason.indexOf(": ");
+        byReason.merge(head < 0 ? reason : reason.substring(0, head), 1L, Long::sum);
     }
 
     /** A copy, so a caller may keep it while the pass goes on. */

@@ -18,7 +18,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class LlavaJsonDatasetTest extends ConfiguredDatasetContract {
-    /** Five entries as LLaVA's blip_laion_cc_sbu_558k.json has them, two good and three bad. */
+    /** Five entries as LLaVA's json files have them: two captions, a text-only conversation, and two bad ones. */
     static final String FIVE = """
             [
               {"id": "004539375", "image": "00453/004539375.png",
@@ -46,21 +46,24 @@ class LlavaJsonDatasetTest extends ConfiguredDatasetContract {
         Files.writeString(dir.resolve("chat.json"), FIVE);
         DataFixtures.writePng(dir.resolve("00453/004539375.png"), 1);
         DataFixtures.writePng(dir.resolve("00223/002239345.png"), 2);
-        return new Fixture("type: llava-json, path: chat.json", 2,
-                Map.of(SkipCounter.MISSING_IMAGE, 1L, SkipCounter.NO_GPT_TURN, 1L, SkipCounter.IMAGE_NOT_FOUND, 1L),
-                List.of("text-only", "no-answer", "lost-image"), "chat.json");
+        return new Fixture("type: llava-json, path: chat.json", 3,
+                Map.of("no final answer", 1L, SkipCounter.IMAGE_NOT_FOUND, 1L),
+                List.of("no-answer", "lost-image"), "chat.json");
     }
 
     @Test
-    void captionsAreTheGptTurnsWhereverThePlaceholderIs() {
+    void answersAreTheGptTurnsAndQuestionsTheHumanTurnsWhereverThePlaceholderIs() {
         DatasetPass pass = DatasetPass.readAll(dataset);
-        assertThat(pass.ids()).containsExactly("004539375", "002239345");
+        assertThat(pass.ids()).containsExactly("004539375", "002239345", "text-only");
+        assertThat(pass.examples().get(1).turns()).containsExactly(
+                Dataset.Turn.user("What is in the photo?\n<image>"), Dataset.Turn.assistant("a grey watercolor painting of a fox"));
+        assertThat(pass.examples().get(1).images()).hasSize(1);
+        assertThat(pass.examples().get(2).images()).as("an entry without an image is a text-only sample").isEmpty();
         assertThat(pass.captions()).containsExactly(
                 "select luxury furniture 3 - inch gel memory foam mattress topper",
-                "a grey watercolor painting of a fox");
+                "a grey watercolor painting of a fox", "Hi");
         assertThat(pass.skips().byReason()).containsExactly(
-                Map.entry(SkipCounter.MISSING_IMAGE, 1L),
-                Map.entry(SkipCounter.NO_GPT_TURN, 1L),
+                Map.entry("no final answer", 1L),
                 Map.entry(SkipCounter.IMAGE_NOT_FOUND, 1L));
     }
 
@@ -71,7 +74,7 @@ class LlavaJsonDatasetTest extends ConfiguredDatasetContract {
                                                                   {"from": "gpt", "value": "first"},
                                                                   {"from": "human", "value": "and?"},
                                                                   {"from": "gpt", "value": "second"}]},
-                 {"image": "a/2.png", "conversations": [{"from": "gpt", "value": "no id"}]},
+                 {"image": "a/2.png", "conversations": [{"from": "human", "value": "<image>"}, {"from": "gpt", "value": "no id"}]},
                  {"id": "blank", "image": "a/1.png", "conversations": [{"from": "human", "value": "<image>"},
                                                                        {"from": "gpt", "value": "   "}]},
                  ["not", "an", "entry"]]
@@ -83,10 +86,11 @@ class LlavaJsonDatasetTest extends ConfiguredDatasetContract {
         DatasetPass pass = DatasetPass.readAll(d);
 
         assertThat(pass.ids()).containsExactly("17", "blip.json#1"); // numeric id as text; no id: file and index
-        assertThat(pass.captions()).containsExactly("first", "no id"); // the first answer is the caption
-        assertThat(pass.examples().get(0).image()).isEqualTo(one);
+        assertThat(pass.captions()).containsExactly("second", "no id"); // every turn is kept: the last answer
+        assertThat(pass.examples().get(0).turns()).extracting(Dataset.Turn::text).containsExactly("<image>", "first", "and?", "second");
+        assertThat(pass.examples().get(0).firstImage()).isEqualTo(one);
         assertThat(pass.skips().byReason()).containsExactly(
-                Map.entry(SkipCounter.EMPTY_CAPTION, 1L), Map.entry(SkipCounter.NOT_AN_ENTRY, 1L));
+                Map.entry("empty answer", 1L), Map.entry(SkipCounter.NOT_AN_ENTRY, 1L));
         assertThat(pass.skips().firstIds()).containsExactly("blank", "blip.json#3");
         assertThat(d.describe()).contains(json.toString(), dir.resolve("pics").toString());
     }
@@ -105,13 +109,13 @@ class LlavaJsonDatasetTest extends ConfiguredDatasetContract {
     @Test
     void jsonLinesAreReadAndABadLineIsSkippedAndCountedWithItsLineNumber() throws Exception {
         Path jsonl = Files.writeString(dir.resolve("chat.jsonl"), String.join("\n",
-                "{\"id\": \"a\", \"image\": \"00453/004539375.png\", \"conversations\": [{\"from\": \"gpt\", \"value\": \"first\"}]}",
+                "{\"id\": \"a\", \"image\": \"00453/004539375.png\", \"conversations\": [{\"from\": \"human\", \"value\": \"<image>\"}, {\"from\": \"gpt\", \"value\": \"first\"}]}",
                 "{\"id\": \"cut\", \"image\": \"00453/0045",
                 "",
                 "[\"not\", \"an\", \"entry\"]",
                 "{\"id\": \"two\", \"image\": \"x.png\"} {\"id\": \"on one line\"}",
-                "{\"image\": \"00223/002239345.png\", \"conversations\": [{\"from\": \"gpt\", \"value\": \" second \"}]}",
-                "{\"id\": \"lost\", \"image\": \"gone.png\", \"conversations\": [{\"from\": \"gpt\", \"value\": \"c\"}]}",
+                "{\"image\": \"00223/002239345.png\", \"conversations\": [{\"from\": \"human\", \"value\": \"<image>\"}, {\"from\": \"gpt\", \"value\": \" second \"}]}",
+                "{\"id\": \"lost\", \"image\": \"gone.png\", \"conversations\": [{\"from\": \"human\", \"value\": \"<image>\"}, {\"from\": \"gpt\", \"value\": \"c\"}]}",
                 ""));
         DatasetPass pass = DatasetPass.readAll(DataFixtures.create(dir, "type: llava-json, path: chat.jsonl"));
 
@@ -125,13 +129,13 @@ class LlavaJsonDatasetTest extends ConfiguredDatasetContract {
         // a .jsonl file that holds an array is read as one
         Files.writeString(jsonl, FIVE);
         assertThat(DatasetPass.readAll(DataFixtures.create(dir, "type: llava-json, path: chat.jsonl")).ids())
-                .containsExactly("004539375", "002239345");
+                .containsExactly("004539375", "002239345", "text-only");
     }
 
     @Test
     void entriesAreStreamedUpToWhereTheJsonBreaks() throws Exception {
         Path json = Files.writeString(dir.resolve("broken.json"), """
-                [{"id": "ok", "image": "00453/004539375.png", "conversations": [{"from": "gpt", "value": "fine"}]},
+                [{"id": "ok", "image": "00453/004539375.png", "conversations": [{"from": "human", "value": "<image>"}, {"from": "gpt", "value": "fine"}]},
                  {"id": "bad", "image": oops}]
                 """);
         Dataset d = DataFixtures.create(dir, "type: llava-json, path: " + q(json));

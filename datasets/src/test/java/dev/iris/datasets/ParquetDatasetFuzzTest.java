@@ -39,7 +39,7 @@ class ParquetDatasetFuzzTest {
             try (Dataset.Examples rows = dataset.open()) {
                 while (rows.hasNext()) {
                     Dataset.Example e = rows.next();
-                    assertThat(e.image()).isNotEmpty();
+                    assertThat(e.firstImage()).isNotEmpty();
                     assertThat(e.caption()).isNotBlank();
                 }
             }

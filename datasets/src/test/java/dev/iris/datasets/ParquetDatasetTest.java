@@ -81,7 +81,7 @@ class ParquetDatasetTest extends ConfiguredDatasetContract {
         DatasetPass pass = DatasetPass.readAll(parquet(file));
 
         assertThat(pass.ids()).containsExactly("r1", "r3", "r10");
-        assertThat(pass.examples().get(1).image()).isEqualTo(r3); // read from the file, not replaced
+        assertThat(pass.examples().get(1).firstImage()).isEqualTo(r3); // read from the file, not replaced
         assertThat(pass.skips().count()).isEqualTo(7);
         assertThat(pass.skips().firstIds()).containsExactly("r2", "r4", "r5", "r6", "r7");
         assertThat(pass.skips().byReason()).containsExactly(
@@ -119,7 +119,7 @@ class ParquetDatasetTest extends ConfiguredDatasetContract {
         DatasetPass pass = DatasetPass.readAll(parquet(file));
 
         assertThat(pass.ids()).containsExactlyElementsOf(rows.stream().map(Row::id).toList());
-        assertThat(pass.examples().get(49).image()).isEqualTo(png(49));
+        assertThat(pass.examples().get(49).firstImage()).isEqualTo(png(49));
         assertThat(pass.captions().get(17)).isEqualTo("caption 17");
     }
 
@@ -197,7 +197,7 @@ class ParquetDatasetTest extends ConfiguredDatasetContract {
                 message m { optional binary id (STRING); optional binary image; }""");
         Path a = ParquetRows.write(dir.resolve("a.parquet"), noCaption, List.of(Row.of("1", "c", png(1))),
                 CompressionCodecName.SNAPPY, 0);
-        assertThatThrownBy(() -> parquet(a)).hasMessage(a + ": no 'caption' column for the captions (columns: id, image)");
+        assertThatThrownBy(() -> parquet(a)).hasMessage(a + ": no 'caption' column for the captions (or a 'conversations' column of turns) (columns: id, image)");
 
         MessageType intImage = MessageTypeParser.parseMessageType("""
                 message m { optional binary caption (STRING); optional int32 width; optional group image { optional int32 width; } }""");
@@ -225,7 +225,7 @@ class ParquetDatasetTest extends ConfiguredDatasetContract {
 
         assertThat(pass.ids()).containsExactly("7", "8"); // an int64 id reads as text
         assertThat(pass.captions()).containsExactly("seven", "eight");
-        assertThat(pass.examples().get(1).image()).isEqualTo(png(8)); // bytes win over the path
+        assertThat(pass.examples().get(1).firstImage()).isEqualTo(png(8)); // bytes win over the path
         assertThat(pass.skips().count()).isZero();
     }
 
@@ -242,7 +242,7 @@ class ParquetDatasetTest extends ConfiguredDatasetContract {
         DatasetPass pass = DatasetPass.readAll(d);
         assertThat(pass.ids()).containsExactly("k1", "k2");
         assertThat(pass.captions()).containsExactly("first", "second");
-        assertThat(pass.examples().get(0).image()).isEqualTo(png(1));
+        assertThat(pass.examples().get(0).firstImage()).isEqualTo(png(1));
 
         // a named id column must exist; the default one may be absent
         assertThatThrownBy(() -> DataFixtures.create(dir, "type: parquet, path: renamed.parquet, id_column: uid,"

@@ -60,7 +60,7 @@ class ShapesDatasetTest extends ConfiguredDatasetContract {
             DatasetPass pass = DatasetPass.readAll(dd);
             assertThat(pass.examples()).hasSize(dd == d ? 240 : 48);
             for (Example e : pass.examples()) {
-                BufferedImage img = DatasetPass.decode(e.image());
+                BufferedImage img = DatasetPass.decode(e.firstImage());
                 assertThat(img.getWidth()).isEqualTo(48);
                 assertThat(img.getHeight()).isEqualTo(48);
                 Scene drawn = seen(img);
@@ -97,10 +97,10 @@ class ShapesDatasetTest extends ConfiguredDatasetContract {
         assertThat(h.examples()).hasSize(200);
         assertThat(new HashSet<>(t.captions())).hasSize(48);
         assertThat(new HashSet<>(h.captions())).hasSize(48);
-        assertThat(DatasetPass.decode(t.examples().get(0).image()).getWidth()).isEqualTo(64);
+        assertThat(DatasetPass.decode(t.examples().get(0).firstImage()).getWidth()).isEqualTo(64);
         Set<String> trainImages = new HashSet<>();
-        t.examples().forEach(e -> trainImages.add(DatasetPass.sha256(e.image())));
-        assertThat(h.examples()).noneMatch(e -> trainImages.contains(DatasetPass.sha256(e.image())));
+        t.examples().forEach(e -> trainImages.add(DatasetPass.sha256(e.firstImage())));
+        assertThat(h.examples()).noneMatch(e -> trainImages.contains(DatasetPass.sha256(e.firstImage())));
         assertThat(t.ids()).startsWith("train-00000").endsWith("train-01999");
         assertThat(heldout.describe()).contains("heldout", "heldout.parquet", "200 rows");
     }

@@ -41,15 +41,20 @@ import java.util.function.IntConsumer;
 
 /**
  * {@code iris eval}: a checkpoint on the held-out split. For every dataset: held-out loss (the
- * training loss, forward only) and perplexity, and captions generated greedily and scored with
- * BLEU-4, ROUGE-L and CIDEr-D. Metrics a dataset declares for its own captions (its task
+ * training loss, forward only, over the answers' tokens) and perplexity, and answers generated
+ * greedily and scored with BLEU-4, ROUGE-L and CIDEr-D: a caption for each caption example, and
+ * for a conversation each assistant turn given the real history (the turns before it as the data
+ * has them). Metrics a dataset declares for its own captions (its task
  * metrics, e.g. the shapes accuracy) are reported beside them. Rows that cannot be evaluated are
  * skipped and listed exactly as training skips them.
  */
 public final class Evaluator {
     private Evaluator() {}
 
-    /** One generated caption with its reference, and its score under each task metric that could judge it. */
+    /**
+     * One generated answer with its reference, and its score under each task metric that could
+     * judge it. {@code id} is the example's id, with {@code #k} for the k-th answer of a conversation.
+     */
     public record Caption(String id, String reference, String generated, Map<String, Double> taskScores) {}
 
     /**
@@ -61,7 +66,7 @@ public final class Evaluator {
     public record TaskScore(String key, String label, double value, int judged) {}
 
     /**
-     * @param examples   held-out examples evaluated (usable ones)
+     * @param examples   held-out examples evaluated (usable ones); {@code captions} has one entry per answer
      * @param taskScores the dataset's task metrics that could judge at least one caption
      * @param skipped    rows left out, each id once, by reason
      * @param skippedFile every skipped row with its reason, when one was skipped and a file was asked for
@@ -120,21 +125,30 @@ public final class Evaluator {
             List<Caption> captions = new ArrayList<>();
             GenerateConfig greedy = GenerateConfig.defaults().withSystem(tc.system()).withMaxNewTokens(48);
             try (VisionLanguageModel model = VisionLanguageModel.load(config, registry)) {
+                int done = 0;
                 for (Dataset.Example e : examples) {
-                    GenerationResult r = model.generate(images ? Optional.of(e.image()) : Optional.empty(), "image of row " + e.id(),
-                            instruction, greedy, s -> {});
-                    String text = r.text().strip();
-                    Map<String, Double> scores = new LinkedHashMap<>();
-                    for (Dataset.TaskMetric m : metrics) m.score(text, e.caption()).ifPresent(v -> scores.put(m.key(), v));
-                    captions.add(new Caption(e.id(), e.caption(), text, scores));
-                    progress.accept(captions.size());
+                    Optional<byte[]> image = images ? Optional.ofNullable(e.firstImage()) : Optional.empty();
+                    SampleBuilder.Rendered r = prepared.builder().render(e, instruction, image.isPresent(), new Random(0));
+                    for (int k = 0; k < r.answers().size(); k++) {
+                        int a = r.answers().get(k);
+                        // the history as the data has it; the image goes with its turn once that turn is in the prompt
+                        boolean seen = image.isPresent() && r.imageMessage() < a;
+                        VisionLanguageModel.Request request = new VisionLanguageModel.Request(r.messages().subList(0, a),
+                                seen ? image : Optional.empty(), "image of row " + e.id(), seen ? r.imageMessage() : -1);
+                        String text = model.generate(request, greedy, s -> {}, false).text().strip();
+                        String reference = r.messages().get(a).content();
+                        Map<String, Double> scores = new LinkedHashMap<>();
+                        for (Dataset.TaskMetric m : metrics) m.score(text, reference).ifPresent(v -> scores.put(m.key(), v));
+                        captions.add(new Caption(r.answers().size() == 1 ? e.id() : e.id() + "#" + (k + 1), reference, text, scores));
+                    }
+                    progress.accept(++done);
                 }
             }
             List<String> generated = captions.stream().map(Caption::generated).toList();
             List<String> references = captions.stream().map(Caption::reference).toList();
             CaptionMetrics.Scores scores = new CaptionMetrics().score(generated, references);
             double cider = CiderD.score(generated, references).corpus();
-            return new Result(checkpoint, captions.size(), prepared.loss(), Perplexity.of(prepared.loss()), scores.bleu4(), scores.rougeL(),
+            return new Result(checkpoint, examples.size(), prepared.loss(), Perplexity.of(prepared.loss()), scores.bleu4(), scores.rougeL(),
                     cider, taskScores(metrics, captions), captions, skips.all(), skips.file(), (System.nanoTime() - t0) / 1e9);
         }
     }
@@ -155,8 +169,8 @@ public final class Evaluator {
         return List.copyOf(out);
     }
 
-    /** The usable held-out examples (in dataset order) and their mean loss. */
-    private record Prepared(List<Dataset.Example> examples, double loss) {}
+    /** The usable held-out examples (in dataset order), their mean loss, and the builder that made their samples. */
+    private record Prepared(List<Dataset.Example> examples, double loss, SampleBuilder builder) {}
 
     /**
      * Reads the held-out split up to {@code limit} usable examples, turning each into a sample as
@@ -209,7 +223,7 @@ public final class Evaluator {
             if (usable.isEmpty()) {
                 throw new IrisException("train.eval_dataset: " + dataset.describe() + " has no usable examples; " + skips.summary());
             }
-            return new Prepared(List.copyOf(usable), sum / tokens);
+            return new Prepared(List.copyOf(usable), sum / tokens, builder);
         }
     }
 }

@@ -86,8 +86,9 @@ final class SideMeasurement {
         try (Dataset.Examples ex = Evaluator.heldOut(cfg, registry).open()) {
             while (ex.hasNext() && images.size() < TIMED_IMAGES) {
                 Dataset.Example e = ex.next();
+                if (vision != null && e.images().size() != 1) continue;   // timed with one image per prompt
                 try {
-                    if (vision != null) vision.preprocess(e.image(), "image of row " + e.id());
+                    if (vision != null) vision.preprocess(e.firstImage(), "image of row " + e.id());
                     images.add(e);
                 } catch (InvalidImageException skipped) {
                     // not timed: it cannot be generated from
@@ -100,6 +101,6 @@ final class SideMeasurement {
 
     private static GenerationResult generate(VisionLanguageModel model, Dataset.Example e, boolean withImage, String instruction,
                                              GenerateConfig cfg) {
-        return model.generate(withImage ? Optional.of(e.image()) : Optional.empty(), "image of row " + e.id(), instruction, cfg, s -> {});
+        return model.generate(withImage ? Optional.of(e.firstImage()) : Optional.empty(), "image of row " + e.id(), instruction, cfg, s -> {});
     }
 }

@@ -219,7 +219,7 @@ class CompareTest {
                 .train().dataset(), f -> dev.iris.runtime.safetensors.Safetensors.open(f)).open()) {
             String[] texts = {"The CT-like image shows a hypodense lesion in the left lobe.", "An axial slice with no visible abnormality.",
                 "A round opacity projects over the upper right field.", "The scan shows a small bright focus near the centre."};
-            for (String t : texts) rows.add(new TestRows.Row("ct-" + rows.size(), t, ex.next().image()));
+            for (String t : texts) rows.add(new TestRows.Row("ct-" + rows.size(), t, ex.next().firstImage()));
         }
         rows.add(1, new TestRows.Row("webp-0", "A WebP slice the decoder cannot read.", TestRows.webp()));
         Path free = TestRows.write(dir.resolve("free.parquet"), rows);

@@ -30,17 +30,21 @@ public record DatasetPass(List<Example> examples, Skips skips) {
         return examples.stream().map(Example::id).toList();
     }
 
+    /** The last answer of each example (a caption example's caption). */
     public List<String> captions() {
-        return examples.stream().map(Example::caption).toList();
+        return examples.stream().map(e -> e.turns().get(e.turns().size() - 1).text()).toList();
     }
 
-    /** id, caption and image digest of each example: records with arrays do not compare by content. */
+    /** id, turns and image digests of each example: records with arrays do not compare by content. */
     public List<String> fingerprints() {
         return examples.stream().map(DatasetPass::fingerprint).toList();
     }
 
     public static String fingerprint(Example e) {
-        return e.id() + " | " + e.caption() + " | " + sha256(e.image());
+        StringBuilder b = new StringBuilder(e.id());
+        for (Dataset.Turn t : e.turns()) b.append(" | ").append(t.role().label()).append(": ").append(t.prompted() ? "(prompted)" : t.text());
+        for (byte[] image : e.images()) b.append(" | ").append(sha256(image));
+        return b.toString();
     }
 
     public static String sha256(byte[] b) {

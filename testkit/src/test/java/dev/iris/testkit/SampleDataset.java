@@ -87,7 +87,7 @@ final class SampleDataset implements Dataset {
                         skip(parts[0], "empty caption");
                         continue;
                     }
-                    return new Example(parts[0], parts[1], png(parts[0]));
+                    return Example.caption(parts[0], parts[1], png(parts[0]));
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -156,4 +156,8 @@ final class BatchProducer implements Runnable {
     long truncated() {
         return preparer.truncated();
     }
+
+    long turnsDropped() {
+        return preparer.turnsDropped();
+    }
 }

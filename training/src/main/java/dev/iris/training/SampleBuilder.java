@@ -1,6 +1,7 @@
 package dev.iris.training;
 
 import dev.iris.api.IrisException;
+import dev.iris.api.spi.Dataset;
 import dev.iris.api.spi.Fusion;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.text.ChatMessage;
@@ -16,11 +17,12 @@ import java.util.Optional;
 import java.util.Random;
 
 /**
- * Turns an image–caption pair into token ids and labels with the same chat template that
- * generation uses: [system (when configured), user = instruction with the image placed as the
- * template places it (by default a newline and the image positions), assistant = caption]. The
- * prompt is tokenized exactly as generation tokenizes it, and the labels cover the caption and
- * the end-of-turn token that closes it, nothing else.
+ * Turns a conversation (a caption is a one-turn one) into token ids and labels with the same
+ * chat template that generation uses: [system (the example's, else {@code train.system}), user,
+ * assistant, user, assistant, ...], the image placed in its user turn as the template places it
+ * (by default after the text, a newline and the image positions) and a caption's instruction
+ * drawn from {@code train.prompts}. Each prompt is tokenized exactly as generation tokenizes it,
+ * and the labels cover every answer and the end-of-turn token that closes it, nothing else.
  */
 public final class SampleBuilder {
     private final ChatTemplate template;
@@ -124,57 +126,175 @@ public final class SampleBuilder {
     }
 
     /**
-     * Builds one sample; {@code image} may be null for text-only training.
+     * Builds one caption sample; {@code image} may be null for text-only training.
      *
      * @throws SampleException when the sample cannot be trained on (wrong pad count, nothing to predict)
      */
     public Sample build(String id, String caption, byte[] image, Random random) {
+        return build(Dataset.Example.caption(id, caption, image), image != null, random);
+    }
+
+    /**
+     * Builds one sample from a conversation: every turn rendered with the chat template,
+     * labels on each assistant answer and the end-of-turn token that closes it, nothing else.
+     * With {@code withImages} false the example's images are left out (a text-only stage).
+     *
+     * @throws SampleException when the sample cannot be trained on (several images, wrong pad
+     *                         count, a template that renders history differently, a prompt longer
+     *                         than {@code train.max_length})
+     */
+    public Sample build(Dataset.Example ex, boolean withImages, Random random) {
+        String id = ex.id();
+        List<byte[]> images = withImages ? ex.images() : List.of();
+        if (images.size() > 1) {
+            throw new SampleException(id, images.size() + " images in one sample: several images per prompt are not supported yet");
+        }
+        byte[] image = images.isEmpty() ? null : images.get(0);
+        // drawn first and always, so the same seed draws the same instruction whatever the example holds
         String instruction = prompts.get(random.nextInt(prompts.size()));
-        // the words stand where the image would be (the default image layout: instruction, newline, image)
-        if (image == null && captionWords) instruction = instruction + "\n" + shuffledWords(caption, random);
-        long[] prompt = tokenizer.encode(promptText(instruction, image != null));
-        long[] answer = tokenizer.encode(caption + template.endOfTurn());
+        Rendered r = render(ex, instruction, image != null, random);
+        List<ChatMessage> messages = new ArrayList<>(r.messages());
+        if (r.imageMessage() >= 0 && this.image.count() > 0) {
+            ChatMessage m = messages.get(r.imageMessage());
+            messages.set(r.imageMessage(), ChatMessage.user(template.withImage(m.content(), this.image.count())));
+        }
+        Tokens t = tokens(id, messages, r.answers());
         int pads = 0;
         if (this.image.count() > 0) {
             long padId = this.image.tokenId();
-            for (long t : prompt) if (t == padId) pads++;
-            for (long t : answer) if (t == padId) throw new SampleException(id, "the caption contains the image pad token " + this.image.token().text());
+            for (long x : t.ids()) if (x == padId) pads++;
             int expected = image != null ? this.image.count() : 0;
             if (pads != expected) {
                 throw new SampleException(id, "the prompt carries " + pads + " image pad tokens but the image gives " + expected);
             }
         }
-        boolean truncated = false;
-        int keep = answer.length;
-        if (prompt.length + answer.length > maxLength) {
-            // caption tokens go from the end; image pads and the prompt are never cut.
-            // The end-of-turn token goes too: the model must not learn to stop mid-caption.
-            keep = maxLength - prompt.length;
-            truncated = true;
-        }
-        if (keep <= 0) {
-            throw new SampleException(id, "the prompt alone is " + prompt.length + " tokens, train.max_length is " + maxLength);
-        }
-        long[] ids = Arrays.copyOf(prompt, prompt.length + keep);
-        System.arraycopy(answer, 0, ids, prompt.length, keep);
-        long[] labels = new long[ids.length];
-        Arrays.fill(labels, 0, prompt.length, Sample.IGNORE);
-        System.arraycopy(answer, 0, labels, prompt.length, keep);
-        return new Sample(id, ids, labels, pads, truncated, image, imageStart(instruction, image != null, prompt));
+        Cut cut = cut(id, t, messages.size());
+        long[] ids = Arrays.copyOf(t.ids(), cut.length());
+        long[] labels = Arrays.copyOf(t.labels(), cut.length());
+        int start = !imageRows ? -1
+                : image != null ? ImageRows.start(template, tokenizer, messages.subList(0, r.imageMessage() + 1), r.imageMessage(), ids)
+                : ids.length;   // no image: no position sees one
+        return new Sample(id, ids, labels, pads, cut.length() < t.ids().length, image, start, cut.turnsDropped());
     }
 
     /**
-     * For a fusion that reads image rows, the first prompt position at or after the image's
-     * place: the end of the user turn's instruction, found as generation finds it; the prompt's
-     * end for a sample without an image, and -1 for other fusions.
+     * The conversation as chat messages, as a chat request holds them: the example's system turn
+     * or else {@code train.system}, a prompted user turn's instruction drawn from
+     * {@code train.prompts}, image markers removed. The image block is not in them: like
+     * generation, {@link #build} places it in message {@code imageMessage} with
+     * {@link ChatTemplate#withImage}.
+     *
+     * @param imageMessage the message that holds the image, -1 without one
+     * @param answers      the assistant messages' indexes
      */
-    private int imageStart(String instruction, boolean withImage, long[] prompt) {
-        if (!imageRows) return -1;
-        if (!withImage) return prompt.length;
+    public record Rendered(List<ChatMessage> messages, int imageMessage, List<Integer> answers) {}
+
+    /** See {@link Rendered}; {@code random} shuffles a text-only caption's words under {@code train.lm_context: caption_words}. */
+    public Rendered render(Dataset.Example ex, String instruction, boolean withImage, Random random) {
         List<ChatMessage> messages = new ArrayList<>();
-        system.ifPresent(s -> messages.add(ChatMessage.system(s)));
-        messages.add(ChatMessage.user(instruction));   // such a fusion places no image block in the prompt
-        return ImageRows.start(template, tokenizer, messages, messages.size() - 1, prompt);
+        List<Dataset.Turn> turns = ex.turns();
+        int first = 0;
+        if (turns.get(0).role() == Dataset.Role.SYSTEM) {
+            messages.add(ChatMessage.system(turns.get(0).text()));
+            first = 1;
+        } else {
+            system.ifPresent(sys -> messages.add(ChatMessage.system(sys)));
+        }
+        int imageTurn = withImage ? ex.imageTurns().get(0) : -1;
+        int imageMessage = -1;
+        List<Integer> answers = new ArrayList<>();
+        for (int i = first; i < turns.size(); i++) {
+            Dataset.Turn turn = turns.get(i);
+            if (turn.role() == Dataset.Role.ASSISTANT) {
+                answers.add(messages.size());
+                messages.add(ChatMessage.assistant(turn.text()));
+                continue;
+            }
+            String content = turn.prompted() ? instruction : turn.textWithoutImages();
+            // the words stand where the image would be (the default image layout: instruction, newline, image)
+            if (turn.prompted() && !withImage && captionWords) content = content + "\n" + shuffledWords(turns.get(i + 1).text(), random);
+            if (i == imageTurn) imageMessage = messages.size();
+            messages.add(ChatMessage.user(content));
+        }
+        return new Rendered(List.copyOf(messages), imageMessage, List.copyOf(answers));
+    }
+
+    /** The whole conversation's ids and labels, and where each answer's labelled tokens are. */
+    private record Tokens(long[] ids, long[] labels, List<int[]> spans, List<Integer> answers) {}
+
+    /**
+     * Tokenizes a conversation as generation tokenizes each of its prompts: the text before answer
+     * k is the template's prompt for the messages before it, so its ids are those of
+     * {@code render(messages before k, true)}; the answer and its end-of-turn token follow,
+     * tokenized alone. The prompt before answer k+1 must begin with the tokens so far (the
+     * template wrote the earlier turns as they are), and the whole conversation's rendering must
+     * begin with all of them: otherwise the answers' places are not known for sure and the sample
+     * is refused.
+     */
+    private Tokens tokens(String id, List<ChatMessage> messages, List<Integer> answers) {
+        long[] ids = new long[0];
+        long[] labels = new long[0];
+        List<int[]> spans = new ArrayList<>();
+        for (int k = 0; k < answers.size(); k++) {
+            int a = answers.get(k);
+            long[] prompt = tokenizer.encode(template.render(messages.subList(0, a), true));
+            if (!startsWith(prompt, ids)) {
+                throw new SampleException(id, "the chat template writes the turns before answer " + (k + 1)
+                        + " differently once the conversation goes on (the prompt's tokens do not start with the earlier prompt and answers)");
+            }
+            long[] answer = tokenizer.encode(messages.get(a).content() + template.endOfTurn());
+            if (image.count() > 0) {
+                for (long x : answer) {
+                    if (x == image.tokenId()) {
+                        throw new SampleException(id, "answer " + (k + 1) + " contains the image pad token " + image.token().text());
+                    }
+                }
+            }
+            long[] next = Arrays.copyOf(prompt, prompt.length + answer.length);
+            System.arraycopy(answer, 0, next, prompt.length, answer.length);
+            long[] nextLabels = Arrays.copyOf(labels, next.length);
+            Arrays.fill(nextLabels, labels.length, prompt.length, Sample.IGNORE);
+            System.arraycopy(answer, 0, nextLabels, prompt.length, answer.length);
+            spans.add(new int[] {prompt.length, next.length});
+            ids = next;
+            labels = nextLabels;
+        }
+        long[] whole = tokenizer.encode(template.render(messages, false));
+        if (!startsWith(whole, ids)) {
+            throw new SampleException(id, "the chat template does not write the last answer as the answer then " + template.endOfTurn()
+                    + " (the conversation's tokens differ from the answer's)");
+        }
+        return new Tokens(ids, labels, spans, answers);
+    }
+
+    /** How much of a sample fits {@code train.max_length}, and how many trailing turns that leaves out. */
+    private record Cut(int length, int turnsDropped) {}
+
+    /**
+     * Whole trailing turns go first: the sample ends after the last answer that fits. When not even
+     * the first answer fits, its tail goes (and the end-of-turn token with it: the model must not
+     * learn to stop mid-answer). An image's positions are never cut: a sample whose image would be
+     * is refused.
+     */
+    private Cut cut(String id, Tokens t, int messages) {
+        if (t.ids().length <= maxLength) return new Cut(t.ids().length, 0);
+        int lastPad = -1;
+        if (image.count() > 0) {
+            for (int p = 0; p < t.ids().length; p++) if (t.ids()[p] == image.tokenId()) lastPad = p;
+        }
+        for (int k = t.spans().size() - 1; k >= 0; k--) {
+            int end = t.spans().get(k)[1];
+            if (end <= maxLength && lastPad < end) return new Cut(end, messages - 1 - t.answers().get(k));
+        }
+        int firstAnswer = t.spans().get(0)[0];
+        if (firstAnswer >= maxLength || lastPad >= firstAnswer) {
+            throw new SampleException(id, "the prompt alone is " + Math.max(firstAnswer, lastPad + 1) + " tokens, train.max_length is " + maxLength);
+        }
+        return new Cut(maxLength, messages - 1 - t.answers().get(0));
+    }
+
+    private static boolean startsWith(long[] a, long[] prefix) {
+        return a.length >= prefix.length && Arrays.equals(a, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     /** A sample that cannot be used, with the row's id. */

@@ -3,6 +3,7 @@ package dev.iris.training;
 import dev.iris.api.IrisException;
 import dev.iris.api.image.InvalidImageException;
 import dev.iris.api.spi.Dataset;
+import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +31,7 @@ public final class SamplePreparer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private volatile long truncated;   // written by one thread, read by another
+    private volatile long truncated, turnsDropped;   // written by one thread, read by another
 
     /** @param cache the vision features, or null for text-only samples */
     public SamplePreparer(SampleBuilder builder, FeatureCache cache, SampleSkips skips) {
@@ -42,8 +43,9 @@ public final class SamplePreparer implements AutoCloseable {
     /** The example as a sample, or null after recording why it cannot be one. */
     public Sample sample(Dataset.Example ex, Random random) {
         try {
-            Sample s = builder.build(ex.id(), ex.caption(), cache != null ? ex.image() : null, random);
+            Sample s = builder.build(ex, cache != null, random);
             if (s.truncated()) truncated++;
+            turnsDropped += s.turnsDropped();
             return s;
         } catch (SampleBuilder.SampleException e) {
             skips.sampleSkipped(ex.id(), e.getMessage().replaceFirst("^sample [^:]*: ", ""));
@@ -52,8 +54,10 @@ public final class SamplePreparer implements AutoCloseable {
     }
 
     /**
-     * Features per sample (null for text-only samples). A sample whose image does not decode is
-     * removed from {@code samples} and recorded; the lists stay aligned.
+     * Features per sample (null for a text-only run). A sample whose image does not decode is
+     * removed from {@code samples} and recorded; the lists stay aligned. A sample without an image
+     * in a run with images (a text-only conversation) gets zeros: the batch's features have a slot
+     * per sample, but no position of this one reads it (no image positions, no image rows).
      */
     public List<Tensor> features(List<Sample> samples) {
         if (cache == null) return null;
@@ -61,6 +65,11 @@ public final class SamplePreparer implements AutoCloseable {
         List<String> keys = new ArrayList<>();
         List<Integer> missing = new ArrayList<>();
         for (int i = 0; i < samples.size(); i++) {
+            if (samples.get(i).image() == null) {
+                out.add(Tensor.zeros(DType.F32, cache.vision().tokens(), cache.vision().hiddenSize()));
+                keys.add(null);
+                continue;
+            }
             String key = FeatureCache.key(samples.get(i).image());
             keys.add(key);
             Tensor t = cache.cached(key);
@@ -108,9 +117,14 @@ public final class SamplePreparer implements AutoCloseable {
         return new IrisException("image preprocessing failed: " + cause, cause);
     }
 
-    /** Samples whose caption lost tokens to {@code train.max_length}. */
-    long truncated() {
+    /** Samples that lost turns or answer tokens to {@code train.max_length}. */
+    public long truncated() {
         return truncated;
+    }
+
+    /** Whole trailing turns left out of samples to fit {@code train.max_length}. */
+    public long turnsDropped() {
+        return turnsDropped;
     }
 
     @Override

@@ -54,10 +54,13 @@ public final class Trainer {
      *
      * @param datasetSkips rows the dataset skipped, each id once
      * @param sampleSkips  examples dropped here (undecodable image, prompt too long), by reason, each id once
+     * @param truncated    samples that lost turns or answer tokens to {@code train.max_length} (each time they were read)
+     * @param turnsDropped whole trailing turns those samples lost (each time they were read)
      * @param skippedFile  every skipped row with its reason ({@link SampleSkips#FILE} in the run folder), when any was skipped
      */
     public record Result(Path runDir, long steps, double finalLoss, double samplesPerSecond, Path finalCheckpoint,
-                         Dataset.Skips datasetSkips, Map<String, Long> sampleSkips, long truncated, double seconds, Optional<Path> skippedFile) {}
+                         Dataset.Skips datasetSkips, Map<String, Long> sampleSkips, long truncated, long turnsDropped, double seconds,
+                         Optional<Path> skippedFile) {}
 
     private Trainer() {}
 
@@ -225,13 +228,16 @@ public final class Trainer {
             throw new IrisException("train.dataset: no training step ran (the data gave no usable batch); no checkpoint written. "
                     + producer.skips().summary());
         }
+        if (producer.truncated() > 0) {
+            LOG.info("{} samples were cut to train.max_length: {} whole trailing turns left out", producer.truncated(), producer.turnsDropped());
+        }
         Checkpoint.State last = new Checkpoint.State(step, epoch, consumed, optimizer.steps(), state.stage(), state.seed(), samplesSeen, lastLoss);
         Path fin = runDir.resolve("final");
         save(fin, net, optimizer, last, metadata, textFiles);
         LossChart.write(runDir.resolve("loss-curve.png"), "Training loss (" + state.stage() + ")",
                 Map.of("train loss", RunMetrics.lossCurve(runDir)));
         return new Result(runDir, step, lastLoss, computeSamples / Math.max(computeSeconds, 1e-9), fin,
-                producer.skips().datasetSkips(), producer.skips().sampleSkips(), producer.truncated(), (System.nanoTime() - start) / 1e9,
+                producer.skips().datasetSkips(), producer.skips().sampleSkips(), producer.truncated(), producer.turnsDropped(), (System.nanoTime() - start) / 1e9,
                 producer.skips().file());
     }
 

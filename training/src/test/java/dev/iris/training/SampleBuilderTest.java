@@ -83,7 +83,7 @@ class SampleBuilderTest {
         assertThatThrownBy(() -> builder(4, Optional.empty(), 10).build("tiny-limit", "A red circle.", new byte[] {1}, new Random(0)))
                 .hasMessageStartingWith("sample tiny-limit: the prompt alone is");
         assertThatThrownBy(() -> builder(4, Optional.empty(), 512).build("sneaky", "look <|image_pad|> here", new byte[] {1}, new Random(0)))
-                .hasMessage("sample sneaky: the caption contains the image pad token <|image_pad|>");
+                .hasMessage("sample sneaky: answer 1 contains the image pad token <|image_pad|>");
     }
 
     @Test

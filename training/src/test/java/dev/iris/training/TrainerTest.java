@@ -45,7 +45,7 @@ public class TrainerTest {
         var ds = new dev.iris.datasets.ParquetDatasetProvider().create(
                 configIn(folder, "runs/x").train().dataset(), f -> dev.iris.runtime.safetensors.Safetensors.open(f));
         try (var ex = ds.open()) {
-            return ex.next().image();
+            return ex.next().firstImage();
         }
     }
 

@@ -133,11 +133,11 @@ class UnusableRowsTest {
         List<TestRows.Row> rows = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             Dataset.Example e = shapes.get(i);
-            rows.add(new TestRows.Row(e.id(), e.caption(), e.image()));
+            rows.add(new TestRows.Row(e.id(), e.caption(), e.firstImage()));
         }
         rows.add(2, new TestRows.Row("webp-1", "The CT-like image shows a hypodense lesion in the left lobe.", TestRows.webp()));
         rows.add(5, new TestRows.Row("garbage-1", "An axial slice with no visible abnormality.", TestRows.garbage(1)));
-        rows.add(6, new TestRows.Row("no-caption", "  ", shapes.get(9).image()));
+        rows.add(6, new TestRows.Row("no-caption", "  ", shapes.get(9).firstImage()));
         rows.add(7, new TestRows.Row("no-image", "A chest radiograph.", null));
         Path data = TestRows.write(dir.resolve("mixed.parquet"), rows);
         // three epochs meet every bad row three times: each is listed once
@@ -178,7 +178,7 @@ class UnusableRowsTest {
         // 50 rows whose prompt alone is longer than max_length: none can be a sample; the bound is 10 rows in a row
         IrisConfig cfg = TrainerTest.configIn(dir, "runs/bound", "train.stage=lm", "train.shuffle=false");
         List<Dataset.Example> rows = new ArrayList<>();
-        for (int i = 0; i < 50; i++) rows.add(new Dataset.Example("t" + i, "A caption.", null));
+        for (int i = 0; i < 50; i++) rows.add(Dataset.Example.caption("t" + i, "A caption.", null));
         Dataset data = new Dataset() {
             @Override
             public Examples open() {

@@ -73,7 +73,7 @@ class CorpusFilesTest {
         assertThat(pass.skips().byReason()).isEqualTo(skipped);
         assertThat(pass.skips().count()).isEqualTo(5);
         // ind-01 carries both bytes and a path: the stored bytes are the image, and equal the file the path names
-        byte[] scan01 = pass.examples().stream().filter(e -> e.id().equals("ind-01")).findFirst().orElseThrow().image();
+        byte[] scan01 = pass.examples().stream().filter(e -> e.id().equals("ind-01")).findFirst().orElseThrow().firstImage();
         assertThat(scan01).isEqualTo(Files.readAllBytes(independent().resolve("scan-01.png")));
         assertThat(Arrays.copyOf(scan01, 4)).isEqualTo(new byte[] {(byte) 0x89, 'P', 'N', 'G'});
     }
@@ -130,7 +130,7 @@ class CorpusFilesTest {
             Dataset.Example e = pass.examples().get(i);
             assertThat(e.caption()).as(r.id()).isEqualTo(r.caption().strip());
             byte[] bytes = r.image().bytes() != null ? r.image().bytes() : readQuietly(w.trainDir().resolve(r.image().path()));
-            assertThat(e.image()).as(r.id()).isEqualTo(bytes);
+            assertThat(e.firstImage()).as(r.id()).isEqualTo(bytes);
         }
         Map<String, Long> readerSkips = new LinkedHashMap<>();
         for (CorpusRow r : w.train()) if (r.expect().skippedByReader()) readerSkips.merge(r.expect().reason, 1L, Long::sum);

@@ -91,7 +91,7 @@ class QuickstartTest {
         var ds = Evaluator.heldOut(cfg, registry);
         try (var ex = ds.open()) {
             Path p = dir.resolve("first.png");
-            Files.write(p, ex.next().image());
+            Files.write(p, ex.next().firstImage());
             return p;
         }
     }

@@ -43,7 +43,25 @@ public final class IrisCli implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine(PluginRegistry::discover).execute(args));
+        int code;
+        try {
+            code = commandLine(PluginRegistry::discover).execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println(outOfHeap(Runtime.getRuntime().maxMemory()));
+            code = ERROR;
+        }
+        System.exit(code);
+    }
+
+    /**
+     * What to do when the Java heap ran out (e.g. stage finetune of a 0.5B LLM: its weights,
+     * gradients and AdamW moments are about 8 GB of heap; the JVM's default limit is a quarter
+     * of the machine's memory).
+     */
+    static String outOfHeap(long maxHeapBytes) {
+        return "out of Java heap memory (the limit is " + (maxHeapBytes >> 20) + " MB): run again with a larger limit, "
+                + "e.g. IRIS_JAVA_OPTS=-Xmx16g, or need less: train.lora instead of training the whole language model, "
+                + "a smaller train.batch_size with train.grad_accum, runtime.weights int8 for generation";
     }
 
     /** The configured command line; {@code registry} is asked for the plugins when a command needs them. */

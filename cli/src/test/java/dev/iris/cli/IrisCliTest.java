@@ -34,6 +34,14 @@ class IrisCliTest {
     }
 
     @Test
+    void runningOutOfJavaHeapSaysTheLimitAndHowToRaiseOrAvoidIt() {
+        String message = IrisCli.outOfHeap(6L << 30);
+
+        assertThat(message).startsWith("out of Java heap memory (the limit is 6144 MB)")
+                .contains("IRIS_JAVA_OPTS=-Xmx16g", "train.lora", "train.grad_accum");
+    }
+
+    @Test
     void pluginsListsDiscoveredProvidersByKind() {
         Run r = run("plugins");
 

@@ -29,6 +29,10 @@ public final class SampleBuilder {
     private final TextTokenizer tokenizer;
     // set by of() before the builder is shared: the fusion reads which rows follow the image's place
     private boolean imageRows;
+    // set by of(): in this image stage the fusion reads the batch's image at every position of a
+    // sample (no image tokens to leave out, no image rows to mask), so a text-only sample would
+    // train on its zero image slot while generation answers text-only prompts without the fusion
+    private boolean textOnlySeesImage;
     private final ImagePositions image;
     private final Optional<String> system;
     private final List<String> prompts;
@@ -67,6 +71,7 @@ public final class SampleBuilder {
     public static SampleBuilder of(LanguageModel llm, Fusion fusion, boolean images, Optional<String> system, List<String> prompts, int maxLength) {
         SampleBuilder b = new SampleBuilder(llm.chatTemplate(), llm.tokenizer(), ImagePositions.of(llm, fusion, images), system, prompts, maxLength);
         b.imageRows = images && fusion.readsImageRows();
+        b.textOnlySeesImage = images && !fusion.placesTokensInPrompt() && !fusion.readsImageRows();
         return b;
     }
 
@@ -150,6 +155,11 @@ public final class SampleBuilder {
             throw new SampleException(id, images.size() + " images in one sample: several images per prompt are not supported yet");
         }
         byte[] image = images.isEmpty() ? null : images.get(0);
+        if (withImages && image == null && textOnlySeesImage) {
+            throw new SampleException(id, "text-only sample in an image stage: the fusion reads an image at every position"
+                    + " (it places no image tokens and reads no image rows), so it cannot leave the image out for this sample;"
+                    + " generation answers text-only prompts without the fusion");
+        }
         // drawn first and always, so the same seed draws the same instruction whatever the example holds
         String instruction = prompts.get(random.nextInt(prompts.size()));
         Rendered r = render(ex, instruction, image != null, random);

@@ -25,6 +25,8 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Conversations as LLaVA-Instruct / mix665k json and Hugging Face parquet store them: every turn kept, bad entries counted. */
 class ConversationDataTest {
@@ -138,6 +140,57 @@ class ConversationDataTest {
         assertThat(pass.examples().get(1).images()).isEmpty();
         assertThat(pass.skips().byReason()).containsExactly(Map.entry("image count mismatch", 1L), Map.entry("empty answer", 1L));
         assertThat(pass.skips().firstIds()).containsExactly("bad", "empty");
+    }
+
+    /**
+     * The other two ways writers lay out a list column: the legacy two levels (older parquet-mr and
+     * Spark writers: the repeated group is the struct itself) and a bare repeated group (protobuf
+     * style, no LIST annotation). Both read as the three-level layout does.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "optional group conversations (LIST) { repeated group array { optional binary from (STRING); optional binary value (STRING); } }",
+            "repeated group conversations { optional binary from (STRING); optional binary value (STRING); }"})
+    void otherListLayoutsOfTheConversationsColumnReadTheSame(String column) throws Exception {
+        MessageType schema = MessageTypeParser.parseMessageType("message schema { optional binary id (STRING); " + column + " }");
+        Path file = dir.resolve("train.parquet");
+        SimpleGroupFactory f = new SimpleGroupFactory(schema);
+        boolean bare = column.startsWith("repeated");
+        try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(file)).withConf(new PlainParquetConfiguration())
+                .withType(schema).withWriteMode(ParquetFileWriter.Mode.OVERWRITE).build()) {
+            for (String[] r : new String[][] {{"multi", "human", "Count to two.", "gpt", "1, 2.", "human", "Back?", "gpt", "2, 1."},
+                                              {"roles", "human", "Hi", "human", "Hi again"}}) {
+                Group g = f.newGroup();
+                g.append("id", r[0]);
+                Group list = bare ? null : g.addGroup("conversations");
+                for (int i = 1; i < r.length; i += 2) {
+                    Group turn = bare ? g.addGroup("conversations") : list.addGroup("array");
+                    turn.append("from", r[i]);
+                    turn.append("value", r[i + 1]);
+                }
+                w.write(g);
+            }
+        }
+        DatasetPass pass = DatasetPass.readAll(DataFixtures.create(dir, "type: parquet, path: train.parquet"));
+        assertThat(pass.ids()).containsExactly("multi");
+        assertThat(pass.examples().get(0).turns()).containsExactly(Turn.user("Count to two."), Turn.assistant("1, 2."),
+                Turn.user("Back?"), Turn.assistant("2, 1."));
+        assertThat(pass.examples().get(0).images()).isEmpty();
+        assertThat(pass.skips().byReason()).containsExactly(Map.entry("roles not alternating", 1L));
+    }
+
+    @Test
+    void aConversationsColumnOfAnotherTypeIsNamed() throws Exception {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message schema { optional binary id (STRING); optional binary caption (STRING); optional binary conversations (STRING); }");
+        Path file = dir.resolve("train.parquet");
+        SimpleGroupFactory f = new SimpleGroupFactory(schema);
+        try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(file)).withConf(new PlainParquetConfiguration())
+                .withType(schema).withWriteMode(ParquetFileWriter.Mode.OVERWRITE).build()) {
+            w.write(f.newGroup().append("id", "a").append("caption", "A dot.").append("conversations", "[{\"from\": \"human\"}]"));
+        }
+        assertThatThrownBy(() -> DatasetPass.readAll(DataFixtures.create(dir, "type: parquet, path: train.parquet")))
+                .hasMessageContaining("train.parquet").hasMessageContaining("column 'conversations' should be a list of struct<from: string, value: string>");
     }
 
     private static Group row(SimpleGroupFactory f, String id, byte[] image, String... turns) {

@@ -248,6 +248,9 @@ public final class Differentiator {
                 if (l.bias() != null && wants(l.bias())) accumulate(l.bias(), g.sum(g.reshape(gy, -1, out), false, 0));
             }
             case Op.Reduce r -> {
+                if (r.fn() == Op.ReduceFn.MAX) {
+                    throw new IllegalArgumentException("a max reduction has no gradient rule, but a trained weight reaches it: " + y);
+                }
                 Value gk = r.keepDims() ? gy : unsqueezeAll(gy, r.axes());
                 Value gx = g.expandLike(gk, r.x());
                 if (r.fn() == Op.ReduceFn.MEAN) gx = g.mul(gx, 1.0 / count(r.x(), r.axes()));

@@ -172,7 +172,7 @@ class ConversationLabelsTest {
         Map<String, Object> c = caseNamed("one_turn_image");
         Sample s = builder("chatml", 4096).build(example(c), false, new Random(0));
         assertThat(s.imagePads()).isZero();
-        assertThat(s.image()).isNull();
+        assertThat(s.images()).isEmpty();
         assertThat(qwen.decode(s.ids(), false)).isEqualTo("<|im_start|>user\nDescribe the image.<|im_end|>\n<|im_start|>assistant\nA red circle.<|im_end|>");
     }
 

@@ -181,14 +181,7 @@ public final class SampleBuilder {
         Cut cut = cut(id, t, messages.size());
         long[] ids = Arrays.copyOf(t.ids(), cut.length());
         long[] labels = Arrays.copyOf(t.labels(), cut.length());
-        int[] starts = null;
-        if (imageRows) {
-            starts = new int[images.size()];
-            for (int i = 0; i < starts.length; i++) {
-                int m = r.imageMessages().get(i);
-                starts[i] = ImageRows.start(template, tokenizer, messages.subList(0, m + 1), m, ids);
-            }
-        }
+        int[] starts = imageRows ? ImageRows.starts(template, tokenizer, messages, r.imageMessages(), ids) : null;
         return new Sample(id, ids, labels, pads, cut.length() < t.ids().length, images, starts, cut.turnsDropped());
     }
 

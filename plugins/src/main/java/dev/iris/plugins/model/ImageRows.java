@@ -65,15 +65,16 @@ public final class ImageRows {
     }
 
     /**
-     * Per image, the first token of {@code promptIds} at or after its place: {@link #start} of the
-     * message each image is attached to ({@code imageMessages}, one entry per image, in order).
+     * Per image, the first token of {@code ids} at or after its place: {@link #start} of the message
+     * each image is attached to ({@code imageMessages}, one entry per image, in order), found in the
+     * prompt that ends with that message (the turns after it do not move its place).
      */
     public static int[] starts(ChatTemplate template, TextTokenizer tokenizer, List<ChatMessage> messages, List<Integer> imageMessages,
-                               long[] promptIds) {
+                               long[] ids) {
         int[] out = new int[imageMessages.size()];
         java.util.Map<Integer, Integer> byMessage = new java.util.HashMap<>();
         for (int i = 0; i < out.length; i++) {
-            out[i] = byMessage.computeIfAbsent(imageMessages.get(i), m -> start(template, tokenizer, messages, m, promptIds));
+            out[i] = byMessage.computeIfAbsent(imageMessages.get(i), m -> start(template, tokenizer, messages.subList(0, m + 1), m, ids));
         }
         return out;
     }

@@ -1,0 +1,42 @@
+package dev.iris.vlm;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One turn of a conversation for {@link IrisModel#chat}. Only a user turn may carry an image; the
+ * model places it after the turn's text, as in training.
+ *
+ * @param role  who speaks
+ * @param text  what they say
+ * @param image the image of a user turn, if any
+ */
+public record Message(Role role, String text, Optional<Image> image) {
+    /** Who speaks in a turn. */
+    public enum Role { SYSTEM, USER, ASSISTANT }
+
+    public Message {
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(image, "image");
+        if (image.isPresent() && role != Role.USER) {
+            throw new IllegalArgumentException("only a user message may carry an image, not a " + role.name().toLowerCase() + " message");
+        }
+    }
+
+    public static Message system(String text) {
+        return new Message(Role.SYSTEM, text, Optional.empty());
+    }
+
+    public static Message user(String text) {
+        return new Message(Role.USER, text, Optional.empty());
+    }
+
+    public static Message user(String text, Image image) {
+        return new Message(Role.USER, text, Optional.of(Objects.requireNonNull(image, "image")));
+    }
+
+    public static Message assistant(String text) {
+        return new Message(Role.ASSISTANT, text, Optional.empty());
+    }
+}

@@ -17,6 +17,7 @@ import java.util.Arrays;
  */
 public record Answer(String text, StopReason stopReason, long[] promptIds, long[] generatedIds,
                      double imageEncodeMs, double prefillMs, double medianDecodeMs) {
+    /** Copies the id arrays, so an answer never changes. */
     public Answer {
         promptIds = promptIds.clone();
         generatedIds = generatedIds.clone();
@@ -27,11 +28,13 @@ public record Answer(String text, StopReason stopReason, long[] promptIds, long[
                 r.prefillMs(), r.medianDecodeMs());
     }
 
+    /** A copy of the prompt's token ids. */
     @Override
     public long[] promptIds() {
         return promptIds.clone();
     }
 
+    /** A copy of the generated ids. */
     @Override
     public long[] generatedIds() {
         return generatedIds.clone();

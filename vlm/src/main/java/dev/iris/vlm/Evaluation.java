@@ -19,6 +19,7 @@ import java.util.Map;
  */
 public record Evaluation(Path checkpoint, int examples, double heldOutLoss, double perplexity, double bleu4, double rougeL, double ciderD,
                          Map<String, Double> taskScores, Map<String, Long> skippedRows, double seconds) {
+    /** Copies the maps, so an evaluation never changes. */
     public Evaluation {
         taskScores = Map.copyOf(taskScores);
         skippedRows = Map.copyOf(skippedRows);

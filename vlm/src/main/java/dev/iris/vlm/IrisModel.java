@@ -190,7 +190,10 @@ public final class IrisModel implements AutoCloseable {
         model.prepare();
     }
 
-    /** Frees the model's sessions, after the model run under way; later calls fail. Closing twice is harmless. */
+    /**
+     * Frees the model's sessions, after the model run under way (and after a {@link #train} under way);
+     * later calls fail. Closing twice is harmless.
+     */
     @Override
     public void close() {
         synchronized (lifecycle) {

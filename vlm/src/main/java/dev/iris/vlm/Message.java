@@ -13,8 +13,16 @@ import java.util.Optional;
  */
 public record Message(Role role, String text, Optional<Image> image) {
     /** Who speaks in a turn. */
-    public enum Role { SYSTEM, USER, ASSISTANT }
+    public enum Role {
+        /** Instructions for the model, before the conversation. */
+        SYSTEM,
+        /** The person asking. */
+        USER,
+        /** The model's earlier answers. */
+        ASSISTANT
+    }
 
+    /** Checks that nothing is null and that only a user turn carries an image. */
     public Message {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(text, "text");
@@ -24,18 +32,22 @@ public record Message(Role role, String text, Optional<Image> image) {
         }
     }
 
+    /** A system turn: instructions for the model. */
     public static Message system(String text) {
         return new Message(Role.SYSTEM, text, Optional.empty());
     }
 
+    /** A user turn of text. */
     public static Message user(String text) {
         return new Message(Role.USER, text, Optional.empty());
     }
 
+    /** A user turn about an image. */
     public static Message user(String text, Image image) {
         return new Message(Role.USER, text, Optional.of(Objects.requireNonNull(image, "image")));
     }
 
+    /** An earlier answer of the model. */
     public static Message assistant(String text) {
         return new Message(Role.ASSISTANT, text, Optional.empty());
     }

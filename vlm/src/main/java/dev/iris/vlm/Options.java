@@ -34,6 +34,7 @@ public final class Options {
         seed = b.seed;
     }
 
+    /** A builder with nothing set (everything as the config says). */
     public static Builder builder() {
         return new Builder();
     }
@@ -146,6 +147,7 @@ public final class Options {
             return this;
         }
 
+        /** The options set so far, as an immutable value. */
         public Options build() {
             return new Options(this);
         }

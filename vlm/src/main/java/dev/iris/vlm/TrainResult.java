@@ -17,6 +17,7 @@ import java.util.Map;
  */
 public record TrainResult(Path runDir, Path checkpoint, long steps, double finalLoss, double samplesPerSecond, double seconds,
                           Map<String, Long> skippedRows, long truncated) {
+    /** Copies the map, so a result never changes. */
     public TrainResult {
         skippedRows = Map.copyOf(skippedRows);
     }

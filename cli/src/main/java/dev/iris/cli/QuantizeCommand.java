@@ -67,7 +67,25 @@ final class QuantizeCommand implements Callable<Integer> {
         checkEmpty(out);
         long t0 = System.nanoTime();
         PrintWriter console = spec.commandLine().getOut();
+        // written beside OUT and renamed at the end: a failure leaves no half-written model under OUT's name
+        Path tmp = out.toAbsolutePath().normalize().resolveSibling(out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        try {
+            write(cfg, q, tmp, console);
+            if (Files.exists(out)) Files.delete(out);   // empty, checked above
+            Files.move(tmp, out);
+        } finally {
+            deleteRecursively(tmp);
+        }
+        console.printf("config: %s (%.1f s)%n", out.resolve("iris.yaml"), (System.nanoTime() - t0) / 1e9);
+        console.flush();
+        return 0;
+    }
+
+    private void write(IrisConfig cfg, Quantization q, Path out, PrintWriter console) throws IOException {
         try (VisionLanguageModel model = VisionLanguageModel.load(cfg, parent.registry())) {
+            if (!model.sessions().cache().enabled()) {
+                throw new IrisException("the weight cache is off (IRIS_WEIGHT_CACHE=off): iris quantize writes the codes the sessions read from it");
+            }
             model.prepare();   // opens every session in the format: the weight cache then holds each quantized weight's codes
             Files.createDirectories(out);
             for (String part : PARTS) {
@@ -77,7 +95,8 @@ final class QuantizeCommand implements Callable<Integer> {
                 copyOtherFiles(section.path("path"), folder);
                 QuantizedExport.Written w = QuantizedExport.write(model.sessions(), q, part, model.parts().sources().get(part),
                         folder.resolve(Safetensors.SINGLE_FILE));
-                console.printf("%s: %d weights as %s codes, %d tensors as float32 -> %s%n", part, w.quantized(), q.spec(), w.floats(), w.file());
+                console.printf("%s: %d weights as %s codes, %d tensors as float32 (%s/%s)%n", part, w.quantized(), q.spec(), w.floats(), part,
+                        Safetensors.SINGLE_FILE);
             }
         }
         Map<String, Object> model = new LinkedHashMap<>();
@@ -99,11 +118,14 @@ final class QuantizeCommand implements Callable<Integer> {
         generate.values().removeIf(v -> v == null);
         IrisConfig written = IrisConfig.empty("iris quantize", out).edit().set("model", model).set("runtime", runtime)
                 .set("generate", generate).done();
-        Path yaml = out.resolve("iris.yaml");
-        Files.writeString(yaml, "# written by `iris quantize --weights " + q.spec() + "` from " + config + "\n" + written.toYaml());
-        console.printf("config: %s (%.1f s)%n", yaml, (System.nanoTime() - t0) / 1e9);
-        console.flush();
-        return 0;
+        Files.writeString(out.resolve("iris.yaml"), "# written by `iris quantize --weights " + q.spec() + "` from " + config + "\n" + written.toYaml());
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(x);
+        }
     }
 
     /** A plugin section's values with one path field pointing at a folder of OUT (relative: OUT/iris.yaml resolves it). */

@@ -58,6 +58,9 @@ class QuantizeCommandTest {
             }
         }
         assertThat(out.resolve("llm/tokenizer.json")).exists();
+        try (var beside = Files.list(dir)) {
+            assertThat(beside.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".tmp-"));   // written aside, then renamed
+        }
         assertThat(Files.readString(out.resolve("iris.yaml"))).contains("weights: " + format);
 
         JsonNode quantizing = generate(config, "--set", "runtime.weights=" + format);
@@ -80,5 +83,6 @@ class QuantizeCommandTest {
                 dir.resolve("used").toString());
         assertThat(used.exitCode()).isEqualTo(1);
         assertThat(used.err()).contains("is not empty");
+        assertThat(Files.list(dir.resolve("used")).count()).isEqualTo(1);   // left as it was
     }
 }

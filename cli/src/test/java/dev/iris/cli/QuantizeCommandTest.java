@@ -83,6 +83,8 @@ class QuantizeCommandTest {
                 dir.resolve("used").toString());
         assertThat(used.exitCode()).isEqualTo(1);
         assertThat(used.err()).contains("is not empty");
-        assertThat(Files.list(dir.resolve("used")).count()).isEqualTo(1);   // left as it was
+        try (var left = Files.list(dir.resolve("used"))) {
+            assertThat(left.count()).isEqualTo(1);   // left as it was
+        }
     }
 }

@@ -155,6 +155,15 @@ public final class SessionFactory {
         return n;
     }
 
+    /** The initializers the open sessions read from files (the weight cache), by initializer name ({@code group/name}, codes and scales with their suffixes). */
+    public Map<String, FileWeight> fileWeights() {
+        Map<String, FileWeight> out = new java.util.LinkedHashMap<>();
+        synchronized (opened) {
+            for (GraphSession s : opened) if (!s.isClosed()) out.putAll(s.fileInitializers());
+        }
+        return out;
+    }
+
     /**
      * A training session for {@code forward}: its gradient graph with the {@code trainable} weights
      * fed as parameters and the rest frozen (never quantized: training reads float weights).

@@ -216,7 +216,7 @@ public final class IrisModel implements AutoCloseable {
         if (closed) throw new IrisException("the model was closed");
     }
 
-    /** The host's request for a conversation: its messages, and its one image placed in its turn. */
+    /** The host's request for a conversation: its messages, and each image placed in its turn. */
     static final class ChatRequest {
         private ChatRequest() {}
 
@@ -228,20 +228,14 @@ public final class IrisModel implements AutoCloseable {
                 throw new IrisException("the last message of a chat must be the user's (it is the one answered), found " + last.role().name().toLowerCase());
             }
             List<ChatMessage> turns = new ArrayList<>();
-            Optional<Image> image = Optional.empty();
-            int imageAt = -1;
+            List<VisionLanguageModel.Image> images = new ArrayList<>();
             for (int i = 0; i < messages.size(); i++) {
                 Message m = Objects.requireNonNull(messages.get(i), "message " + i);
-                if (m.image().isPresent()) {
-                    if (image.isPresent()) {
-                        throw new IrisException("messages " + imageAt + " and " + i + " both carry an image: a chat takes one image");
-                    }
-                    image = m.image();
-                    imageAt = i;
-                }
+                int at = i;
+                m.image().ifPresent(image -> images.add(new VisionLanguageModel.Image(image.encoded(), image.name(), at)));
                 turns.add(new ChatMessage(m.role().name().toLowerCase(java.util.Locale.ROOT), m.text()));
             }
-            return new VisionLanguageModel.Request(turns, image.map(Image::encoded), image.map(Image::name).orElse(""), Math.max(imageAt, 0));
+            return new VisionLanguageModel.Request(turns, images);
         }
     }
 }

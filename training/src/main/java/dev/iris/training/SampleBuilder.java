@@ -27,8 +27,8 @@ import java.util.Random;
 public final class SampleBuilder {
     private final ChatTemplate template;
     private final TextTokenizer tokenizer;
-    // set by of() before the builder is shared: the fusion reads which rows follow the image's place
-    private boolean imageRows;
+    // set by of() before the builder is shared: the fusion, when it reads which image tokens each position sees
+    private Fusion imageRows;
     // set by of(): in this image stage the fusion reads the batch's image at every position of a
     // sample (no image tokens to leave out, no image rows to mask), so a text-only sample would
     // train on its zero image slot while generation answers text-only prompts without the fusion
@@ -70,7 +70,7 @@ public final class SampleBuilder {
     /** A builder for {@code llm}'s template and tokenizer, placing images as {@code fusion} declares. */
     public static SampleBuilder of(LanguageModel llm, Fusion fusion, boolean images, Optional<String> system, List<String> prompts, int maxLength) {
         SampleBuilder b = new SampleBuilder(llm.chatTemplate(), llm.tokenizer(), ImagePositions.of(llm, fusion, images), system, prompts, maxLength);
-        b.imageRows = images && fusion.readsImageRows();
+        b.imageRows = images && fusion.readsImageRows() ? fusion : null;
         b.textOnlySeesImage = images && !fusion.placesTokensInPrompt() && !fusion.readsImageRows();
         return b;
     }
@@ -181,7 +181,7 @@ public final class SampleBuilder {
         Cut cut = cut(id, t, messages.size());
         long[] ids = Arrays.copyOf(t.ids(), cut.length());
         long[] labels = Arrays.copyOf(t.labels(), cut.length());
-        int[] starts = imageRows ? ImageRows.starts(template, tokenizer, messages, r.imageMessages(), ids) : null;
+        int[] starts = imageRows != null ? ImageRows.starts(imageRows, template, tokenizer, messages, r.imageMessages(), ids) : null;
         return new Sample(id, ids, labels, pads, cut.length() < t.ids().length, images, starts, cut.turnsDropped());
     }
 

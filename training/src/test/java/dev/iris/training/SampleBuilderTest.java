@@ -136,4 +136,30 @@ class SampleBuilderTest {
         assertThat(s.imagePads()).isZero();
         assertThat(Arrays.stream(s.ids()).filter(id -> id == 151655).count()).isZero();
     }
+
+    /**
+     * A fusion that reads the image at every position but neither places tokens nor reads image
+     * rows can leave no image out of a sample and cannot tell a batch's empty image slot from an
+     * image: it trains on samples of exactly one image, and says why it skips the others.
+     */
+    @Test
+    void aFusionThatReadsEveryImageEverywhereTrainsOnSamplesOfOneImage(@org.junit.jupiter.api.io.TempDir Path dir) {
+        TrainerTest.setUpIn(dir);
+        dev.iris.api.spi.Fusion everywhere = new dev.iris.api.spi.Fusion() {
+            public boolean placesTokensInPrompt() { return false; }
+            public boolean readsImageEveryStep() { return true; }
+            public int imageTokens() { return 0; }
+            public dev.iris.api.graph.Value projectImage(dev.iris.api.graph.GraphBuilder g, dev.iris.api.graph.Value features) { return features; }
+        };
+        try (dev.iris.plugins.model.ModelParts parts = dev.iris.plugins.model.ModelParts.create(TrainerTest.configIn(dir, "runs/x"),
+                dev.iris.plugins.host.PluginRegistry.discover())) {
+            SampleBuilder b = SampleBuilder.of(parts.llm(), everywhere, true, Optional.empty(), List.of("Describe the image."), 512);
+            List<dev.iris.api.spi.Dataset.Turn> turns = List.of(dev.iris.api.spi.Dataset.Turn.user("Hi"), dev.iris.api.spi.Dataset.Turn.assistant("Hello."));
+            assertThat(b.build(new dev.iris.api.spi.Dataset.Example("one", turns, List.of(new byte[] {1})), true, new Random(0)).images()).hasSize(1);
+            assertThatThrownBy(() -> b.build(new dev.iris.api.spi.Dataset.Example("none", turns, List.of()), true, new Random(0)))
+                    .hasMessageStartingWith("sample none: text-only sample in an image stage");
+            assertThatThrownBy(() -> b.build(new dev.iris.api.spi.Dataset.Example("two", turns, List.of(new byte[] {1}, new byte[] {2})), true, new Random(0)))
+                    .hasMessageStartingWith("sample two: 2 images in one sample: the fusion reads every image at every position");
+        }
+    }
 }

@@ -61,18 +61,33 @@ public interface Fusion {
     }
 
     /**
-     * Whether the work between layers reads which image tokens each position may see (Mllama's
-     * cross-attention mask): the host then gives {@link #layerHook(GraphBuilder, Value, Value)} an
-     * input {@code image_rows} [B, T, I*P] (F32) over the feature tokens {@link #projectImage} got:
-     * 1 where a position reads that image's token, else 0. An image is read from its place in the
-     * prompt up to the next image's place (images attached at the same place are read together;
-     * the last ones by every generated token); positions before the first image, padding and the
-     * slots of absent images are 0 throughout. Only meaningful with {@link #readsImageEveryStep()}.
-     * With it the host can batch samples with different numbers of images; without it, a fusion
-     * that reads the image at every step is trained only on samples with exactly one image.
+     * Whether the work between layers reads which image tokens each position may see: the host
+     * then gives {@link #layerHook(GraphBuilder, Value, Value)} an input {@code image_rows}
+     * [B, T, I*P] (F32) over the feature tokens {@link #projectImage} got: 1 where a position reads
+     * that image's token, else 0, as {@link #imageReach()} says; padding and the slots of absent
+     * images are 0 throughout. Only meaningful with {@link #readsImageEveryStep()}. With it the host
+     * can batch samples with different numbers of images, or none; without it, a fusion that reads
+     * the image at every step is trained only on samples with exactly one image.
      */
     default boolean readsImageRows() {
         return false;
+    }
+
+    /** Which of a sample's images each position reads, for a fusion that {@link #readsImageRows() reads image rows}. */
+    enum ImageReach {
+        /** Every position reads every image of its sample (generated tokens too). */
+        EVERY_POSITION,
+        /**
+         * Mllama's cross-attention mask: an image is read from its place in the prompt up to the
+         * next image's place (images attached at the same place are read together; the last ones
+         * by every generated token); positions before the first image read none.
+         */
+        FROM_PLACE
+    }
+
+    /** See {@link ImageReach}. */
+    default ImageReach imageReach() {
+        return ImageReach.FROM_PLACE;
     }
 
     /** {@link #layerHook(GraphBuilder, Value)} for a fusion that {@link #readsImageRows() reads image rows}. */

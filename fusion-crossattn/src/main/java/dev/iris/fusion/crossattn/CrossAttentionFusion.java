@@ -39,7 +39,7 @@ public final class CrossAttentionFusion implements Fusion {
 
     /** Which text positions the blocks act on. */
     public enum ImageMask {
-        /** Every position attends to the image (the blocks act on every row). */
+        /** Every position attends to its sample's images (the blocks act on every row of a sample with an image). */
         ALL("all"),
         /**
          * Mllama's: positions before the image's place in the prompt do not attend to the image
@@ -92,10 +92,19 @@ public final class CrossAttentionFusion implements Fusion {
         return imageMask;
     }
 
-    /** With Mllama's mask the blocks read which rows come at or after the image's place. */
+    /**
+     * The blocks read which image tokens each position may see: every one of its sample's (so a
+     * batch's empty image slots, and samples without an image, are read by nobody), or with
+     * Mllama's mask those of the latest image place at or before it.
+     */
     @Override
     public boolean readsImageRows() {
-        return imageMask == ImageMask.MLLAMA;
+        return true;
+    }
+
+    @Override
+    public ImageReach imageReach() {
+        return imageMask == ImageMask.ALL ? ImageReach.EVERY_POSITION : ImageReach.FROM_PLACE;
     }
 
     /** The epsilon of the blocks' RMS norms. */
@@ -160,7 +169,7 @@ public final class CrossAttentionFusion implements Fusion {
 
     @Override
     public LanguageModel.LayerHook layerHook(GraphBuilder g, Value image, Value imageRows) {
-        return hook(image, imageMask == ImageMask.ALL ? null : imageRows);
+        return hook(image, imageRows);
     }
 
     private LanguageModel.LayerHook hook(Value image, Value rows) {

@@ -7,6 +7,7 @@ import dev.iris.api.config.ConfigException;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
+import dev.iris.api.spi.Fusion;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
@@ -171,7 +172,10 @@ class CrossAttentionMaskTest {
         CrossAttentionFusion m = CrossAttentionProviderTest.create(Map.of("layers", List.of(1), "image_mask", "mllama"), 1e-6);
         assertThat(m.imageMask()).isEqualTo(CrossAttentionFusion.ImageMask.MLLAMA);
         assertThat(m.readsImageRows()).isTrue();
-        assertThat(fusion(CrossAttentionFusion.ImageMask.ALL).readsImageRows()).isFalse();
+        assertThat(m.imageReach()).isEqualTo(Fusion.ImageReach.FROM_PLACE);
+        // with either mask the host says which image tokens each position reads: all of its sample's under "all"
+        assertThat(fusion(CrossAttentionFusion.ImageMask.ALL).readsImageRows()).isTrue();
+        assertThat(fusion(CrossAttentionFusion.ImageMask.ALL).imageReach()).isEqualTo(Fusion.ImageReach.EVERY_POSITION);
         assertThatThrownBy(() -> CrossAttentionProviderTest.create(Map.of("layers", List.of(1), "image_mask", "causal"), 1e-6))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("image_mask").hasMessageContaining("all or mllama")
                 .hasMessageContaining("causal");

@@ -65,6 +65,17 @@ public final class ImageRows {
     }
 
     /**
+     * Per image, the first position that reads it, as {@code fusion} reaches images: 0 for every
+     * image when each position reads all of them, else {@link #starts(ChatTemplate, TextTokenizer,
+     * List, List, long[]) where each image's place is}.
+     */
+    public static int[] starts(Fusion fusion, ChatTemplate template, TextTokenizer tokenizer, List<ChatMessage> messages,
+                               List<Integer> imageMessages, long[] ids) {
+        if (fusion.imageReach() == Fusion.ImageReach.EVERY_POSITION) return new int[imageMessages.size()];
+        return starts(template, tokenizer, messages, imageMessages, ids);
+    }
+
+    /**
      * Per image, the first token of {@code ids} at or after its place: {@link #start} of the message
      * each image is attached to ({@code imageMessages}, one entry per image, in order), found in the
      * prompt that ends with that message (the turns after it do not move its place).

@@ -343,7 +343,7 @@ public final class VisionLanguageModel implements AutoCloseable {
 
         long t0 = System.nanoTime();
         int[] imageStarts = imageRep != null && parts.fusion().readsImageRows()
-                ? ImageRows.starts(llm.chatTemplate(), tok, request.messages(), request.imageMessages(), ids) : null;
+                ? ImageRows.starts(parts.fusion(), llm.chatTemplate(), tok, request.messages(), request.imageMessages(), ids) : null;
         Map<String, Tensor> out = prefill(ids, ids.length, imageRep, imageStarts);
         double prefillMs = (System.nanoTime() - t0) / 1e6;
 

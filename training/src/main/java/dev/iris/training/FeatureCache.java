@@ -35,9 +35,12 @@ import java.util.TreeMap;
  * the vision tower twice for the same image.
  */
 public final class FeatureCache {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FeatureCache.class);
     private final FeatureFiles files;
     private final VisionEncoder vision;
     private final GraphSession session;
+    /** The features job output the features came from; set, a missing image is an error and no vision session is opened. */
+    private final Path precomputed;
     private final AtomicLong hits = new AtomicLong(), misses = new AtomicLong();
 
     /**
@@ -51,6 +54,7 @@ public final class FeatureCache {
     FeatureCache(FeatureFiles files, VisionEncoder vision, Function<Graph, GraphSession> opener) {
         this.files = files;
         this.vision = vision;
+        this.precomputed = null;
         GraphBuilder g = new GraphBuilder();
         int s = vision.imageSize();
         g.output("features", vision.encode(g, g.input("pixels", DType.F32, "batch", 3L, (long) s, (long) s)));
@@ -69,6 +73,32 @@ public final class FeatureCache {
         return new FeatureCache(dir, parts.vision(), sessions.withSeed(0)::open);
     }
 
+    /** A cache that only reads features imported from a features job's output ({@code precomputed}); it never runs the vision tower. */
+    FeatureCache(FeatureFiles files, VisionEncoder vision, Path precomputed) {
+        this.files = files;
+        this.vision = vision;
+        this.precomputed = precomputed;
+        this.session = null;
+    }
+
+    /**
+     * The cache for a training run: {@link #forRun}, or with {@code train.features} set, the
+     * features of that features job's output imported into the same cache folder, and no vision
+     * session at all: an image the job did not encode is an error naming it.
+     */
+    public static FeatureCache forTraining(IrisConfig config, ModelParts parts, SessionFactory sessions) {
+        TrainConfig tc = config.train();
+        if (tc.features().isEmpty()) return forRun(config, parts, sessions);
+        String fingerprint = fingerprint(config.vision());
+        FeatureFiles files = new FeatureFiles(tc.featureCache().orElse(tc.output().toAbsolutePath().getParent().resolve("feature-cache"))
+                .resolve(fingerprint));
+        VisionEncoder vision = parts.vision();
+        FeatureImport.Counts c = FeatureImport.into(files, tc.features().get(), fingerprint, (long) vision.tokens() * vision.hiddenSize() * 4);
+        LOG.info("train.features {}: {} shards, {} features imported into {}, {} already there",
+                tc.features().get(), c.shards(), c.written(), files.dir(), c.present());
+        return new FeatureCache(files, vision, tc.features().get());
+    }
+
     /** The cache key of an image: the SHA-256 of its bytes. */
     public static String key(byte[] image) {
         return sha256(image);
@@ -84,6 +114,10 @@ public final class FeatureCache {
     /** Runs the vision tower on preprocessed images [3, H, W] in one batch, stores and returns their features [P, Dv]. */
     public List<Tensor> compute(List<Tensor> pixels, List<String> keys) {
         if (pixels.isEmpty()) return List.of();
+        if (precomputed != null) {
+            throw new IrisException("train.features " + precomputed + " has no features for " + keys.size() + " image(s) of the dataset (first: sha256 "
+                    + keys.get(0) + "); run the features job over this dataset with the same output, or remove train.features");
+        }
         int s = vision.imageSize();
         int per = 3 * s * s;
         ByteBuffer buffer = Tensor.allocate((long) pixels.size() * per * 4);
@@ -222,6 +256,6 @@ public final class FeatureCache {
     }
 
     public void close() {
-        session.close();
+        if (session != null) session.close();
     }
 }

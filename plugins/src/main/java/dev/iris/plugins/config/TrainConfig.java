@@ -35,6 +35,8 @@ import java.util.Optional;
  * @param lmContext {@code lm_context}: what stage {@code lm} shows where an image would be, default {@code none}
  * @param recompute {@code recompute}: recompute activations in the backward pass instead of holding them, default true
  * @param lora {@code lora}: low-rank adapters on the language model instead of training its weights (absent: none)
+ * @param features {@code features}: the output folder of the Spark {@code features} job; training reads the vision
+ *                 features from it and never runs the vision tower (absent: features are computed and cached here)
  */
 public record TrainConfig(
         ComponentConfig dataset,
@@ -60,7 +62,8 @@ public record TrainConfig(
         int logEvery,
         LmContext lmContext,
         boolean recompute,
-        Optional<LoraConfig> lora) {
+        Optional<LoraConfig> lora,
+        Optional<Path> features) {
 
     /** What is trained: the fusion module; fusion + language model; or the language model on text alone. */
     public enum Stage { PRETRAIN, FINETUNE, LM }
@@ -117,6 +120,7 @@ public record TrainConfig(
         m.put("lm_context", lower(lmContext));
         m.put("recompute", recompute);
         m.put("lora", lora.map(LoraConfig::values).orElse(null));
+        m.put("features", features.map(Path::toString).orElse(null));
         return m;
     }
 
@@ -157,6 +161,7 @@ public record TrainConfig(
                 s.integerIn("log_every", 10, 1, Integer.MAX_VALUE),
                 s.choice("lm_context", LmContext.class, LmContext.NONE),
                 s.bool("recompute", true),
-                s.has("lora") ? Optional.of(LoraConfig.from(s.section("lora"))) : Optional.empty());
+                s.has("lora") ? Optional.of(LoraConfig.from(s.section("lora"))) : Optional.empty(),
+                s.optPath("features"));
     }
 }

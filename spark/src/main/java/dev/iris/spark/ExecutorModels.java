@@ -4,6 +4,7 @@ import dev.iris.api.tensor.Tensor;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.ModelParts;
+import dev.iris.plugins.model.VisionLanguageModel;
 import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.session.SessionFactory;
 import dev.iris.training.VisionTower;
@@ -17,9 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * session, whose runtime uses the configured threads itself.
  */
 public final class ExecutorModels {
-    private static final AtomicInteger LOADS = new AtomicInteger();
-    private static ModelSpec visionSpec;
+    private static final AtomicInteger VISION_LOADS = new AtomicInteger(), MODEL_LOADS = new AtomicInteger();
+    private static ModelSpec visionSpec, modelSpec;
     private static Vision vision;
+    private static VisionLanguageModel model;
 
     private ExecutorModels() {}
 
@@ -64,13 +66,32 @@ public final class ExecutorModels {
             if (vision != null) vision.close();
             vision = new Vision(spec.config());
             visionSpec = spec;
-            LOADS.incrementAndGet();
+            VISION_LOADS.incrementAndGet();
         }
         return vision;
     }
 
-    /** Models loaded in this JVM so far (for tests and the job's report). */
-    public static int loads() {
-        return LOADS.get();
+    /**
+     * The whole model of a config (vision, fusion, language model), loaded once per JVM (another
+     * config replaces it). Concurrent generations on it share decode steps.
+     */
+    public static synchronized VisionLanguageModel model(ModelSpec spec) {
+        if (model == null || !spec.equals(modelSpec)) {
+            if (model != null) model.close();
+            model = VisionLanguageModel.load(spec.config(), PluginRegistry.discover());
+            modelSpec = spec;
+            MODEL_LOADS.incrementAndGet();
+        }
+        return model;
+    }
+
+    /** Vision towers loaded in this JVM so far. */
+    public static int visionLoads() {
+        return VISION_LOADS.get();
+    }
+
+    /** Whole models loaded in this JVM so far. */
+    public static int modelLoads() {
+        return MODEL_LOADS.get();
     }
 }

@@ -14,8 +14,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@code features} job: the vision features of every distinct image of a parquet dataset,
@@ -26,8 +24,6 @@ import org.slf4j.LoggerFactory;
  * finishes the rest and gives the rows of an uninterrupted run.
  */
 public final class FeaturesJob {
-    private static final Logger LOG = LoggerFactory.getLogger(FeaturesJob.class);
-
     /**
      * @param input   a parquet file or folder of the dataset
      * @param output  the job's output folder ({@code features/} and {@code rejects/} below it)
@@ -56,30 +52,21 @@ public final class FeaturesJob {
         Dataset<Row> keyed = input.select(col(o.columns().id()), col(o.columns().image()))
                 .map((org.apache.spark.api.java.function.MapFunction<Row, Row>) keys::apply, Encoders.row(ImageKeys.SCHEMA))
                 .persist(StorageLevel.DISK_ONLY());
-        int written = 0, skipped = 0;
+        ShardedOutput.Progress progress;
         try {
-            for (int shard = 0; shard < o.shards(); shard++) {
-                String folder = FeatureTable.shardFolder(shard);
-                Path done = Path.of(o.output(), FeatureTable.FEATURES, folder, FeatureTable.DONE);
-                if (Files.isRegularFile(done)) {
-                    skipped++;
-                    continue;
-                }
-                writeShard(keyed.filter(col(ImageKeys.SHARD).equalTo(shard)), o, fingerprint, folder);
-                written++;
-                LOG.info("features job: shard {} of {} written", shard + 1, o.shards());
-            }
+            progress = ShardedOutput.each("features", o.output(), FeatureTable.FEATURES, o.shards(),
+                    shard -> writeShard(keyed.filter(col(ImageKeys.SHARD).equalTo(shard)), o, fingerprint, shard));
         } finally {
             keyed.unpersist();
         }
         long rows = input.count();
         long images = spark.read().parquet(Path.of(o.output(), FeatureTable.FEATURES).toString()).count();
         long rejects = spark.read().parquet(Path.of(o.output(), FeatureTable.REJECTS).toString()).count();
-        return new Summary(rows, images, rejects, rows - images - rejects, written, skipped);
+        return new Summary(rows, images, rejects, rows - images - rejects, progress.written(), progress.skipped());
     }
 
     /** One shard: its rejects (rows without an image, images that do not decode), then its features, each committed by Spark. */
-    private static void writeShard(Dataset<Row> unit, Options o, String fingerprint, String folder) {
+    private static void writeShard(Dataset<Row> unit, Options o, String fingerprint, int shard) {
         Dataset<Row> encoded = unit.filter(col(ImageKeys.REASON).isNull())
                 .select(ImageKeys.ID, ImageKeys.KEY, ImageKeys.IMAGE)
                 .dropDuplicates(ImageKeys.KEY)
@@ -91,11 +78,11 @@ public final class FeaturesJob {
                     .join(encoded.filter(col(FeatureTable.REASON).isNotNull()).select(FeatureTable.KEY, FeatureTable.REASON), FeatureTable.KEY)
                     .select(ImageKeys.ID, ImageKeys.KEY, ImageKeys.REASON);
             noImage.unionByName(undecodable).coalesce(1).write().mode(SaveMode.Overwrite)
-                    .parquet(Path.of(o.output(), FeatureTable.REJECTS, folder).toString());
+                    .parquet(ShardedOutput.folder(o.output(), FeatureTable.REJECTS, shard));
             encoded.filter(col(FeatureTable.REASON).isNull())
                     .select(FeatureTable.KEY, FeatureTable.ENCODER, FeatureTable.TOKENS, FeatureTable.HIDDEN, FeatureTable.VALUES)
                     .write().mode(SaveMode.Overwrite)
-                    .parquet(Path.of(o.output(), FeatureTable.FEATURES, folder).toString());
+                    .parquet(ShardedOutput.folder(o.output(), FeatureTable.FEATURES, shard));
         } finally {
             encoded.unpersist();
         }

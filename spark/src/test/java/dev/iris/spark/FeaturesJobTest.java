@@ -82,7 +82,7 @@ class FeaturesJobTest {
         assertThat(local).hasSize(distinctShapeImages());
         assertThat(spark.keySet()).isEqualTo(local.keySet());
         for (String key : local.keySet()) assertThat(spark.get(key)).as("features of image %s", key).isEqualTo(local.get(key));
-        assertThat(ExecutorModels.loads()).as("vision models loaded in this JVM (driver and local executor)").isEqualTo(1);
+        assertThat(ExecutorModels.visionLoads()).as("vision models loaded in this JVM (driver and local executor)").isEqualTo(1);
     }
 
     @Test

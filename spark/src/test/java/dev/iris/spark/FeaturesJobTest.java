@@ -162,6 +162,28 @@ class FeaturesJobTest {
     }
 
     @Test
+    void trainingFromAnUnfinishedOrIncompleteJobIsRefusedNamingWhatIsMissing() throws IOException {
+        IrisConfig base = ModelSpec.of(config, List.of()).config();
+        Path unfinished = dir.resolve("unfinished");
+        copy(dir.resolve("out"), unfinished);
+        Files.delete(unfinished.resolve(FeatureTable.FEATURES).resolve("shard=1").resolve(FeatureTable.DONE));
+        assertThatThrownBy(() -> Trainer.train(base.with(List.of("train.output=" + dir.resolve("runs/unfinished"),
+                "train.feature_cache=" + dir.resolve("cache-unfinished"), "train.features=" + unfinished)), SparkTests.REGISTRY, Optional.empty(), s -> {}))
+                .isInstanceOf(IrisException.class)
+                .hasMessageContaining("shard shard=1 was not completed (no _SUCCESS)");
+
+        // a job run over another dataset: the training images of the missing shard have no features, and no vision tower stands in
+        Path partial = dir.resolve("partial");
+        copy(dir.resolve("out"), partial);
+        deleteTree(partial.resolve(FeatureTable.FEATURES).resolve("shard=1"));
+        assertThatThrownBy(() -> Trainer.train(base.with(List.of("train.output=" + dir.resolve("runs/partial"),
+                "train.feature_cache=" + dir.resolve("cache-partial"), "train.features=" + partial)), SparkTests.REGISTRY, Optional.empty(), s -> {}))
+                .isInstanceOf(IrisException.class)
+                .hasMessageContaining("train.features " + partial + " has no features for")
+                .hasMessageContaining("run the features job over this dataset");
+    }
+
+    @Test
     void aMissingImageColumnIsNamedBeforeAnyWork() {
         FeaturesJob.Options o = new FeaturesJob.Options(ModelSpec.of(config, List.of()), dir.resolve("data").toString(),
                 dir.resolve("never").toString(), new DatasetColumns("id", "picture", "caption"), SHARDS, 8);

@@ -25,9 +25,9 @@ public record DatasetColumns(String id, String image, String caption) implements
 
     /** Fails, naming {@code input} and the column, when the schema lacks a column or has it in another type. */
     public void check(StructType schema, String input, boolean needsCaption) {
-        require(schema, input, id, "id_column", "a string");
-        if (needsCaption) require(schema, input, caption, "caption_column", "a string");
-        StructField f = require(schema, input, image, "image_column", "a struct of bytes and path, or bytes");
+        require(schema, input, id, "option id=", "a string");
+        if (needsCaption) require(schema, input, caption, "option caption=", "a string");
+        StructField f = require(schema, input, image, "option image=", "a struct of bytes and path, or bytes");
         if (f.dataType() instanceof StructType st) {
             boolean bytes = has(st, "bytes", BinaryType.class), path = has(st, "path", StringType.class);
             if (!bytes && !path) {

@@ -189,7 +189,7 @@ class FeaturesJobTest {
                 dir.resolve("never").toString(), new DatasetColumns("id", "picture", "caption"), SHARDS, 8);
         assertThatThrownBy(() -> FeaturesJob.run(spark, o))
                 .isInstanceOf(IrisException.class)
-                .hasMessageContaining("no column 'picture' (image_column");
+                .hasMessageContaining("no column 'picture' (option image=");
         assertThat(dir.resolve("never")).doesNotExist();
     }
 

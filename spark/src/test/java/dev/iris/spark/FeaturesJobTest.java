@@ -135,6 +135,38 @@ class FeaturesJobTest {
     }
 
     @Test
+    void aJobKilledInItsOwnJvmAndReRunGivesTheRowsOfAnUninterruptedRun() throws Exception {
+        // the job as spark-submit runs it (its main, local[2], a JVM of its own), killed (SIGKILL) once its first shard is committed
+        Path killed = dir.resolve("killed");
+        int shards = 8;
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-Dspark.master=local[2]", "-Dspark.ui.enabled=false", "-Dspark.driver.host=127.0.0.1",
+                "-cp", System.getProperty("java.class.path"), FeaturesJob.class.getName(),
+                config.toString(), dir.resolve("data").toString(), killed.toString(), "shards=" + shards));
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("killed.log").toFile()).start();
+        Path firstDone = killed.resolve(FeatureTable.FEATURES).resolve("shard=0").resolve(FeatureTable.DONE);
+        while (!Files.exists(firstDone) && child.isAlive()) Thread.sleep(20);
+        child.destroyForcibly().waitFor();
+        assertThat(firstDone).as("the child's first shard (see %s)", dir.resolve("killed.log")).exists();
+        int doneAtKill = 0;
+        for (int k = 0; k < shards; k++) {
+            if (Files.exists(killed.resolve(FeatureTable.FEATURES).resolve("shard=" + k).resolve(FeatureTable.DONE))) doneAtKill++;
+        }
+
+        assertThat(doneAtKill).as("shards committed when the kill came (each takes several Spark jobs)").isLessThan(shards);
+        FeaturesJob.Summary rerun = FeaturesJob.run(spark, new FeaturesJob.Options(ModelSpec.of(config, List.of()), dir.resolve("data").toString(),
+                killed.toString(), DatasetColumns.defaults(), shards, 8));
+
+        assertThat(rerun.shardsSkipped()).isEqualTo(doneAtKill);
+        assertThat(rerun.shardsWritten()).isEqualTo(shards - doneAtKill);
+        Map<String, byte[]> whole = features("out"), resumed = features("killed");
+        assertThat(resumed.keySet()).isEqualTo(whole.keySet());
+        for (String key : whole.keySet()) assertThat(resumed.get(key)).isEqualTo(whole.get(key));
+        assertThat(rejectIds("killed")).isEqualTo(rejectIds("out"));
+    }
+
+    @Test
     void trainingFromTheJobsFeaturesGivesTheLossesOfTrainingFromTheImages() throws IOException {
         IrisConfig base = ModelSpec.of(config, List.of()).config();
         Trainer.Result images = Trainer.train(base.with(List.of("train.output=" + dir.resolve("runs/images"),

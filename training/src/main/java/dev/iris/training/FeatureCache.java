@@ -88,8 +88,8 @@ public final class FeatureCache {
                 .resolve(fingerprint));
         VisionEncoder vision = parts.vision();
         FeatureImport.Counts c = FeatureImport.into(files, tc.features().get(), fingerprint, (long) vision.tokens() * vision.hiddenSize() * 4);
-        LOG.info("train.features {}: {} shards, {} features imported into {}, {} already there",
-                tc.features().get(), c.shards(), c.written(), files.dir(), c.present());
+        LOG.info("train.features {}: {} shards ({} copied by an earlier run), {} features copied into {}, {} already there",
+                tc.features().get(), c.shards(), c.importedBefore(), c.written(), files.dir(), c.present());
         return new FeatureCache(files, vision, tc.features().get());
     }
 

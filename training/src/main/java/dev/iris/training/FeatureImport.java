@@ -25,8 +25,8 @@ import org.apache.parquet.schema.MessageType;
  * encoder: features of another encoder or of an unfinished job are an error, never used.
  */
 final class FeatureImport {
-    /** What an import did: features written, features already in the cache, shard folders read. */
-    record Counts(long written, long present, int shards) {}
+    /** What an import did: features written, features already in the cache, shard folders read, shard folders imported before. */
+    record Counts(long written, long present, int shards, int importedBefore) {}
 
     private FeatureImport() {}
 
@@ -43,18 +43,43 @@ final class FeatureImport {
         }
         if (shards.isEmpty()) throw new IrisException("train.features " + output + ": " + dir + " holds no shard folders");
         long written = 0, present = 0;
+        int before = 0;
         for (Path shard : shards) {
             if (!Files.isRegularFile(shard.resolve(FeatureTable.DONE))) {
                 throw new IrisException("train.features " + output + ": shard " + shard.getFileName()
                         + " was not completed (no " + FeatureTable.DONE + "); re-run the features job with the same output");
+            }
+            Path marker = marker(files, shard);
+            if (Files.isRegularFile(marker)) {   // this very commit of the shard was copied by an earlier run
+                before++;
+                continue;
             }
             for (Path file : parquetFiles(shard)) {
                 long[] c = importFile(files, file, fingerprint, expectedBytes);
                 written += c[0];
                 present += c[1];
             }
+            try {
+                Files.createDirectories(files.dir());
+                Files.writeString(marker, shard.toAbsolutePath() + "\n");
+            } catch (IOException e) {
+                throw new IrisException("train.features: cannot write " + marker + " in the feature cache: " + FeatureFiles.reason(e), e);
+            }
         }
-        return new Counts(written, present, shards.size());
+        return new Counts(written, present, shards.size(), before);
+    }
+
+    /**
+     * The cache's note that a shard was copied whole: named for the shard folder and the time its
+     * commit marker was written, so a shard written again by another job run is copied again.
+     */
+    private static Path marker(FeatureFiles files, Path shard) {
+        try {
+            String id = shard.toAbsolutePath().normalize() + "@" + Files.getLastModifiedTime(shard.resolve(FeatureTable.DONE)).toMillis();
+            return files.dir().resolve(".imported-" + FeatureCache.sha256(id.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16));
+        } catch (IOException e) {
+            throw new IrisException("train.features: cannot read " + shard.resolve(FeatureTable.DONE) + ": " + e.getMessage(), e);
+        }
     }
 
     private static List<Path> parquetFiles(Path shard) {

@@ -4,8 +4,6 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.iris.api.IrisException;
 import dev.iris.training.FeatureTable;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
@@ -45,15 +43,13 @@ public final class CaptionJob {
         String hash = ModelHash.of(o.model().config());
         Dataset<Row> input = spark.read().parquet(o.input());
         o.columns().check(input.schema(), o.input(), false);
-        Path in = Path.of(o.input()).toAbsolutePath();
-        ImageKeys keys = new ImageKeys(o.columns(), o.columns().imageIsStruct(input.schema()), (Files.isDirectory(in) ? in : in.getParent()).toString(),
-                o.shards());
+        ImageKeys keys = ImageKeys.forInput(o.columns(), input.schema(), o.input(), o.shards());
         Dataset<Row> keyed = input.select(col(o.columns().id()), col(o.columns().image()))
                 .map((MapFunction<Row, Row>) keys::apply, Encoders.row(ImageKeys.SCHEMA))
                 .persist(StorageLevel.DISK_ONLY());
         ShardedOutput.Progress progress;
         try {
-            progress = ShardedOutput.each("caption", o.output(), CAPTIONS, o.shards(), shard -> {
+            progress = ShardedOutput.each(spark, "caption", o.output(), CAPTIONS, o.shards(), shard -> {
                 Dataset<Row> generated = keyed.filter(col(ImageKeys.SHARD).equalTo(shard))
                         .mapPartitions(new CaptionRows(o.model(), o.prompt(), hash, o.concurrency()), Encoders.row(CaptionRows.SCHEMA))
                         .persist(StorageLevel.MEMORY_AND_DISK());
@@ -70,8 +66,8 @@ public final class CaptionJob {
             keyed.unpersist();
         }
         long rows = input.count();
-        long captions = spark.read().parquet(Path.of(o.output(), CAPTIONS).toString()).count();
-        long rejects = spark.read().parquet(Path.of(o.output(), FeatureTable.REJECTS).toString()).count();
+        long captions = spark.read().parquet(ShardedOutput.table(o.output(), CAPTIONS)).count();
+        long rejects = spark.read().parquet(ShardedOutput.table(o.output(), FeatureTable.REJECTS)).count();
         return new Summary(rows, captions, rejects, progress.written(), progress.skipped());
     }
 

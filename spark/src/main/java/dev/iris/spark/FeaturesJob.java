@@ -5,9 +5,8 @@ import static org.apache.spark.sql.functions.col;
 import dev.iris.api.IrisException;
 import dev.iris.training.FeatureCache;
 import dev.iris.training.FeatureTable;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -46,22 +45,20 @@ public final class FeaturesJob {
         String fingerprint = FeatureCache.fingerprint(o.model().config().vision());
         Dataset<Row> input = spark.read().parquet(o.input());
         o.columns().check(input.schema(), o.input(), false);
-        Path in = Path.of(o.input()).toAbsolutePath();
-        ImageKeys keys = new ImageKeys(o.columns(), o.columns().imageIsStruct(input.schema()), (Files.isDirectory(in) ? in : in.getParent()).toString(),
-                o.shards());
+        ImageKeys keys = ImageKeys.forInput(o.columns(), input.schema(), o.input(), o.shards());
         Dataset<Row> keyed = input.select(col(o.columns().id()), col(o.columns().image()))
-                .map((org.apache.spark.api.java.function.MapFunction<Row, Row>) keys::apply, Encoders.row(ImageKeys.SCHEMA))
+                .map((MapFunction<Row, Row>) keys::apply, Encoders.row(ImageKeys.SCHEMA))
                 .persist(StorageLevel.DISK_ONLY());
         ShardedOutput.Progress progress;
         try {
-            progress = ShardedOutput.each("features", o.output(), FeatureTable.FEATURES, o.shards(),
+            progress = ShardedOutput.each(spark, "features", o.output(), FeatureTable.FEATURES, o.shards(),
                     shard -> writeShard(keyed.filter(col(ImageKeys.SHARD).equalTo(shard)), o, fingerprint, shard));
         } finally {
             keyed.unpersist();
         }
         long rows = input.count();
-        long images = spark.read().parquet(Path.of(o.output(), FeatureTable.FEATURES).toString()).count();
-        long rejects = spark.read().parquet(Path.of(o.output(), FeatureTable.REJECTS).toString()).count();
+        long images = spark.read().parquet(ShardedOutput.table(o.output(), FeatureTable.FEATURES)).count();
+        long rejects = spark.read().parquet(ShardedOutput.table(o.output(), FeatureTable.REJECTS)).count();
         return new Summary(rows, images, rejects, rows - images - rejects, progress.written(), progress.skipped());
     }
 

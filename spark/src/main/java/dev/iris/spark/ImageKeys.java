@@ -34,6 +34,15 @@ final class ImageKeys implements Serializable {
     private final String baseDir;
     private final int shards;
 
+    /**
+     * The keys of a dataset's rows: image paths resolve against {@code input} when it is a folder,
+     * else against its parent (a folder on the executors' shared file system).
+     */
+    static ImageKeys forInput(DatasetColumns columns, StructType schema, String input, int shards) {
+        Path in = Path.of(input).toAbsolutePath();
+        return new ImageKeys(columns, columns.imageIsStruct(schema), (Files.isDirectory(in) ? in : in.getParent()).toString(), shards);
+    }
+
     ImageKeys(DatasetColumns columns, boolean struct, String baseDir, int shards) {
         this.columns = columns;
         this.struct = struct;

@@ -80,20 +80,15 @@ async function checkServer() {
 
 // ---------------------------------------------------------------- image
 
-/** The user turn of this chat that carries its image, if any (the model reads one image per chat). */
-function chatImageTurn() {
-  return turns.find((t) => t.role === "user" && t.image) || null;
+/** The latest user turn of this chat that carries an image, if any: the image a new answer reads last. */
+function latestImageTurn() {
+  return turns.findLast((t) => t.role === "user" && t.image) || null;
 }
 
-const ONE_IMAGE = "This chat already has an image. The model reads one image per chat for now: press \u201cNew chat\u201d to ask about another image.";
+const TOO_MANY_IMAGES = "This chat has more images than the server accepts: press \u201cNew chat\u201d to ask about another image.";
 
 function setImage(file) {
   if (!file) return;
-  if (chatImageTurn()) {
-    el.file.value = "";
-    showMessage(ONE_IMAGE);
-    return;
-  }
   if (file.type !== "image/png" && file.type !== "image/jpeg") {
     showMessage("Please choose a PNG or JPEG image (this one is " + (file.type || "of an unknown type") + ").");
     return;
@@ -241,12 +236,12 @@ async function readEvents(body, onData) {
   }
 }
 
-/** An error response's text; the server's one-image refusal is said in the page's words. */
+/** An error response's text; the server's refusal of too many images is said in the page's words. */
 async function requestError(resp) {
   const clone = resp.clone();
   try {
     const body = await clone.json();
-    if (body && body.error && body.error.code === "too_many_images") return ONE_IMAGE;
+    if (body && body.error && body.error.code === "too_many_images") return TOO_MANY_IMAGES + " (" + body.error.message + ")";
   } catch (e) { /* not JSON */ }
   return errorText(resp);
 }
@@ -259,7 +254,6 @@ async function ask(event) {
   const maxTokens = parseInt(el.maxTokens.value, 10);
   if (!(maxTokens >= 1)) { showMessage("Max tokens must be a whole number of at least 1."); el.maxTokens.focus(); return; }
   const temperature = Number(el.temperature.value);
-  if (imageDataUrl && chatImageTurn()) { showMessage(ONE_IMAGE); return; }
 
   const userTurn = { role: "user", text: prompt, image: imageDataUrl, imageName };
   const request = {
@@ -267,8 +261,8 @@ async function ask(event) {
     temperature, max_tokens: maxTokens,
     messages: toMessages(turns.concat([userTurn])),
   };
-  // the image this answer can see: attached to this turn or an earlier one
-  const seen = userTurn.image ? userTurn : chatImageTurn();
+  // the image a report of this answer shows: the one attached to this turn, else the latest earlier one
+  const seen = userTurn.image ? userTurn : latestImageTurn();
 
   showMessage("");
   const userNode = showUserTurn(userTurn);

@@ -5,9 +5,10 @@ them, for ConversationLabelsTest (the label mask of every training sample, token
 Run from this folder:  python3 make_label_cases.py   (Python jinja2 3.1)
 
 Each case is a conversation as a dataset holds it (LLaVA style: `<image>` marks the user turn
-that carries the image). It is turned into chat messages here the way Iris documents it: the
-marker is removed and the text stripped, then the image block (IMAGE_TOKENS image tokens) is
-placed after that turn's text and a newline. Per template variant the file holds:
+that carries an image; one marker per image). It is turned into chat messages here the way Iris
+documents it: the markers are removed and the text stripped, then each image's block
+(IMAGE_TOKENS image tokens) is placed after that turn's text (and the turn's earlier images) and
+a newline. Per template variant the file holds:
   full      the whole conversation, add_generation_prompt=False
   prefixes  per assistant turn, the messages before it with add_generation_prompt=True (the
             prompt generation writes for that answer)
@@ -58,18 +59,23 @@ CASES = {
                               t(U, "  Encore ?  "), t(A, "« Oui » 🙂")], 1),
     "image_in_second_turn": ([t(U, "Hello."), t(A, "Hello! Send me a picture."), t(U, "Here: <image>"),
                               t(A, "A cat on a mat.")], 1),
+    "two_images_one_turn": ([t(U, "<image>\n<image>\nWhat differs between them?"), t(A, "The colour of the disc.")], 2),
+    "images_in_two_turns": ([t(U, "<image>\nWhat is this?"), t(A, "A bus."), t(U, "And this one? <image>"),
+                             t(A, "A tram."), t(U, "Which is longer?"), t(A, "The tram.")], 2),
 }
 
 
 def messages(turns, images, image_token):
-    marked = [i for i, x in enumerate(turns) if "<image>" in x["text"]]
-    image_turn = marked[0] if marked else next(i for i, x in enumerate(turns) if x["role"] == U)
+    # one entry per image: the turn of its marker, else (no markers) the first user turn
+    marked = [i for i, x in enumerate(turns) for _ in range(x["text"].count("<image>"))]
+    image_turns = marked if marked else [next(i for i, x in enumerate(turns) if x["role"] == U)] * images
     out = []
     for i, x in enumerate(turns):
         content = x["text"]
         if x["role"] == U:
             content = content.replace("<image>", "").strip()
-            if images and i == image_turn:
+            # each image of the turn after the text and the images before it, after a newline
+            for _ in range(image_turns.count(i) if images else 0):
                 content = content + "\n" + image_token * IMAGE_TOKENS
         out.append({"role": x["role"], "content": content})
     return out

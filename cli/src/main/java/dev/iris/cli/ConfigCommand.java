@@ -71,6 +71,7 @@ final class ConfigCommand implements Callable<Integer> {
         m.put("allow_image_hosts", s.allowImageHosts());
         m.put("model_name", s.modelName());
         m.put("max_prompt_chars", s.maxPromptChars());
+        m.put("max_images", s.maxImages());
         m.put("header_timeout_s", s.connections().headerTimeoutS());
         m.put("body_timeout_s", s.connections().bodyTimeoutS());
         m.put("min_body_bytes_per_s", s.connections().minBodyRate());

@@ -131,7 +131,7 @@ class ArchitectureTest {
         // a module with an unexpected package would slip past every rule below
         List<String> roots = List.of("dev.iris.api", "dev.iris.runtime", "dev.iris.plugins", "dev.iris.datasets",
                 "dev.iris.training", "dev.iris.evaluation", "dev.iris.report", "dev.iris.vision", "dev.iris.llm",
-                "dev.iris.fusion", "dev.iris.server", "dev.iris.cli",
+                "dev.iris.fusion", "dev.iris.server", "dev.iris.vlm", "dev.iris.cli",
                 "dev.iris.common.vision", "dev.iris.common.text", "dev.iris.common.nn");
         assertThat(main.stream().map(JavaClass::getPackageName))
                 .allMatch(p -> roots.stream().anyMatch(r -> p.equals(r) || p.startsWith(r + ".")));

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * LLaVA's stage 2 on the tiny presets, as a user runs it: a LLaVA-Instruct-style json (multi-turn
  * entries, an image given as a list, text-only entries, a two-image entry and bad entries) through
  * {@code iris train} stage finetune and {@code iris eval}. Every entry left out is listed with its
- * reason; every language model and fusion installed is covered.
+ * reason; every language model and fusion installed is covered, and stage 2 with LoRA once.
  */
 class ConversationEndToEndTest {
     static final PluginRegistry REGISTRY = PluginRegistry.discover();
@@ -136,19 +136,21 @@ class ConversationEndToEndTest {
         // cross-attention with its default mask reads the image at every position of a sample: a
         // text-only conversation in an image stage cannot leave it out (generation answers those
         // without the fusion), so it is skipped, and counted, rather than trained on a blank image
+        // for the same reason it trains on samples of exactly one image; the projector takes the
+        // two-image sample, a block per image
         boolean textOnlySkipped = fusion.equals("crossattn");
-        List<String> expected = new ArrayList<>(List.of("pair", "twice-gpt", "no-answer", "gone", "markers"));
+        List<String> expected = new ArrayList<>(List.of("twice-gpt", "no-answer", "gone", "markers"));
         if (textOnlySkipped) {
-            expected.addAll(List.of("chat-1", "chat-2"));
+            expected.addAll(List.of("chat-1", "chat-2", "pair"));
             for (String id : List.of("chat-1", "chat-2")) assertThat(skipped.get(id)).startsWith("text-only sample in an image stage: ");
+            assertThat(skipped.get("pair")).startsWith("2 images in one sample: the fusion reads every image at every position");
         }
         assertThat(skipped).containsOnlyKeys(expected);
-        assertThat(skipped.get("pair")).isEqualTo("2 images in one sample: several images per prompt are not supported yet");
         assertThat(skipped.get("twice-gpt")).startsWith("roles not alternating: turn 3");
         assertThat(skipped.get("no-answer")).isEqualTo("empty answer: turn 2");
         assertThat(skipped.get("gone")).isEqualTo("image file not found: coco/missing.png");
         assertThat(skipped.get("markers")).startsWith("image count mismatch");
-        assertThat(train.out()).contains("2 images in one sample: several images per prompt are not supported yet=1");
+        if (textOnlySkipped) assertThat(train.out()).contains("2 images in one sample: the fusion reads every image at every position");
 
         // held-out: loss over the answers' tokens, and each answer generated from its real history
         IrisCliTest.Run eval = IrisCliTest.run("eval", "--config", config.toString(), "--checkpoint", run.resolve("final").toString());
@@ -159,12 +161,59 @@ class ConversationEndToEndTest {
             assertThat(scores.get("answers").asInt()).as("3 + 2 assistant turns").isEqualTo(5);
             assertThat(scores.get("captions").findValuesAsText("id")).contains("bus#1", "bus#2", "bus#3", "listed#1").doesNotContain("chat-1");
         } else {
-            assertThat(scores.get("examples").asInt()).isEqualTo(4);
-            assertThat(scores.get("answers").asInt()).as("3 + 2 + 1 + 2 assistant turns").isEqualTo(8);
-            assertThat(scores.get("captions").findValuesAsText("id")).contains("bus#1", "bus#2", "bus#3", "chat-1");
+            assertThat(scores.get("examples").asInt()).isEqualTo(5);
+            assertThat(scores.get("answers").asInt()).as("3 + 2 + 1 + 2 + 1 assistant turns").isEqualTo(9);
+            assertThat(scores.get("captions").findValuesAsText("id")).contains("bus#1", "bus#2", "bus#3", "chat-1", "pair");
         }
         assertThat(scores.get("captions").get(1).get("reference").asText()).isEqualTo("In the top left.");
         assertThat(scores.get("heldout_loss").asDouble()).isPositive().isFinite();
         assertThat(scores.get("perplexity").asDouble()).isGreaterThan(1.0).isFinite();
+    }
+
+    /** The same data through stage 2 with LoRA adapters on the language model (the projector trains beside them). */
+    @org.junit.jupiter.api.Test
+    void instructionConversationsTrainWithLoraAndEvaluateWithTheAdapter() throws Exception {
+        Arguments first = pairs().filter(a -> a.get()[2].equals("projector")).findFirst().orElseThrow();
+        String vision = (String) first.get()[0], llm = (String) first.get()[1];
+        Path models = dir.resolve("models-lora");
+        IrisCliTest.Run init = IrisCliTest.run("init", "--vision", vision + ":" + PRESET, "--llm", llm + ":" + PRESET, "--fusion", "projector",
+                "--out", models.toString());
+        assertThat(init.exitCode()).as(init.err()).isZero();
+        String name = vision + "-" + llm + "-projector";
+        Path run = dir.resolve("runs").resolve(name + "-lora");
+        Path config = models.resolve(name + "-lora.yaml");
+        Files.writeString(config, Files.readString(models.resolve(name + ".yaml")) + """
+                train:
+                  dataset:      { type: llava-json, path: %1$s, images: %2$s }
+                  eval_dataset: { type: llava-json, path: %1$s, images: %2$s }
+                  stage: finetune
+                  lora: { rank: 4, alpha: 8, targets: [q_proj, v_proj] }
+                  lr: 1.0e-3
+                  warmup_steps: 1
+                  batch_size: 2
+                  steps: 3
+                  save_every: 0
+                  log_every: 1
+                  seed: 0
+                  output: %3$s
+                """.formatted(data.resolve("instruct.json"), data, run));
+        IrisCliTest.Run train = IrisCliTest.run("train", "--config", config.toString());
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        List<String> metrics = Files.readAllLines(run.resolve("metrics.jsonl"));
+        assertThat(metrics).hasSize(3);
+        for (String line : metrics) assertThat(json.readTree(line).get("loss").asDouble()).isPositive().isFinite();
+        assertThat(run.resolve("final/adapter_model.safetensors")).exists();
+        assertThat(run.resolve("final/llm.safetensors")).doesNotExist();
+        // the same entries are left out as in a full fine-tune: the two-image one trains
+        List<String> skippedIds = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("skipped.jsonl"))) skippedIds.add(json.readTree(line).get("id").asText());
+        assertThat(skippedIds).containsExactlyInAnyOrder("twice-gpt", "no-answer", "gone", "markers");
+
+        IrisCliTest.Run eval = IrisCliTest.run("eval", "--config", config.toString(), "--checkpoint", run.resolve("final").toString());
+        assertThat(eval.exitCode()).as(eval.err()).isZero();
+        JsonNode scores = json.readTree(eval.out());
+        assertThat(scores.get("answers").asInt()).isEqualTo(9);
+        assertThat(scores.get("heldout_loss").asDouble()).isPositive().isFinite();
     }
 }

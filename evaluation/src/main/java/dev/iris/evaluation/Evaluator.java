@@ -3,6 +3,7 @@ package dev.iris.evaluation;
 import dev.iris.training.Batch;
 import dev.iris.training.Checkpoint;
 import dev.iris.training.FeatureCache;
+import dev.iris.training.ImageFeatures;
 import dev.iris.training.LlavaPrompts;
 import dev.iris.training.Sample;
 import dev.iris.training.SampleBuilder;
@@ -127,14 +128,18 @@ public final class Evaluator {
             try (VisionLanguageModel model = VisionLanguageModel.load(config, registry)) {
                 int done = 0;
                 for (Dataset.Example e : examples) {
-                    Optional<byte[]> image = images ? Optional.ofNullable(e.firstImage()) : Optional.empty();
-                    SampleBuilder.Rendered r = prepared.builder().render(e, instruction, image.isPresent(), new Random(0));
+                    List<byte[]> exImages = images ? e.images() : List.of();
+                    SampleBuilder.Rendered r = prepared.builder().render(e, instruction, !exImages.isEmpty(), new Random(0));
                     for (int k = 0; k < r.answers().size(); k++) {
                         int a = r.answers().get(k);
-                        // the history as the data has it; the image goes with its turn once that turn is in the prompt
-                        boolean seen = image.isPresent() && r.imageMessage() < a;
-                        VisionLanguageModel.Request request = new VisionLanguageModel.Request(r.messages().subList(0, a),
-                                seen ? image : Optional.empty(), "image of row " + e.id(), seen ? r.imageMessage() : -1);
+                        // the history as the data has it; an image goes with its turn once that turn is in the prompt
+                        List<VisionLanguageModel.Image> seen = new ArrayList<>();
+                        for (int i = 0; i < exImages.size(); i++) {
+                            int m = r.imageMessages().get(i);
+                            String name = exImages.size() == 1 ? "image of row " + e.id() : "image " + (i + 1) + " of row " + e.id();
+                            if (m < a) seen.add(new VisionLanguageModel.Image(exImages.get(i), name, m));
+                        }
+                        VisionLanguageModel.Request request = new VisionLanguageModel.Request(r.messages().subList(0, a), seen);
                         String text = model.generate(request, greedy, s -> {}, false).text().strip();
                         String reference = r.messages().get(a).content();
                         Map<String, Double> scores = new LinkedHashMap<>();
@@ -182,7 +187,7 @@ public final class Evaluator {
         TrainConfig tc = config.train();
         try (ModelParts parts = ModelParts.create(config, registry)) {
             OrtRuntime runtime = new OrtRuntime(config.runtime().device(), config.runtime().threads());
-            Graph graph = TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().tokens(), parts.vision().hiddenSize());
+            Graph graph = TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().hiddenSize());
             SessionFactory sessions = new SessionFactory(runtime, parts.sources(), tc.seed());
             SampleBuilder builder = SampleBuilder.of(parts.llm(), parts.fusion(), images, tc.system(), List.of(instruction), tc.maxLength());
             int imageTokens = builder.imagePositions().count();
@@ -209,7 +214,7 @@ public final class Evaluator {
                             from.put(s, e);
                         }
                     }
-                    List<Tensor> feats = preparer.features(samples);
+                    ImageFeatures feats = preparer.features(samples);
                     if (samples.isEmpty()) continue;
                     Batch b = Batch.of(samples, feats, imageTokens, padId);
                     double l = session.run(b.feeds(), List.of(TrainingGraph.LOSS)).get(TrainingGraph.LOSS).getDouble(0);

@@ -38,7 +38,7 @@ final class ChatCompletions {
         ChatEngine engine = server.engine();   // 503 until the model is ready, and while draining
         JsonNode body = JsonBodies.read(ctx, server.config());
         server.admission().refuseIfFull();
-        ChatRequest req = ChatRequest.parse(body, server.config().modelName(), server.images());
+        ChatRequest req = ChatRequest.parse(body, server.config().modelName(), server.images(), server.config().maxImages());
         int context = engine.contextLength();
         // cheap checks first: a prompt that cannot fit is refused before it is tokenized or queued
         PromptSize.check(req.promptChars(), server.config(), context, "messages");

@@ -6,7 +6,6 @@ import dev.iris.plugins.model.VisionLanguageModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
@@ -15,7 +14,7 @@ import java.util.OptionalInt;
  * unknown model, 413 for an image over the limits) naming the field, as OpenAI's API does.
  * Fields this server does not act on (penalties, logprobs, user, ...) are ignored.
  */
-record ChatRequest(String model, List<ChatMessage> messages, Optional<Images.Checked> image, int imageMessage,
+record ChatRequest(String model, List<ChatMessage> messages, List<VisionLanguageModel.Image> images,
                    OptionalInt maxTokens, OptionalDouble temperature, OptionalDouble topP, OptionalInt seed,
                    List<String> stop, boolean stream, boolean includeUsage) {
 
@@ -32,11 +31,11 @@ record ChatRequest(String model, List<ChatMessage> messages, Optional<Images.Che
     }
 
     VisionLanguageModel.Request toModelRequest() {
-        return new VisionLanguageModel.Request(messages, image.map(Images.Checked::bytes),
-                image.map(Images.Checked::name).orElse(""), image.isPresent() ? imageMessage : 0);
+        return new VisionLanguageModel.Request(messages, images);
     }
 
-    static ChatRequest parse(JsonNode body, String modelName, Images images) {
+    /** @param maxImages images the request may carry in all its messages ({@code serve.max_images}) */
+    static ChatRequest parse(JsonNode body, String modelName, Images images, int maxImages) {
         if (body == null || !body.isObject()) throw ApiError.badRequest(null, "the request body must be a JSON object");
         JsonNode modelNode = body.get("model");
         if (modelNode == null || modelNode.isNull()) throw ApiError.badRequest("model", "'model' is required (this server has '" + modelName + "')");
@@ -53,10 +52,9 @@ record ChatRequest(String model, List<ChatMessage> messages, Optional<Images.Che
         JsonNode msgs = body.get("messages");
         if (msgs == null || msgs.isNull()) throw ApiError.badRequest("messages", "'messages' is required");
         if (!msgs.isArray() || msgs.isEmpty()) throw ApiError.badRequest("messages", "'messages' must be a non-empty array");
-        ImageLimit.check(msgs);   // before any image is fetched or decoded
+        ImageLimit.check(msgs, maxImages);   // before any image is fetched or decoded
         List<ChatMessage> messages = new ArrayList<>();
-        Optional<Images.Checked> image = Optional.empty();
-        int imageMessage = -1;
+        List<VisionLanguageModel.Image> attached = new ArrayList<>();
         for (int i = 0; i < msgs.size(); i++) {
             JsonNode m = msgs.get(i);
             String at = "messages[" + i + "]";
@@ -88,8 +86,8 @@ record ChatRequest(String model, List<ChatMessage> messages, Optional<Images.Che
                             JsonNode u = part.get("image_url");
                             String url = u == null ? null : u.isTextual() ? u.asText() : u.path("url").isTextual() ? u.path("url").asText() : null;
                             if (url == null) throw ApiError.badRequest(pat + ".image_url.url", pat + ".image_url.url must be a string");
-                            image = Optional.of(images.load(url));
-                            imageMessage = i;
+                            Images.Checked image = images.load(url);
+                            attached.add(new VisionLanguageModel.Image(image.bytes(), image.name(), i));
                         }
                         default -> throw ApiError.badRequest(pat + ".type", pat + ".type " + ApiError.quote(type) + " is not supported (text, image_url)");
                     }
@@ -138,7 +136,7 @@ record ChatRequest(String model, List<ChatMessage> messages, Optional<Images.Che
                 throw ApiError.badRequest("stop", "a stop sequence is " + one.length() + " characters; at most " + MAX_STOP_CHARS + " are allowed");
             }
         }
-        return new ChatRequest(model, messages, image, imageMessage, maxTokens, temperature, topP, seed, List.copyOf(stop), stream, includeUsage);
+        return new ChatRequest(model, messages, List.copyOf(attached), maxTokens, temperature, topP, seed, List.copyOf(stop), stream, includeUsage);
     }
 
     private static OptionalInt positiveInt(JsonNode body, String field) {

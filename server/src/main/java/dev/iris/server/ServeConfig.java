@@ -26,12 +26,13 @@ import java.util.Optional;
  * @param allowImageHosts {@code allow_image_hosts}: hosts remote http(s) image URLs may name (none by default)
  * @param modelName       {@code model_name}: the model id clients name
  * @param maxPromptChars  {@code max_prompt_chars}: characters of message text a request may carry, checked before tokenizing
+ * @param maxImages       {@code max_images}: images a chat request may carry in all its messages, counted before any is fetched
  * @param connections     how long and how many connections a client may hold ({@link Connections})
  * @param apiKeyFrom      where the key came from ({@code serve.api_key} or {@code IRIS_API_KEY}), for the log; empty without a key
  */
 public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImagePixels, int maxTokensCap, int queue,
                           int workers, double deadlineS, double drainS, List<String> allowImageHosts, String modelName,
-                          int maxPromptChars, Connections connections, String apiKeyFrom) {
+                          int maxPromptChars, int maxImages, Connections connections, String apiKeyFrom) {
 
     /**
      * Bounds on connections, so slow or idle clients cannot hold the server.
@@ -63,6 +64,7 @@ public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImag
             ConfigField.of("allow_image_hosts", "hosts remote image URLs may name"),
             ConfigField.of("model_name", "the model id clients name"),
             ConfigField.of("max_prompt_chars", "characters of message text a request may carry"),
+            ConfigField.of("max_images", "images a chat request may carry in all its messages"),
             ConfigField.of("header_timeout_s", "seconds a connection may take to send a request's headers"),
             ConfigField.of("body_timeout_s", "seconds a request may take to send its body"),
             ConfigField.of("min_body_bytes_per_s", "slowest average upload accepted once a body has taken 5 s"),
@@ -94,7 +96,7 @@ public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImag
     public static final Connections DEFAULT_CONNECTIONS = new Connections(30, 60, 1024, 32);
 
     public static final ServeConfig DEFAULTS = new ServeConfig(Optional.empty(), 20 * 1024 * 1024, 40_000_000, 1024, 16,
-            4, 120, 30, List.of(), "iris", 200_000, DEFAULT_CONNECTIONS, "");
+            4, 120, 30, List.of(), "iris", 200_000, 4, DEFAULT_CONNECTIONS, "");
 
     public ServeConfig {
         // an empty key would silently switch authentication off: refuse it, naming where it came from
@@ -106,10 +108,10 @@ public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImag
         else if (apiKeyFrom.isEmpty()) apiKeyFrom = "serve.api_key";
         allowImageHosts = allowImageHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
         if (maxBodyBytes < 1 || maxImagePixels < 1 || maxTokensCap < 1 || queue < 0 || workers < 1 || deadlineS <= 0 || drainS < 0
-                || maxPromptChars < 1) {
-            throw new ConfigException("serve: limits must be positive (queue and drain_s may be 0): max_body_bytes=" + maxBodyBytes
+                || maxPromptChars < 1 || maxImages < 0) {
+            throw new ConfigException("serve: limits must be positive (queue, drain_s and max_images may be 0): max_body_bytes=" + maxBodyBytes
                     + ", max_image_pixels=" + maxImagePixels + ", max_tokens_cap=" + maxTokensCap + ", queue=" + queue + ", workers=" + workers
-                    + ", deadline_s=" + deadlineS + ", drain_s=" + drainS + ", max_prompt_chars=" + maxPromptChars);
+                    + ", deadline_s=" + deadlineS + ", drain_s=" + drainS + ", max_prompt_chars=" + maxPromptChars + ", max_images=" + maxImages);
         }
         if (modelName == null || modelName.isBlank()) throw new ConfigException("serve.model_name: must not be empty");
         Objects.requireNonNull(connections, "connections");
@@ -147,6 +149,7 @@ public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImag
                 strings(values, "allow_image_hosts"),
                 Optional.ofNullable(values.get("model_name")).map(String::valueOf).orElse(d.modelName()),
                 integer(values, "max_prompt_chars", d.maxPromptChars(), 1),
+                integer(values, "max_images", d.maxImages(), 0),
                 new Connections(number(values, "header_timeout_s", c.headerTimeoutS(), false),
                         number(values, "body_timeout_s", c.bodyTimeoutS(), false),
                         integer(values, "min_body_bytes_per_s", c.minBodyRate(), 0),
@@ -156,32 +159,37 @@ public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImag
 
     public ServeConfig withApiKey(String key) {
         return new ServeConfig(Optional.ofNullable(key), maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS,
-                allowImageHosts, modelName, maxPromptChars, connections, "");
+                allowImageHosts, modelName, maxPromptChars, maxImages, connections, "");
     }
 
     public ServeConfig withLimits(int maxBodyBytes, int maxImagePixels, int maxTokensCap) {
         return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS,
-                allowImageHosts, modelName, maxPromptChars, connections, apiKeyFrom);
+                allowImageHosts, modelName, maxPromptChars, maxImages, connections, apiKeyFrom);
     }
 
     public ServeConfig withLoad(int queue, int workers, double deadlineS, double drainS) {
         return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS,
-                allowImageHosts, modelName, maxPromptChars, connections, apiKeyFrom);
+                allowImageHosts, modelName, maxPromptChars, maxImages, connections, apiKeyFrom);
     }
 
     public ServeConfig withImageHosts(List<String> hosts) {
         return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS,
-                hosts, modelName, maxPromptChars, connections, apiKeyFrom);
+                hosts, modelName, maxPromptChars, maxImages, connections, apiKeyFrom);
     }
 
     public ServeConfig withMaxPromptChars(int chars) {
         return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS,
-                allowImageHosts, modelName, chars, connections, apiKeyFrom);
+                allowImageHosts, modelName, chars, maxImages, connections, apiKeyFrom);
+    }
+
+    public ServeConfig withMaxImages(int images) {
+        return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS,
+                allowImageHosts, modelName, maxPromptChars, images, connections, apiKeyFrom);
     }
 
     public ServeConfig withConnections(Connections c) {
         return new ServeConfig(apiKey, maxBodyBytes, maxImagePixels, maxTokensCap, queue, workers, deadlineS, drainS,
-                allowImageHosts, modelName, maxPromptChars, c, apiKeyFrom);
+                allowImageHosts, modelName, maxPromptChars, maxImages, c, apiKeyFrom);
     }
 
     /** Never prints the key itself. */
@@ -190,7 +198,7 @@ public record ServeConfig(Optional<String> apiKey, int maxBodyBytes, int maxImag
         return "ServeConfig[api_key=" + (apiKey.isPresent() ? "(set, from " + apiKeyFrom + ")" : "(none)") + ", max_body_bytes=" + maxBodyBytes
                 + ", max_image_pixels=" + maxImagePixels + ", max_tokens_cap=" + maxTokensCap + ", queue=" + queue
                 + ", workers=" + workers + ", deadline_s=" + deadlineS + ", drain_s=" + drainS
-                + ", allow_image_hosts=" + allowImageHosts + ", model_name=" + modelName + ", max_prompt_chars=" + maxPromptChars
+                + ", allow_image_hosts=" + allowImageHosts + ", model_name=" + modelName + ", max_prompt_chars=" + maxPromptChars + ", max_images=" + maxImages
                 + ", header_timeout_s=" + connections.headerTimeoutS() + ", body_timeout_s=" + connections.bodyTimeoutS()
                 + ", min_body_bytes_per_s=" + connections.minBodyRate() + ", max_connections_per_client=" + connections.maxPerClient() + "]";
     }

@@ -87,13 +87,15 @@ class ErrorsTest {
     }
 
     @Test
-    void moreThanOneImageIs400SayingSo() {
-        String body = "{\"model\":\"iris\",\"messages\":[{\"role\":\"user\",\"content\":["
-                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"" + image + "\"}},"
-                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"" + image + "\"}},"
-                + "{\"type\":\"text\",\"text\":\"compare\"}]}]}";
+    void moreImagesThanServeMaxImagesIs400NamingTheFirstOverTheLimit() {
+        int max = ServeConfig.DEFAULTS.maxImages();
+        StringBuilder parts = new StringBuilder();
+        for (int i = 0; i <= max; i++) parts.append("{\"type\":\"image_url\",\"image_url\":{\"url\":\"").append(image).append("\"}},");
+        String body = "{\"model\":\"iris\",\"messages\":[{\"role\":\"user\",\"content\":[" + parts + "{\"type\":\"text\",\"text\":\"compare\"}]}]}";
         JsonNode e = assertError(http.post("/v1/chat/completions", body), 400);
-        assertThat(e.get("message").asText()).contains("at most one image").contains("2");
+        assertThat(e.get("code").asText()).isEqualTo("too_many_images");
+        assertThat(e.get("param").asText()).isEqualTo("messages[0].content[" + max + "]");
+        assertThat(e.get("message").asText()).contains("at most " + max + " images").contains("has " + (max + 1)).contains("serve.max_images");
     }
 
     @Test

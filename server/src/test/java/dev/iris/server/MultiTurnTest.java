@@ -108,8 +108,7 @@ class MultiTurnTest {
 
         Request handed = engine.last.get();
         assertThat(handed.messages()).isEqualTo(HISTORY);
-        assertThat(handed.imageMessage()).as("the turn the image was attached to").isZero();
-        assertThat(handed.image()).isPresent();
+        assertThat(handed.imageMessages()).as("the turn the image was attached to").containsExactly(0);
 
         // the same conversation straight through the model gives the same answer and prompt
         VisionLanguageModel model = TinyModel.model();
@@ -143,7 +142,7 @@ class MultiTurnTest {
             if (c.isTextual()) streamed.append(c.asText());
         }
         assertThat(streamed.toString()).isEqualTo(whole);
-        assertThat(engine.last.get().imageMessage()).isZero();
+        assertThat(engine.last.get().imageMessages()).containsExactly(0);
     }
 
     @Test
@@ -152,18 +151,32 @@ class MultiTurnTest {
                 withImage("user", "Here it is: what is in it?", image));
         Http.Response r = http.post("/v1/chat/completions", body(messages, 6));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
-        assertThat(engine.last.get().imageMessage()).isEqualTo(2);
+        assertThat(engine.last.get().imageMessages()).containsExactly(2);
     }
 
     @Test
-    void aSecondImageInALaterTurnIs400NamingItAndTheLimit() {
+    void aSecondImageInALaterTurnIsTheModelsSecondImageInThatTurn() {
         List<Map<String, Object>> messages = new ArrayList<>(historyWithImageFirst());
-        messages.set(2, withImage("user", "And this one?", image));
-        JsonNode e = ErrorsTest.assertError(http.post("/v1/chat/completions", body(messages, 4)), 400);
-        assertThat(e.get("code").asText()).isEqualTo("too_many_images");
-        assertThat(e.get("param").asText()).isEqualTo("messages[2].content[1]");
-        assertThat(e.get("message").asText()).contains("at most one image").contains("has 2")
-                .contains("messages[0].content[1]").contains("messages[2].content[1]").contains("new conversation");
+        String other = TinyModel.dataUri(TinyModel.png(new java.awt.Color(20, 40, 200)));
+        messages.set(2, withImage("user", "And this one?", other));
+        Http.Response r = http.post("/v1/chat/completions", body(messages, 8));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        Request handed = engine.last.get();
+        assertThat(handed.imageMessages()).containsExactly(0, 2);
+        assertThat(handed.images().get(1).bytes()).isEqualTo(TinyModel.png(new java.awt.Color(20, 40, 200)));
+
+        // the same answer as the model gives the same two images directly; each image block sits in its own turn
+        VisionLanguageModel model = TinyModel.model();
+        List<ChatMessage> history = List.of(HISTORY.get(0), HISTORY.get(1), ChatMessage.user("And this one?"));
+        Request direct = new Request(history, List.of(new VisionLanguageModel.Image(TinyModel.png(), "a.png", 0),
+                new VisionLanguageModel.Image(TinyModel.png(new java.awt.Color(20, 40, 200)), "b.png", 2)));
+        GenerateConfig cfg = TinyModel.defaults().withSystem(Optional.empty()).withMaxNewTokens(8).withTemperature(0);
+        assertThat(r.json().at("/choices/0/message/content").asText()).isEqualTo(model.generate(direct, cfg, piece -> {}, false).text());
+        String prompt = model.render(direct);
+        String pad = model.parts().llm().imageToken().text();
+        int blocks = (prompt.length() - prompt.replace(pad, "").length()) / pad.length();
+        assertThat(blocks).isEqualTo(2 * model.parts().fusion().imageTokens());
+        assertThat(prompt.lastIndexOf(pad)).isGreaterThan(prompt.indexOf("And this one?"));
     }
 
     @Test

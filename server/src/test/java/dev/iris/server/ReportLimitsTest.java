@@ -126,7 +126,8 @@ class ReportLimitsTest {
 
     @Test
     void theDeadlineApplies() {
-        IrisServer hurried = TinyModel.serve(ServeConfig.DEFAULTS.withLoad(4, 1, 0.2, 1));
+        // a deadline no real generation meets: the tiny model can write 1 000 tokens in a fraction of a second
+        IrisServer hurried = TinyModel.serve(ServeConfig.DEFAULTS.withLoad(4, 1, 0.001, 1));
         hurried.reports(reports);
         try {
             Map<String, Object> body = report(TinyModel.png());

@@ -41,6 +41,7 @@ class ServeConfigTest {
         m.put("allow_image_hosts", List.of("Images.Example.org", "127.0.0.1"));
         m.put("model_name", "iris-med");
         m.put("max_prompt_chars", 5000);
+        m.put("max_images", 2);
         m.put("header_timeout_s", 3);
         m.put("body_timeout_s", 4.5);
         m.put("min_body_bytes_per_s", 0);
@@ -48,7 +49,7 @@ class ServeConfigTest {
         assertThat(m.keySet()).containsExactlyElementsOf(ServeConfig.KEYS);
         ServeConfig c = ServeConfig.from(m, Map.of(ServeConfig.API_KEY_ENV, "from-env"));
         assertThat(c).isEqualTo(new ServeConfig(Optional.of("abc"), 1000, 2000, 64, 0, 2, 1.5, 0, List.of("images.example.org", "127.0.0.1"), "iris-med",
-                5000, new ServeConfig.Connections(3, 4.5, 0, 8), "serve.api_key"));
+                5000, 2, new ServeConfig.Connections(3, 4.5, 0, 8), "serve.api_key"));
         assertThat(c.toString()).doesNotContain("abc").contains("api_key=(set, from serve.api_key)");
     }
 

@@ -19,7 +19,7 @@ class ServerInputFuzzTest {
     @FuzzTest(maxDuration = "60s")
     void chatRequest(byte[] body) {
         try {
-            ChatRequest r = ChatRequest.parse(JsonBodies.parse(body), "iris", IMAGES);
+            ChatRequest r = ChatRequest.parse(JsonBodies.parse(body), "iris", IMAGES, ServeConfig.DEFAULTS.maxImages());
             PromptSize.check(r.promptChars(), LIMITS, 4096, "messages");
             r.toModelRequest();
         } catch (ApiError expected) {

@@ -83,12 +83,21 @@ final class TinyModel {
         return encode(picture(), "png");
     }
 
+    /** A disc of another colour: a second, different image. */
+    static byte[] png(Color disc) {
+        return encode(picture(disc), "png");
+    }
+
     static BufferedImage picture() {
+        return picture(Color.RED);
+    }
+
+    static BufferedImage picture(Color disc) {
         BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, 64, 64);
-        g.setColor(Color.RED);
+        g.setColor(disc);
         g.fillOval(8, 8, 32, 32);
         g.dispose();
         return img;

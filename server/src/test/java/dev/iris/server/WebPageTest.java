@@ -27,8 +27,9 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The web page in headless Chromium: key, a chat of two turns with an image in the first, one image
- * per chat, a report of the first answer, "New chat", then a chat whose image comes in its second turn.
+ * The web page in headless Chromium: key, a chat of two turns with an image in the first, a second
+ * image in a third turn, a report of the first answer, "New chat", then a chat whose image comes in
+ * its second turn.
  */
 class WebPageTest {
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -118,7 +119,7 @@ class WebPageTest {
         assertThat(prompt.getAttribute("value")).isEmpty();
         Request one = engine.last.get();
         assertThat(one.messages()).containsExactly(ChatMessage.user("Describe the image."));
-        assertThat(one.imageMessage()).isZero();
+        assertThat(one.imageMessages()).containsExactly(0);
 
         // turn 2, sent from the keyboard: no new image, the whole history goes with it
         prompt.sendKeys("What colour is the disc?");
@@ -127,8 +128,7 @@ class WebPageTest {
         Request two = engine.last.get();
         assertThat(two.messages()).containsExactly(ChatMessage.user("Describe the image."), ChatMessage.assistant(first),
                 ChatMessage.user("What colour is the disc?"));
-        assertThat(two.imageMessage()).as("the image stays in the turn it was attached to").isZero();
-        assertThat(two.image()).isPresent();
+        assertThat(two.imageMessages()).as("the image stays in the turn it was attached to").containsExactly(0);
 
         // the history shows both turns: the image with the first question, the answers in order
         List<WebElement> turns = driver.findElements(By.cssSelector("#history > li"));
@@ -143,15 +143,21 @@ class WebPageTest {
         WebElement message = driver.findElement(By.id("message"));
         assertThat(message.isDisplayed()).isFalse();
 
-        // a second image in the same chat: the page says to start a new one
+        // a second image in the same chat goes with the turn it is attached to; the first stays in its own
         driver.findElement(By.id("image-input")).sendKeys(imageFile.toAbsolutePath().toString());
-        wait.until(d -> message.isDisplayed());
-        assertThat(message.getText()).contains("one image per chat").contains("New chat");
-        assertThat(preview.isDisplayed()).isFalse();
+        wait.until(d -> preview.isDisplayed());
+        assertThat(message.isDisplayed()).isFalse();
+        prompt.sendKeys("And this one?");
+        driver.findElement(By.id("send")).click();
+        awaitAnswer(wait, 3);
+        Request three = engine.last.get();
+        assertThat(three.messages()).hasSize(5);
+        assertThat(three.imageMessages()).as("one image in turn 1, one in turn 3").containsExactly(0, 4);
+        assertThat(driver.findElements(By.cssSelector("#history > li")).get(4).findElements(By.tagName("img"))).hasSize(1);
 
         // the report button of the first answer: a PDF of that answer with its question
         List<WebElement> reports = driver.findElements(By.cssSelector("#history .report"));
-        assertThat(reports).hasSize(2);
+        assertThat(reports).hasSize(3);
         assertThat(reports.get(1).isEnabled()).as("the second answer saw the image too").isTrue();
         assertThat(reports.get(0).getAttribute("aria-label")).isEqualTo("Download PDF report of answer 1");
         reports.get(0).click();
@@ -180,7 +186,7 @@ class WebPageTest {
         driver.findElement(By.id("send")).click();
         String hello = awaitAnswer(wait, 1);
         assertThat(engine.last.get().messages()).containsExactly(ChatMessage.user("Hello."));
-        assertThat(engine.last.get().image()).isEmpty();
+        assertThat(engine.last.get().images()).isEmpty();
         driver.findElement(By.id("image-input")).sendKeys(imageFile.toAbsolutePath().toString());
         wait.until(d -> preview.isDisplayed());
         assertThat(message.isDisplayed()).as("the first image of this chat is welcome").isFalse();
@@ -188,7 +194,7 @@ class WebPageTest {
         driver.findElement(By.id("send")).click();
         awaitAnswer(wait, 2);
         assertThat(engine.last.get().messages()).containsExactly(ChatMessage.user("Hello."), ChatMessage.assistant(hello), ChatMessage.user("Describe it."));
-        assertThat(engine.last.get().imageMessage()).isEqualTo(2);
+        assertThat(engine.last.get().imageMessages()).containsExactly(2);
         List<WebElement> newTurns = driver.findElements(By.cssSelector("#history > li"));
         assertThat(newTurns).hasSize(4);
         assertThat(newTurns.get(0).findElements(By.tagName("img"))).isEmpty();

@@ -90,6 +90,21 @@ public abstract class FusionContract {
         return fusion.projectImage(g, g.input("features", DType.F32, batch, (long) visionTokens(), (long) visionWidth()));
     }
 
+    /**
+     * The work between layers; a fusion that reads image rows gets them as an input that the
+     * feeds fill with ones (every position reads every image token, as with one image after the prompt's start).
+     */
+    private LanguageModel.LayerHook hook(GraphBuilder g, Value image, Object batch, Object seq) {
+        if (!fusion.readsImageRows()) return fusion.layerHook(g, image);
+        return fusion.layerHook(g, image, g.input("image_rows", DType.F32, batch, seq, (long) visionTokens()));
+    }
+
+    private static Tensor ones(long... shape) {
+        double[] d = new double[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+        java.util.Arrays.fill(d, 1);
+        return Tensor.ofDoubles(d, shape);
+    }
+
     /** Everything the fusion describes: the image representation and, per hooked layer, the hidden states after it. */
     private Graph wholeGraph() {
         GraphBuilder g = new GraphBuilder();
@@ -97,7 +112,7 @@ public abstract class FusionContract {
         g.output("image", image);
         if (has(PluginBehavior.READS_IMAGE_EVERY_STEP)) {
             Value x = g.input("hidden", DType.F32, "batch", "seq", (long) textWidth());
-            LanguageModel.LayerHook hook = fusion.layerHook(g, image);
+            LanguageModel.LayerHook hook = hook(g, image, "batch", "seq");
             for (int layer : hookedLayers()) g.output("after." + layer, hook.afterLayer(g, layer, x));
         }
         return g.build();
@@ -108,6 +123,7 @@ public abstract class FusionContract {
         Map<String, Tensor> f = new HashMap<>();
         f.put("features", TestWeights.gaussian(r, BATCH, visionTokens(), visionWidth()));
         if (has(PluginBehavior.READS_IMAGE_EVERY_STEP)) f.put("hidden", TestWeights.gaussian(r, BATCH, SEQ, textWidth()));
+        if (fusion.readsImageRows()) f.put("image_rows", ones(BATCH, SEQ, visionTokens()));
         return f;
     }
 
@@ -226,7 +242,7 @@ public abstract class FusionContract {
         Value out = image;
         if (has(PluginBehavior.READS_IMAGE_EVERY_STEP)) {
             Value x = g.input("hidden", DType.F32, (long) BATCH, (long) SEQ, (long) textWidth());
-            LanguageModel.LayerHook hook = fusion.layerHook(g, image);
+            LanguageModel.LayerHook hook = hook(g, image, (long) BATCH, (long) SEQ);
             for (int layer : hookedLayers()) x = hook.afterLayer(g, layer, x);
             out = x;
         }
@@ -255,6 +271,76 @@ public abstract class FusionContract {
         }
     }
 
+    /** Features [1, I*P, Dv] of images a then b: a sample's several images, one after another. */
+    private Tensor twoImages(Tensor a, Tensor b) {
+        double[] ab = new double[2 * visionTokens() * visionWidth()];
+        System.arraycopy(a.toDoubles(), 0, ab, 0, ab.length / 2);
+        System.arraycopy(b.toDoubles(), 0, ab, ab.length / 2, ab.length / 2);
+        return Tensor.ofDoubles(ab, 1, 2L * visionTokens(), visionWidth());
+    }
+
+    @Test
+    void aSamplesSeveralImagesGiveEachImagesPromptTokensInTurn() {
+        requires(PluginBehavior.PLACES_TOKENS_IN_PROMPT);
+        GraphBuilder gb = new GraphBuilder();
+        gb.output("image", fusion.projectImage(gb, gb.input("features", DType.F32, 1L, "image_tokens", (long) visionWidth())));
+        Graph g = gb.build();
+        Map<String, Tensor> w = weights(g, 19, 0.5);
+        Random r = new Random(20);
+        Tensor a = TestWeights.gaussian(r, 1, visionTokens(), visionWidth()), b = TestWeights.gaussian(r, 1, visionTokens(), visionWidth());
+        double[] alone = concat(GraphRun.run(g, w, Map.of("features", a), DType.F64).get("image").toDoubles(),
+                GraphRun.run(g, w, Map.of("features", b), DType.F64).get("image").toDoubles());
+        Tensor both = GraphRun.run(g, w, Map.of("features", twoImages(a, b)), DType.F64).get("image");
+        assertThat(both.shape()[0]).as("the batch").isEqualTo(1);
+        assertThat(both.toDoubles()).as("rows of a then b").containsExactly(alone);
+    }
+
+    /**
+     * A fusion that reads image rows: a position that may see only image a is as with a alone,
+     * one that sees only b as with b alone, and one that sees none leaves the block unchanged.
+     */
+    @Test
+    void imageRowsChooseWhichOfASamplesImagesEachPositionReads() {
+        requires(PluginBehavior.READS_IMAGE_EVERY_STEP);
+        assumeTrue(fusion.readsImageRows(), "the fusion does not read image rows");
+        int p = visionTokens();
+        GraphBuilder gb = new GraphBuilder();
+        Value image = fusion.projectImage(gb, gb.input("features", DType.F32, 1L, "image_tokens", (long) visionWidth()));
+        Value x = gb.input("hidden", DType.F32, 1L, "seq", (long) textWidth());
+        LanguageModel.LayerHook hook = fusion.layerHook(gb, image, gb.input("image_rows", DType.F32, 1L, "seq", "image_tokens"));
+        for (int layer : hookedLayers()) gb.output("after." + layer, hook.afterLayer(gb, layer, x));
+        Graph g = gb.build();
+        Map<String, Tensor> w = weights(g, 21, 0.6);
+        Random r = new Random(22);
+        Tensor a = TestWeights.gaussian(r, 1, p, visionWidth()), b = TestWeights.gaussian(r, 1, p, visionWidth());
+        Tensor hidden = TestWeights.gaussian(r, 1, SEQ, textWidth());
+        // positions 0-1 see nothing, 2-3 image a, 4 image b
+        double[] rows = new double[SEQ * 2 * p];
+        for (int t = 2; t < SEQ; t++) for (int k = 0; k < p; k++) rows[(t * 2 + (t < 4 ? 0 : 1)) * p + k] = 1;
+        Map<String, Tensor> both = GraphRun.run(g, w, Map.of("features", twoImages(a, b), "hidden", hidden,
+                "image_rows", Tensor.ofDoubles(rows, 1, SEQ, 2L * p)), DType.F64);
+        Tensor allRows = ones(1, SEQ, p);
+        Map<String, Tensor> onlyA = GraphRun.run(g, w, Map.of("features", a, "hidden", hidden, "image_rows", allRows), DType.F64);
+        Map<String, Tensor> onlyB = GraphRun.run(g, w, Map.of("features", b, "hidden", hidden, "image_rows", allRows), DType.F64);
+        int d = textWidth();
+        for (int layer : hookedLayers()) {
+            double[] y = both.get("after." + layer).toDoubles(), ya = onlyA.get("after." + layer).toDoubles(),
+                    yb = onlyB.get("after." + layer).toDoubles(), h = hidden.toDoubles();
+            for (int t = 0; t < SEQ; t++) {
+                double[] expected = t < 2 ? h : t < 4 ? ya : yb;
+                for (int j = 0; j < d; j++) {
+                    assertThat(y[t * d + j]).as("layer %d position %d", layer, t).isCloseTo(expected[t * d + j], org.assertj.core.data.Offset.offset(1e-9));
+                }
+            }
+        }
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     /**
      * Features of the wrong width fail with an error that names the width: when the graph is
      * described, or at the latest when it runs (never a silent result).
@@ -269,8 +355,10 @@ public abstract class FusionContract {
             Map<String, Tensor> f = new HashMap<>(Map.of("features", TestWeights.gaussian(new Random(16), BATCH, visionTokens(), wrong)));
             if (has(PluginBehavior.READS_IMAGE_EVERY_STEP)) {
                 Value x = g.input("hidden", DType.F32, "batch", "seq", (long) textWidth());
-                for (int layer : hookedLayers()) g.output("after." + layer, fusion.layerHook(g, image).afterLayer(g, layer, x));
+                LanguageModel.LayerHook hook = hook(g, image, "batch", "seq");
+                for (int layer : hookedLayers()) g.output("after." + layer, hook.afterLayer(g, layer, x));
                 f.put("hidden", TestWeights.gaussian(new Random(17), BATCH, SEQ, textWidth()));
+                if (fusion.readsImageRows()) f.put("image_rows", ones(BATCH, SEQ, visionTokens()));
             }
             Graph graph = g.build();
             GraphRun.run(graph, weights(graph, 18, 0.5), f, DType.F32);

@@ -23,15 +23,18 @@ public final class Batch {
     }
 
     /**
-     * @param features per sample the vision features [P, Dv] (null entries for text-only batches)
+     * @param features    the samples' vision features (null for a text-only run)
      * @param imageTokens image tokens each image yields after fusion (for the splice index)
      * @param padId       the image pad token's id (-1 when the prompts carry none)
      */
-    public static Batch of(List<Sample> samples, List<Tensor> features, int imageTokens, long padId) {
+    public static Batch of(List<Sample> samples, ImageFeatures features, int imageTokens, long padId) {
         int b = samples.size();
         int t = samples.stream().mapToInt(Sample::length).max().orElseThrow();
+        // every sample gets as many image slots as the one with the most (at least one: a batch of
+        // text-only samples still feeds the graph an image); the slots it does not fill are zeros
+        // that no position reads (no image positions, no image rows)
+        int slots = Math.max(1, features == null ? 0 : features.mostImages());
         long[] ids = new long[b * t], positions = new long[b * t], splice = new long[b * t];
-        float[] imageRows = new float[b * t];
         float[] mask = new float[b * t * t];
         List<Long> rows = new ArrayList<>(), targets = new ArrayList<>();
         for (int i = 0; i < b; i++) {
@@ -40,11 +43,11 @@ public final class Batch {
             for (int p = 0; p < t; p++) {
                 int at = i * t + p;
                 positions[at] = p < len ? p : 0;
-                imageRows[at] = p < len && s.imageStart() >= 0 && p >= s.imageStart() ? 1 : 0;
                 boolean isPad = p < len && s.imagePads() > 0 && s.ids()[p] == padId;
                 // the fusion fills image positions: the pad's id, perhaps outside the embedding table, is never looked up
                 ids[at] = p < len && !isPad ? s.ids()[p] : 0;
-                splice[at] = isPad ? (long) b * t + (long) i * imageTokens + pad++ : at;
+                // the sample's k-th image position is row k of its images' rows, which start after the earlier samples' slots
+                splice[at] = isPad ? (long) b * t + (long) i * slots * imageTokens + pad++ : at;
                 for (int k = 0; k < t; k++) {
                     // causal, and padding keys are never attended to
                     if (k > p || k >= len) mask[(at) * t + k] = Float.NEGATIVE_INFINITY;
@@ -61,11 +64,19 @@ public final class Batch {
         feeds.put(TrainingGraph.MASK, Tensor.ofFloats(mask, b, 1, t, t));
         feeds.put(TrainingGraph.ROWS, Tensor.ofLongs(rows.stream().mapToLong(Long::longValue).toArray(), rows.size()));
         feeds.put(TrainingGraph.TARGETS, Tensor.ofLongs(targets.stream().mapToLong(Long::longValue).toArray(), targets.size()));
-        if (features != null && !features.isEmpty() && features.get(0) != null) {
+        if (features != null) {
             feeds.put(TrainingGraph.SPLICE, Tensor.ofLongs(splice, b, t));
-            feeds.put(TrainingGraph.FEATURES, Tensor.stack(features));
-            // a fusion that reads image rows: its samples say where the image's place is
-            if (samples.get(0).imageStart() >= 0) feeds.put(ImageRows.INPUT, Tensor.ofFloats(imageRows, b, t, 1));
+            feeds.put(TrainingGraph.FEATURES, features.laidOut(slots));
+            // a fusion that reads image rows: its samples say where each image's place is
+            if (samples.get(0).imageStarts() != null) {
+                int tokens = features.tokens();
+                float[] imageRows = new float[b * t * slots * tokens];
+                for (int i = 0; i < b; i++) {
+                    Sample s = samples.get(i);
+                    ImageRows.write(imageRows, i * t * slots * tokens, s.length(), s.imageStarts(), tokens, slots);
+                }
+                feeds.put(ImageRows.INPUT, Tensor.ofFloats(imageRows, b, t, (long) slots * tokens));
+            }
         }
         return new Batch(samples, feeds, rows.size());
     }

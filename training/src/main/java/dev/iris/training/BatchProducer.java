@@ -79,7 +79,7 @@ final class BatchProducer implements Runnable {
                             }
                         }
                         int built = samples.size();
-                        List<Tensor> feats = preparer.features(samples);
+                        ImageFeatures feats = preparer.features(samples);
                         unusable(built - samples.size());
                         if (!samples.isEmpty()) {
                             anyUsable = true;

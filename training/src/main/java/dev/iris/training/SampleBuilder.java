@@ -142,64 +142,65 @@ public final class SampleBuilder {
     /**
      * Builds one sample from a conversation: every turn rendered with the chat template,
      * labels on each assistant answer and the end-of-turn token that closes it, nothing else.
-     * With {@code withImages} false the example's images are left out (a text-only stage).
+     * Each image is placed in its user turn (several in one turn one after another). With
+     * {@code withImages} false the example's images are left out (a text-only stage).
      *
-     * @throws SampleException when the sample cannot be trained on (several images, wrong pad
-     *                         count, a template that renders history differently, a prompt longer
-     *                         than {@code train.max_length})
+     * @throws SampleException when the sample cannot be trained on (wrong pad count, a template
+     *                         that renders history differently, a prompt longer than
+     *                         {@code train.max_length}, an image count the fusion cannot train on)
      */
     public Sample build(Dataset.Example ex, boolean withImages, Random random) {
         String id = ex.id();
         List<byte[]> images = withImages ? ex.images() : List.of();
-        if (images.size() > 1) {
-            throw new SampleException(id, images.size() + " images in one sample: several images per prompt are not supported yet");
-        }
-        byte[] image = images.isEmpty() ? null : images.get(0);
-        if (withImages && image == null && textOnlySeesImage) {
-            throw new SampleException(id, "text-only sample in an image stage: the fusion reads an image at every position"
-                    + " (it places no image tokens and reads no image rows), so it cannot leave the image out for this sample;"
-                    + " generation answers text-only prompts without the fusion");
+        if (withImages && textOnlySeesImage && images.size() != 1) {
+            // its batches hold one image slot per sample, read by every position: a sample must fill it exactly
+            throw new SampleException(id, images.isEmpty()
+                    ? "text-only sample in an image stage: the fusion reads an image at every position"
+                            + " (it places no image tokens and reads no image rows), so it cannot leave the image out for this sample;"
+                            + " generation answers text-only prompts without the fusion"
+                    : images.size() + " images in one sample: the fusion reads every image at every position (it places no image"
+                            + " tokens and reads no image rows), so it is trained on samples of one image");
         }
         // drawn first and always, so the same seed draws the same instruction whatever the example holds
         String instruction = prompts.get(random.nextInt(prompts.size()));
-        Rendered r = render(ex, instruction, image != null, random);
+        Rendered r = render(ex, instruction, !images.isEmpty(), random);
         List<ChatMessage> messages = new ArrayList<>(r.messages());
-        if (r.imageMessage() >= 0 && this.image.count() > 0) {
-            ChatMessage m = messages.get(r.imageMessage());
-            messages.set(r.imageMessage(), ChatMessage.user(template.withImage(m.content(), this.image.count())));
+        if (this.image.count() > 0) {
+            for (int m : r.imageMessages()) messages.set(m, ChatMessage.user(template.withImage(messages.get(m).content(), this.image.count())));
         }
         Tokens t = tokens(id, messages, r.answers());
         int pads = 0;
         if (this.image.count() > 0) {
             long padId = this.image.tokenId();
             for (long x : t.ids()) if (x == padId) pads++;
-            int expected = image != null ? this.image.count() : 0;
+            int expected = images.size() * this.image.count();
             if (pads != expected) {
-                throw new SampleException(id, "the prompt carries " + pads + " image pad tokens but the image gives " + expected);
+                throw new SampleException(id, "the prompt carries " + pads + " image pad tokens but its " + images.size() + " image(s) give " + expected);
             }
         }
         Cut cut = cut(id, t, messages.size());
         long[] ids = Arrays.copyOf(t.ids(), cut.length());
         long[] labels = Arrays.copyOf(t.labels(), cut.length());
-        int start = !imageRows ? -1
-                : image != null ? ImageRows.start(template, tokenizer, messages.subList(0, r.imageMessage() + 1), r.imageMessage(), ids)
-                : ids.length;   // no image: no position sees one
-        return new Sample(id, ids, labels, pads, cut.length() < t.ids().length, image, start, cut.turnsDropped());
+        int[] starts = imageRows ? ImageRows.starts(template, tokenizer, messages, r.imageMessages(), ids) : null;
+        return new Sample(id, ids, labels, pads, cut.length() < t.ids().length, images, starts, cut.turnsDropped());
     }
 
     /**
      * The conversation as chat messages, as a chat request holds them: the example's system turn
      * or else {@code train.system}, a prompted user turn's instruction drawn from
-     * {@code train.prompts}, image markers removed. The image block is not in them: like
-     * generation, {@link #build} places it in message {@code imageMessage} with
+     * {@code train.prompts}, image markers removed. The image blocks are not in them: like
+     * generation, {@link #build} places each image at the end of its message with
      * {@link ChatTemplate#withImage}.
      *
-     * @param imageMessage the message that holds the image, -1 without one
-     * @param answers      the assistant messages' indexes
+     * @param imageMessages per image (in order) the message that holds it; empty without images
+     * @param answers       the assistant messages' indexes
      */
-    public record Rendered(List<ChatMessage> messages, int imageMessage, List<Integer> answers) {}
+    public record Rendered(List<ChatMessage> messages, List<Integer> imageMessages, List<Integer> answers) {}
 
-    /** See {@link Rendered}; {@code random} shuffles a text-only caption's words under {@code train.lm_context: caption_words}. */
+    /**
+     * See {@link Rendered}; {@code withImages} false leaves the images out. {@code random} shuffles a
+     * text-only caption's words under {@code train.lm_context: caption_words}.
+     */
     public Rendered render(Dataset.Example ex, String instruction, boolean withImage, Random random) {
         List<ChatMessage> messages = new ArrayList<>();
         List<Dataset.Turn> turns = ex.turns();
@@ -210,8 +211,8 @@ public final class SampleBuilder {
         } else {
             system.ifPresent(sys -> messages.add(ChatMessage.system(sys)));
         }
-        int imageTurn = withImage ? ex.imageTurns().get(0) : -1;
-        int imageMessage = -1;
+        List<Integer> imageTurns = withImage ? ex.imageTurns() : List.of();
+        Integer[] imageMessages = new Integer[imageTurns.size()];
         List<Integer> answers = new ArrayList<>();
         for (int i = first; i < turns.size(); i++) {
             Dataset.Turn turn = turns.get(i);
@@ -223,10 +224,10 @@ public final class SampleBuilder {
             String content = turn.prompted() ? instruction : turn.textWithoutImages();
             // the words stand where the image would be (the default image layout: instruction, newline, image)
             if (turn.prompted() && !withImage && captionWords) content = content + "\n" + shuffledWords(turns.get(i + 1).text(), random);
-            if (i == imageTurn) imageMessage = messages.size();
+            for (int k = 0; k < imageMessages.length; k++) if (imageTurns.get(k) == i) imageMessages[k] = messages.size();
             messages.add(ChatMessage.user(content));
         }
-        return new Rendered(List.copyOf(messages), imageMessage, List.copyOf(answers));
+        return new Rendered(List.copyOf(messages), List.of(imageMessages), List.copyOf(answers));
     }
 
     /** The whole conversation's ids and labels, and where each answer's labelled tokens are. */
@@ -284,7 +285,8 @@ public final class SampleBuilder {
      * Whole trailing turns go first: the sample ends after the last answer that fits. When not even
      * the first answer fits, its tail goes (and the end-of-turn token with it: the model must not
      * learn to stop mid-answer). An image's positions are never cut: a sample whose image would be
-     * is refused.
+     * is refused. (The images of a fusion that places no tokens stay whole: a turn that was cut
+     * away leaves its image unread, as rows past the end read nothing.)
      */
     private Cut cut(String id, Tokens t, int messages) {
         if (t.ids().length <= maxLength) return new Cut(t.ids().length, 0);

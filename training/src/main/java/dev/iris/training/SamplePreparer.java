@@ -3,7 +3,6 @@ package dev.iris.training;
 import dev.iris.api.IrisException;
 import dev.iris.api.image.InvalidImageException;
 import dev.iris.api.spi.Dataset;
-import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,61 +53,63 @@ public final class SamplePreparer implements AutoCloseable {
     }
 
     /**
-     * Features per sample (null for a text-only run). A sample whose image does not decode is
-     * removed from {@code samples} and recorded; the lists stay aligned. A sample without an image
-     * in a run with images (a text-only conversation) gets zeros: the batch's features have a slot
-     * per sample, but no position of this one reads it (no image positions, no image rows).
+     * Per sample the vision features [P, Dv] of each of its images, in order (null for a text-only
+     * run; an empty list for a text-only sample). A sample with an image that does not decode is
+     * removed from {@code samples} and recorded; the lists stay aligned.
      */
-    public List<Tensor> features(List<Sample> samples) {
+    public ImageFeatures features(List<Sample> samples) {
         if (cache == null) return null;
-        List<Tensor> out = new ArrayList<>();
-        List<String> keys = new ArrayList<>();
-        List<Integer> missing = new ArrayList<>();
+        List<List<Tensor>> out = new ArrayList<>();
+        List<int[]> missing = new ArrayList<>();   // {sample, image}
         for (int i = 0; i < samples.size(); i++) {
-            if (samples.get(i).image() == null) {
-                out.add(Tensor.zeros(DType.F32, cache.vision().tokens(), cache.vision().hiddenSize()));
-                keys.add(null);
-                continue;
+            List<Tensor> mine = new ArrayList<>();
+            List<byte[]> images = samples.get(i).images();
+            for (int k = 0; k < images.size(); k++) {
+                Tensor t = cache.cached(FeatureCache.key(images.get(k)));
+                mine.add(t);
+                if (t == null) missing.add(new int[] {i, k});
             }
-            String key = FeatureCache.key(samples.get(i).image());
-            keys.add(key);
-            Tensor t = cache.cached(key);
-            out.add(t);
-            if (t == null) missing.add(i);
+            out.add(mine);
         }
-        if (missing.isEmpty()) return out;
+        if (missing.isEmpty()) return imageFeatures(out);
         List<Future<Tensor>> pixels = new ArrayList<>();
-        for (int i : missing) {
-            Sample s = samples.get(i);
-            pixels.add(decoders.submit(() -> cache.vision().preprocess(s.image(), "image of row " + s.id())));
+        for (int[] at : missing) {
+            Sample s = samples.get(at[0]);
+            String what = s.images().size() == 1 ? "image of row " + s.id() : "image " + (at[1] + 1) + " of row " + s.id();
+            pixels.add(decoders.submit(() -> cache.vision().preprocess(s.images().get(at[1]), what)));
         }
         List<Tensor> ok = new ArrayList<>();
         List<String> okKeys = new ArrayList<>();
-        List<Integer> okIdx = new ArrayList<>();
-        List<Integer> bad = new ArrayList<>();
+        List<int[]> okAt = new ArrayList<>();
+        java.util.SortedSet<Integer> bad = new java.util.TreeSet<>();
         for (int k = 0; k < missing.size(); k++) {
-            int i = missing.get(k);
+            int[] at = missing.get(k);
             try {
-                ok.add(pixels.get(k).get());
-                okKeys.add(keys.get(i));
-                okIdx.add(i);
+                Tensor p = pixels.get(k).get();
+                if (bad.contains(at[0])) continue;
+                ok.add(p);
+                okKeys.add(FeatureCache.key(samples.get(at[0]).images().get(at[1])));
+                okAt.add(at);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof InvalidImageException bad1)) throw rethrown(e.getCause());
-                skips.sampleSkipped(samples.get(i).id(), UNDECODABLE + ": " + bad1.reason());
-                bad.add(i);
+                String which = samples.get(at[0]).images().size() == 1 ? "" : " (image " + (at[1] + 1) + ")";
+                if (bad.add(at[0])) skips.sampleSkipped(samples.get(at[0]).id(), UNDECODABLE + which + ": " + bad1.reason());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IrisException("interrupted while decoding images");
             }
         }
         List<Tensor> computed = cache.compute(ok, okKeys);
-        for (int k = 0; k < okIdx.size(); k++) out.set(okIdx.get(k), computed.get(k));
-        for (int k = bad.size() - 1; k >= 0; k--) {
-            int i = bad.get(k);
+        for (int k = 0; k < okAt.size(); k++) out.get(okAt.get(k)[0]).set(okAt.get(k)[1], computed.get(k));
+        for (int i : bad.reversed()) {
             samples.remove(i);
             out.remove(i);
         }
-        return out;
+        return imageFeatures(out);
+    }
+
+    private ImageFeatures imageFeatures(List<List<Tensor>> perSample) {
+        return new ImageFeatures(perSample, cache.vision().tokens(), cache.vision().hiddenSize());
     }
 
     private static RuntimeException rethrown(Throwable cause) {

@@ -76,7 +76,7 @@ public final class Trainer {
         try (ModelParts parts = ModelParts.create(config, registry)) {
             boolean images = TrainingGraph.usesImages(tc.stage());
             OrtRuntime runtime = new OrtRuntime(config.runtime().device(), config.runtime().threads());
-            Graph plain = TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().tokens(), parts.vision().hiddenSize());
+            Graph plain = TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().hiddenSize());
             Optional<LoraRewrite.Spec> lora = LoraTraining.resolve(plain, LoraTraining.spec(config));
             Graph graph = LoraTraining.adapt(plain, lora, tc.lora().map(l -> l.dropout()).orElse(0.0));
             Optional<LoraDropout> dropout = LoraTraining.dropout(graph, tc);

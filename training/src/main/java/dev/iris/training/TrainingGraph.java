@@ -36,9 +36,9 @@ public final class TrainingGraph {
     }
 
     /**
-     * @param visionTokens patch tokens per image and {@code visionHidden} their width (the cached features)
+     * @param visionHidden the width of the cached vision features
      */
-    public static Graph build(LanguageModel llm, Fusion fusion, boolean images, int visionTokens, int visionHidden) {
+    public static Graph build(LanguageModel llm, Fusion fusion, boolean images, int visionHidden) {
         GraphBuilder g = new GraphBuilder();
         Value ids = g.input(IDS, DType.I64, "batch", "seq");
         Value positions = g.input(POSITIONS, DType.I64, "batch", "seq");
@@ -46,7 +46,8 @@ public final class TrainingGraph {
         Value emb = llm.embed(g, ids);
         LanguageModel.LayerHook hook = LanguageModel.LayerHook.NONE;
         if (images) {
-            Value features = g.input(FEATURES, DType.F32, "batch", (long) visionTokens, (long) visionHidden);
+            // a sample's images one after another (the batch's most, the others' empty slots zeros)
+            Value features = g.input(FEATURES, DType.F32, "batch", "image_tokens", (long) visionHidden);
             Value image = fusion.projectImage(g, features);
             emb = fusion.mergeEmbeddings(g, emb, image, g.input(SPLICE, DType.I64, "batch", "seq"));
             hook = ImageRows.hook(g, fusion, image, "batch");

@@ -172,7 +172,7 @@ class ConversationLabelsTest {
         Map<String, Object> c = caseNamed("one_turn_image");
         Sample s = builder("chatml", 4096).build(example(c), false, new Random(0));
         assertThat(s.imagePads()).isZero();
-        assertThat(s.image()).isNull();
+        assertThat(s.images()).isEmpty();
         assertThat(qwen.decode(s.ids(), false)).isEqualTo("<|im_start|>user\nDescribe the image.<|im_end|>\n<|im_start|>assistant\nA red circle.<|im_end|>");
     }
 
@@ -214,13 +214,15 @@ class ConversationLabelsTest {
     }
 
     @Test
-    void severalImagesInOneSampleAreRefusedWithTheirCount() {
+    void severalImagesWithoutMarkersAllGoToTheFirstUserTurnAndATextOnlyStageLeavesThemOut() {
         Map<String, Object> c = caseNamed("system_text_only");
         List<Dataset.Turn> turns = new ArrayList<>(example(c).turns());
-        turns.set(1, Dataset.Turn.user("<image> and <image>: which?"));
         Dataset.Example two = new Dataset.Example("pair", turns, List.of(new byte[] {1}, new byte[] {2}));
-        assertThatThrownBy(() -> builder("chatml", 4096).build(two, true, new Random(0)))
-                .hasMessage("sample pair: 2 images in one sample: several images per prompt are not supported yet");
+        Sample s = builder("chatml", 4096).build(two, true, new Random(0));
+        assertThat(s.imagePads()).isEqualTo(2 * 3);
+        assertThat(s.images()).hasSize(2);
+        String text = qwen.decode(s.ids(), false);
+        assertThat(text).contains("Hi\n" + "<|image_pad|>".repeat(3) + "\n" + "<|image_pad|>".repeat(3) + "<|im_end|>");
         // a text-only stage leaves the images out: nothing is refused
         assertThat(builder("chatml", 4096).build(two, false, new Random(0)).imagePads()).isZero();
     }

@@ -2,6 +2,8 @@ package dev.iris.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
 import dev.iris.api.text.ChatMessage;
 import dev.iris.api.weights.WeightSource;
 import dev.iris.plugins.config.GenerateConfig;
@@ -41,29 +43,36 @@ class CrossAttentionMllamaMaskTest {
             String prompt = builder.promptText("Describe the image.", true);
             String before = prompt.substring(0, prompt.indexOf("Describe the image.") + "Describe the image.".length());
             long[] beforeIds = parts.llm().tokenizer().encode(before);
-            assertThat(s.imageStart()).isEqualTo(beforeIds.length);
+            int start = s.imageStarts()[0];
+            assertThat(start).isEqualTo(beforeIds.length);
             assertThat(Arrays.copyOf(s.ids(), beforeIds.length)).containsExactly(beforeIds);
-            assertThat(parts.llm().tokenizer().decode(new long[] {s.ids()[s.imageStart()]}, false)).isEqualTo("<|im_end|>");
+            assertThat(parts.llm().tokenizer().decode(new long[] {s.ids()[start]}, false)).isEqualTo("<|im_end|>");
             // the same place as generation finds for the same prompt
             List<ChatMessage> messages = List.of(ChatMessage.user("Describe the image."));
             long[] promptIds = parts.llm().tokenizer().encode(parts.llm().chatTemplate().render(messages, true));
-            assertThat(ImageRows.start(parts.llm().chatTemplate(), parts.llm().tokenizer(), messages, 0, promptIds)).isEqualTo(s.imageStart());
+            assertThat(ImageRows.start(parts.llm().chatTemplate(), parts.llm().tokenizer(), messages, 0, promptIds)).isEqualTo(start);
 
             Sample shorter = new Sample("b", Arrays.copyOf(s.ids(), s.length() - 2), Arrays.copyOf(s.labels(), s.length() - 2), 0, false,
-                    new byte[] {1}, s.imageStart());
-            Batch b = Batch.of(List.of(s, shorter), List.of(dev.iris.api.tensor.Tensor.zeros(dev.iris.api.tensor.DType.F32, 4, 8),
-                    dev.iris.api.tensor.Tensor.zeros(dev.iris.api.tensor.DType.F32, 4, 8)), 0, -1);
+                    List.of(new byte[] {1}), new int[] {start}, 0);
+            // a text-only sample in the same batch: its image slot is zeros and none of its positions reads it
+            Sample textOnly = new Sample("c", Arrays.copyOf(s.ids(), 3), Arrays.copyOf(s.labels(), 3), 0, false, List.of(), new int[0], 0);
+            int p = 4, d = 8;
+            Tensor f = Tensor.zeros(DType.F32, p, d);
+            Batch b = Batch.of(List.of(s, shorter, textOnly), new ImageFeatures(List.of(List.of(f), List.of(f), List.of()), p, d), 0, -1);
             float[] rows = b.feeds().get(ImageRows.INPUT).toFloats();
             int t = s.length();
-            assertThat(b.feeds().get(ImageRows.INPUT).shape()).containsExactly(2, t, 1);
-            for (int p = 0; p < t; p++) {
-                assertThat(rows[p]).as("sequence 0, position %d", p).isEqualTo(p >= s.imageStart() ? 1f : 0f);
-                assertThat(rows[t + p]).as("sequence 1 (padded), position %d", p).isEqualTo(p >= s.imageStart() && p < t - 2 ? 1f : 0f);
+            assertThat(b.feeds().get(ImageRows.INPUT).shape()).containsExactly(3, t, p);
+            assertThat(b.feeds().get(TrainingGraph.FEATURES).shape()).containsExactly(3, p, d);
+            for (int q = 0; q < t; q++) {
+                for (int k = 0; k < p; k++) {
+                    assertThat(rows[q * p + k]).as("sequence 0, position %d", q).isEqualTo(q >= start ? 1f : 0f);
+                    assertThat(rows[(t + q) * p + k]).as("sequence 1 (padded), position %d", q).isEqualTo(q >= start && q < t - 2 ? 1f : 0f);
+                    assertThat(rows[(2 * t + q) * p + k]).as("sequence 2 (text only), position %d", q).isZero();
+                }
             }
             // a fusion that does not read rows gets none
             Sample plain = new Sample("c", s.ids(), s.labels(), 0, false, new byte[] {1});
-            assertThat(Batch.of(List.of(plain), List.of(dev.iris.api.tensor.Tensor.zeros(dev.iris.api.tensor.DType.F32, 4, 8)), 0, -1).feeds())
-                    .doesNotContainKey(ImageRows.INPUT);
+            assertThat(Batch.of(List.of(plain), ImageFeatures.oneEach(List.of(f)), 0, -1).feeds()).doesNotContainKey(ImageRows.INPUT);
         }
     }
 

@@ -69,7 +69,7 @@ class SampleLayoutTest {
         Qwen2Config c = new Qwen2Config(16, 1, 2, 1, 24, 30, 10000.0, 1e-6, true, 64);
         Qwen2LanguageModel llm = new Qwen2LanguageModel(Path.of("unused"), c);
         ProjectorFusion fusion = new ProjectorFusion(ProjectorFusion.Merge.SEQUENTIAL, 2, 4, 6, 8, 16);
-        Graph graph = TrainingGraph.build(llm, fusion, true, 4, 6);
+        Graph graph = TrainingGraph.build(llm, fusion, true, 6);
         CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of());
         Random rnd = new Random(5);
         Map<String, Tensor> weights = new HashMap<>();
@@ -93,7 +93,7 @@ class SampleLayoutTest {
     private static double loss(GraphSession s, List<Tensor> feats, long pad) {
         Sample a = new Sample("a", new long[] {3, pad, pad, 4, 7, 9}, new long[] {-100, -100, -100, -100, 7, 9}, 2, false, new byte[0]);
         Sample b = new Sample("b", new long[] {5, pad, pad, 11}, new long[] {-100, -100, -100, 11}, 2, false, new byte[0]);
-        Batch batch = Batch.of(List.of(a, b), feats, 2, pad);
+        Batch batch = Batch.of(List.of(a, b), ImageFeatures.oneEach(feats), 2, pad);
         long[] ids = batch.feeds().get(TrainingGraph.IDS).toLongs();
         assertThat(Arrays.stream(ids).max().getAsLong()).isLessThan(30);
         return s.run(batch.feeds()).get(TrainingGraph.LOSS).toFloats()[0];

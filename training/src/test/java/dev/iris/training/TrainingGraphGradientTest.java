@@ -34,7 +34,7 @@ class TrainingGraphGradientTest {
         Qwen2LanguageModel llm = new Qwen2LanguageModel(Path.of("unused"), c);
         int patches = 4, visionHidden = 6, imageTokens = 2;
         ProjectorFusion fusion = new ProjectorFusion(ProjectorFusion.Merge.SEQUENTIAL, 2, patches, visionHidden, 8, 16);
-        Graph forward = TrainingGraph.build(llm, fusion, true, patches, visionHidden);
+        Graph forward = TrainingGraph.build(llm, fusion, true, visionHidden);
         List<String> trainable = List.of("fusion/linear1.weight", "fusion/linear2.bias", "llm/model.layers.0.self_attn.q_proj.weight",
                 "llm/model.norm.weight");
         Graph train = Differentiator.gradients(forward, TrainingGraph.LOSS, trainable);
@@ -59,7 +59,7 @@ class TrainingGraphGradientTest {
             for (int k = 0; k < f.length; k++) f[k] = rnd.nextGaussian();
             feats.add(Tensor.ofDoubles(f, patches, visionHidden).toFloating(DType.F32));
         }
-        Batch batch = Batch.of(List.of(a, b), feats, imageTokens, 29);
+        Batch batch = Batch.of(List.of(a, b), ImageFeatures.oneEach(feats), imageTokens, 29);
         assertThat(batch.labelled()).isEqualTo(3);
         Map<String, Tensor> feeds = new HashMap<>(batch.feeds());
         feeds.replaceAll((k, t) -> t.dtype() == DType.F32 ? t.toFloating(DType.F64) : t);

@@ -184,6 +184,7 @@ public final class GraphBuilder {
 
     public Value sum(Value x, boolean keepDims, int... axes) { return reduce(ReduceFn.SUM, x, keepDims, axes); }
     public Value mean(Value x, boolean keepDims, int... axes) { return reduce(ReduceFn.MEAN, x, keepDims, axes); }
+    public Value max(Value x, boolean keepDims, int... axes) { return reduce(ReduceFn.MAX, x, keepDims, axes); }
 
     public Value softmax(Value x, int axis) {
         return add(new Op.Softmax(x, normalizeAxis(axis, x.rank())), x.dtype(), x.shape());

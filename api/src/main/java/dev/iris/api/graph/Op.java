@@ -84,7 +84,8 @@ public sealed interface Op {
         }
     }
 
-    enum ReduceFn { SUM, MEAN }
+    /** MAX has no gradient rule: use it only where no trainable weight reaches (a mask built from inputs). */
+    enum ReduceFn { SUM, MEAN, MAX }
 
     record Reduce(ReduceFn fn, Value x, int[] axes, boolean keepDims) implements Op {
         public List<Value> inputs() {

@@ -34,13 +34,19 @@ public interface Fusion {
      */
     int imageTokens();
 
-    /** Vision features [B, P, Dv] to the per-image representation this fusion uses (for A: embeddings [B, imageTokens, Dt]). */
+    /**
+     * Vision features [B, I*P, Dv] to the representation this fusion uses: each sample's I images
+     * (I &ge; 1) one after another, P tokens each, as the vision encoder gave them. For A, embeddings
+     * whose rows, flattened in order, are the images' positions (I * {@link #imageTokens()} per
+     * sample, image after image); for B, whatever the work between layers reads, over all the images.
+     */
     Value projectImage(GraphBuilder g, Value features);
 
     /**
-     * Text embeddings [B, T, Dt] with the image representation [B, N, Dt] written at the image
-     * positions. {@code spliceIndex} [B, T] (int64) gives, for each position, its row in the
-     * concatenation of the flattened text embeddings (B*T rows) and image rows (B*N rows).
+     * Text embeddings [B, T, Dt] with the image representation (from {@link #projectImage}, N rows
+     * per sample once flattened: every image's positions) written at the image positions.
+     * {@code spliceIndex} [B, T] (int64) gives, for each position, its row in the concatenation of
+     * the flattened text embeddings (B*T rows) and the flattened image rows (B*N rows).
      * The text embeddings at image positions are not the image token's: the host does not look
      * image token ids up in the embedding table (they may lie outside it), so those rows hold an
      * arbitrary token's embedding and must be replaced.
@@ -55,11 +61,15 @@ public interface Fusion {
     }
 
     /**
-     * Whether the work between layers reads which positions come at or after the image's place
-     * in the prompt (Mllama's cross-attention mask): the host then gives
-     * {@link #layerHook(GraphBuilder, Value, Value)} an input {@code image_rows} [B, T, 1] (F32),
-     * 1 for a position at or after the image's place (every generated token), 0 before it and for
-     * padding. Only meaningful with {@link #readsImageEveryStep()}.
+     * Whether the work between layers reads which image tokens each position may see (Mllama's
+     * cross-attention mask): the host then gives {@link #layerHook(GraphBuilder, Value, Value)} an
+     * input {@code image_rows} [B, T, I*P] (F32) over the feature tokens {@link #projectImage} got:
+     * 1 where a position reads that image's token, else 0. An image is read from its place in the
+     * prompt up to the next image's place (images attached at the same place are read together;
+     * the last ones by every generated token); positions before the first image, padding and the
+     * slots of absent images are 0 throughout. Only meaningful with {@link #readsImageEveryStep()}.
+     * With it the host can batch samples with different numbers of images; without it, a fusion
+     * that reads the image at every step is trained only on samples with exactly one image.
      */
     default boolean readsImageRows() {
         return false;

@@ -201,11 +201,13 @@ public final class Bench {
         String prompt = trainPrompt(cfg);
         peak = Math.max(peak, train(cfg, prompt, 8, 1, "train_"));
         // the same batch holding its activations for the backward pass (train.recompute: false): the memory recomputation saves, and its time
-        peak = Math.max(peak, train(cfg, prompt, 8, 1, false, "train_no_recompute_"));
+        peak = Math.max(peak, train(cfg, prompt, 8, 1, 0, "train_no_recompute_"));
+        // half of the segments recomputed (train.recompute: 0.5): between the two in memory and time
+        peak = Math.max(peak, train(cfg, prompt, 8, 1, 0.5, "train_recompute_half_"));
         // the same batch of 8 as 4 accumulated passes of 2: a quarter of the activations held for the backward pass
         peak = Math.max(peak, train(cfg, prompt, 2, 4, "train_accum_"));
         // stage 2 with LoRA: the fusion and rank-16 adapters on every linear layer of the frozen LLM (PEFT's all-linear), batch 8
-        peak = Math.max(peak, train(cfg, prompt, 8, 1, true, Optional.of(LORA), "train_lora_"));
+        peak = Math.max(peak, train(cfg, prompt, 8, 1, 1, Optional.of(LORA), "train_lora_"));
         put("peak_rss_mb", peak);
         double bw = MemoryBandwidth.triadGbPerS(o.bandwidthElements(), 2, 5);
         put("bandwidth_gb_s", bw);
@@ -449,18 +451,18 @@ public final class Bench {
      * JVM (so its peak memory is its own); figures under {@code prefix}. Returns its peak RSS.
      */
     private double train(IrisConfig cfg, String prompt, int batch, int accum, String prefix) {
-        return train(cfg, prompt, batch, accum, true, prefix);
+        return train(cfg, prompt, batch, accum, 1, prefix);
     }
 
     /** The bench's LoRA: rank 16, alpha 32, every linear layer but the LM head. */
     private static final Map<String, Object> LORA = Map.of("rank", 16, "alpha", 32, "targets", List.of("all-linear"));
 
-    private double train(IrisConfig cfg, String prompt, int batch, int accum, boolean recompute, String prefix) {
+    private double train(IrisConfig cfg, String prompt, int batch, int accum, double recompute, String prefix) {
         return train(cfg, prompt, batch, accum, recompute, Optional.empty(), prefix);
     }
 
     /** @param lora a {@code train.lora} section: stage finetune with it (else stage pretrain) */
-    private double train(IrisConfig cfg, String prompt, int batch, int accum, boolean recompute, Optional<Map<String, Object>> lora,
+    private double train(IrisConfig cfg, String prompt, int batch, int accum, double recompute, Optional<Map<String, Object>> lora,
                          String prefix) {
         Path data = o.dir().resolve("bench-data"), run = o.dir().resolve("bench-train");
         try {

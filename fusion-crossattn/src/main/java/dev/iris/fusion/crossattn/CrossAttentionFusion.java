@@ -19,15 +19,18 @@ import java.util.TreeMap;
  * output exactly as it was. The image adds no tokens to the context.
  *
  * <p>{@link ImageMask} says which text positions the blocks act on: all of them (the default),
- * or, as Mllama's cross-attention mask, only those at or after the image's place in the prompt;
- * the blocks' attention and MLP contributions are zeroed on the rows before it, so those rows
- * leave a block exactly as they entered it.
+ * or, as Mllama's cross-attention mask, only those at or after an image's place in the prompt,
+ * each reading the tokens of the images it follows ({@code image_rows}); the blocks' attention and
+ * MLP contributions are zeroed on the rows before the first image, so those rows leave a block
+ * exactly as they entered it. Several images of a sample are keys and values one after another.
  *
  * <p>The per-request image representation is every block's keys and values, computed once:
  * [B, blocks * 2 * kvHeads, P, headDim] (block b's keys at 2b * kvHeads, values right after).
  */
 public final class CrossAttentionFusion implements Fusion {
     static final String GROUP = "fusion";
+    /** Added to the scores of image tokens a position does not read: their softmax weight is 0 in float32 and float64. */
+    private static final double MASKED = 1e9;
 
     private final Map<Integer, Integer> blockAfterLayer;   // decoder layer -> block index
     private final int visionHidden, hidden, heads, kvHeads, headDim, intermediate;
@@ -167,7 +170,10 @@ public final class CrossAttentionFusion implements Fusion {
         };
     }
 
-    /** @param rows [B, T, 1] 1 where the block acts, 0 where it adds nothing (null: every row) */
+    /**
+     * @param rows [B, T, K] over the image tokens (keys): 1 where a position reads that token; a
+     *             position that reads none gets nothing from the block (null: every position reads every token)
+     */
     private Value block(GraphBuilder g, int layer, int block, Value x, Value image, Value rows) {
         String p = prefix(layer);
         long off = 2L * block * kvHeads;
@@ -176,18 +182,23 @@ public final class CrossAttentionFusion implements Fusion {
         Value h = g.rmsNorm(x, w(g, p + "input_layernorm.weight", Init.ones(), hidden), eps);
         Value q = heads(g, g.linear(h, w(g, p + "cross_attn.q_proj.weight", linearInit(hidden), (long) heads * headDim, hidden), null), heads);
         q = g.rmsNorm(q, w(g, p + "cross_attn.q_norm.weight", Init.ones(), headDim), eps);
-        // every text position sees the whole image; rows masked out are zeroed below instead of
-        // masking their scores, which would leave a softmax over nothing (NaN)
-        Value attn = g.attention(q, k, v, null, 1.0 / Math.sqrt(headDim));
+        // a position reads only its images' tokens; one that reads none is zeroed below (its
+        // softmax runs over uniformly masked scores: finite, and thrown away)
+        Value scoreMask = null, reads = null;
+        if (rows != null) {
+            scoreMask = g.unsqueeze(g.mul(g.sub(rows, g.scalar(1)), MASKED), 1);   // [B, 1, T, K]: 0 or -1e9
+            reads = g.max(rows, true, -1);                                        // [B, T, 1]
+        }
+        Value attn = g.attention(q, k, v, scoreMask, 1.0 / Math.sqrt(headDim));
         Value merged = g.reshape(g.transpose(attn, 0, 2, 1, 3), 0, 0, (long) heads * headDim);
         Value out = g.linear(merged, w(g, p + "cross_attn.o_proj.weight", linearInit((long) heads * headDim), hidden, (long) heads * headDim), null);
-        if (rows != null) out = g.mul(out, rows);
+        if (reads != null) out = g.mul(out, reads);
         x = g.add(x, g.mul(g.tanh(w(g, p + "cross_attn_attn_gate", Init.zeros(), 1)), out));
         Value h2 = g.rmsNorm(x, w(g, p + "post_attention_layernorm.weight", Init.ones(), hidden), eps);
         Value gate = g.linear(h2, w(g, p + "mlp.gate_proj.weight", linearInit(hidden), intermediate, hidden), null);
         Value up = g.linear(h2, w(g, p + "mlp.up_proj.weight", linearInit(hidden), intermediate, hidden), null);
         Value mlp = g.linear(g.mul(g.silu(gate), up), w(g, p + "mlp.down_proj.weight", linearInit(intermediate), hidden, intermediate), null);
-        if (rows != null) mlp = g.mul(mlp, rows);
+        if (reads != null) mlp = g.mul(mlp, reads);
         return g.add(x, g.mul(g.tanh(w(g, p + "cross_attn_mlp_gate", Init.zeros(), 1)), mlp));
     }
 

@@ -45,7 +45,7 @@ class CrossAttentionMaskTest {
         GraphBuilder g = new GraphBuilder();
         Value image = f.projectImage(g, g.input("features", DType.F32, (long) B, (long) P, (long) DV));
         Value x = g.input("hidden", DType.F32, (long) B, (long) T, (long) D);
-        LanguageModel.LayerHook hook = rowsInput ? f.layerHook(g, image, g.input("image_rows", DType.F32, (long) B, (long) T, 1L))
+        LanguageModel.LayerHook hook = rowsInput ? f.layerHook(g, image, g.input("image_rows", DType.F32, (long) B, (long) T, (long) P))
                 : f.layerHook(g, image);
         for (int layer : BLOCKS) {
             x = hook.afterLayer(g, layer, x);
@@ -56,10 +56,11 @@ class CrossAttentionMaskTest {
 
     static Map<String, Tensor> feeds(long seed) {
         Random r = new Random(seed);
-        float[] rows = new float[B * T];
-        for (int b = 0; b < B; b++) for (int p = START[b]; p < T; p++) rows[b * T + p] = 1;
+        // [B, T, P]: a position at or after the image's place reads every image token
+        float[] rows = new float[B * T * P];
+        for (int b = 0; b < B; b++) for (int p = START[b]; p < T; p++) java.util.Arrays.fill(rows, (b * T + p) * P, (b * T + p + 1) * P, 1f);
         return Map.of("hidden", TestWeights.gaussian(r, B, T, D), "features", TestWeights.gaussian(r, B, P, DV),
-                "image_rows", Tensor.ofFloats(rows, B, T, 1));
+                "image_rows", Tensor.ofFloats(rows, B, T, P));
     }
 
     static double[][] item(Tensor t, int b, int rows, int cols) {
@@ -122,7 +123,7 @@ class CrossAttentionMaskTest {
         GraphBuilder g = new GraphBuilder();
         Value image = f.projectImage(g, g.input("features", DType.F32, (long) B, (long) P, (long) DV));
         Value x = g.input("hidden", DType.F32, (long) B, (long) T, (long) D);
-        LanguageModel.LayerHook hook = f.layerHook(g, image, g.input("image_rows", DType.F32, (long) B, (long) T, 1L));
+        LanguageModel.LayerHook hook = f.layerHook(g, image, g.input("image_rows", DType.F32, (long) B, (long) T, (long) P));
         for (int layer : BLOCKS) x = hook.afterLayer(g, layer, x);
         GradientCheck.lossOf(g, x);
         Graph graph = g.build();
@@ -143,15 +144,15 @@ class CrossAttentionMaskTest {
         Value pos = g.input("positions", DType.I64, 1L, "seq");
         Value mask = g.input("mask", DType.F32, 1L, 1L, "seq", "seq");
         Value image = f.projectImage(g, g.input("features", DType.F32, 1L, (long) P, (long) DV));
-        LanguageModel.LayerHook hook = f.layerHook(g, image, g.input("image_rows", DType.F32, 1L, "seq", 1L));
+        LanguageModel.LayerHook hook = f.layerHook(g, image, g.input("image_rows", DType.F32, 1L, "seq", (long) P));
         var out = dec.decode(g, new LanguageModel.DecoderInput(dec.embed(g, idv), pos, mask, List.of(), List.of(), hook));
         g.output("logits", dec.logits(g, out.hidden()));
         Graph fused = g.build();
         Map<String, Tensor> w = CrossAttentionFusionTest.weights(fused, 31, 0.8, DType.F32);   // gates open
         Map<String, Tensor> feeds = new HashMap<>(CrossAttentionFusionTest.lmFeeds(ids, CrossAttentionFusionTest.randomFeatures(32)));
-        float[] rows = new float[ids.length];
-        for (int p = start; p < ids.length; p++) rows[p] = 1;
-        feeds.put("image_rows", Tensor.ofFloats(rows, 1, ids.length, 1));
+        float[] rows = new float[ids.length * P];
+        java.util.Arrays.fill(rows, start * P, ids.length * P, 1f);
+        feeds.put("image_rows", Tensor.ofFloats(rows, 1, ids.length, P));
         float[] withImage = CrossAttentionFusionTest.run(fused, w, feeds, DType.F32).get("logits").toFloats();
         float[] base = CrossAttentionFusionTest.run(CrossAttentionFusionTest.lmGraph(null), w, CrossAttentionFusionTest.lmFeeds(ids, null), DType.F32)
                 .get("logits").toFloats();

@@ -110,24 +110,28 @@ public final class ProjectorFusion implements Fusion {
         return List.of(LLAVA);
     }
 
-    /** Features [B, patches, visionHidden]: a wrong count or width is named here, not found inside ONNX Runtime's reshape. */
+    /** Features [B, images * patches, visionHidden]: a wrong count or width is named here, not found inside ONNX Runtime's reshape. */
     private void checkFeatures(Value features) {
         Shape shape = features.shape();
-        boolean tokensOk = shape.rank() == 3 && !(shape.dim(1) instanceof Dim.Fixed p && p.size() != patches);
+        boolean tokensOk = shape.rank() == 3 && !(shape.dim(1) instanceof Dim.Fixed p && (p.size() == 0 || p.size() % patches != 0));
         boolean widthOk = shape.rank() == 3 && !(shape.dim(2) instanceof Dim.Fixed d && d.size() != visionHidden);
         if (!tokensOk || !widthOk) {
             throw new IllegalArgumentException("projector: vision features " + shape + " do not match the configured "
-                    + patches + " patch tokens of width " + visionHidden);
+                    + patches + " patch tokens (per image) of width " + visionHidden);
         }
     }
 
-    /** [B, P, D] to [B, P / factor, factor * D]. */
+    /**
+     * [B, I*P, D] to [B, I*P / factor, factor * D]: each of a sample's I images is merged on its
+     * own (a group never spans two images, as P is a multiple of the group), image after image.
+     */
     Value mergeTokens(GraphBuilder g, Value x) {
-        if (merge == Merge.SEQUENTIAL) return g.reshape(x, 0, patches / factor, (long) factor * visionHidden);
+        if (merge == Merge.SEQUENTIAL) return g.reshape(x, 0, -1, (long) factor * visionHidden);
         long side = Math.round(Math.sqrt(patches)), k = Math.round(Math.sqrt(factor)), blocks = side / k;
-        Value grid = g.reshape(x, 0, blocks, k, blocks, k, visionHidden);       // [B, row block, row, col block, col, D]
-        Value grouped = g.transpose(grid, 0, 1, 3, 2, 4, 5);                     // [B, row block, col block, row, col, D]
-        return g.reshape(grouped, 0, patches / factor, (long) factor * visionHidden);
+        // the images' row blocks follow one another: image i's row block r is row block i * blocks + r
+        Value grid = g.reshape(x, 0, -1, k, blocks, k, visionHidden);           // [B, image row block, row, col block, col, D]
+        Value grouped = g.transpose(grid, 0, 1, 3, 2, 4, 5);                     // [B, image row block, col block, row, col, D]
+        return g.reshape(grouped, 0, -1, (long) factor * visionHidden);
     }
 
     @Override

@@ -103,9 +103,9 @@ class ProjectorFusionTest {
         ProjectorFusion f = new ProjectorFusion(ProjectorFusion.Merge.SEQUENTIAL, F, P, DV, H, DT);
         assertThatThrownBy(() -> f.projectImage(new GraphBuilder(), new GraphBuilder().input("features", DType.F32, 1L, (long) P, DV + 1L)))
                 .hasMessage("projector: vision features [1, " + P + ", " + (DV + 1) + "] do not match the configured " + P
-                        + " patch tokens of width " + DV);
-        assertThatThrownBy(() -> f.projectImage(new GraphBuilder(), new GraphBuilder().input("features", DType.F32, "batch", 2L * P, (long) DV)))
-                .hasMessageContaining("do not match the configured " + P + " patch tokens");
+                        + " patch tokens (per image) of width " + DV);
+        assertThatThrownBy(() -> f.projectImage(new GraphBuilder(), new GraphBuilder().input("features", DType.F32, "batch", P + 4L, (long) DV)))
+                .hasMessageContaining("do not match the configured " + P + " patch tokens (per image)");
     }
 
     @Test

@@ -33,7 +33,9 @@ import java.util.Optional;
  * @param featureCache {@code feature_cache}: folder of cached vision features, default {@code feature-cache} beside the run folder
  * @param logEvery {@code log_every}: steps between progress lines and metrics records, default 10
  * @param lmContext {@code lm_context}: what stage {@code lm} shows where an image would be, default {@code none}
- * @param recompute {@code recompute}: recompute activations in the backward pass instead of holding them, default true
+ * @param recompute {@code recompute}: the share of activations recomputed in the backward pass instead of held, from 0
+ *                  ({@code false}) to 1 ({@code true}, the default); a share in between recomputes that part of the
+ *                  segments, spread along the model
  * @param lora {@code lora}: low-rank adapters on the language model instead of training its weights (absent: none)
  * @param features {@code features}: the output folder of the Spark {@code features} job; training reads the vision
  *                 features from it and never runs the vision tower (absent: features are computed and cached here)
@@ -61,7 +63,7 @@ public record TrainConfig(
         Optional<Path> featureCache,
         int logEvery,
         LmContext lmContext,
-        boolean recompute,
+        double recompute,
         Optional<LoraConfig> lora,
         Optional<Path> features) {
 
@@ -160,8 +162,18 @@ public record TrainConfig(
                 s.optPath("feature_cache"),
                 s.integerIn("log_every", 10, 1, Integer.MAX_VALUE),
                 s.choice("lm_context", LmContext.class, LmContext.NONE),
-                s.bool("recompute", true),
+                recompute(s),
                 s.has("lora") ? Optional.of(LoraConfig.from(s.section("lora"))) : Optional.empty(),
                 s.optPath("features"));
+    }
+
+    /** {@code recompute}: true (1), false (0) or a share in [0, 1]. */
+    private static double recompute(SectionConfig s) {
+        Object v = s.values().get("recompute");
+        if (v == null) return 1;
+        if (v instanceof Boolean || v instanceof String t && (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false"))) {
+            return s.bool("recompute", true) ? 1 : 0;
+        }
+        return s.numberWhere("recompute", 1, x -> x >= 0 && x <= 1, "true, false or a share in [0, 1]");
     }
 }

@@ -22,7 +22,7 @@ final class ActiveSequence {
     record Step(long token, String finish, double stepMs, RuntimeException error) {}
 
     private final GraphSession session;
-    private final Tensor image;
+    private final Tensor image, imageRows;
     private final Sampler sampler;
     private final Set<Long> stopIds;
     private final int maxNewTokens, context;
@@ -36,12 +36,15 @@ final class ActiveSequence {
 
     /**
      * @param session the decoder session its steps run in
-     * @param image   its image representation [1, N, D] when that session takes one at every step, else null
-     * @param length  the prompt's length: the positions in its cache after prefill
+     * @param image     its image representation [1, ...] when that session takes one at every step, else null
+     * @param imageRows which image tokens its decode steps read [1, 1, K], when that session reads image rows, else null
+     * @param length    the prompt's length: the positions in its cache after prefill
      */
-    ActiveSequence(GraphSession session, Tensor image, Sampler sampler, Set<Long> stopIds, int maxNewTokens, int context, int length) {
+    ActiveSequence(GraphSession session, Tensor image, Tensor imageRows, Sampler sampler, Set<Long> stopIds, int maxNewTokens, int context,
+                   int length) {
         this.session = session;
         this.image = image;
+        this.imageRows = imageRows;
         this.sampler = sampler;
         this.stopIds = stopIds;
         this.maxNewTokens = maxNewTokens;
@@ -115,6 +118,10 @@ final class ActiveSequence {
 
     Tensor image() {
         return image;
+    }
+
+    Tensor imageRows() {
+        return imageRows;
     }
 
     int length() {

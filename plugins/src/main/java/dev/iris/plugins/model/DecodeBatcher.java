@@ -36,7 +36,7 @@ final class DecodeBatcher implements AutoCloseable {
     private final ReentrantLock compute;
     private final Object monitor = new Object();
     private final List<ActiveSequence> pending = new ArrayList<>();
-    private final Map<GraphSession, Group> groups = new LinkedHashMap<>();
+    private final Map<GroupKey, Group> groups = new LinkedHashMap<>();
     private final int layers;
     private final Set<String> presents = new HashSet<>();   // outputs kept in ONNX Runtime
     private Thread thread;
@@ -102,7 +102,7 @@ final class DecodeBatcher implements AutoCloseable {
                 joining = new ArrayList<>();
                 for (var it = pending.iterator(); it.hasNext(); ) {
                     ActiveSequence s = it.next();
-                    Group g = groups.computeIfAbsent(s.session(), Group::new);
+                    Group g = groups.computeIfAbsent(GroupKey.of(s), Group::new);
                     if (g.rows.size() + g.joining(joining) < MAX_BATCH) {
                         joining.add(s);
                         it.remove();
@@ -110,7 +110,7 @@ final class DecodeBatcher implements AutoCloseable {
                 }
             }
             for (Group g : List.copyOf(groups.values())) {
-                List<ActiveSequence> mine = joining.stream().filter(s -> s.session() == g.session).toList();
+                List<ActiveSequence> mine = joining.stream().filter(s -> GroupKey.of(s).equals(g.key)).toList();
                 try {
                     g.update(mine);
                     if (!g.rows.isEmpty()) g.step();
@@ -138,24 +138,37 @@ final class DecodeBatcher implements AutoCloseable {
     }
 
     /**
+     * Sequences that can share a step: the same decoder session and, when it reads the image at
+     * every step, image representations of one shape (as many images; stacked, they are one input).
+     */
+    private record GroupKey(GraphSession session, List<Long> imageShape) {
+        static GroupKey of(ActiveSequence s) {
+            return new GroupKey(s.session(), s.image() == null ? List.of() : Arrays.stream(s.image().shape()).boxed().toList());
+        }
+    }
+
+    /**
      * The running sequences of one decoder session, and their caches [rows, kv heads, columns,
      * head dim]: between steps they stay in ONNX Runtime's memory; only when rows join or leave
      * are they copied out and laid out again.
      */
     private final class Group {
+        final GroupKey key;
         final GraphSession session;
         volatile List<ActiveSequence> rows = List.of();   // replaced whole on join or leave: active() reads it from other threads
         Tensor[] keys, values;                              // in Java, after a re-layout
         GraphSession.Resident[] residentKeys, residentValues;   // in ONNX Runtime, after a step
-        Tensor image;   // the rows' images stacked, for sessions with an image input
-        int columns;    // cache length: the longest row's; shorter rows are padded on the left
+        Tensor image;       // the rows' images stacked, for sessions with an image input
+        Tensor imageRows;   // the image tokens each row's steps read, stacked, for sessions that read image rows
+        int columns;        // cache length: the longest row's; shorter rows are padded on the left
 
-        Group(GraphSession session) {
-            this.session = session;
+        Group(GroupKey key) {
+            this.key = key;
+            this.session = key.session();
         }
 
         int joining(List<ActiveSequence> joining) {
-            return (int) joining.stream().filter(s -> s.session() == session).count();
+            return (int) joining.stream().filter(s -> GroupKey.of(s).equals(key)).count();
         }
 
         /** Drops finished and cancelled rows, adds joining ones, and re-lays the caches when the rows changed. */
@@ -176,8 +189,9 @@ final class DecodeBatcher implements AutoCloseable {
                 k[l] = relayout(next, l, true, newColumns);
                 v[l] = relayout(next, l, false, newColumns);
             }
-            List<Tensor> images = new ArrayList<>();
+            List<Tensor> images = new ArrayList<>(), imageRowList = new ArrayList<>();
             for (ActiveSequence s : next) if (s.image() != null) images.add(s.image());
+            for (ActiveSequence s : next) if (s.imageRows() != null) imageRowList.add(s.imageRows());
             for (ActiveSequence s : joining) s.detach();
             rows = List.copyOf(next);
             keys = k;
@@ -185,6 +199,7 @@ final class DecodeBatcher implements AutoCloseable {
             columns = newColumns;
             largestBatch = Math.max(largestBatch, next.size());
             image = images.size() == next.size() && !next.isEmpty() ? Tensor.concat(images) : null;   // [1, ...] each
+            imageRows = imageRowList.size() == next.size() && !next.isEmpty() ? Tensor.concat(imageRowList) : null;
         }
 
         /** Brings resident caches into Java (before a re-layout). */
@@ -257,7 +272,10 @@ final class DecodeBatcher implements AutoCloseable {
                 if (image == null) throw new IllegalStateException("a decode session with an image input got rows without images");
                 feeds.put(VisionLanguageModel.IMAGE, image);
             }
-            if (inputs.contains(ImageRows.INPUT)) feeds.put(ImageRows.INPUT, ImageRows.decodeStep(b));
+            if (inputs.contains(ImageRows.INPUT)) {
+                if (imageRows == null) throw new IllegalStateException("a decode session that reads image rows got rows without them");
+                feeds.put(ImageRows.INPUT, imageRows);
+            }
             Map<String, GraphSession.Resident> pasts = new LinkedHashMap<>();
             for (int l = 0; l < layers; l++) {
                 if (residentKeys != null) {
@@ -300,7 +318,7 @@ final class DecodeBatcher implements AutoCloseable {
             rows = List.of();
             closeResident();
             keys = values = null;
-            image = null;
+            image = imageRows = null;
             columns = 0;
         }
     }

@@ -10,17 +10,20 @@ import dev.iris.api.text.ChatMessage;
 import dev.iris.api.text.ChatTemplate;
 import dev.iris.api.text.TextTokenizer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * The {@code image_rows} input of a fusion that {@link Fusion#readsImageRows() reads image rows}:
- * per position 1 when it comes at or after the image's place in the prompt, else 0. The image's
- * place is where the image is attached: the end of the content of the message that carries it
+ * per position and image token, 1 when the position reads that image. An image is read from its
+ * place in the prompt up to the next image's place (images attached at the same place are read
+ * together, and the last ones by every generated token), as Mllama's cross-attention mask does.
+ * An image's place is where it is attached: the end of the content of the message that carries it
  * (where a fusion that places tokens would write its image block). The host finds it the same way
  * for training samples and for prompts, from the chat template and the tokenizer alone.
  */
 public final class ImageRows {
-    /** The graph input's name: [batch, seq, 1], F32. */
+    /** The graph input's name: [batch, seq, image tokens], F32. */
     public static final String INPUT = "image_rows";
 
     // private-use characters: a chat template writes them as they are, and no real text holds them
@@ -30,11 +33,11 @@ public final class ImageRows {
 
     /**
      * The fusion's work between layers for a graph: with the {@code image_rows} input when the
-     * fusion reads it (shape [batch, "seq", 1]), else without.
+     * fusion reads it (shape [batch, "seq", "image_tokens"]), else without.
      */
     public static LanguageModel.LayerHook hook(GraphBuilder g, Fusion fusion, Value image, Object batch) {
         if (!fusion.readsImageRows()) return fusion.layerHook(g, image);
-        return fusion.layerHook(g, image, g.input(INPUT, DType.F32, batch, "seq", 1L));
+        return fusion.layerHook(g, image, g.input(INPUT, DType.F32, batch, "seq", "image_tokens"));
     }
 
     /**
@@ -61,17 +64,58 @@ public final class ImageRows {
         return n;
     }
 
-    /** Flags [1, length, 1]: 1 from {@code start} on. */
-    public static Tensor flags(int length, int start) {
-        float[] f = new float[length];
-        for (int i = Math.max(0, start); i < length; i++) f[i] = 1;
-        return Tensor.ofFloats(f, 1, length, 1);
+    /**
+     * Per image, the first token of {@code ids} at or after its place: {@link #start} of the message
+     * each image is attached to ({@code imageMessages}, one entry per image, in order), found in the
+     * prompt that ends with that message (the turns after it do not move its place).
+     */
+    public static int[] starts(ChatTemplate template, TextTokenizer tokenizer, List<ChatMessage> messages, List<Integer> imageMessages,
+                               long[] ids) {
+        int[] out = new int[imageMessages.size()];
+        java.util.Map<Integer, Integer> byMessage = new java.util.HashMap<>();
+        for (int i = 0; i < out.length; i++) {
+            out[i] = byMessage.computeIfAbsent(imageMessages.get(i), m -> start(template, tokenizer, messages.subList(0, m + 1), m, ids));
+        }
+        return out;
     }
 
-    /** Flags [rows, 1, 1] of ones: a decode step's tokens all come after the prompt's image. */
-    public static Tensor decodeStep(int rows) {
-        float[] f = new float[rows];
-        java.util.Arrays.fill(f, 1);
-        return Tensor.ofFloats(f, rows, 1, 1);
+    /**
+     * Writes which image tokens positions {@code 0..length-1} of one sequence read into {@code out}
+     * from {@code offset} on, as [length, slots * tokensPerImage]: image i (of {@code starts.length}
+     * &le; slots) from its start until a later image starts; slots past the images stay 0.
+     */
+    public static void write(float[] out, int offset, int length, int[] starts, int tokensPerImage, int slots) {
+        int width = slots * tokensPerImage;
+        for (int p = 0; p < length; p++) {
+            int latest = latestStart(starts, p);
+            if (latest < 0) continue;
+            for (int i = 0; i < starts.length; i++) {
+                if (starts[i] != latest) continue;
+                int at = offset + p * width + i * tokensPerImage;
+                Arrays.fill(out, at, at + tokensPerImage, 1f);
+            }
+        }
+    }
+
+    /** The greatest image start at or before position {@code p}, or -1 when no image comes before it. */
+    private static int latestStart(int[] starts, int p) {
+        int latest = -1;
+        for (int s : starts) if (s <= p && s > latest) latest = s;
+        return latest;
+    }
+
+    /** Rows [1, length, images * tokensPerImage] of one prompt. */
+    public static Tensor flags(int length, int[] starts, int tokensPerImage) {
+        float[] f = new float[length * starts.length * tokensPerImage];
+        write(f, 0, length, starts, tokensPerImage, starts.length);
+        return Tensor.ofFloats(f, 1, length, (long) starts.length * tokensPerImage);
+    }
+
+    /** Rows [1, 1, images * tokensPerImage] of a decode step: a generated token reads the images the prompt's end reads. */
+    public static Tensor decodeStep(int[] starts, int tokensPerImage) {
+        int last = Arrays.stream(starts).max().orElseThrow();
+        float[] f = new float[starts.length * tokensPerImage];
+        for (int i = 0; i < starts.length; i++) if (starts[i] == last) Arrays.fill(f, i * tokensPerImage, (i + 1) * tokensPerImage, 1f);
+        return Tensor.ofFloats(f, 1, 1, f.length);
     }
 }

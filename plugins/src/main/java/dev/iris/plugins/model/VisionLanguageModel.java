@@ -116,8 +116,10 @@ public final class VisionLanguageModel implements AutoCloseable {
         if (imageSession == null) {
             int s = parts.vision().imageSize();
             GraphBuilder g = new GraphBuilder();
-            Value pixels = g.input(PIXELS, DType.F32, "batch", 3L, (long) s, (long) s);
-            g.output(IMAGE, parts.fusion().projectImage(g, parts.vision().encode(g, pixels)));
+            // a request's images, one per row of pixels: the fusion reads them one after another as one sample's
+            Value pixels = g.input(PIXELS, DType.F32, "images", 3L, (long) s, (long) s);
+            Value features = g.reshape(parts.vision().encode(g, pixels), 1, -1, parts.vision().hiddenSize());
+            g.output(IMAGE, parts.fusion().projectImage(g, features));
             imageSession = open(g.build());
         }
         return imageSession;
@@ -159,15 +161,17 @@ public final class VisionLanguageModel implements AutoCloseable {
     }
 
     /**
-     * The image input's dimensions: those of the fusion's image representation, batch first.
-     * Spliced image tokens (architecture A) keep a symbolic count so a text-only prompt passes zero.
+     * The image input's dimensions: those of the fusion's image representation, batch first, and
+     * symbolic wherever the number of images shows (a prompt's several images; spliced image
+     * tokens of architecture A also so a text-only prompt passes zero).
      */
     private Object[] imageDims() {
         GraphBuilder scratch = new GraphBuilder();
-        Value features = scratch.input("features", DType.F32, 1L, (long) parts.vision().tokens(), (long) parts.vision().hiddenSize());
+        Value features = scratch.input("features", DType.F32, 1L, "image_tokens", (long) parts.vision().hiddenSize());
         List<Dim> dims = parts.fusion().projectImage(scratch, features).shape().dims();
         Object[] out = dims.toArray();
         out[0] = "batch";
+        for (int i = 1; i < out.length; i++) if (!(dims.get(i) instanceof Dim.Fixed)) out[i] = "image_" + i;
         if (!parts.fusion().readsImageEveryStep()) out[1] = "image_tokens";
         return out;
     }
@@ -211,25 +215,44 @@ public final class VisionLanguageModel implements AutoCloseable {
 
     // ------------------------------------------------------------------ generation
 
-    /** Encodes one image (already preprocessed to [3, H, W]) into the fusion's representation [1, N, D]. */
+    /** Encodes one image (already preprocessed to [3, H, W]) into the fusion's representation [1, ...]. */
     public Tensor encodeImage(Tensor pixels) {
-        warnIfUntrained();
-        long[] s = pixels.shape();
-        Tensor batched = new Tensor(pixels.dtype(), new long[] {1, s[0], s[1], s[2]}, pixels.data());
-        return run(imageSession(), Map.of(PIXELS, batched)).get(IMAGE);
+        return encodeImages(List.of(pixels));
     }
 
+    /** Encodes a prompt's images (each preprocessed to [3, H, W]), in order, into the fusion's representation of them [1, ...]. */
+    public Tensor encodeImages(List<Tensor> pixels) {
+        warnIfUntrained();
+        return run(imageSession(), Map.of(PIXELS, Tensor.stack(pixels))).get(IMAGE);
+    }
+
+    /** An image of a request: its encoded bytes, a name for errors, and the message it is attached to. */
+    public record Image(byte[] bytes, String name, int message) {}
+
     /**
-     * A conversation to answer: the messages (system, user, assistant turns), and optionally one
-     * image, placed after a newline at the end of message {@code imageMessage} (a user turn).
+     * A conversation to answer: the messages (system, user, assistant turns) and its images, each
+     * placed after a newline at the end of the message it is attached to (a user turn), in order.
      */
-    public record Request(List<ChatMessage> messages, Optional<byte[]> image, String imageName, int imageMessage) {
+    public record Request(List<ChatMessage> messages, List<Image> images) {
         public Request {
             messages = List.copyOf(messages);
+            images = List.copyOf(images);
             if (messages.isEmpty()) throw new IrisException("a request needs at least one message");
-            if (image.isPresent() && (imageMessage < 0 || imageMessage >= messages.size())) {
-                throw new IrisException("the image is attached to message " + imageMessage + " of " + messages.size());
+            for (Image i : images) {
+                if (i.message() < 0 || i.message() >= messages.size()) {
+                    throw new IrisException("image " + i.name() + " is attached to message " + i.message() + " of " + messages.size());
+                }
             }
+        }
+
+        /** A conversation with at most one image, attached to message {@code imageMessage}. */
+        public Request(List<ChatMessage> messages, Optional<byte[]> image, String imageName, int imageMessage) {
+            this(messages, image.map(b -> List.of(new Image(b, imageName, imageMessage))).orElse(List.of()));
+        }
+
+        /** The message each image is attached to, in the images' order. */
+        public List<Integer> imageMessages() {
+            return images.stream().map(Image::message).toList();
         }
 
         /** One question, with an optional system turn and image: the layout training uses. */
@@ -250,9 +273,11 @@ public final class VisionLanguageModel implements AutoCloseable {
     public String render(Request r) {
         ChatTemplate t = parts.llm().chatTemplate();
         List<ChatMessage> messages = new ArrayList<>(r.messages());
-        if (r.image().isPresent() && parts.fusion().placesTokensInPrompt()) {
-            ChatMessage m = messages.get(r.imageMessage());
-            messages.set(r.imageMessage(), new ChatMessage(m.role(), t.withImage(m.content(), parts.fusion().imageTokens())));
+        if (parts.fusion().placesTokensInPrompt()) {
+            for (Image image : r.images()) {
+                ChatMessage m = messages.get(image.message());
+                messages.set(image.message(), new ChatMessage(m.role(), t.withImage(m.content(), parts.fusion().imageTokens())));
+            }
         }
         return t.render(messages, true);
     }
@@ -293,19 +318,20 @@ public final class VisionLanguageModel implements AutoCloseable {
     public GenerationResult generate(Request request, GenerateConfig cfg, Consumer<String> onText, boolean recompute) {
         LanguageModel llm = parts.llm();
         TextTokenizer tok = llm.tokenizer();
-        Optional<byte[]> image = request.image();
         double encodeMs = 0;
         Tensor imageRep = null;
-        if (image.isPresent()) {
+        if (!request.images().isEmpty()) {
             long t0 = System.nanoTime();
-            imageRep = encodeImage(parts.vision().preprocess(image.get(), request.imageName()));
+            List<Tensor> pixels = new ArrayList<>();
+            for (Image image : request.images()) pixels.add(parts.vision().preprocess(image.bytes(), image.name()));
+            imageRep = encodeImages(pixels);
             encodeMs = (System.nanoTime() - t0) / 1e6;
         }
         long[] ids = tok.encode(render(request));
         int pads = imageTokensIn(ids);
         int expected = expectedImageTokens(request);
         if (pads != expected) {
-            throw new IrisException("the prompt carries " + pads + " image pad tokens but the image gives " + expected
+            throw new IrisException("the prompt carries " + pads + " image pad tokens but its " + request.images().size() + " image(s) give " + expected
                     + " image tokens (a question must not contain " + llm.imageToken().text() + ")");
         }
         int context = llm.maxPositions();
@@ -316,9 +342,9 @@ public final class VisionLanguageModel implements AutoCloseable {
         for (long id : ids) sampler.observe(id);
 
         long t0 = System.nanoTime();
-        int imageStart = imageRep != null && parts.fusion().readsImageRows()
-                ? ImageRows.start(llm.chatTemplate(), tok, request.messages(), request.imageMessage(), ids) : 0;
-        Map<String, Tensor> out = prefill(ids, ids.length, imageRep, imageStart);
+        int[] imageStarts = imageRep != null && parts.fusion().readsImageRows()
+                ? ImageRows.starts(llm.chatTemplate(), tok, request.messages(), request.imageMessages(), ids) : null;
+        Map<String, Tensor> out = prefill(ids, ids.length, imageRep, imageStarts);
         double prefillMs = (System.nanoTime() - t0) / 1e6;
 
         // a fusion that reads the image at every step (B) gets its (cached) representation at each
@@ -327,7 +353,8 @@ public final class VisionLanguageModel implements AutoCloseable {
         boolean everyStep = parts.fusion().readsImageEveryStep();
         GraphSession stepSession = everyStep && imageRep == null ? textSession() : languageSession();
         Tensor stepImage = everyStep ? imageRep : noImage();
-        ActiveSequence seq = new ActiveSequence(stepSession, stepImage, sampler, llm.stopTokenIds(), cfg.maxNewTokens(), context, ids.length);
+        Tensor stepRows = imageStarts != null ? ImageRows.decodeStep(imageStarts, parts.vision().tokens()) : null;
+        ActiveSequence seq = new ActiveSequence(stepSession, stepImage, stepRows, sampler, llm.stopTokenIds(), cfg.maxNewTokens(), context, ids.length);
         StreamingDetokenizer detok = new StreamingDetokenizer(tok);
         List<Long> generated = new ArrayList<>();
         List<Double> stepMs = new ArrayList<>();
@@ -347,7 +374,7 @@ public final class VisionLanguageModel implements AutoCloseable {
                     long s0 = System.nanoTime();
                     long[] all = Arrays.copyOf(ids, ids.length + generated.size());
                     for (int i = 0; i < generated.size(); i++) all[ids.length + i] = generated.get(i);
-                    out = prefill(all, ids.length, imageRep, imageStart);
+                    out = prefill(all, ids.length, imageRep, imageStarts);
                     step = seq.fed(out.get(LOGITS).toFloats(), (System.nanoTime() - s0) / 1e6);
                     continue;
                 }
@@ -408,9 +435,9 @@ public final class VisionLanguageModel implements AutoCloseable {
      * Runs a whole sequence from an empty cache; logits for its last position.
      *
      * @param prompt how many of {@code ids} are the prompt: generated tokens after it are text, whatever their id
-     * @param imageStart the first position at or after the image's place (for a fusion that reads image rows)
+     * @param imageStarts per image the first position at or after its place (for a fusion that reads image rows, else null)
      */
-    private Map<String, Tensor> prefill(long[] ids, int prompt, Tensor imageRep, int imageStart) {
+    private Map<String, Tensor> prefill(long[] ids, int prompt, Tensor imageRep, int[] imageStarts) {
         Map<String, Tensor> feeds = new HashMap<>();
         int t = ids.length;
         Fusion fusion = parts.fusion();
@@ -423,7 +450,7 @@ public final class VisionLanguageModel implements AutoCloseable {
         if (imageRep == null && fusion.readsImageEveryStep()) return run(textSession(), feeds);
         feeds.put(IMAGE, imageRep != null ? imageRep : noImage());
         feeds.put(SPLICE, Tensor.ofLongs(splice, 1, t));
-        if (fusion.readsImageRows()) feeds.put(ImageRows.INPUT, ImageRows.flags(t, imageRep != null ? imageStart : t));
+        if (fusion.readsImageRows()) feeds.put(ImageRows.INPUT, ImageRows.flags(t, imageStarts != null ? imageStarts : new int[] {t}, parts.vision().tokens()));
         return run(languageSession(), feeds);
     }
 
@@ -431,9 +458,9 @@ public final class VisionLanguageModel implements AutoCloseable {
         return Tensor.zeros(DType.F32, 1, 0, parts.llm().hiddenSize());
     }
 
-    /** How many image tokens a request's prompt must carry: the fusion's count with an image, none without. */
+    /** How many image tokens a request's prompt must carry: the fusion's count per image. */
     public int expectedImageTokens(Request request) {
-        return request.image().isPresent() && parts.fusion().placesTokensInPrompt() ? parts.fusion().imageTokens() : 0;
+        return parts.fusion().placesTokensInPrompt() ? request.images().size() * parts.fusion().imageTokens() : 0;
     }
 
     /**

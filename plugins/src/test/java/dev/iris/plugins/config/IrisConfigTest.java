@@ -127,8 +127,11 @@ class IrisConfigTest {
         assertThat(t.maxGradNorm()).isEqualTo(1.0);
         assertThat(t.length()).isEqualTo(new TrainConfig.Epochs(1));
         assertThat(t.seed()).isZero();
-        assertThat(t.recompute()).isTrue();
-        assertThat(load("train: { dataset: { type: synthetic }, output: out, recompute: false }\n").train().recompute()).isFalse();
+        assertThat(t.recompute()).isEqualTo(1.0);
+        assertThat(load("train: { dataset: { type: synthetic }, output: out, recompute: false }\n").train().recompute()).isZero();
+        assertThat(load("train: { dataset: { type: synthetic }, output: out, recompute: 0.5 }\n").train().recompute()).isEqualTo(0.5);
+        assertThatThrownBy(() -> load("train: { dataset: { type: synthetic }, output: out, recompute: 2 }\n").train())
+                .hasMessageContaining("recompute").hasMessageContaining("true, false or a share in [0, 1]");
     }
 
     @Test

@@ -114,12 +114,43 @@ class ImageRowsTest {
     }
 
     @Test
-    void flagsAreOnesFromThePlaceOn() {
-        Tensor f = ImageRows.flags(5, 2);
-        assertThat(f.shape()).containsExactly(1, 5, 1);
-        assertThat(f.toFloats()).containsExactly(0, 0, 1, 1, 1);
-        assertThat(ImageRows.flags(3, 3).toFloats()).containsExactly(0, 0, 0);
-        assertThat(ImageRows.decodeStep(2).shape()).containsExactly(2, 1, 1);
-        assertThat(ImageRows.decodeStep(2).toFloats()).containsExactly(1, 1);
+    void anImageIsReadFromItsPlaceOnOverAllItsTokens() {
+        // one image of 2 tokens placed at 2: positions 2.. read both tokens
+        Tensor f = ImageRows.flags(4, new int[] {2}, 2);
+        assertThat(f.shape()).containsExactly(1, 4, 2);
+        assertThat(f.toFloats()).containsExactly(0, 0, 0, 0, 1, 1, 1, 1);
+        // placed at the end: nothing reads it in the prompt, the generated tokens do
+        assertThat(ImageRows.flags(3, new int[] {3}, 1).toFloats()).containsExactly(0, 0, 0);
+        assertThat(ImageRows.decodeStep(new int[] {3}, 2).toFloats()).containsExactly(1, 1);
+    }
+
+    @Test
+    void eachImageIsReadUntilTheNextImagesPlaceAndImagesAtOnePlaceAreReadTogether() {
+        // images 0 and 1 attached to the same message (place 1), image 2 at place 3; one token each
+        int[] starts = {1, 1, 3};
+        float[] f = ImageRows.flags(5, starts, 1).toFloats();
+        assertThat(f).containsExactly(
+                0, 0, 0,    // position 0: before every image
+                1, 1, 0,    // 1-2: the first two images
+                1, 1, 0,
+                0, 0, 1,    // 3-4: the last image only
+                0, 0, 1);
+        // a generated token reads the last place's images
+        assertThat(ImageRows.decodeStep(starts, 1).toFloats()).containsExactly(0, 0, 1);
+        assertThat(ImageRows.decodeStep(new int[] {2, 2}, 1).toFloats()).containsExactly(1, 1);
+        // in a batch: a sample with one image in a row of two slots leaves the second slot 0
+        float[] padded = new float[3 * 2 * 2];
+        ImageRows.write(padded, 0, 3, new int[] {1}, 2, 2);
+        assertThat(padded).containsExactly(0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0);
+    }
+
+    @Test
+    void startsAreFoundOncePerMessage() {
+        List<ChatMessage> m = List.of(ChatMessage.user("First."), ChatMessage.assistant("Ok."), ChatMessage.user("Second."));
+        ChatTemplate t = ChatMl.chatMl();
+        long[] ids = CHARS.encode(t.render(m, true));
+        int[] starts = ImageRows.starts(t, CHARS, m, List.of(0, 0, 2), ids);
+        assertThat(starts[0]).isEqualTo(starts[1]).isEqualTo(ImageRows.start(t, CHARS, m, 0, ids));
+        assertThat(starts[2]).isEqualTo(ImageRows.start(t, CHARS, m, 2, ids)).isGreaterThan(starts[0]);
     }
 }

@@ -32,7 +32,7 @@ public final class Differentiator {
 
     private final GraphBuilder g;
     private final Graph forward;
-    private final boolean recompute;
+    private final double recompute;   // the share of segments recomputed
     private final Map<Integer, Value> grads = new HashMap<>();
     private BitSet needsGrad;
     /** Per forward node: the index into {@link #checkpoints} of the segment that recomputes it, or -1 (kept as is). */
@@ -42,7 +42,7 @@ public final class Differentiator {
     private final Map<Integer, Value> anchors = new HashMap<>();
     Graph result;
 
-    private Differentiator(Graph forward, boolean recompute) {
+    private Differentiator(Graph forward, double recompute) {
         this.g = new GraphBuilder(forward);
         this.forward = forward;
         this.recompute = recompute;
@@ -67,11 +67,25 @@ public final class Differentiator {
      * segment's activations are held at a time. The gradients are the same computation.
      */
     public static Graph gradients(Graph graph, String lossName, Collection<String> trainable, boolean recompute) {
+        return gradients(graph, lossName, trainable, recompute ? 1 : 0);
+    }
+
+    /**
+     * As {@link #gradients(Graph, String, Collection, boolean)}, recomputing only a share (in
+     * [0, 1]) of the segments, spread evenly along the graph; the others keep their activations.
+     * Between no recomputation and all of it, memory and time trade off about linearly.
+     */
+    public static Graph gradients(Graph graph, String lossName, Collection<String> trainable, double recompute) {
         return differentiate(graph, lossName, trainable, recompute).result;
     }
 
     /** The differentiator after its run (the result graph in {@link #result}), for tests of its plan. */
     static Differentiator differentiate(Graph graph, String lossName, Collection<String> trainable, boolean recompute) {
+        return differentiate(graph, lossName, trainable, recompute ? 1 : 0);
+    }
+
+    static Differentiator differentiate(Graph graph, String lossName, Collection<String> trainable, double recompute) {
+        if (!(recompute >= 0 && recompute <= 1)) throw new IllegalArgumentException("the share of segments to recompute must be in [0, 1]: " + recompute);
         Graph forward = Decomposer.expand(graph);
         Value loss = forward.output(lossName);
         if (loss.rank() != 0) throw new IllegalArgumentException("loss '" + lossName + "' must be a scalar, is " + loss.shape());
@@ -104,7 +118,7 @@ public final class Differentiator {
         if (!needsGrad.get(loss.id())) return;
         segmentOf = new int[nodes.size()];
         Arrays.fill(segmentOf, -1);
-        if (recompute) segment(nodes, loss);
+        if (recompute > 0) segment(nodes, loss);
         grads.put(loss.id(), g.scalar(1.0));
         for (int i = loss.id(); i >= 0; i--) {
             Graph.Node n = nodes.get(i);
@@ -141,6 +155,8 @@ public final class Differentiator {
         }
         for (int c = 0; c + 1 < cuts.size(); c++) {
             checkpoints.add(nodes.get(cuts.get(c)).value());
+            // segment c is recomputed when the running share passes a whole number in it: evenly spread
+            if (Math.floor((c + 1) * recompute + 1e-9) == Math.floor(c * recompute + 1e-9)) continue;
             for (int i = cuts.get(c) + 1; i < cuts.get(c + 1); i++) {
                 Op op = nodes.get(i).op();
                 if (needsGrad.get(i) && !(op instanceof Op.Weight || op instanceof Op.Input)) segmentOf[i] = c;
@@ -248,6 +264,9 @@ public final class Differentiator {
                 if (l.bias() != null && wants(l.bias())) accumulate(l.bias(), g.sum(g.reshape(gy, -1, out), false, 0));
             }
             case Op.Reduce r -> {
+                if (r.fn() == Op.ReduceFn.MAX) {
+                    throw new IllegalArgumentException("a max reduction has no gradient rule, but a trained weight reaches it: " + y);
+                }
                 Value gk = r.keepDims() ? gy : unsqueezeAll(gy, r.axes());
                 Value gx = g.expandLike(gk, r.x());
                 if (r.fn() == Op.ReduceFn.MEAN) gx = g.mul(gx, 1.0 / count(r.x(), r.axes()));

@@ -224,7 +224,7 @@ public final class OnnxCompiler {
                     gp.addNode(node("Add", List.of(mm, name(l.bias())), out));
                 }
             }
-            case Op.Reduce r -> gp.addNode(node(r.fn() == Op.ReduceFn.SUM ? "ReduceSum" : "ReduceMean",
+            case Op.Reduce r -> gp.addNode(node(switch (r.fn()) { case SUM -> "ReduceSum"; case MEAN -> "ReduceMean"; case MAX -> "ReduceMax"; },
                     List.of(name(r.x()), longConst(toLongs(r.axes()))), out, intAttr("keepdims", r.keepDims() ? 1 : 0)));
             case Op.Softmax s -> gp.addNode(node("Softmax", List.of(name(s.x())), out, intAttr("axis", s.axis())));
             case Op.Reshape r -> gp.addNode(node("Reshape", List.of(name(r.x()), longConst(r.dims())), out));

@@ -32,7 +32,7 @@ public final class Safetensors {
 
     /** Safetensors dtypes that exist in the format but that Iris has no {@link DType} for. */
     private static final Set<String> KNOWN_UNSUPPORTED = Set.of(
-            "I8", "I16", "U16", "U32", "U64", "C64",
+            "I16", "U16", "U32", "U64", "C64",
             "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4");
 
     // Duplicate keys would otherwise be silently accepted, the last one winning.
@@ -50,8 +50,15 @@ public final class Safetensors {
      *   <li>a folder: {@value #INDEX_FILE} if present, else {@value #SINGLE_FILE}, else every
      *       {@code *.safetensors} file in it merged (a tensor name in two files is an error).</li>
      * </ul>
+     * A checkpoint whose metadata says it holds quantized codes ({@code iris quantize}) is served
+     * through {@link dev.iris.runtime.weights.QuantizedSource}.
      */
     public static WeightSource open(Path path) {
+        // a checkpoint iris quantize wrote also serves its quantized weights as floats
+        return dev.iris.runtime.weights.QuantizedSource.wrapIfQuantized(openStored(path));
+    }
+
+    private static WeightSource openStored(Path path) {
         if (!Files.exists(path)) throw error(path, "no such file or directory");
         if (Files.isDirectory(path)) {
             Path index = path.resolve(INDEX_FILE);
@@ -93,11 +100,12 @@ public final class Safetensors {
             case "I64" -> DType.I64;
             case "I32" -> DType.I32;
             case "U8" -> DType.U8;
+            case "I8" -> DType.I8;   // per-channel int8 codes (iris quantize)
             case "BOOL" -> DType.BOOL;
             default -> throw error(file, "tensor '" + tensor + "': "
                     + (KNOWN_UNSUPPORTED.contains(name) ? "dtype '" + name + "' is not supported by Iris"
                             : "unknown dtype '" + name + "'")
-                    + " (supported: F32, F64, F16, BF16, I64, I32, U8, BOOL)");
+                    + " (supported: F32, F64, F16, BF16, I64, I32, U8, I8, BOOL)");
         };
     }
 

@@ -10,13 +10,16 @@ import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.FileWeight;
 import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.onnx.WeightQuantizer;
+import dev.iris.api.weights.WeightSource;
 import dev.iris.runtime.weights.Fingerprinted;
+import dev.iris.runtime.weights.QuantizedSource;
 import dev.iris.runtime.weights.WeightBinder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,7 +115,7 @@ final class FrozenWeights {
             Map<String, FileWeight> store = mapped.get(key);
             if (store == null || !store.keySet().containsAll(g.getValue().keySet())) {
                 Optional<Map<String, FileWeight>> loaded = cache.load(ids.get(key), format(), g.getValue(),
-                        new Converter(binder, groupOf.get(key)));
+                        new Converter(binder, groupOf.get(key), g.getValue()));
                 if (loaded.isEmpty()) {
                     // not cacheable here (unwritable everywhere, or an odd file): converted in memory as before
                     inMemory.addAll(frozenOf.get(key));
@@ -138,18 +141,22 @@ final class FrozenWeights {
     private final class Converter implements WeightCache.Converter {
         private final WeightBinder binder;
         private final String group;
+        private final Map<String, WeightCache.Want> wanted;
         private ByteBuffer scratch;                 // the widened float32 weight, reused across tensors
         private String lastQuantized;
         private WeightQuantizer.Quantized last;
 
-        Converter(WeightBinder binder, String group) {
+        Converter(WeightBinder binder, String group, Map<String, WeightCache.Want> wanted) {
             this.binder = binder;
             this.group = group;
+            this.wanted = wanted;
         }
 
         @Override
         public Tensor convert(String entry) {
             String codes = CompiledGraph.Quantization.codes(""), scales = CompiledGraph.Quantization.scales("");
+            Optional<Tensor> saved = saved(entry);
+            if (saved.isPresent()) return saved.get();
             if (entry.endsWith(codes) || entry.endsWith(scales)) {
                 String base = entry.substring(0, entry.length() - (entry.endsWith(codes) ? codes.length() : scales.length()));
                 if (!base.equals(lastQuantized)) {
@@ -160,6 +167,25 @@ final class FrozenWeights {
                 return entry.endsWith(codes) ? last.codes() : last.scales();
             }
             return widened(entry);
+        }
+
+        /**
+         * Codes or scales as {@code iris quantize} saved them, when the checkpoint holds them in this
+         * factory's format, layout version and the shape wanted: used as stored, nothing quantized.
+         */
+        private Optional<Tensor> saved(String entry) {
+            Optional<WeightSource> src = binder.source(group);
+            if (src.isEmpty()) return Optional.empty();
+            Map<String, String> meta = src.get().metadata();
+            String spec = meta.get(QuantizedSource.WEIGHTS_KEY);
+            if (spec == null || !String.valueOf(QUANTIZER_FORMAT).equals(meta.get(QuantizedSource.LAYOUT_KEY))) return Optional.empty();
+            if (!CompiledGraph.Quantization.parse(spec).equals(quantization)) return Optional.empty();
+            WeightCache.Want want = wanted.get(entry);
+            Optional<WeightSource.Info> info = src.get().info(entry);
+            if (want == null || info.isEmpty() || info.get().dtype() != want.dtype() || !Arrays.equals(info.get().shape(), want.shape())) {
+                return Optional.empty();
+            }
+            return Optional.of(src.get().read(entry));
         }
 
         /** The weight as float32 in the scratch buffer (valid until the next call). */

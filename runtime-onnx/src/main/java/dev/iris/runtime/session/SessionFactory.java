@@ -155,21 +155,30 @@ public final class SessionFactory {
         return n;
     }
 
+    /** The initializers the open sessions read from files (the weight cache), by initializer name ({@code group/name}, codes and scales with their suffixes). */
+    public Map<String, FileWeight> fileWeights() {
+        Map<String, FileWeight> out = new java.util.LinkedHashMap<>();
+        synchronized (opened) {
+            for (GraphSession s : opened) if (!s.isClosed()) out.putAll(s.fileInitializers());
+        }
+        return out;
+    }
+
     /**
      * A training session for {@code forward}: its gradient graph with the {@code trainable} weights
      * fed as parameters and the rest frozen (never quantized: training reads float weights).
      */
     public TrainableGraph openTrainable(Graph forward, String lossName, List<String> trainable) {
-        return openTrainable(forward, lossName, trainable, false);
+        return openTrainable(forward, lossName, trainable, 0);
     }
 
     /**
-     * As {@link #openTrainable(Graph, String, List)}; {@code recompute}: recompute activations in
+     * As {@link #openTrainable(Graph, String, List)}; {@code recompute}: the share of activations recomputed in
      * the backward pass. Frozen weights with a checkpoint on disk are read in place from the
      * weight cache's float32 files, as inference reads them: converting them in memory held each
      * one twice while the session was created (the converted copy and ONNX Runtime's).
      */
-    public TrainableGraph openTrainable(Graph forward, String lossName, List<String> trainable, boolean recompute) {
+    public TrainableGraph openTrainable(Graph forward, String lossName, List<String> trainable, double recompute) {
         return new TrainableGraph(forward, lossName, trainable, binder(), recompute, (train, compiled) -> {
             FrozenWeights.Bound frozen = floatWeights().initializers(train, compiled, binder());
             return track(runtime.openPrepared(compiled, frozen.inMemory(), frozen.inFiles()));

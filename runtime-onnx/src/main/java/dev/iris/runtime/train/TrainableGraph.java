@@ -41,15 +41,15 @@ public final class TrainableGraph implements AutoCloseable {
     }
 
     public TrainableGraph(OrtRuntime runtime, Graph forward, String lossName, List<String> trainable, WeightBinder binder) {
-        this(forward, lossName, trainable, binder, false, FrozenBinding.inMemory(runtime, binder));
+        this(forward, lossName, trainable, binder, 0, FrozenBinding.inMemory(runtime, binder));
     }
 
     /**
      * @param binder    gives the trainable parameters their starting values
-     * @param recompute recompute activations in the backward pass (see {@link Differentiator#gradients(Graph, String, java.util.Collection, boolean)})
+     * @param recompute the share of activations recomputed in the backward pass, 0 to 1 (see {@link Differentiator#gradients(Graph, String, java.util.Collection, double)})
      * @param frozen    how the frozen weights reach the session
      */
-    public TrainableGraph(Graph forward, String lossName, List<String> trainable, WeightBinder binder, boolean recompute, FrozenBinding frozen) {
+    public TrainableGraph(Graph forward, String lossName, List<String> trainable, WeightBinder binder, double recompute, FrozenBinding frozen) {
         Graph train = Differentiator.gradients(forward, lossName, trainable, recompute);
         CompiledGraph compiled = OnnxCompiler.compile(train, DType.F32, trainable);
         this.params = new LinkedHashMap<>();

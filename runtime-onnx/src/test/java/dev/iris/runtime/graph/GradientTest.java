@@ -1,6 +1,7 @@
 package dev.iris.runtime.graph;
 
 import static dev.iris.runtime.graph.GraphHarness.checkGradient;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Op;
@@ -72,6 +73,14 @@ class GradientTest {
         checkGradient(71, shapes(s(2, 3, 4)), (g, w) -> g.sum(w.get(0), true, 0, 2));
         checkGradient(72, shapes(s(2, 3, 4)), (g, w) -> g.mean(w.get(0), false, 0, 2));
         checkGradient(73, shapes(s(2, 3, 4)), (g, w) -> g.mean(w.get(0), true, -1));
+    }
+
+    @Test
+    void aMaxReductionOfAnInputTrainsThroughTheProductAndOneOfAWeightIsRefused() {
+        // a mask built from an input (as a fusion's "any image visible" flag) needs no gradient rule
+        checkGradient(74, shapes(s(2, 3)), (g, w) -> g.mul(w.get(0), g.max(g.constant(Tensor.ofFloats(new float[] {0, 1, 1, 0, 0, 0}, 2, 3)), true, -1)));
+        assertThatThrownBy(() -> checkGradient(75, shapes(s(2, 3)), (g, w) -> g.max(w.get(0), false, -1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max reduction has no gradient rule");
     }
 
     @Test

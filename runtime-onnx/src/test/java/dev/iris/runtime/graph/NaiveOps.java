@@ -191,6 +191,10 @@ final class NaiveOps {
     // ------------------------------------------------------------------ reductions
 
     static Arr reduce(Arr x, int[] axes, boolean keepDims, boolean mean) {
+        return reduce(x, axes, keepDims, mean, false);
+    }
+
+    static Arr reduce(Arr x, int[] axes, boolean keepDims, boolean mean, boolean max) {
         boolean[] red = new boolean[x.rank()];
         for (int a : axes) red[a < 0 ? a + x.rank() : a] = true;
         long[] kept = new long[x.rank()];
@@ -200,10 +204,12 @@ final class NaiveOps {
             if (red[i]) n *= x.shape()[i];
         }
         double[] acc = new double[(int) count(kept)];
+        if (max) java.util.Arrays.fill(acc, Double.NEGATIVE_INFINITY);
         for (int f = 0; f < x.data().length; f++) {
             int[] idx = unravel(x.shape(), f);
             for (int i = 0; i < idx.length; i++) if (red[i]) idx[i] = 0;
-            acc[offset(kept, idx)] += x.data()[f];
+            int o = offset(kept, idx);
+            acc[o] = max ? Math.max(acc[o], x.data()[f]) : acc[o] + x.data()[f];
         }
         if (mean) for (int i = 0; i < acc.length; i++) acc[i] /= n;
         if (keepDims) return new Arr(kept, acc);

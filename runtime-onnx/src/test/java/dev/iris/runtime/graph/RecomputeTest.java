@@ -82,7 +82,7 @@ class RecomputeTest {
         return g.build();
     }
 
-    private static Map<String, Tensor> grads(Graph graph, List<String> names, List<String> trainable, boolean recompute) {
+    private static Map<String, Tensor> grads(Graph graph, List<String> names, List<String> trainable, double recompute) {
         Graph train = Differentiator.gradients(graph, "loss", trainable, recompute);
         CompiledGraph cg = OnnxCompiler.compile(train, DType.F32, trainable);
         Random rnd = new Random(11);
@@ -104,7 +104,7 @@ class RecomputeTest {
         List<String> names = new ArrayList<>();
         Graph graph = model(new GraphBuilder(), names);
         List<String> t = trainable == null ? names : trainable;
-        Map<String, Tensor> plain = grads(graph, names, t, false), re = grads(graph, names, t, true);
+        Map<String, Tensor> plain = grads(graph, names, t, 0), re = grads(graph, names, t, 1);
         for (String name : t) {
             float[] a = plain.get(Differentiator.GRAD_PREFIX + name).toFloats(), b = re.get(Differentiator.GRAD_PREFIX + name).toFloats();
             double scale = 0;
@@ -114,6 +114,25 @@ class RecomputeTest {
                 assertThat((double) b[i]).as("%s[%d]", name, i).isCloseTo(a[i], org.assertj.core.data.Offset.offset(1e-6 * scale));
             }
         }
+    }
+
+    @Test
+    void recomputingAShareOfTheSegmentsGivesTheSameGradientsAndRecomputesLess() {
+        List<String> names = new ArrayList<>();
+        Graph graph = model(new GraphBuilder(), names);
+        Differentiator all = Differentiator.differentiate(graph, "loss", List.of("t/w0"), 1.0);
+        Differentiator half = Differentiator.differentiate(graph, "loss", List.of("t/w0"), 0.5);
+        Differentiator none = Differentiator.differentiate(graph, "loss", List.of("t/w0"), 0.0);
+        assertThat(none.recomputedValues()).isEmpty();
+        assertThat(half.recomputedValues().size()).isPositive().isLessThan(all.recomputedValues().size());
+        List<String> t = List.of("t/w0");
+        Map<String, Tensor> plain = grads(graph, names, t, 0), re = grads(graph, names, t, 0.5);
+        float[] a = plain.get(Differentiator.GRAD_PREFIX + "t/w0").toFloats(), b = re.get(Differentiator.GRAD_PREFIX + "t/w0").toFloats();
+        double scale = 0;
+        for (float f : a) scale = Math.max(scale, Math.abs(f));
+        for (int i = 0; i < a.length; i++) assertThat((double) b[i]).as("[%d]", i).isCloseTo(a[i], org.assertj.core.data.Offset.offset(1e-6 * scale));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Differentiator.differentiate(graph, "loss", t, 1.5))
+                .hasMessageContaining("share of segments to recompute must be in [0, 1]");
     }
 
     @Test

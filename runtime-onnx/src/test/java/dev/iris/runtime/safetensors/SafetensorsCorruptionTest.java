@@ -131,8 +131,8 @@ class SafetensorsCorruptionTest {
     void unknownOrUnsupportedDtype() throws IOException {
         assertEntryRejected("{\"dtype\":\"Q7\",\"shape\":[1],\"data_offsets\":[0,1]}", 1,
                 "tensor 't'", "unknown dtype 'Q7'", "supported: F32");
-        assertEntryRejected("{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[0,1]}", 1,
-                "dtype 'I8' is not supported");
+        assertEntryRejected("{\"dtype\":\"I16\",\"shape\":[1],\"data_offsets\":[0,2]}", 2,
+                "dtype 'I16' is not supported");
         assertEntryRejected("{\"dtype\":\"f32\",\"shape\":[1],\"data_offsets\":[0,4]}", 4, "unknown dtype 'f32'");
     }
 

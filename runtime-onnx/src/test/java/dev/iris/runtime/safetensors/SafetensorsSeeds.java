@@ -62,7 +62,7 @@ final class SafetensorsSeeds {
         m.put("deep-nesting", "{\"t\":{\"extra\":" + "[".repeat(2000) + "]".repeat(2000) + ",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}");
         m.put("unknown-key", "{\"t\":{\"note\":{\"a\":[1,2]},\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}");
         m.put("unknown-dtype", "{\"t\":{\"dtype\":\"Q7\",\"shape\":[1],\"data_offsets\":[0,1]}}");
-        m.put("unsupported-dtype", "{\"t\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[0,1]}}");
+        m.put("unsupported-dtype", "{\"t\":{\"dtype\":\"I16\",\"shape\":[1],\"data_offsets\":[0,2]}}");
         m.put("lowercase-dtype", "{\"t\":{\"dtype\":\"f32\",\"shape\":[1],\"data_offsets\":[0,4]}}");
         m.put("offsets-disagree", "{\"t\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}");
         m.put("overflowing-shape", "{\"t\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}");

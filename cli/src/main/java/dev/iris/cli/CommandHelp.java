@@ -25,6 +25,7 @@ final class CommandHelp {
             Map.entry("compare", "iris compare configs/shapes-a.yaml configs/shapes-b.yaml --out runs/compare"),
             Map.entry("plugins", "iris plugins --json"),
             Map.entry("config", "iris config configs/tiny.yaml --defaults --set generate.temperature=0.7"),
+            Map.entry("spark-submit-line", "iris spark-submit-line --config configs/tiny.yaml --input data/shapes --output out/features"),
             Map.entry("version", "iris version"),
             Map.entry("help", "iris help train"));
 

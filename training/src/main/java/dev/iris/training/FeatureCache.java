@@ -3,7 +3,6 @@ package dev.iris.training;
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.api.graph.Graph;
-import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.spi.VisionEncoder;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
@@ -14,12 +13,10 @@ import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.session.SessionFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,9 +32,12 @@ import java.util.TreeMap;
  * the vision tower twice for the same image.
  */
 public final class FeatureCache {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FeatureCache.class);
     private final FeatureFiles files;
     private final VisionEncoder vision;
-    private final GraphSession session;
+    private final VisionTower tower;
+    /** The features job output the features came from; set, a missing image is an error and no vision session is opened. */
+    private final Path precomputed;
     private final AtomicLong hits = new AtomicLong(), misses = new AtomicLong();
 
     /**
@@ -51,10 +51,8 @@ public final class FeatureCache {
     FeatureCache(FeatureFiles files, VisionEncoder vision, Function<Graph, GraphSession> opener) {
         this.files = files;
         this.vision = vision;
-        GraphBuilder g = new GraphBuilder();
-        int s = vision.imageSize();
-        g.output("features", vision.encode(g, g.input("pixels", DType.F32, "batch", 3L, (long) s, (long) s)));
-        this.session = opener.apply(g.build());
+        this.precomputed = null;
+        this.tower = new VisionTower(vision, opener);
     }
 
     /**
@@ -67,6 +65,32 @@ public final class FeatureCache {
         Path dir = tc.featureCache().orElse(tc.output().toAbsolutePath().getParent().resolve("feature-cache"))
                 .resolve(fingerprint(config.vision()));
         return new FeatureCache(dir, parts.vision(), sessions.withSeed(0)::open);
+    }
+
+    /** A cache that only reads features imported from a features job's output ({@code precomputed}); it never runs the vision tower. */
+    FeatureCache(FeatureFiles files, VisionEncoder vision, Path precomputed) {
+        this.files = files;
+        this.vision = vision;
+        this.precomputed = precomputed;
+        this.tower = null;
+    }
+
+    /**
+     * The cache for a training run: {@link #forRun}, or with {@code train.features} set, the
+     * features of that features job's output imported into the same cache folder, and no vision
+     * session at all: an image the job did not encode is an error naming it.
+     */
+    public static FeatureCache forTraining(IrisConfig config, ModelParts parts, SessionFactory sessions) {
+        TrainConfig tc = config.train();
+        if (tc.features().isEmpty()) return forRun(config, parts, sessions);
+        String fingerprint = fingerprint(config.vision());
+        FeatureFiles files = new FeatureFiles(tc.featureCache().orElse(tc.output().toAbsolutePath().getParent().resolve("feature-cache"))
+                .resolve(fingerprint));
+        VisionEncoder vision = parts.vision();
+        FeatureImport.Counts c = FeatureImport.into(files, tc.features().get(), fingerprint, (long) vision.tokens() * vision.hiddenSize() * 4);
+        LOG.info("train.features {}: {} shards ({} copied by an earlier run), {} features copied into {}, {} already there",
+                tc.features().get(), c.shards(), c.importedBefore(), c.written(), files.dir(), c.present());
+        return new FeatureCache(files, vision, tc.features().get());
     }
 
     /** The cache key of an image: the SHA-256 of its bytes. */
@@ -84,29 +108,12 @@ public final class FeatureCache {
     /** Runs the vision tower on preprocessed images [3, H, W] in one batch, stores and returns their features [P, Dv]. */
     public List<Tensor> compute(List<Tensor> pixels, List<String> keys) {
         if (pixels.isEmpty()) return List.of();
-        int s = vision.imageSize();
-        int per = 3 * s * s;
-        ByteBuffer buffer = Tensor.allocate((long) pixels.size() * per * 4);
-        for (int k = 0; k < pixels.size(); k++) {
-            buffer.position(k * per * 4);
-            buffer.put(pixels.get(k).data().duplicate());
+        if (precomputed != null) {
+            throw new IrisException("train.features " + precomputed + " has no features for " + keys.size() + " image(s) of the dataset (first: sha256 "
+                    + keys.get(0) + "); run the features job over this dataset with the same output, or remove train.features");
         }
-        buffer.clear();
-        Tensor batch = new Tensor(DType.F32, new long[] {pixels.size(), 3, s, s}, buffer);
-        Tensor feats = session.run(Map.of("pixels", batch)).get("features");
-        long[] shape = feats.shape();
-        int each = Math.toIntExact(shape[1] * shape[2]);
-        List<Tensor> out = new ArrayList<>();
-        for (int k = 0; k < pixels.size(); k++) {
-            ByteBuffer slice = feats.data().duplicate().position(k * each * 4).limit((k + 1) * each * 4).slice().order(ByteOrder.LITTLE_ENDIAN);
-            ByteBuffer copy = Tensor.allocate((long) each * 4);
-            copy.put(slice).flip();
-            Tensor t = new Tensor(DType.F32, new long[] {shape[1], shape[2]}, copy);
-            byte[] bytes = new byte[t.data().remaining()];
-            t.data().duplicate().get(bytes);
-            files.write(keys.get(k), bytes);
-            out.add(t);
-        }
+        List<Tensor> out = tower.encode(pixels);
+        for (int k = 0; k < out.size(); k++) files.write(keys.get(k), VisionTower.bytes(out.get(k)));
         return out;
     }
 
@@ -222,6 +229,6 @@ public final class FeatureCache {
     }
 
     public void close() {
-        session.close();
+        if (tower != null) tower.close();
     }
 }

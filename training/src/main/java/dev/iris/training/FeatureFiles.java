@@ -53,6 +53,16 @@ final class FeatureFiles {
         }
     }
 
+    /** Whether a file of {@code expectedBytes} is stored for the key. */
+    boolean has(String key, long expectedBytes) {
+        Path f = file(key);
+        try {
+            return Files.isRegularFile(f) && Files.size(f) == expectedBytes;
+        } catch (IOException e) {
+            throw problem("cannot read", f, e);
+        }
+    }
+
     void write(String key, byte[] bytes) {
         Path f = file(key);
         Path tmp = null;

@@ -100,7 +100,7 @@ public final class Trainer {
                 int imageTokens = builder.imagePositions().count();
                 long padId = builder.imagePositions().tokenId();
                 long totalSteps = totalSteps(tc, dataset);
-                FeatureCache cache = images ? FeatureCache.forRun(config, parts, sessions) : null;
+                FeatureCache cache = images ? FeatureCache.forTraining(config, parts, sessions) : null;
                 Map<String, String> metadata = new LinkedHashMap<>();
                 metadata.put(ModelParts.FUSION_TYPE_KEY, parts.fusionType());
                 metadata.put(ModelParts.STAGE_KEY, tc.stage().name().toLowerCase());

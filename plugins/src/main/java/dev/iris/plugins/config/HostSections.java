@@ -56,7 +56,8 @@ final class HostSections {
             ConfigField.of("log_every", "steps between progress lines"),
             ConfigField.of("lm_context", "stage lm: none, or caption_words (the caption's words shuffled in the prompt)"),
             ConfigField.of("recompute", "recompute activations in the backward pass (less memory, more time)"),
-            ConfigField.section("lora", "low-rank adapters on the LLM: rank, alpha, dropout, targets"));
+            ConfigField.section("lora", "low-rank adapters on the LLM: rank, alpha, dropout, targets"),
+            ConfigField.path("features", "output folder of the Spark features job: train from its features, no vision tower"));
 
     static List<ConfigSection> all() {
         return List.of(MODEL, RUNTIME, GENERATE, TRAIN);

@@ -37,6 +37,8 @@ import java.util.Optional;
  *                  ({@code false}) to 1 ({@code true}, the default); a share in between recomputes that part of the
  *                  segments, spread along the model
  * @param lora {@code lora}: low-rank adapters on the language model instead of training its weights (absent: none)
+ * @param features {@code features}: the output folder of the Spark {@code features} job; training reads the vision
+ *                 features from it and never runs the vision tower (absent: features are computed and cached here)
  */
 public record TrainConfig(
         ComponentConfig dataset,
@@ -62,7 +64,8 @@ public record TrainConfig(
         int logEvery,
         LmContext lmContext,
         double recompute,
-        Optional<LoraConfig> lora) {
+        Optional<LoraConfig> lora,
+        Optional<Path> features) {
 
     /** What is trained: the fusion module; fusion + language model; or the language model on text alone. */
     public enum Stage { PRETRAIN, FINETUNE, LM }
@@ -119,6 +122,7 @@ public record TrainConfig(
         m.put("lm_context", lower(lmContext));
         m.put("recompute", recompute);
         m.put("lora", lora.map(LoraConfig::values).orElse(null));
+        m.put("features", features.map(Path::toString).orElse(null));
         return m;
     }
 
@@ -159,7 +163,8 @@ public record TrainConfig(
                 s.integerIn("log_every", 10, 1, Integer.MAX_VALUE),
                 s.choice("lm_context", LmContext.class, LmContext.NONE),
                 recompute(s),
-                s.has("lora") ? Optional.of(LoraConfig.from(s.section("lora"))) : Optional.empty());
+                s.has("lora") ? Optional.of(LoraConfig.from(s.section("lora"))) : Optional.empty(),
+                s.optPath("features"));
     }
 
     /** {@code recompute}: true (1), false (0) or a share in [0, 1]. */

@@ -8,6 +8,7 @@ import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.onnx.FileWeight;
 import dev.iris.runtime.onnx.GraphSession;
 import dev.iris.runtime.onnx.OnnxCompiler;
+import dev.iris.runtime.onnx.OnnxExport;
 import dev.iris.runtime.onnx.OrtRuntime;
 import dev.iris.runtime.train.TrainableGraph;
 import dev.iris.runtime.weights.WeightBinder;
@@ -85,6 +86,17 @@ public final class SessionFactory {
         LOG.debug("session opened: compile {} ms, weights {} ms, ONNX Runtime session {} ms", (t1 - t0) / 1_000_000,
                 (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
         return track(s);
+    }
+
+    /**
+     * Writes {@code graph} as the standalone ONNX file {@code fileName} of {@code export}: compiled in
+     * float32 whatever {@code runtime.weights} says, its weights bound as a session binds them
+     * (checkpoints, else the seeded initialisers in the same order).
+     */
+    public OnnxExport.Signature export(Graph graph, OnnxExport export, String fileName) {
+        CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), CompiledGraph.Quantization.NONE);
+        WeightBinder binder = binder();
+        return export.write(cg, name -> binder.bind(graph, List.of(name), DType.F32).get(name), fileName);
     }
 
     /** Counts {@code s} in {@link #weightBytesHeld()} while it is open. */

@@ -103,7 +103,7 @@ public final class ProjectorFusion implements Fusion {
      */
     static final WeightNaming LLAVA = new WeightNaming("Hugging Face LLaVA (multi_modal_projector.linear_1, linear_2)", Map.of(
             "linear1.weight", "linear_1.weight", "linear1.bias", "linear_1.bias",
-            "linear2.weight", "linear_2.weight", "linear2.bias", "linear_2.bias"));
+            "linear2.weight", "linear_2.weight", "linear2.bias", "linear_2.bias"), "multi_modal_projector.");
 
     @Override
     public List<WeightNaming> weightNamings() {

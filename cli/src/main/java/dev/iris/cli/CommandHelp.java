@@ -21,6 +21,7 @@ final class CommandHelp {
             Map.entry("train", "iris train --config configs/shapes-a.yaml --set train.steps=200"),
             Map.entry("merge", "iris merge --adapter runs/lora/final --output models/llm-merged"),
             Map.entry("quantize", "iris quantize --config models/tiny/iris.yaml --weights int8 --out models/tiny-int8"),
+            Map.entry("export", "iris export --config models/tiny/iris.yaml --format onnx --out exports/tiny-onnx"),
             Map.entry("eval", "iris eval --config configs/shapes-a.yaml --checkpoint runs/compare/a/final --limit 100"),
             Map.entry("compare", "iris compare configs/shapes-a.yaml configs/shapes-b.yaml --out runs/compare"),
             Map.entry("plugins", "iris plugins --json"),

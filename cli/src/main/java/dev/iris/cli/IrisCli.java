@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionCommand.Provider.class,
         description = "Small LLaVA-style vision-language models on ONNX Runtime.",
         subcommands = {QuickstartCommand.class, InitCommand.class, GenerateCommand.class, BenchCommand.class, ServeCommand.class, ReportCommand.class,
-            TrainCommand.class, MergeCommand.class, QuantizeCommand.class, EvalCommand.class, CompareCommand.class, PluginsCommand.class, ConfigCommand.class, SparkSubmitLineCommand.class, VersionCommand.class,
+            TrainCommand.class, MergeCommand.class, QuantizeCommand.class, ExportCommand.class, EvalCommand.class, CompareCommand.class, PluginsCommand.class, ConfigCommand.class, SparkSubmitLineCommand.class, VersionCommand.class,
             CommandLine.HelpCommand.class})
 public final class IrisCli implements Callable<Integer> {
     public static final int USAGE_ERROR = 2;

@@ -33,7 +33,10 @@ public final class OnnxExport implements AutoCloseable {
     /** Large tensors start on a page boundary, so ONNX Runtime can memory-map them in place. */
     static final int PAGE = 4096, SMALL_ALIGN = 64;
 
-    /** One input or output of an exported graph: its element type and dimensions (a number, or a symbolic name). */
+    /**
+     * One input or output of an exported graph: its element type and dimensions, each a number, a
+     * symbolic name, or null where the file leaves it open (known when the graph runs).
+     */
     public record Port(String name, String dtype, List<Object> dims) {}
 
     /** The inputs a caller feeds and the outputs a graph returns, in declaration order. */
@@ -137,9 +140,9 @@ public final class OnnxExport implements AutoCloseable {
         OnnxMl.TypeProto.Tensor t = v.getType().getTensorType();
         List<Object> dims = new ArrayList<>();
         for (OnnxMl.TensorShapeProto.Dimension d : t.getShape().getDimList()) {
-            dims.add(d.hasDimValue() ? (Object) d.getDimValue() : d.getDimParam());
+            dims.add(d.hasDimValue() ? (Object) d.getDimValue() : d.hasDimParam() ? d.getDimParam() : null);
         }
-        return new Port(v.getName(), typeName(t.getElemType()), List.copyOf(dims));
+        return new Port(v.getName(), typeName(t.getElemType()), java.util.Collections.unmodifiableList(dims));
     }
 
     /** numpy's names for ONNX element types, as onnxruntime's Python API reports them. */

@@ -1,10 +1,7 @@
 package dev.iris.plugins.model;
 
 import dev.iris.api.IrisException;
-import dev.iris.api.graph.Dim;
 import dev.iris.api.graph.Graph;
-import dev.iris.api.graph.GraphBuilder;
-import dev.iris.api.graph.Value;
 import dev.iris.api.spi.Fusion;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.tensor.DType;

@@ -74,6 +74,10 @@ class OnnxExportRoundTripTest {
             JsonNode manifest = new ObjectMapper().readTree(out.resolve(OnnxExporter.MANIFEST).toFile());
             assertThat(manifest.path("fusion").asText()).isEqualTo(cfg.fusion().type());
             assertThat(manifest.path("chat_template").path("text_prompt").asText()).contains(OnnxExporter.QUESTION);
+            JsonNode logits = manifest.path("graphs").path("language").path("outputs").get(0);
+            assertThat(logits.path("name").asText()).isEqualTo("logits");
+            assertThat(logits.path("dims").get(0).asText()).isEqualTo("rows");   // the description's sizes and input symbols
+            assertThat(logits.path("dims").get(1).asLong()).isEqualTo(model.parts().llm().vocabSize());
 
             List<long[]> answers = new ArrayList<>();
             for (boolean withImage : new boolean[] {true, false}) {

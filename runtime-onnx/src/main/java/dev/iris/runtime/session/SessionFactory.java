@@ -96,7 +96,29 @@ public final class SessionFactory {
     public OnnxExport.Signature export(Graph graph, OnnxExport export, String fileName) {
         CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), CompiledGraph.Quantization.NONE);
         WeightBinder binder = binder();
-        return export.write(cg, name -> binder.bind(graph, List.of(name), DType.F32).get(name), fileName);
+        OnnxExport.Signature s = export.write(cg, name -> binder.bind(graph, List.of(name), DType.F32).get(name), fileName);
+        java.util.Set<Object> named = new java.util.HashSet<>();
+        for (OnnxExport.Port in : s.inputs()) named.addAll(in.dims());
+        return new OnnxExport.Signature(s.inputs(), s.outputs().stream().map(p -> declared(p, graph, named)).toList());
+    }
+
+    /**
+     * An output with the dimensions the file leaves open filled in from the graph description: a
+     * size, or a symbol an input also names ("batch", "rows"); a symbol made inside the graph stays
+     * null, its name meaning nothing to a caller.
+     */
+    private static OnnxExport.Port declared(OnnxExport.Port p, Graph graph, java.util.Set<Object> inputSymbols) {
+        dev.iris.api.graph.Value v = graph.outputs().get(p.name());
+        if (v == null || v.shape().rank() != p.dims().size()) return p;
+        List<Object> dims = new ArrayList<>(p.dims());
+        for (int i = 0; i < dims.size(); i++) {
+            if (dims.get(i) != null) continue;
+            dims.set(i, switch (v.shape().dim(i)) {
+                case dev.iris.api.graph.Dim.Fixed f -> (Object) f.size();
+                case dev.iris.api.graph.Dim.Symbol sym -> inputSymbols.contains(sym.name()) ? sym.name() : null;
+            });
+        }
+        return new OnnxExport.Port(p.name(), p.dtype(), java.util.Collections.unmodifiableList(dims));
     }
 
     /** Counts {@code s} in {@link #weightBytesHeld()} while it is open. */

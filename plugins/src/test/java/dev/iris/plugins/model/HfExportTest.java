@@ -76,11 +76,21 @@ class HfExportTest {
     }
 
     @Test
-    void aFusionWithoutAnotherNamingKeepsIrisNamesAndNoFusionWeightsWritesNoFusionFile() throws Exception {
+    void trainedTensorsKeepTheirNamesWithoutAForeignNamingAndAnUntrainedFusionIsNotWritten() throws Exception {
         Path yaml = ModelInit.write(REGISTRY, "tiny-crossattn", dir.resolve("model"), 0).config();
         IrisConfig base = IrisConfig.load(yaml, List.of());
         Path fusion = randomFusion(base);
-        IrisConfig trained = IrisConfig.load(yaml, List.of("model.fusion.weights=" + fusion));
+        // trained language-model tensors over the folder's (model.llm.weights): the export holds them
+        String trainedName;
+        Tensor trainedTensor;
+        try (ModelParts parts = ModelParts.create(base, REGISTRY)) {
+            Map.Entry<String, long[]> first = PartWeightNames.shapes(parts.vision(), parts.llm(), parts.fusion()).get("llm").entrySet().iterator().next();
+            trainedName = first.getKey();
+            trainedTensor = random(new Random(9), 0.2, first.getValue());
+        }
+        Path llmWeights = dir.resolve("llm-trained.safetensors");
+        SafetensorsWriter.write(llmWeights, Map.of(trainedName, trainedTensor), DType.F32);
+        IrisConfig trained = IrisConfig.load(yaml, List.of("model.fusion.weights=" + fusion, "model.llm.weights=" + llmWeights));
         try (ModelParts parts = ModelParts.create(trained, REGISTRY)) {
             HfExporter.Written w = HfExporter.export(trained, parts, dir.resolve("hf"));
             assertThat(w.fusionNaming()).hasValueSatisfying(n -> assertThat(n).startsWith("Iris"));
@@ -88,6 +98,10 @@ class HfExportTest {
         }
         try (WeightSource written = Safetensors.open(dir.resolve("hf").resolve(HfExporter.FUSION)); WeightSource original = Safetensors.open(fusion)) {
             assertThat(written.names()).isEqualTo(original.names());
+        }
+        try (WeightSource llm = Safetensors.open(dir.resolve("hf/llm")); WeightSource folder = Safetensors.open(dir.resolve("model/llm"))) {
+            assertThat(llm.read(trainedName).toFloats()).containsExactly(trainedTensor.toFloats());
+            assertThat(llm.names()).isEqualTo(folder.names());
         }
         try (ModelParts parts = ModelParts.create(base, REGISTRY)) {
             HfExporter.Written w = HfExporter.export(base, parts, dir.resolve("hf-untrained"));

@@ -202,8 +202,8 @@ public final class Bench {
         peak = Math.max(peak, train(cfg, prompt, 8, 1, "train_"));
         // the same batch holding its activations for the backward pass (train.recompute: false): the memory recomputation saves, and its time
         peak = Math.max(peak, train(cfg, prompt, 8, 1, 0, "train_no_recompute_"));
-        // half of the segments recomputed (train.recompute: 0.5): between the two in memory and time
-        peak = Math.max(peak, train(cfg, prompt, 8, 1, 0.5, "train_recompute_half_"));
+        // every activation recomputed (train.recompute: true): the least memory, the slowest
+        peak = Math.max(peak, train(cfg, prompt, 8, 1, 1, "train_recompute_all_"));
         // the same batch of 8 as 4 accumulated passes of 2: a quarter of the activations held for the backward pass
         peak = Math.max(peak, train(cfg, prompt, 2, 4, "train_accum_"));
         // stage 2 with LoRA: the fusion and rank-16 adapters on every linear layer of the frozen LLM (PEFT's all-linear), batch 8
@@ -451,7 +451,7 @@ public final class Bench {
      * JVM (so its peak memory is its own); figures under {@code prefix}. Returns its peak RSS.
      */
     private double train(IrisConfig cfg, String prompt, int batch, int accum, String prefix) {
-        return train(cfg, prompt, batch, accum, 1, prefix);
+        return train(cfg, prompt, batch, accum, TrainConfig.DEFAULT_RECOMPUTE, prefix);
     }
 
     /** The bench's LoRA: rank 16, alpha 32, every linear layer but the LM head. */

@@ -127,7 +127,8 @@ class IrisConfigTest {
         assertThat(t.maxGradNorm()).isEqualTo(1.0);
         assertThat(t.length()).isEqualTo(new TrainConfig.Epochs(1));
         assertThat(t.seed()).isZero();
-        assertThat(t.recompute()).isEqualTo(1.0);
+        assertThat(t.recompute()).isEqualTo(0.5);
+        assertThat(load("train: { dataset: { type: synthetic }, output: out, recompute: true }\n").train().recompute()).isEqualTo(1.0);
         assertThat(load("train: { dataset: { type: synthetic }, output: out, recompute: false }\n").train().recompute()).isZero();
         assertThat(load("train: { dataset: { type: synthetic }, output: out, recompute: 0.5 }\n").train().recompute()).isEqualTo(0.5);
         assertThatThrownBy(() -> load("train: { dataset: { type: synthetic }, output: out, recompute: 2 }\n").train())

@@ -72,8 +72,9 @@ public final class Differentiator {
 
     /**
      * As {@link #gradients(Graph, String, Collection, boolean)}, recomputing only a share (in
-     * [0, 1]) of the segments, spread evenly along the graph; the others keep their activations.
-     * Between no recomputation and all of it, memory and time trade off about linearly.
+     * [0, 1]) of the activations: segments are chosen along the graph so that the ones recomputed
+     * hold about that share of the activations so far; the others keep theirs. Between no
+     * recomputation and all of it, memory and time trade off about linearly.
      */
     public static Graph gradients(Graph graph, String lossName, Collection<String> trainable, double recompute) {
         return differentiate(graph, lossName, trainable, recompute).result;
@@ -153,16 +154,30 @@ public final class Differentiator {
             since++;
             reach = Math.max(reach, lastUse[i]);
         }
+        double all = 0, recomputedSize = 0;
         for (int c = 0; c + 1 < cuts.size(); c++) {
             checkpoints.add(nodes.get(cuts.get(c)).value());
-            // segment c is recomputed when the running share passes a whole number in it: evenly spread
-            if (Math.floor((c + 1) * recompute + 1e-9) == Math.floor(c * recompute + 1e-9)) continue;
+            // a segment is recomputed while the activations recomputed so far stay within the share of
+            // those seen so far: spread along the graph by size (a decoder's small attention segments
+            // and large MLP ones then go by whole layers, not one kind of segment only)
+            double size = 0;
+            for (int i = cuts.get(c) + 1; i < cuts.get(c + 1); i++) if (needsGrad.get(i)) size += elements(nodes.get(i).value());
+            all += size;
+            if (recomputedSize + size > recompute * all + 1e-9 * all) continue;
+            recomputedSize += size;
             for (int i = cuts.get(c) + 1; i < cuts.get(c + 1); i++) {
                 Op op = nodes.get(i).op();
                 if (needsGrad.get(i) && !(op instanceof Op.Weight || op instanceof Op.Input)) segmentOf[i] = c;
             }
         }
         if (!cuts.isEmpty()) checkpoints.add(nodes.get(cuts.getLast()).value());
+    }
+
+    /** A value's element count, a symbolic dimension (batch, sequence) counted as 64: only compared between segments of one graph. */
+    private static double elements(Value v) {
+        double n = 1;
+        for (Dim d : v.shape().dims()) n *= d instanceof Dim.Fixed f ? f.size() : 64;
+        return n;
     }
 
     /** The checkpoint values (segment boundaries) the backward pass keeps; empty without recompute. */

@@ -125,6 +125,10 @@ class RecomputeTest {
         Differentiator none = Differentiator.differentiate(graph, "loss", List.of("t/w0"), 0.0);
         assertThat(none.recomputedValues()).isEmpty();
         assertThat(half.recomputedValues().size()).isPositive().isLessThan(all.recomputedValues().size());
+        // by size: the MLP segments (FF wide) are not all kept while only attention ones are recomputed
+        long bigAll = all.recomputedValues().stream().filter(v -> v.shape().toString().contains(String.valueOf(FF))).count();
+        long bigHalf = half.recomputedValues().stream().filter(v -> v.shape().toString().contains(String.valueOf(FF))).count();
+        assertThat(bigHalf).as("recomputed FF-wide values").isPositive().isLessThan(bigAll);
         List<String> t = List.of("t/w0");
         Map<String, Tensor> plain = grads(graph, names, t, 0), re = grads(graph, names, t, 0.5);
         float[] a = plain.get(Differentiator.GRAD_PREFIX + "t/w0").toFloats(), b = re.get(Differentiator.GRAD_PREFIX + "t/w0").toFloats();

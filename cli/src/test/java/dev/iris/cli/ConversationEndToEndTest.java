@@ -98,27 +98,8 @@ class ConversationEndToEndTest {
     @ParameterizedTest(name = "{0} + {1} + {2}")
     @MethodSource("pairs")
     void instructionConversationsTrainAndEvaluate(String vision, String llm, String fusion) throws Exception {
-        Path models = dir.resolve("models");
-        IrisCliTest.Run init = IrisCliTest.run("init", "--vision", vision + ":" + PRESET, "--llm", llm + ":" + PRESET, "--fusion", fusion,
-                "--out", models.toString());
-        assertThat(init.exitCode()).as(init.err()).isZero();
-        String name = vision + "-" + llm + "-" + fusion;
-        Path run = dir.resolve("runs").resolve(name);
-        Path config = models.resolve(name + "-stage2.yaml");
-        Files.writeString(config, Files.readString(models.resolve(name + ".yaml")) + """
-                train:
-                  dataset:      { type: llava-json, path: %1$s, images: %2$s }
-                  eval_dataset: { type: llava-json, path: %1$s, images: %2$s }
-                  stage: finetune
-                  lr: 1.0e-3
-                  warmup_steps: 1
-                  batch_size: 2
-                  steps: 3
-                  save_every: 0
-                  log_every: 1
-                  seed: 0
-                  output: %3$s
-                """.formatted(data.resolve("instruct.json"), data, run));
+        Path run = dir.resolve("runs").resolve(vision + "-" + llm + "-" + fusion);
+        Path config = stage2Config(dir.resolve("models"), vision, llm, fusion, "", run);
 
         IrisCliTest.Run train = IrisCliTest.run("train", "--config", config.toString());
         assertThat(train.exitCode()).as(train.err()).isZero();
@@ -159,28 +140,8 @@ class ConversationEndToEndTest {
     void instructionConversationsTrainWithLoraAndEvaluateWithTheAdapter() throws Exception {
         Arguments first = pairs().filter(a -> a.get()[2].equals("projector")).findFirst().orElseThrow();
         String vision = (String) first.get()[0], llm = (String) first.get()[1];
-        Path models = dir.resolve("models-lora");
-        IrisCliTest.Run init = IrisCliTest.run("init", "--vision", vision + ":" + PRESET, "--llm", llm + ":" + PRESET, "--fusion", "projector",
-                "--out", models.toString());
-        assertThat(init.exitCode()).as(init.err()).isZero();
-        String name = vision + "-" + llm + "-projector";
-        Path run = dir.resolve("runs").resolve(name + "-lora");
-        Path config = models.resolve(name + "-lora.yaml");
-        Files.writeString(config, Files.readString(models.resolve(name + ".yaml")) + """
-                train:
-                  dataset:      { type: llava-json, path: %1$s, images: %2$s }
-                  eval_dataset: { type: llava-json, path: %1$s, images: %2$s }
-                  stage: finetune
-                  lora: { rank: 4, alpha: 8, targets: [q_proj, v_proj] }
-                  lr: 1.0e-3
-                  warmup_steps: 1
-                  batch_size: 2
-                  steps: 3
-                  save_every: 0
-                  log_every: 1
-                  seed: 0
-                  output: %3$s
-                """.formatted(data.resolve("instruct.json"), data, run));
+        Path run = dir.resolve("runs").resolve(vision + "-" + llm + "-projector-lora");
+        Path config = stage2Config(dir.resolve("models-lora"), vision, llm, "projector", "lora: { rank: 4, alpha: 8, targets: [q_proj, v_proj] }", run);
         IrisCliTest.Run train = IrisCliTest.run("train", "--config", config.toString());
         assertThat(train.exitCode()).as(train.err()).isZero();
         ObjectMapper json = new ObjectMapper();
@@ -199,5 +160,30 @@ class ConversationEndToEndTest {
         JsonNode scores = json.readTree(eval.out());
         assertThat(scores.get("answers").asInt()).isEqualTo(9);
         assertThat(scores.get("heldout_loss").asDouble()).isPositive().isFinite();
+    }
+
+    /** Writes tiny models for the pair and a stage-2 config on the instruction data ({@code extra}: one more train line). */
+    private static Path stage2Config(Path models, String vision, String llm, String fusion, String extra, Path run) throws Exception {
+        IrisCliTest.Run init = IrisCliTest.run("init", "--vision", vision + ":" + PRESET, "--llm", llm + ":" + PRESET, "--fusion", fusion,
+                "--out", models.toString());
+        assertThat(init.exitCode()).as(init.err()).isZero();
+        String name = vision + "-" + llm + "-" + fusion;
+        Path config = models.resolve(name + "-stage2.yaml");
+        Files.writeString(config, Files.readString(models.resolve(name + ".yaml")) + """
+                train:
+                  dataset:      { type: llava-json, path: %1$s, images: %2$s }
+                  eval_dataset: { type: llava-json, path: %1$s, images: %2$s }
+                  stage: finetune
+                  %4$s
+                  lr: 1.0e-3
+                  warmup_steps: 1
+                  batch_size: 2
+                  steps: 3
+                  save_every: 0
+                  log_every: 1
+                  seed: 0
+                  output: %3$s
+                """.formatted(data.resolve("instruct.json"), data, run, extra));
+        return config;
     }
 }

@@ -103,8 +103,8 @@ public final class IrisModel implements AutoCloseable {
      * Answers the last user turn of a conversation, streaming as
      * {@link #generate(String, Image, Options, Consumer)} does. The messages are used as given:
      * the config's and the options' {@code system} turn is not added (put a
-     * {@link Message#system} first for one). The last message must be the user's; one message
-     * at most may carry an image.
+     * {@link Message#system} first for one). The last message must be the user's; any user
+     * message may carry an image (each goes at the end of its message, as generation places it).
      */
     public Answer chat(List<Message> messages, Options options, Consumer<String> onText) {
         GenerateConfig cfg = settings(options);

@@ -19,6 +19,12 @@ import java.util.Set;
 final class KernelChoices {
     /** Quantized weights (qualified names), and those of them other operations read as floats too. */
     final Set<String> quantized = new LinkedHashSet<>(), floatToo = new LinkedHashSet<>();
+    /**
+     * Quantized int8 weights a training graph also reads as the right operand of a MatMul (the
+     * backward product dx = dy W of a frozen linear layer): dequantized from the codes next to
+     * that MatMul instead of bound as a float copy, so the frozen base is held as codes only.
+     */
+    final Set<String> dequantized = new LinkedHashSet<>();
     /** Residual additions computed by a fused SkipSimplifiedLayerNormalization, by value id: the norm that reads them. */
     final Map<Integer, Graph.Node> skipNorms = new HashMap<>();
     final Set<Integer> normsWithSkip = new HashSet<>();
@@ -47,13 +53,15 @@ final class KernelChoices {
      */
     private void chooseQuantized() {
         if (!quantization.enabled()) return;
-        Map<Integer, Boolean> asLinear = new HashMap<>(), otherwise = new HashMap<>();
+        boolean training = !trainable.isEmpty();
+        Map<Integer, Boolean> asLinear = new HashMap<>(), asMatMulRight = new HashMap<>(), otherwise = new HashMap<>();
         for (Graph.Node n : graph.nodes()) {
             for (Value in : n.op().inputs()) {
                 if (!(graph.op(in) instanceof Op.Weight)) continue;
                 boolean asLinearWeight = n.op() instanceof Op.Linear l && l.weight().equals(in) && !l.x().equals(in)
                         && (l.bias() == null || !l.bias().equals(in));
-                (asLinearWeight ? asLinear : otherwise).put(in.id(), true);
+                boolean rightOfMatMul = training && n.op() instanceof Op.MatMul m && m.b().equals(in) && !m.a().equals(in);
+                (asLinearWeight ? asLinear : rightOfMatMul ? asMatMulRight : otherwise).put(in.id(), true);
             }
         }
         asLinear.keySet().forEach(id -> {
@@ -61,7 +69,10 @@ final class KernelChoices {
             String q = ((Op.Weight) graph.op(v)).qualifiedName();
             if (trainable.contains(q) || !quantization.quantizes(v.shape().sizes()[1])) return;
             quantized.add(q);
-            if (otherwise.containsKey(id)) floatToo.add(q);
+            // a float copy bound anyway (a tied LM head's embedding table) serves the MatMul too;
+            // int4 codes (two to a byte) have no DequantizeLinear form: they keep a float copy
+            if (otherwise.containsKey(id) || (asMatMulRight.containsKey(id) && quantization.bits() != 8)) floatToo.add(q);
+            else if (asMatMulRight.containsKey(id)) dequantized.add(q);
         });
     }
 

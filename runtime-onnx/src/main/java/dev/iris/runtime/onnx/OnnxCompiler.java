@@ -186,6 +186,7 @@ public final class OnnxCompiler {
                 case DIV -> "Div";
             }, List.of(name(b.a()), name(b.b())), out));
             case Op.Pow p -> gp.addNode(node("Pow", List.of(name(p.x()), floatConst(p.exponent())), out));
+            case Op.MatMul m when isDequantized(m.b()) -> dequantizedMatMul(m, out);
             case Op.MatMul m -> gp.addNode(node("MatMul", List.of(name(m.a()), name(m.b())), out));
             case Op.Linear l when isQuantized(l.weight()) && quantization.perChannel() -> {
                 // x (activations quantized to uint8 per run) times int8 codes [K, N], one scale per
@@ -499,6 +500,40 @@ public final class OnnxCompiler {
     /** Float constants follow the compile precision. */
     private Tensor convert(Tensor t) {
         return t.dtype().isFloating() ? t.toFloating(precision) : t;
+    }
+
+    private boolean isDequantized(Value weight) {
+        return graph.op(weight) instanceof Op.Weight w && kernels.dequantized.contains(w.qualifiedName());
+    }
+
+    /**
+     * a @ W with W [N, K] a frozen linear weight held only as int8 codes (a training graph's
+     * dx = dy W): DequantizeLinear makes the float weight next to this product, a transient
+     * ONNX Runtime frees after it (it does not constant-fold DequantizeLinear), so no float copy
+     * of the weight is bound. Per block: the codes [N, blocks, block] as rows of one block, one
+     * scale and zero point 128 each; per channel: codes [K, N] (W^T), one scale per column.
+     */
+    private void dequantizedMatMul(Op.MatMul m, String out) {
+        String q = ((Op.Weight) graph.op(m.b())).qualifiedName();
+        String codes = CompiledGraph.Quantization.codes(q), scales = CompiledGraph.Quantization.scales(q);
+        long[] s = m.b().shape().sizes();
+        String w = tmp() + "_dq";
+        if (quantization.perChannel()) {
+            gp.addNode(node("DequantizeLinear", List.of(codes, scales), w, intAttr("axis", 1)));
+            gp.addNode(node("FusedMatMul", List.of(name(m.a()), w), out, intAttr("transB", 1)).toBuilder().setDomain("com.microsoft"));
+            return;
+        }
+        int block = quantization.blockFor(s[1]);
+        long rows = s[0] * (s[1] / block);
+        String flat = tmp(), zero = tmp(), rowsOut = tmp();
+        gp.addNode(node("Reshape", List.of(codes, longConst(new long[] {rows, block})), flat));
+        TensorProto z = TensorProto.newBuilder().setDataType(TensorProto.DataType.UINT8_VALUE).addDims(1)
+                .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[] {(byte) 128})).build();
+        gp.addNode(node("ConstantOfShape", List.of(longConst(new long[] {rows})), zero,
+                AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR).setT(z).build()));
+        gp.addNode(node("DequantizeLinear", List.of(flat, scales, zero), rowsOut, intAttr("axis", 0)));
+        gp.addNode(node("Reshape", List.of(rowsOut, longConst(s)), w));
+        gp.addNode(node("MatMul", List.of(name(m.a()), w), out));
     }
 
     private boolean isQuantized(Value weight) {

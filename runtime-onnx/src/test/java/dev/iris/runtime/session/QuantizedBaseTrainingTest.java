@@ -1,0 +1,121 @@
+package dev.iris.runtime.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.iris.api.graph.Graph;
+import dev.iris.api.graph.GraphBuilder;
+import dev.iris.api.graph.Value;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
+import dev.iris.runtime.cache.WeightCache;
+import dev.iris.runtime.onnx.CompiledGraph.Quantization;
+import dev.iris.runtime.onnx.OrtRuntime;
+import dev.iris.runtime.onnx.WeightQuantizer;
+import dev.iris.runtime.train.TrainableGraph;
+import dev.iris.runtime.weights.MapWeightSource;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Training over a frozen base held as int8 codes (QLoRA-style): the gradient reaching a trained
+ * weight through a frozen linear layer uses that layer's dequantized codes, and no float copy of
+ * the frozen weight is bound.
+ */
+class QuantizedBaseTrainingTest {
+    private static final OrtRuntime CPU = OrtRuntime.cpu(1);
+    private static final int B = 3, IN = 64, OUT = 32;
+
+    private static float[] values(int n, int seed) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) Math.sin(0.37 * (i + 1) * (seed + 1)) * 0.8f;
+        return v;
+    }
+
+    private static final float[] W = values(OUT * IN, 1), T = values(IN * IN, 2), X = values(B * IN, 3), C = values(B * OUT, 4);
+
+    /**
+     * loss = sum(c * (x T^T) W^T): T trained, W frozen. The loss is linear in the frozen layer's
+     * output, so dL/dT = (c W)^T x whatever precision the forward product had: the gradient tests
+     * the backward product alone, exactly.
+     */
+    private static Graph graph() {
+        GraphBuilder g = new GraphBuilder();
+        Value x = g.input("x", DType.F32, "batch", (long) IN);
+        Value c = g.input("c", DType.F32, "batch", (long) OUT);
+        Value h = g.linear(x, g.weight("adapter", "t", IN, IN), null);
+        Value y = g.linear(h, g.weight("base", "w", OUT, IN), null);
+        g.output("loss", g.sum(g.mul(y, c), false, 0, 1));
+        return g.build();
+    }
+
+    private static SessionFactory factory(Quantization q) {
+        Map<String, dev.iris.api.weights.WeightSource> sources = Map.of(
+                "base", new MapWeightSource(Map.of("w", Tensor.ofFloats(W, OUT, IN))),
+                "adapter", new MapWeightSource(Map.of("t", Tensor.ofFloats(T, IN, IN))));
+        return new SessionFactory(CPU, sources, 0, q, WeightCache.off());
+    }
+
+    /** (c W)^T x, with W as given. */
+    private static float[] expectedGradient(float[] w) {
+        double[] dh = new double[B * IN];
+        for (int b = 0; b < B; b++) for (int o = 0; o < OUT; o++) for (int i = 0; i < IN; i++) dh[b * IN + i] += C[b * OUT + o] * w[o * IN + i];
+        float[] out = new float[IN * IN];
+        for (int o = 0; o < IN; o++) for (int i = 0; i < IN; i++) {
+            double s = 0;
+            for (int b = 0; b < B; b++) s += dh[b * IN + o] * X[b * IN + i];
+            out[o * IN + i] = (float) s;
+        }
+        return out;
+    }
+
+    private static Map<String, Tensor> feeds() {
+        return Map.of("x", Tensor.ofFloats(X, B, IN), "c", Tensor.ofFloats(C, B, OUT));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"int8", "int8_channel"})
+    void theGradientThroughAFrozenInt8LayerUsesItsDequantizedCodes(String spec) {
+        Quantization q = Quantization.parse(spec);
+        WeightQuantizer.Quantized codes = WeightQuantizer.quantize(Tensor.ofFloats(W, OUT, IN), 8, q.blockFor(IN));
+        float[] dequantized = WeightQuantizer.dequantize(codes, 8, q.blockFor(IN), OUT, IN);
+        float[] expected = expectedGradient(dequantized), withFloatBase = expectedGradient(W);
+
+        float[] grad;
+        try (TrainableGraph net = factory(q).openTrainable(graph(), "loss", List.of("adapter/t"))) {
+            grad = net.forwardBackward(feeds()).grads().get("adapter/t").toFloats();
+        }
+
+        // float32 sums of 32 products of size ~1: 1e-4 is rounding; the quantization moved it by far more
+        for (int i = 0; i < grad.length; i++) assertThat(grad[i]).isCloseTo(expected[i], within(1e-4f));
+        double moved = 0;
+        for (int i = 0; i < grad.length; i++) moved = Math.max(moved, Math.abs(withFloatBase[i] - expected[i]));
+        assertThat(moved).isGreaterThan(1e-3);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"int8", "int8_channel"})
+    void theFrozenBaseIsBoundAsCodesOnly(String spec) {
+        Quantization q = Quantization.parse(spec);
+        SessionFactory f = factory(q);
+        try (TrainableGraph net = f.openTrainable(graph(), "loss", List.of("adapter/t"))) {
+            net.forwardBackward(feeds());
+            // the trained weight is fed, not bound: what is held is W's codes and scales, no float32 W
+            assertThat(f.weightBytesHeld()).isEqualTo(q.storedBytes(OUT, IN)).isLessThan(OUT * IN * 4L / 3);
+        }
+        SessionFactory plain = factory(Quantization.NONE);
+        try (TrainableGraph net = plain.openTrainable(graph(), "loss", List.of("adapter/t"))) {
+            assertThat(plain.weightBytesHeld()).isEqualTo(OUT * IN * 4L);
+        }
+    }
+
+    @Test
+    void int4HasNoTrainingFormAndIsRefusedByName() {
+        assertThatThrownBy(() -> factory(Quantization.parse("int4")).openTrainable(graph(), "loss", List.of("adapter/t")))
+                .hasMessageContaining("runtime.weights: int4");
+    }
+}

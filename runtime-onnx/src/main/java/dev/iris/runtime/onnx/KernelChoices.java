@@ -20,9 +20,10 @@ final class KernelChoices {
     /** Quantized weights (qualified names), and those of them other operations read as floats too. */
     final Set<String> quantized = new LinkedHashSet<>(), floatToo = new LinkedHashSet<>();
     /**
-     * Quantized int8 weights a training graph also reads as the right operand of a MatMul (the
-     * backward product dx = dy W of a frozen linear layer): dequantized from the codes next to
-     * that MatMul instead of bound as a float copy, so the frozen base is held as codes only.
+     * Quantized int8 weights a training graph reads as the right operand of a MatMul (the
+     * backward product dx = dy W of a frozen linear layer), and in blocks also as a linear
+     * layer's weight: dequantized from the codes next to each product instead of bound as a float
+     * copy, so the frozen base is held as codes only.
      */
     final Set<String> dequantized = new LinkedHashSet<>();
     /** Residual additions computed by a fused SkipSimplifiedLayerNormalization, by value id: the norm that reads them. */
@@ -68,10 +69,15 @@ final class KernelChoices {
             Value v = graph.nodes().get(id).value();
             String q = ((Op.Weight) graph.op(v)).qualifiedName();
             if (trainable.contains(q) || !quantization.quantizes(v.shape().sizes()[1])) return;
+            // a training graph that needs the float weight anyway (a tied LM head's embedding table)
+            // reads it alone: codes beside it would add memory, and in training MatMulNBits
+            // (not pre-packed) dequantizes the whole weight on every pass
+            if (training && otherwise.containsKey(id)) return;
             quantized.add(q);
             // a float copy bound anyway (a tied LM head's embedding table) serves the MatMul too;
             // int4 codes (two to a byte) have no DequantizeLinear form: they keep a float copy
             if (otherwise.containsKey(id) || (asMatMulRight.containsKey(id) && quantization.bits() != 8)) floatToo.add(q);
+            else if (training && !quantization.perChannel()) dequantized.add(q);   // the forward product too: see OnnxCompiler
             else if (asMatMulRight.containsKey(id)) dequantized.add(q);
         });
     }

@@ -97,6 +97,48 @@ class QuantizedBaseTrainingTest {
         assertThat(moved).isGreaterThan(1e-3);
     }
 
+    /**
+     * In blocks, the training graph computes both products of a frozen layer in float over its
+     * dequantized codes: through two frozen layers and a square, the gradients equal a float run
+     * whose base is those dequantized weights (float32 rounding apart).
+     */
+    @Test
+    void inBlocksTheGradientsAreThoseOfTheDequantizedFloatBase() {
+        Quantization q = Quantization.parse("int8");
+        float[] w2 = values(IN * OUT, 5);
+        GraphBuilder g = new GraphBuilder();
+        Value x = g.input("x", DType.F32, "batch", (long) IN);
+        Value h = g.linear(x, g.weight("adapter", "t", IN, IN), null);
+        Value y = g.linear(h, g.weight("base", "w", OUT, IN), null);
+        Value z = g.linear(g.mul(y, y), g.weight("base", "w2", IN, OUT), null);
+        g.output("loss", g.sum(g.mul(z, z), false, 0, 1));
+        Graph graph = g.build();
+        Map<String, Tensor> feed = Map.of("x", Tensor.ofFloats(X, B, IN));
+
+        float[] grad;
+        try (TrainableGraph net = new SessionFactory(CPU, Map.of(
+                "base", new MapWeightSource(Map.of("w", Tensor.ofFloats(W, OUT, IN), "w2", Tensor.ofFloats(w2, IN, OUT))),
+                "adapter", new MapWeightSource(Map.of("t", Tensor.ofFloats(T, IN, IN)))), 0, q, WeightCache.off())
+                .openTrainable(graph, "loss", List.of("adapter/t"))) {
+            grad = net.forwardBackward(feed).grads().get("adapter/t").toFloats();
+        }
+        float[] wq = WeightQuantizer.dequantize(WeightQuantizer.quantize(Tensor.ofFloats(W, OUT, IN), 8, q.blockFor(IN)), 8, q.blockFor(IN), OUT, IN);
+        float[] w2q = WeightQuantizer.dequantize(WeightQuantizer.quantize(Tensor.ofFloats(w2, IN, OUT), 8, q.blockFor(OUT)), 8, q.blockFor(OUT), IN, OUT);
+        float[] reference;
+        try (TrainableGraph net = new SessionFactory(CPU, Map.of(
+                "base", new MapWeightSource(Map.of("w", Tensor.ofFloats(wq, OUT, IN), "w2", Tensor.ofFloats(w2q, IN, OUT))),
+                "adapter", new MapWeightSource(Map.of("t", Tensor.ofFloats(T, IN, IN)))), 0, Quantization.NONE, WeightCache.off())
+                .openTrainable(graph, "loss", List.of("adapter/t"))) {
+            reference = net.forwardBackward(feed).grads().get("adapter/t").toFloats();
+        }
+
+        double scale = 0;
+        for (float r : reference) scale = Math.max(scale, Math.abs(r));
+        assertThat(scale).isGreaterThan(0.1);   // not a vanishing gradient
+        // the same float32 products in another order: rounding of 1e-5 of the largest entry
+        for (int i = 0; i < grad.length; i++) assertThat(grad[i]).isCloseTo(reference[i], within((float) (1e-5 * scale)));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"int8", "int8_channel"})
     void theFrozenBaseIsBoundAsCodesOnly(String spec) {

@@ -187,6 +187,11 @@ class LoraEndToEndTest {
                 "--set", "train.output=" + dir.resolve("runs/bad-full"));
         assertThat(full.exitCode()).isEqualTo(1);
         assertThat(full.err()).contains("runtime.weights: int8 with train.stage finetune without train.lora");
+        // stage pretrain leaves the whole language model frozen: its base is int8 too
+        IrisCliTest.Run pretrain = IrisCliTest.run("train", "--config", fullFinetune.toString(), "--set", "runtime.weights=int8",
+                "--set", "train.stage=pretrain", "--set", "train.steps=1", "--set", "train.output=" + dir.resolve("runs/q-pretrain"));
+        assertThat(pretrain.exitCode()).as(pretrain.err()).isZero();
+        assertThat(dir.resolve("runs/q-pretrain/final/fusion.safetensors")).exists();
         IrisCliTest.Run int4 = IrisCliTest.run("train", "--config", config.toString(), "--set", "runtime.weights=int4",
                 "--set", "train.output=" + dir.resolve("runs/bad-int4"));
         assertThat(int4.exitCode()).isEqualTo(1);

@@ -50,7 +50,8 @@ final class KernelChoices {
     /**
      * Frozen weights read as a linear layer's weight, with K a multiple of the block size. A weight
      * other operations also read (a tied LM head is the embedding table too) keeps its float copy
-     * for them; the linear layer reads the codes.
+     * for them; the linear layer reads the codes. In a training graph such a weight stays float
+     * alone, and the others are also read dequantized (see {@link #dequantized}).
      */
     private void chooseQuantized() {
         if (!quantization.enabled()) return;

@@ -70,16 +70,18 @@ final class KernelChoices {
             Value v = graph.nodes().get(id).value();
             String q = ((Op.Weight) graph.op(v)).qualifiedName();
             if (trainable.contains(q) || !quantization.quantizes(v.shape().sizes()[1])) return;
+            if (!training) {
+                quantized.add(q);
+                if (otherwise.containsKey(id)) floatToo.add(q);
+                return;
+            }
             // a training graph that needs the float weight anyway (a tied LM head's embedding table)
-            // reads it alone: codes beside it would add memory, and in training MatMulNBits
-            // (not pre-packed) dequantizes the whole weight on every pass
-            if (training && otherwise.containsKey(id)) return;
+            // reads it alone: codes beside it would add memory. int4 codes (two to a byte) have no
+            // DequantizeLinear form here: training graphs keep them float (and sessions refuse int4)
+            if (otherwise.containsKey(id) || quantization.bits() != 8) return;
             quantized.add(q);
-            // a float copy bound anyway (a tied LM head's embedding table) serves the MatMul too;
-            // int4 codes (two to a byte) have no DequantizeLinear form: they keep a float copy
-            if (otherwise.containsKey(id) || (asMatMulRight.containsKey(id) && quantization.bits() != 8)) floatToo.add(q);
-            else if (training && !quantization.perChannel()) dequantized.add(q);   // the forward product too: see OnnxCompiler
-            else if (asMatMulRight.containsKey(id)) dequantized.add(q);
+            // in blocks the forward product reads the dequantized weight too (see OnnxCompiler)
+            if (asMatMulRight.containsKey(id) || !quantization.perChannel()) dequantized.add(q);
         });
     }
 

@@ -155,6 +155,25 @@ class QuantizedBaseTrainingTest {
         }
     }
 
+    /** A frozen weight also read as a float (as a tied LM head is the embedding table) stays float alone: no codes beside it. */
+    @Test
+    void aWeightAlsoReadAsAFloatIsBoundAsAFloatOnly() {
+        GraphBuilder g = new GraphBuilder();
+        Value x = g.input("x", DType.F32, "batch", (long) IN);
+        Value c = g.input("c", DType.F32, "batch", (long) OUT);
+        Value w = g.weight("base", "w", OUT, IN);
+        Value y = g.linear(g.linear(x, g.weight("adapter", "t", IN, IN), null), w, null);
+        g.output("loss", g.add(g.sum(g.mul(y, c), false, 0, 1), g.sum(g.mul(w, 0.0), false, 0, 1)));
+        SessionFactory f = factory(Quantization.parse("int8"));
+        float[] grad;
+        try (TrainableGraph net = f.openTrainable(g.build(), "loss", List.of("adapter/t"))) {
+            grad = net.forwardBackward(feeds()).grads().get("adapter/t").toFloats();
+            assertThat(f.weightBytesHeld()).isEqualTo(OUT * IN * 4L);
+        }
+        float[] expected = expectedGradient(W);   // the float weight itself
+        for (int i = 0; i < grad.length; i++) assertThat(grad[i]).isCloseTo(expected[i], within(1e-4f));
+    }
+
     @Test
     void int4HasNoTrainingFormAndIsRefusedByName() {
         assertThatThrownBy(() -> factory(Quantization.parse("int4")).openTrainable(graph(), "loss", List.of("adapter/t")))

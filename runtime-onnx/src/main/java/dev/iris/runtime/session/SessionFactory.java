@@ -42,7 +42,7 @@ public final class SessionFactory {
     /**
      * @param sources      checkpoints by weight group; a group without one is initialised
      * @param seed         seed of the initialisers of groups without a checkpoint
-     * @param quantization how frozen linear-layer weights are stored in inference sessions
+     * @param quantization how frozen linear-layer weights are stored in inference and training sessions
      */
     public SessionFactory(OrtRuntime runtime, Map<String, WeightSource> sources, long seed, CompiledGraph.Quantization quantization) {
         this(runtime, sources, seed, quantization, WeightCache.fromEnvironment());

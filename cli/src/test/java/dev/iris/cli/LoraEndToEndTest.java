@@ -147,6 +147,64 @@ class LoraEndToEndTest {
         return new ObjectMapper().readTree(r.out());
     }
 
+    /**
+     * QLoRA-style: with {@code runtime.weights: int8} the frozen base is held as int8 codes in
+     * training. The run ends with a finite loss and saves adapters that generation applies over
+     * the same int8 base; the adapters differ from those trained over the float base (the
+     * gradients went through the codes), and stage 2 without adapters is refused by name.
+     */
+    @Test
+    void loraOverAnInt8BaseTrainsSavesAndGenerates() throws Exception {
+        List<String> common = List.of("--set", "train.steps=2", "--set", "train.save_every=2", "--set", "train.lora.dropout=0.0");
+        IrisCliTest.Run int8 = train(common, "runtime.weights=int8", "train.output=" + dir.resolve("runs/qlora"));
+        assertThat(int8.exitCode()).as(int8.err()).isZero();
+        IrisCliTest.Run fp32 = train(common, "runtime.weights=fp32", "train.output=" + dir.resolve("runs/qlora-fp32"));
+        assertThat(fp32.exitCode()).as(fp32.err()).isZero();
+
+        Path fin = dir.resolve("runs/qlora/final");
+        List<String> metrics = Files.readAllLines(dir.resolve("runs/qlora/metrics.jsonl"));
+        assertThat(metrics).hasSize(2);
+        for (String line : metrics) assertThat(Double.isFinite(new ObjectMapper().readTree(line).get("loss").asDouble())).as(line).isTrue();
+        assertThat(fin.resolve("adapter_model.safetensors")).exists();
+        assertThat(fin.resolve("llm.safetensors")).doesNotExist();
+        try (WeightSource q = Safetensors.open(fin.resolve("adapter_model.safetensors"));
+             WeightSource f = Safetensors.open(dir.resolve("runs/qlora-fp32/final/adapter_model.safetensors"))) {
+            assertThat(q.names()).isEqualTo(f.names());
+            String b = q.names().stream().filter(k -> k.endsWith(".mlp.down_proj.lora_B.weight")).findFirst().orElseThrow();
+            nonZero(q, b.substring("base_model.model.".length(), b.length() - ".lora_B.weight".length()));
+            assertThat(q.read(b).toFloats()).isNotEqualTo(f.read(b).toFloats());
+        }
+
+        IrisCliTest.Run gen = IrisCliTest.run("generate", "--config", config.toString(), "--image", image.toString(),
+                "--prompt", "Describe the image.", "--json", "--set", "runtime.weights=int8", "--set", "model.llm.adapter=" + fin,
+                "--set", "model.fusion.weights=" + fin.resolve("fusion.safetensors"));
+        assertThat(gen.exitCode()).as(gen.err()).isZero();
+        assertThat(new ObjectMapper().readTree(gen.out()).get("generated_ids").size()).isBetween(1, 8);
+
+        Path fullFinetune = Files.writeString(dir.resolve("full.yaml"), Files.readString(config).lines()
+                .filter(l -> !l.contains("lora:")).reduce("", (a, l) -> a + l + "\n"));
+        IrisCliTest.Run full = IrisCliTest.run("train", "--config", fullFinetune.toString(), "--set", "runtime.weights=int8",
+                "--set", "train.output=" + dir.resolve("runs/bad-full"));
+        assertThat(full.exitCode()).isEqualTo(1);
+        assertThat(full.err()).contains("runtime.weights: int8 with train.stage finetune without train.lora");
+        // stage pretrain leaves the whole language model frozen: its base is int8 too
+        IrisCliTest.Run pretrain = IrisCliTest.run("train", "--config", fullFinetune.toString(), "--set", "runtime.weights=int8",
+                "--set", "train.stage=pretrain", "--set", "train.steps=1", "--set", "train.output=" + dir.resolve("runs/q-pretrain"));
+        assertThat(pretrain.exitCode()).as(pretrain.err()).isZero();
+        assertThat(dir.resolve("runs/q-pretrain/final/fusion.safetensors")).exists();
+        IrisCliTest.Run int4 = IrisCliTest.run("train", "--config", config.toString(), "--set", "runtime.weights=int4",
+                "--set", "train.output=" + dir.resolve("runs/bad-int4"));
+        assertThat(int4.exitCode()).isEqualTo(1);
+        assertThat(int4.err()).contains("runtime.weights: int4 is not supported in training");
+    }
+
+    private static IrisCliTest.Run train(List<String> common, String... sets) {
+        List<String> args = new ArrayList<>(List.of("train", "--config", config.toString()));
+        args.addAll(common);
+        for (String s : sets) args.addAll(List.of("--set", s));
+        return IrisCliTest.run(args.toArray(String[]::new));
+    }
+
     @Test
     void loraInStagePretrainAndATargetMatchingNothingAreErrorsNamingTheProblem() {
         IrisCliTest.Run pretrain = IrisCliTest.run("train", "--config", config.toString(), "--set", "train.stage=pretrain",

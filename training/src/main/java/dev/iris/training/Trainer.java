@@ -11,6 +11,7 @@ import dev.iris.plugins.config.TrainConfig;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.ModelParts;
 import dev.iris.runtime.onnx.OrtRuntime;
+import dev.iris.runtime.onnx.CompiledGraph;
 import dev.iris.runtime.session.SessionFactory;
 import dev.iris.runtime.train.AdamW;
 import dev.iris.runtime.train.Optimizer;
@@ -75,6 +76,7 @@ public final class Trainer {
         long start = System.nanoTime();
         try (ModelParts parts = ModelParts.create(config, registry)) {
             boolean images = TrainingGraph.usesImages(tc.stage());
+            CompiledGraph.Quantization base = BaseWeights.forTraining(config);   // refused before any work
             OrtRuntime runtime = new OrtRuntime(config.runtime().device(), config.runtime().threads());
             Graph plain = TrainingGraph.build(parts.llm(), parts.fusion(), images, parts.vision().hiddenSize());
             Optional<LoraRewrite.Spec> lora = LoraTraining.resolve(plain, LoraTraining.spec(config));
@@ -87,7 +89,9 @@ public final class Trainer {
             Files.createDirectories(runDir);
             RunConfig.write(runDir, config);
 
-            try (TrainableGraph net = sessions.openTrainable(graph, TrainingGraph.LOSS, trainable, tc.recompute())) {
+            // the frozen base as runtime.weights says; the feature cache's vision encoder stays float (features as before)
+            SessionFactory trainSessions = base.enabled() ? new SessionFactory(runtime, parts.sources(), tc.seed(), base) : sessions;
+            try (TrainableGraph net = trainSessions.openTrainable(graph, TrainingGraph.LOSS, trainable, tc.recompute())) {
                 Optimizer optimizer = tc.optimizer() == TrainConfig.Optimizer.ADAMW ? AdamW.withWeightDecay(tc.weightDecay()) : new Sgd(tc.weightDecay());
                 Optional<Checkpoint.Loaded> resume = resumeFrom.flatMap(dir -> resume(dir, net, optimizer));
                 Checkpoint.State state = resume.map(Checkpoint.Loaded::state)

@@ -19,6 +19,13 @@ import java.util.Set;
 final class KernelChoices {
     /** Quantized weights (qualified names), and those of them other operations read as floats too. */
     final Set<String> quantized = new LinkedHashSet<>(), floatToo = new LinkedHashSet<>();
+    /**
+     * Quantized int8 weights a training graph reads as the right operand of a MatMul (the
+     * backward product dx = dy W of a frozen linear layer), and in blocks also as a linear
+     * layer's weight: dequantized from the codes next to each product instead of bound as a float
+     * copy, so the frozen base is held as codes only.
+     */
+    final Set<String> dequantized = new LinkedHashSet<>();
     /** Residual additions computed by a fused SkipSimplifiedLayerNormalization, by value id: the norm that reads them. */
     final Map<Integer, Graph.Node> skipNorms = new HashMap<>();
     final Set<Integer> normsWithSkip = new HashSet<>();
@@ -43,25 +50,38 @@ final class KernelChoices {
     /**
      * Frozen weights read as a linear layer's weight, with K a multiple of the block size. A weight
      * other operations also read (a tied LM head is the embedding table too) keeps its float copy
-     * for them; the linear layer reads the codes.
+     * for them; the linear layer reads the codes. In a training graph such a weight stays float
+     * alone, and the others are also read dequantized (see {@link #dequantized}).
      */
     private void chooseQuantized() {
         if (!quantization.enabled()) return;
-        Map<Integer, Boolean> asLinear = new HashMap<>(), otherwise = new HashMap<>();
+        boolean training = !trainable.isEmpty();
+        Map<Integer, Boolean> asLinear = new HashMap<>(), asMatMulRight = new HashMap<>(), otherwise = new HashMap<>();
         for (Graph.Node n : graph.nodes()) {
             for (Value in : n.op().inputs()) {
                 if (!(graph.op(in) instanceof Op.Weight)) continue;
                 boolean asLinearWeight = n.op() instanceof Op.Linear l && l.weight().equals(in) && !l.x().equals(in)
                         && (l.bias() == null || !l.bias().equals(in));
-                (asLinearWeight ? asLinear : otherwise).put(in.id(), true);
+                boolean rightOfMatMul = training && n.op() instanceof Op.MatMul m && m.b().equals(in) && !m.a().equals(in);
+                (asLinearWeight ? asLinear : rightOfMatMul ? asMatMulRight : otherwise).put(in.id(), true);
             }
         }
         asLinear.keySet().forEach(id -> {
             Value v = graph.nodes().get(id).value();
             String q = ((Op.Weight) graph.op(v)).qualifiedName();
             if (trainable.contains(q) || !quantization.quantizes(v.shape().sizes()[1])) return;
+            if (!training) {
+                quantized.add(q);
+                if (otherwise.containsKey(id)) floatToo.add(q);
+                return;
+            }
+            // a training graph that needs the float weight anyway (a tied LM head's embedding table)
+            // reads it alone: codes beside it would add memory. int4 codes (two to a byte) have no
+            // DequantizeLinear form here: training graphs keep them float (and sessions refuse int4)
+            if (otherwise.containsKey(id) || quantization.bits() != 8) return;
             quantized.add(q);
-            if (otherwise.containsKey(id)) floatToo.add(q);
+            // in blocks the forward product reads the dequantized weight too (see OnnxCompiler)
+            if (asMatMulRight.containsKey(id) || !quantization.perChannel()) dequantized.add(q);
         });
     }
 

@@ -186,7 +186,17 @@ public final class OnnxCompiler {
                 case DIV -> "Div";
             }, List.of(name(b.a()), name(b.b())), out));
             case Op.Pow p -> gp.addNode(node("Pow", List.of(name(p.x()), floatConst(p.exponent())), out));
+            case Op.MatMul m when isDequantized(m.b()) -> dequantizedMatMul(m, out);
             case Op.MatMul m -> gp.addNode(node("MatMul", List.of(name(m.a()), name(m.b())), out));
+            case Op.Linear l when isDequantized(l.weight()) && !quantization.perChannel() -> {
+                // training, in blocks: MatMulNBits without pre-packing (off in training sessions)
+                // dequantized the whole weight inside on every pass, and quantizes x to int8 too;
+                // a float product over the weight dequantized next to it held less (measured)
+                String mm = l.bias() == null ? out : tmp();
+                gp.addNode(node("FusedMatMul", List.of(name(l.x()), dequantized(l.weight(), l.x())), mm, intAttr("transB", 1))
+                        .toBuilder().setDomain("com.microsoft"));
+                if (l.bias() != null) gp.addNode(node("Add", List.of(mm, name(l.bias())), out));
+            }
             case Op.Linear l when isQuantized(l.weight()) && quantization.perChannel() -> {
                 // x (activations quantized to uint8 per run) times int8 codes [K, N], one scale per
                 // output channel; the bias is added inside the kernel
@@ -499,6 +509,67 @@ public final class OnnxCompiler {
     /** Float constants follow the compile precision. */
     private Tensor convert(Tensor t) {
         return t.dtype().isFloating() ? t.toFloating(precision) : t;
+    }
+
+    /**
+     * 0 computed from {@code x}'s run-time shape: an operand that no optimizer folds to a constant
+     * and that ties the node reading it to {@code x}, so it runs only once x exists.
+     */
+    private String zeroAfter(Value x) {
+        String n = tmp(), f = tmp(), z = tmp();
+        gp.addNode(node("Gather", List.of(shapeOf(name(x)), longConst(new long[] {0})), n, intAttr("axis", 0)));
+        gp.addNode(node("Cast", List.of(n), f, intAttr("to", onnxType(DType.F32))));
+        gp.addNode(node("Mul", List.of(f, floatConst(0.0)), z));
+        return z;
+    }
+
+    private boolean isDequantized(Value weight) {
+        return graph.op(weight) instanceof Op.Weight w && kernels.dequantized.contains(w.qualifiedName());
+    }
+
+    /**
+     * a @ W with W [N, K] a frozen linear weight held only as int8 codes (a training graph's
+     * dx = dy W). Per channel the codes are W^T [K, N]: a product with B transposed.
+     */
+    private void dequantizedMatMul(Op.MatMul m, String out) {
+        String w = dequantized(m.b(), m.a());
+        if (quantization.perChannel()) {
+            gp.addNode(node("FusedMatMul", List.of(name(m.a()), w), out, intAttr("transB", 1)).toBuilder().setDomain("com.microsoft"));
+        } else {
+            gp.addNode(node("MatMul", List.of(name(m.a()), w), out));
+        }
+    }
+
+    /**
+     * The float weight made from its int8 codes by DequantizeLinear right where {@code reader}'s
+     * product needs it: a transient ONNX Runtime frees after the product, never a bound float
+     * copy. Its scales go through an addition of a zero made from {@code reader}'s run-time shape,
+     * so no optimizer folds the dequantization into a float initializer and the node cannot run
+     * (and hold its output) before {@code reader} exists. Per block: [N, K] from the codes
+     * [N, blocks, block] taken as rows of one block, one scale and zero point 128 each; per
+     * channel: W^T [K, N], one scale per column.
+     */
+    private String dequantized(Value weight, Value reader) {
+        String q = ((Op.Weight) graph.op(weight)).qualifiedName();
+        String codes = CompiledGraph.Quantization.codes(q), scales = tmp();
+        gp.addNode(node("Add", List.of(CompiledGraph.Quantization.scales(q), zeroAfter(reader)), scales));
+        long[] s = weight.shape().sizes();
+        String w = tmp() + "_dq";
+        if (quantization.perChannel()) {
+            gp.addNode(node("DequantizeLinear", List.of(codes, scales), w, intAttr("axis", 1)));
+            return w;
+        }
+        int block = quantization.blockFor(s[1]);
+        long rows = s[0] * (s[1] / block);
+        String flat = tmp(), zero = tmp(), rowsOut = tmp();
+        gp.addNode(node("Reshape", List.of(codes, longConst(new long[] {rows, block})), flat));
+        TensorProto z = TensorProto.newBuilder().setDataType(TensorProto.DataType.UINT8_VALUE).addDims(1)
+                .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[] {(byte) 128})).build();
+        gp.addNode(node("ConstantOfShape", List.of(longConst(new long[] {rows})), zero,
+                AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR).setT(z).build()));
+        gp.addNode(node("DequantizeLinear", List.of(flat, scales, zero), rowsOut, intAttr("axis", 0)));
+        gp.addNode(node("Reshape", List.of(rowsOut, longConst(s)), w));
+        return w;
     }
 
     private boolean isQuantized(Value weight) {

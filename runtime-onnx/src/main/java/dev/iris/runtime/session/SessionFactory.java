@@ -42,7 +42,7 @@ public final class SessionFactory {
     /**
      * @param sources      checkpoints by weight group; a group without one is initialised
      * @param seed         seed of the initialisers of groups without a checkpoint
-     * @param quantization how frozen linear-layer weights are stored in inference sessions
+     * @param quantization how frozen linear-layer weights are stored in inference and training sessions
      */
     public SessionFactory(OrtRuntime runtime, Map<String, WeightSource> sources, long seed, CompiledGraph.Quantization quantization) {
         this(runtime, sources, seed, quantization, WeightCache.fromEnvironment());
@@ -200,7 +200,8 @@ public final class SessionFactory {
 
     /**
      * A training session for {@code forward}: its gradient graph with the {@code trainable} weights
-     * fed as parameters and the rest frozen (never quantized: training reads float weights).
+     * fed as parameters and the rest frozen, held as this factory's quantization says (see
+     * {@link #openTrainable(Graph, String, List, double)}).
      */
     public TrainableGraph openTrainable(Graph forward, String lossName, List<String> trainable) {
         return openTrainable(forward, lossName, trainable, 0);
@@ -209,19 +210,20 @@ public final class SessionFactory {
     /**
      * As {@link #openTrainable(Graph, String, List)}; {@code recompute}: the share of activations recomputed in
      * the backward pass. Frozen weights with a checkpoint on disk are read in place from the
-     * weight cache's float32 files, as inference reads them: converting them in memory held each
-     * one twice while the session was created (the converted copy and ONNX Runtime's).
+     * weight cache, as inference reads them: converting them in memory held each one twice while
+     * the session was created (the converted copy and ONNX Runtime's). With int8 quantization
+     * (blocks or per channel) the frozen linear layers are bound as the same codes inference
+     * maps, never as float32 (QLoRA-style); int4 has no training form here and is refused.
      */
     public TrainableGraph openTrainable(Graph forward, String lossName, List<String> trainable, double recompute) {
-        return new TrainableGraph(forward, lossName, trainable, binder(), recompute, (train, compiled) -> {
-            FrozenWeights.Bound frozen = floatWeights().initializers(train, compiled, binder());
+        if (quantization.enabled() && quantization.bits() != 8) {
+            throw new IllegalArgumentException("runtime.weights: " + quantization.spec()
+                    + " is not supported for training (frozen base weights can be int8 or int8_channel)");
+        }
+        return new TrainableGraph(forward, lossName, trainable, binder(), recompute, quantization, (train, compiled) -> {
+            FrozenWeights.Bound frozen = weights.initializers(train, compiled, binder());
             return track(runtime.openPrepared(compiled, frozen.inMemory(), frozen.inFiles()));
         });
-    }
-
-    /** Training reads float weights whatever {@code runtime.weights} says for inference. */
-    private FrozenWeights floatWeights() {
-        return quantization.enabled() ? new FrozenWeights(cache, CompiledGraph.Quantization.NONE) : weights;
     }
 
     private WeightBinder binder() {

@@ -50,8 +50,18 @@ public final class TrainableGraph implements AutoCloseable {
      * @param frozen    how the frozen weights reach the session
      */
     public TrainableGraph(Graph forward, String lossName, List<String> trainable, WeightBinder binder, double recompute, FrozenBinding frozen) {
+        this(forward, lossName, trainable, binder, recompute, CompiledGraph.Quantization.NONE, frozen);
+    }
+
+    /**
+     * As above; {@code base}: how the frozen linear layers' weights are held (int8 codes for a
+     * QLoRA-style run: the forward pass reads the codes, the backward product dx = dy W
+     * dequantizes them next to it; see {@code OnnxCompiler}). The trainable weights stay float.
+     */
+    public TrainableGraph(Graph forward, String lossName, List<String> trainable, WeightBinder binder, double recompute,
+                          CompiledGraph.Quantization base, FrozenBinding frozen) {
         Graph train = Differentiator.gradients(forward, lossName, trainable, recompute);
-        CompiledGraph compiled = OnnxCompiler.compile(train, DType.F32, trainable);
+        CompiledGraph compiled = OnnxCompiler.compile(train, DType.F32, trainable, base);
         this.params = new LinkedHashMap<>();
         binder.bind(train, trainable, DType.F32).forEach((k, t) -> params.put(k, WeightBinder.writableCopy(t)));
         this.session = frozen.open(train, compiled);

@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.col;
 import dev.iris.api.IrisException;
 import dev.iris.training.FeatureTable;
 import java.util.List;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -41,12 +40,7 @@ public final class CaptionJob {
 
     public static Summary run(SparkSession spark, Options o) {
         String hash = ModelHash.of(o.model().config());
-        Dataset<Row> input = spark.read().parquet(o.input());
-        o.columns().check(input.schema(), o.input(), false);
-        ImageKeys keys = ImageKeys.forInput(o.columns(), input.schema(), o.input(), o.shards());
-        Dataset<Row> keyed = input.select(col(o.columns().id()), col(o.columns().image()))
-                .map((MapFunction<Row, Row>) keys::apply, Encoders.row(ImageKeys.SCHEMA))
-                .persist(StorageLevel.DISK_ONLY());
+        Dataset<Row> keyed = ImageKeys.keyed(spark, o.columns(), o.input(), o.shards());
         ShardedOutput.Progress progress;
         try {
             progress = ShardedOutput.each(spark, "caption", o.output(), CAPTIONS, o.shards(), shard -> {
@@ -65,7 +59,7 @@ public final class CaptionJob {
         } finally {
             keyed.unpersist();
         }
-        long rows = input.count();
+        long rows = spark.read().parquet(o.input()).count();
         long captions = spark.read().parquet(ShardedOutput.table(o.output(), CAPTIONS)).count();
         long rejects = spark.read().parquet(ShardedOutput.table(o.output(), FeatureTable.REJECTS)).count();
         return new Summary(rows, captions, rejects, progress.written(), progress.skipped());

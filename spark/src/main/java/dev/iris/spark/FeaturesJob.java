@@ -6,7 +6,6 @@ import dev.iris.api.IrisException;
 import dev.iris.training.FeatureCache;
 import dev.iris.training.FeatureTable;
 import java.util.List;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -43,12 +42,7 @@ public final class FeaturesJob {
 
     public static Summary run(SparkSession spark, Options o) {
         String fingerprint = FeatureCache.fingerprint(o.model().config().vision());
-        Dataset<Row> input = spark.read().parquet(o.input());
-        o.columns().check(input.schema(), o.input(), false);
-        ImageKeys keys = ImageKeys.forInput(o.columns(), input.schema(), o.input(), o.shards());
-        Dataset<Row> keyed = input.select(col(o.columns().id()), col(o.columns().image()))
-                .map((MapFunction<Row, Row>) keys::apply, Encoders.row(ImageKeys.SCHEMA))
-                .persist(StorageLevel.DISK_ONLY());
+        Dataset<Row> keyed = ImageKeys.keyed(spark, o.columns(), o.input(), o.shards());
         ShardedOutput.Progress progress;
         try {
             progress = ShardedOutput.each(spark, "features", o.output(), FeatureTable.FEATURES, o.shards(),
@@ -56,7 +50,7 @@ public final class FeaturesJob {
         } finally {
             keyed.unpersist();
         }
-        long rows = input.count();
+        long rows = spark.read().parquet(o.input()).count();
         long images = spark.read().parquet(ShardedOutput.table(o.output(), FeatureTable.FEATURES)).count();
         long rejects = spark.read().parquet(ShardedOutput.table(o.output(), FeatureTable.REJECTS)).count();
         return new Summary(rows, images, rejects, rows - images - rejects, progress.written(), progress.skipped());

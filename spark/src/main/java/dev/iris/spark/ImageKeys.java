@@ -8,8 +8,14 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -41,6 +47,19 @@ final class ImageKeys implements Serializable {
     static ImageKeys forInput(DatasetColumns columns, StructType schema, String input, int shards) {
         Path in = Path.of(input).toAbsolutePath();
         return new ImageKeys(columns, columns.imageIsStruct(schema), (Files.isDirectory(in) ? in : in.getParent()).toString(), shards);
+    }
+
+    /**
+     * The input dataset's rows as {@link #SCHEMA} rows (id, key, shard, bytes or the reason there are
+     * none), its columns checked first; kept on disk, as every shard's pass reads it: the caller unpersists it.
+     */
+    static Dataset<Row> keyed(SparkSession spark, DatasetColumns columns, String input, int shards) {
+        Dataset<Row> rows = spark.read().parquet(input);
+        columns.check(rows.schema(), input, false);
+        ImageKeys keys = forInput(columns, rows.schema(), input, shards);
+        return rows.select(functions.col(columns.id()), functions.col(columns.image()))
+                .map((MapFunction<Row, Row>) keys::apply, Encoders.row(SCHEMA))
+                .persist(StorageLevel.DISK_ONLY());
     }
 
     ImageKeys(DatasetColumns columns, boolean struct, String baseDir, int shards) {

@@ -2,12 +2,14 @@ package dev.iris.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.iris.api.spi.ProviderKind;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.api.text.ChatMessage;
 import dev.iris.plugins.config.GenerateConfig;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.GenerationResult;
+import dev.iris.plugins.model.ModelInit;
 import dev.iris.plugins.model.VisionLanguageModel;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -18,11 +20,10 @@ import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A prompt with several images, end to end on the tiny presets: the images are encoded together as
+ * A prompt with several images, end to end on the tiny presets (SigLIP + Qwen2 and CLIP + Llama): the images are encoded together as
  * they are one at a time, each gets its own image block (A) or keys and values (B), and decoding
  * with the KV cache (B's steps reading the last images) gives the tokens recomputing gives.
  */
@@ -36,6 +37,9 @@ class SeveralImagesTest {
     @BeforeAll
     static void setUp() throws IOException {
         TrainerTest.setUpIn(dir);
+        // a second pair of plugins of each kind: CLIP's tiny tower and a Llama-family decoder
+        ModelInit.writePart(REGISTRY, ProviderKind.VISION, "clip", "tiny", dir.resolve("models/clip"), 0);
+        ModelInit.writePart(REGISTRY, ProviderKind.LLM, "llama", "tiny", dir.resolve("models/llama"), 0);
         red = disc(Color.RED);
         blue = disc(Color.BLUE);
     }
@@ -60,9 +64,23 @@ class SeveralImagesTest {
                 new VisionLanguageModel.Image(blue, "blue.png", 2)));
     }
 
-    @Test
-    void theProjectorEncodesSeveralImagesAsEachAloneAndPlacesABlockPerImage() {
-        IrisConfig cfg = TrainerTest.configIn(dir, "runs/a");
+    /** The tiny SigLIP + Qwen2 models, and CLIP + Llama. */
+    static java.util.stream.Stream<List<String>> pairs() {
+        // the second pair's folders by absolute path: values given as overrides resolve against the working directory
+        return java.util.stream.Stream.of(List.of(), List.of("model.vision={type: clip, path: " + dir.resolve("models/clip") + "}",
+                "model.llm={type: llama, path: " + dir.resolve("models/llama") + "}"));
+    }
+
+    static IrisConfig config(String run, List<String> pair, String... more) {
+        List<String> overrides = new java.util.ArrayList<>(pair);
+        overrides.addAll(List.of(more));
+        return TrainerTest.configIn(dir, run, overrides.toArray(String[]::new));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("pairs")
+    void theProjectorEncodesSeveralImagesAsEachAloneAndPlacesABlockPerImage(List<String> pair) {
+        IrisConfig cfg = config("runs/a", pair);
         try (VisionLanguageModel m = VisionLanguageModel.load(cfg, REGISTRY)) {
             Tensor a = m.parts().vision().preprocess(red, "red"), b = m.parts().vision().preprocess(blue, "blue");
             float[] both = m.encodeImages(List.of(a, b)).toFloats();
@@ -85,9 +103,10 @@ class SeveralImagesTest {
         }
     }
 
-    @Test
-    void crossAttentionReadsEachImageFromItsPlaceAndDecodesWithTheCacheAsWhenRecomputing() {
-        IrisConfig cfg = TrainerTest.configIn(dir, "runs/b", CrossAttentionMllamaMaskTest.FUSION);
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("pairs")
+    void crossAttentionReadsEachImageFromItsPlaceAndDecodesWithTheCacheAsWhenRecomputing(List<String> pair) {
+        IrisConfig cfg = config("runs/b", pair, CrossAttentionMllamaMaskTest.FUSION);
         try (VisionLanguageModel m = VisionLanguageModel.load(cfg, REGISTRY)) {
             GenerationResult cached = m.generate(twoTurns(), GREEDY, s -> {}, false);
             GenerationResult recomputed = m.generate(twoTurns(), GREEDY, s -> {}, true);

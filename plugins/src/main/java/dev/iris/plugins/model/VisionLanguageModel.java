@@ -390,7 +390,7 @@ public final class VisionLanguageModel implements AutoCloseable {
         if (imageRep == null && fusion.readsImageEveryStep()) return run(textSession(), feeds);
         feeds.put(IMAGE, imageRep != null ? imageRep : noImage());
         feeds.put(SPLICE, Tensor.ofLongs(splice, 1, t));
-        if (fusion.readsImageRows()) feeds.put(ImageRows.INPUT, ImageRows.flags(t, imageStarts != null ? imageStarts : new int[] {t}, parts.vision().tokens()));
+        if (fusion.readsImageRows()) feeds.put(ImageRows.INPUT, ImageRows.flags(t, imageStarts != null ? imageStarts : new int[0], parts.vision().tokens()));
         return run(languageSession(), feeds);
     }
 

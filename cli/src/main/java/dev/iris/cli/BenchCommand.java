@@ -3,6 +3,7 @@ package dev.iris.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.iris.cli.bench.Bench;
+import dev.iris.runtime.onnx.CompiledGraph.Quantization;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -34,6 +35,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "48", paramLabel = "N", description = "max_new_tokens of the decode runs (default ${DEFAULT-VALUE}).")
     int tokens;
 
+    @Option(names = "--int8", defaultValue = "int8", paramLabel = "FORMAT", description = "The 8-bit runtime.weights format the int8 figures measure: "
+            + "int8 (blocks, MatMulNBits) or int8_channel (per channel, integer GEMM); default ${DEFAULT-VALUE}.")
+    String int8;
+
+    @Option(names = "--no-training", description = "Skip the training phases (they take most of the time).")
+    boolean noTraining;
+
     @Option(names = "--json", description = "Print only one JSON object on standard output (progress goes to standard error).")
     boolean json;
 
@@ -43,7 +51,8 @@ final class BenchCommand implements Callable<Integer> {
         // with --json, standard output carries the JSON object alone, so it can be piped into a tool
         PrintWriter progress = json ? spec.commandLine().getErr() : out;
         Path folder = dir != null ? dir : Path.of(".iris", "bench", preset);
-        Map<String, Object> r = Bench.run(parent.registry(), Bench.Options.defaults(preset, folder, tokens), line -> {
+        Map<String, Object> r = Bench.run(parent.registry(), Bench.Options.defaults(preset, folder, tokens)
+                .with(Quantization.parse(int8), !noTraining), line -> {
             progress.println(line);
             progress.flush();
         });

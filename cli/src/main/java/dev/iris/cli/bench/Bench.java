@@ -65,15 +65,29 @@ public final class Bench {
      * What to run. {@code bandwidthElements} per array (the CLI uses 32M doubles = 256 MB; tests
      * use less), {@code trainSteps} of which the first 2 are warm-up.
      */
-    public record Options(String preset, Path dir, int tokens, int bandwidthElements, int trainSteps, int repeats) {
+    /**
+     * @param quantized the {@code runtime.weights} format the int8 phase measures (an 8-bit one)
+     * @param training  whether the training phases run (they take most of the time)
+     */
+    public record Options(String preset, Path dir, int tokens, int bandwidthElements, int trainSteps, int repeats, Quantization quantized,
+                          boolean training) {
         public Options {
             Objects.requireNonNull(preset, "preset");
             if (tokens < MIN_DECODE_STEPS + 1) throw new IrisException("--tokens: at least " + (MIN_DECODE_STEPS + 1) + " (32 decode steps are measured)");
             if (trainSteps < 3) throw new IrisException("train steps: at least 3 (the first 2 are warm-up)");
+            if (quantized.bits() != 8) throw new IrisException("--int8: '" + quantized.spec() + "' is not an 8-bit format (use int8 or int8_channel)");
+        }
+
+        public Options(String preset, Path dir, int tokens, int bandwidthElements, int trainSteps, int repeats) {
+            this(preset, dir, tokens, bandwidthElements, trainSteps, repeats, Quantization.parse("int8"), true);
         }
 
         public static Options defaults(String preset, Path dir, int tokens) {
             return new Options(preset, dir, tokens, 32 << 20, 7, 5);
+        }
+
+        public Options with(Quantization quantized, boolean training) {
+            return new Options(preset, dir, tokens, bandwidthElements, trainSteps, repeats, quantized, training);
         }
     }
 
@@ -198,16 +212,8 @@ public final class Bench {
             put("int8_identical_prefix_tokens", prefix);
         }
         peak = phasePeak("generate_int8_peak_rss_mb", peak);
-        String prompt = trainPrompt(cfg);
-        peak = Math.max(peak, train(cfg, prompt, 8, 1, "train_"));
-        // the same batch holding its activations for the backward pass (train.recompute: false): the memory recomputation saves, and its time
-        peak = Math.max(peak, train(cfg, prompt, 8, 1, 0, "train_no_recompute_"));
-        // every activation recomputed (train.recompute: true): the least memory, the slowest
-        peak = Math.max(peak, train(cfg, prompt, 8, 1, 1, "train_recompute_all_"));
-        // the same batch of 8 as 4 accumulated passes of 2: a quarter of the activations held for the backward pass
-        peak = Math.max(peak, train(cfg, prompt, 2, 4, "train_accum_"));
-        // stage 2 with LoRA: the fusion and rank-16 adapters on every linear layer of the frozen LLM (PEFT's all-linear), batch 8
-        peak = Math.max(peak, train(cfg, prompt, 8, 1, 1, Optional.of(LORA), "train_lora_"));
+        put("int8_format", o.quantized().spec());
+        if (o.training()) peak = train(cfg, peak);
         put("peak_rss_mb", peak);
         double bw = MemoryBandwidth.triadGbPerS(o.bandwidthElements(), 2, 5);
         put("bandwidth_gb_s", bw);
@@ -229,6 +235,21 @@ public final class Bench {
         put("decode_ceiling_read_tokens_per_s", read * 1e9 / weightBytes);
         put("decode_fraction_of_read_ceiling", decodeTps / (read * 1e9 / weightBytes));
         return r;
+    }
+
+    /** The training phases, each in a child JVM; returns the largest peak so far. */
+    private double train(IrisConfig cfg, double peak) {
+        String prompt = trainPrompt(cfg);
+        peak = Math.max(peak, train(cfg, prompt, 8, 1, "train_"));
+        // the same batch holding its activations for the backward pass (train.recompute: false): the memory recomputation saves, and its time
+        peak = Math.max(peak, train(cfg, prompt, 8, 1, 0, "train_no_recompute_"));
+        // every activation recomputed (train.recompute: true): the least memory, the slowest
+        peak = Math.max(peak, train(cfg, prompt, 8, 1, 1, "train_recompute_all_"));
+        // the same batch of 8 as 4 accumulated passes of 2: a quarter of the activations held for the backward pass
+        peak = Math.max(peak, train(cfg, prompt, 2, 4, "train_accum_"));
+        // stage 2 with LoRA: the fusion and rank-16 adapters on every linear layer of the frozen LLM (PEFT's all-linear), batch 8
+        peak = Math.max(peak, train(cfg, prompt, 8, 1, 1, Optional.of(LORA), "train_lora_"));
+        return peak;
     }
 
     // ------------------------------------------------------------------ load and weight memory
@@ -325,8 +346,8 @@ public final class Bench {
 
     // ------------------------------------------------------------------ models
 
-    private static IrisConfig int8Config(IrisConfig cfg) {
-        return cfg.edit().runtimeWeights(Quantization.parse("int8")).done();
+    private IrisConfig int8Config(IrisConfig cfg) {
+        return cfg.edit().runtimeWeights(o.quantized()).done();
     }
 
     /** The preset's models under {@code dir}, written on first use; returns the config. */

@@ -3,6 +3,7 @@ package dev.iris.cli.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.iris.plugins.host.PluginRegistry;
+import dev.iris.runtime.onnx.CompiledGraph;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,9 +54,16 @@ class BenchTest {
         assertThat(Bench.table(r)).contains("| bandwidth_gb_s |");
         loadFiguresAreThere(r);
 
-        // a second run reuses the models
+        assertThat(r.get("int8_format")).isEqualTo("int8");
+
+        // a second run reuses the models; here the per-channel format and no training phases
         List<String> again = new ArrayList<>();
-        Bench.run(PluginRegistry.discover(), o, again::add);
+        Map<String, Object> r2 = Bench.run(PluginRegistry.discover(), o.with(CompiledGraph.Quantization.parse("int8_channel"), false), again::add);
+        assertThat(r2.get("int8_format")).isEqualTo("int8_channel");
+        assertThat(((Number) r2.get("prefill_int8_tokens_per_s")).doubleValue()).isPositive();
+        assertThat(((Number) r2.get("decode_int8_fraction_of_ceiling")).doubleValue()).isPositive();
+        assertThat(r2.keySet()).noneMatch(k -> k.startsWith("train_"));
+        assertThat((Double) r2.get("peak_rss_mb")).isEqualTo(Math.max((Double) r2.get("generate_peak_rss_mb"), (Double) r2.get("generate_int8_peak_rss_mb")));
         assertThat(again).anyMatch(l -> l.startsWith("reusing models"));
         // the models now have a weight cache: the cold load converts into a scratch folder, the timed one reads the cache
         assertThat(again).anyMatch(l -> l.startsWith("load_cold_converted_mb = ") && !l.endsWith("= 0.00"));

@@ -124,7 +124,7 @@ public final class OnnxCompiler {
                         frozen.put(q, v);   // bound from the float tensor, quantized by the session
                         long[] s = v.shape().sizes();
                         if (quantization.perChannel()) {
-                            gp.addInitializer(OnnxProtos.externalInitializer(CompiledGraph.Quantization.codes(q), DType.I8, new long[] {s[1], s[0]}));
+                            gp.addInitializer(OnnxProtos.externalInitializer(CompiledGraph.Quantization.codes(q), DType.U8, new long[] {s[1], s[0]}));
                             gp.addInitializer(OnnxProtos.externalInitializer(CompiledGraph.Quantization.scales(q), DType.F32, new long[] {s[0]}));
                         } else {
                             int block = quantization.blockFor(s[1]), blocks = (int) (s[1] / block);
@@ -198,12 +198,15 @@ public final class OnnxCompiler {
                 if (l.bias() != null) gp.addNode(node("Add", List.of(mm, name(l.bias())), out));
             }
             case Op.Linear l when isQuantized(l.weight()) && quantization.perChannel() -> {
-                // x (activations quantized to uint8 per run) times int8 codes [K, N], one scale per
-                // output channel; the bias is added inside the kernel
+                // x quantized per row (once for all the layers reading it, e.g. q, k and v) times
+                // the codes [K, N] in an integer GEMM scaled per output channel, then per row
                 String q = ((Op.Weight) graph.op(l.weight())).qualifiedName();
-                List<String> in = new ArrayList<>(List.of(name(l.x()), CompiledGraph.Quantization.codes(q), CompiledGraph.Quantization.scales(q)));
-                if (l.bias() != null) in.addAll(List.of("", name(l.bias())));
-                gp.addNode(node("DynamicQuantizeMatMul", in, out).toBuilder().setDomain("com.microsoft"));
+                RowQuantized a = rowQuantized.computeIfAbsent(name(l.x()), x -> rowQuantize(x, l.weight().shape().sizes()[1]));
+                String perColumn = tmp(), scaled = l.bias() == null ? out : tmp();
+                gp.addNode(node("MatMulIntegerToFloat", List.of(a.codes(), CompiledGraph.Quantization.codes(q), floatConst(1.0),
+                        CompiledGraph.Quantization.scales(q), a.zeroPoint(), a.zeroPoint()), perColumn).toBuilder().setDomain("com.microsoft"));
+                gp.addNode(node("Mul", List.of(perColumn, a.scales()), scaled));
+                if (l.bias() != null) gp.addNode(node("Add", List.of(scaled, name(l.bias())), out));
             }
             case Op.Linear l when isQuantized(l.weight()) -> {
                 String q = ((Op.Weight) graph.op(l.weight())).qualifiedName();
@@ -468,6 +471,36 @@ public final class OnnxCompiler {
         return name.matches("[vt][0-9]+");
     }
 
+    /** Activations quantized per row: uint8 codes, the float scale of each row [.., 1], and the zero point 128. */
+    private record RowQuantized(String codes, String scales, String zeroPoint) {}
+
+    private final Map<String, RowQuantized> rowQuantized = new HashMap<>();
+
+    /**
+     * x [.., K] as uint8 codes with one symmetric scale per row (max |x| / 127): a prompt's rows
+     * differ in size by orders of magnitude, so one scale per tensor (DynamicQuantizeMatMul's)
+     * would leave the small ones few levels. Blocked QuantizeLinear with a block of all K does
+     * the rounding in one kernel; all-zero rows get a tiny scale instead of a division by zero.
+     */
+    private RowQuantized rowQuantize(String x, long k) {
+        String abs = tmp(), max = tmp(), scale = tmp(), guarded = tmp(), zero = tmp(), rows = tmp(), zeros = tmp(), codes = tmp();
+        gp.addNode(node("Abs", List.of(x), abs));
+        gp.addNode(node("ReduceMax", List.of(abs, longConst(new long[] {-1})), max, intAttr("keepdims", 1)));
+        gp.addNode(node("Mul", List.of(max, floatConst(1.0 / WeightQuantizer.PER_CHANNEL_MAX)), scale));
+        gp.addNode(node("Max", List.of(scale, floatConst(1e-30)), guarded));
+        gp.addNode(node("Constant", List.of(), zero, AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+                .setT(uint8Scalar(WeightQuantizer.PER_CHANNEL_ZERO)).build()));
+        gp.addNode(node("Shape", List.of(guarded), rows));
+        gp.addNode(node("Expand", List.of(zero, rows), zeros));   // blocked QuantizeLinear wants a zero point per block
+        gp.addNode(node("QuantizeLinear", List.of(x, guarded, zeros), codes, intAttr("axis", -1), intAttr("block_size", k)));
+        return new RowQuantized(codes, guarded, zero);
+    }
+
+    private static TensorProto uint8Scalar(int value) {
+        return TensorProto.newBuilder().setDataType(TensorProto.DataType.UINT8_VALUE)
+                .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[] {(byte) value})).build();
+    }
+
     private String tmp() {
         return "t" + (counter++);
     }
@@ -556,7 +589,10 @@ public final class OnnxCompiler {
         long[] s = weight.shape().sizes();
         String w = tmp() + "_dq";
         if (quantization.perChannel()) {
-            gp.addNode(node("DequantizeLinear", List.of(codes, scales), w, intAttr("axis", 1)));
+            String zeros = tmp();
+            gp.addNode(node("ConstantOfShape", List.of(longConst(new long[] {s[0]})), zeros, AttributeProto.newBuilder().setName("value")
+                    .setType(AttributeProto.AttributeType.TENSOR).setT(uint8Scalar(WeightQuantizer.PER_CHANNEL_ZERO).toBuilder().addDims(1)).build()));
+            gp.addNode(node("DequantizeLinear", List.of(codes, scales, zeros), w, intAttr("axis", 1)));
             return w;
         }
         int block = quantization.blockFor(s[1]);

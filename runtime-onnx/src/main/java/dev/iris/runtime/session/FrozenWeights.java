@@ -36,7 +36,7 @@ final class FrozenWeights {
      * Version of {@link WeightQuantizer}'s output layout in cache keys: bump it when the codes or
      * scales it writes for the same bits and block size change, so old cache files are rebuilt.
      */
-    static final int QUANTIZER_FORMAT = 1;
+    static final int QUANTIZER_FORMAT = 2;   // 2: per-channel codes uint8 in [1, 255] (were int8 in [-63, 63])
 
     private final WeightCache cache;
     private final CompiledGraph.Quantization quantization;
@@ -90,8 +90,8 @@ final class FrozenWeights {
                 String codes = CompiledGraph.Quantization.codes(w.name()), scales = CompiledGraph.Quantization.scales(w.name());
                 long rows = shape[0], cols = shape[1];
                 if (quantization.perChannel()) {
-                    // WeightQuantizer's per-channel layout: int8 codes [K, N], one scale per output channel
-                    want.put(codes, new WeightCache.Want(DType.I8, new long[] {cols, rows}));
+                    // WeightQuantizer's per-channel layout: uint8 codes [K, N], one scale per output channel
+                    want.put(codes, new WeightCache.Want(DType.U8, new long[] {cols, rows}));
                     want.put(scales, new WeightCache.Want(DType.F32, new long[] {rows}));
                 } else {
                     int bs = quantization.blockFor(cols);

@@ -85,10 +85,10 @@ class QuantizedLinearTest {
     }
 
     /**
-     * Per-channel int8 (DynamicQuantizeMatMul) against a plain-Java reference of what the kernel
-     * computes: activations quantized to uint8 over the whole tensor (ONNX DynamicQuantizeLinear:
-     * range widened to hold 0, round half to even), integer products with the int8 codes, scaled
-     * by the activation scale times each output channel's scale, plus the bias.
+     * Per-channel int8 (MatMulIntegerToFloat) against a plain-Java reference of what the graph
+     * computes: each row of activations quantized symmetrically to 8 bits (scale max |x| / 127,
+     * round half to even, zero point 128), integer products with the codes (zero point 128),
+     * scaled by the row's scale times each output channel's scale, plus the bias.
      */
     @Test
     void perChannelInt8MatchesItsIntegerReference() {
@@ -109,30 +109,31 @@ class QuantizedLinearTest {
         assertThat(cg.quantized()).containsExactlyInAnyOrder("m/proj.weight", "m/tied");
         assertThat(cg.floatToo()).containsExactly("m/tied");
         Tensor weight = Tensor.ofFloats(w, N, k);
+        WeightQuantizer.Quantized qw = WeightQuantizer.quantize(weight, 8, 0);
+        assertThat(qw.codes().dtype()).isEqualTo(DType.U8);
+        assertThat(qw.codes().shape()).containsExactly(k, N);
+        assertThat(qw.scales().shape()).containsExactly(N);
+        // rows far apart in size (each gets its own scale) and a row of zeros (no division by zero)
+        for (int i = 0; i < k; i++) {
+            x[3 * k + i] = 0;
+            x[5 * k + i] *= 300;
+        }
         Map<String, Tensor> out;
         try (GraphSession s = OrtRuntime.cpu(1).open(cg, Map.of("m/proj.weight", weight, "m/proj.bias", Tensor.ofFloats(b, N), "m/tied", weight))) {
             out = s.run(Map.of("x", Tensor.ofFloats(x, 2, T, k)));
         }
-        WeightQuantizer.Quantized qw = WeightQuantizer.quantize(weight, 8, 0);
-        assertThat(qw.codes().dtype()).isEqualTo(DType.I8);
-        assertThat(qw.codes().shape()).containsExactly(k, N);
-        assertThat(qw.scales().shape()).containsExactly(N);
-        float lo = 0, hi = 0;
-        for (float v : x) {
-            lo = Math.min(lo, v);
-            hi = Math.max(hi, v);
-        }
-        float aScale = (hi - lo) / 255;
-        int zero = (int) Math.max(0, Math.min(255, Math.rint(-lo / aScale)));
         float[] y = out.get("y").toFloats(), head = out.get("head").toFloats();
         float[] dq = WeightQuantizer.dequantize(qw, 8, 0, N, k);
         double worstVsFloat = 0, scale = 0;
         for (int row = 0; row < 2 * T; row++) for (int o = 0; o < N; o++) {
+            float rowMax = 0;
+            for (int i = 0; i < k; i++) rowMax = Math.max(rowMax, Math.abs(x[row * k + i]));
+            float aScale = Math.max(rowMax / 127, 1e-30f);
             long acc = 0;
             double exact = b[o];
             for (int i = 0; i < k; i++) {
-                int qa = (int) Math.max(0, Math.min(255, Math.rint(x[row * k + i] / aScale) + zero));
-                acc += (long) (qa - zero) * qw.codes().data().get(i * N + o);
+                int qa = (int) Math.max(0, Math.min(255, Math.rint(x[row * k + i] / aScale) + 128));
+                acc += (long) (qa - 128) * ((qw.codes().data().get(i * N + o) & 0xff) - 128);
                 exact += x[row * k + i] * w[o * k + i];
             }
             double expected = acc * (double) aScale * qw.scales().getFloat(o);

@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -122,6 +123,41 @@ class QuantizedExportTest {
                 double want = b[o];
                 for (int k = 0; k < K; k++) want += x[k] * dq[o * K + k];
                 assertThat((double) y[o]).isCloseTo(want, within(0.03 * scale));
+            }
+        }
+    }
+
+    @Test
+    void perChannelCodesOfLayoutOneLoadAsTheirFloats() {
+        // iris quantize before layout 2 wrote per-channel codes as int8 values in [-63, 63] [K, N]:
+        // such a folder is not used as stored (the layout differs) but read dequantized and quantized again
+        Random r = new Random(11);
+        float[] b = random(r, N), x = random(r, K), scales = new float[N], w = new float[N * K];
+        java.nio.ByteBuffer codes = Tensor.allocate((long) K * N);
+        for (int o = 0; o < N; o++) {
+            scales[o] = 0.01f + r.nextFloat() * 0.02f;
+            for (int k = 0; k < K; k++) {
+                int v = r.nextInt(127) - 63;
+                codes.put(k * N + o, (byte) v);
+                w[o * K + k] = v * scales[o];
+            }
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put(Quantization.codes("proj.weight"), new Tensor(DType.I8, new long[] {K, N}, codes));
+        tensors.put(Quantization.scales("proj.weight"), Tensor.ofFloats(scales, N));
+        tensors.put("proj.bias", Tensor.ofFloats(b, N));
+        Path file = dir.resolve("layout1.safetensors");
+        SafetensorsWriter.write(file, tensors, DType.F32, Map.of(QuantizedSource.WEIGHTS_KEY, "int8_channel", QuantizedSource.LAYOUT_KEY, "1"));
+        try (WeightSource src = Safetensors.open(file)) {
+            float[] y = run(src, Quantization.NONE, dir.resolve("cache-f"), x);
+            float[] yq = run(src, Quantization.parse("int8_channel"), dir.resolve("cache-q"), x);
+            double scale = 0;
+            for (float v : y) scale = Math.max(scale, Math.abs(v));
+            for (int o = 0; o < N; o++) {
+                double want = b[o];
+                for (int k = 0; k < K; k++) want += x[k] * w[o * K + k];
+                assertThat((double) y[o]).isCloseTo(want, within(1e-4 * (1 + Math.abs(want))));
+                assertThat((double) yq[o]).isCloseTo(want, within(0.03 * scale));
             }
         }
     }

@@ -3,7 +3,6 @@ package dev.iris.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.iris.cli.bench.Bench;
-import dev.iris.runtime.onnx.CompiledGraph.Quantization;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -35,10 +34,6 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "48", paramLabel = "N", description = "max_new_tokens of the decode runs (default ${DEFAULT-VALUE}).")
     int tokens;
 
-    @Option(names = "--int8", defaultValue = "int8", paramLabel = "FORMAT", description = "The 8-bit runtime.weights format the int8 figures measure: "
-            + "int8 (blocks, MatMulNBits) or int8_channel (per channel, integer GEMM); default ${DEFAULT-VALUE}.")
-    String int8;
-
     @Option(names = "--no-training", description = "Skip the training phases (they take most of the time).")
     boolean noTraining;
 
@@ -51,8 +46,8 @@ final class BenchCommand implements Callable<Integer> {
         // with --json, standard output carries the JSON object alone, so it can be piped into a tool
         PrintWriter progress = json ? spec.commandLine().getErr() : out;
         Path folder = dir != null ? dir : Path.of(".iris", "bench", preset);
-        Map<String, Object> r = Bench.run(parent.registry(), Bench.Options.defaults(preset, folder, tokens)
-                .with(Quantization.parse(int8), !noTraining), line -> {
+        Bench.Options options = Bench.Options.defaults(preset, folder, tokens);
+        Map<String, Object> r = Bench.run(parent.registry(), noTraining ? options.withoutTraining() : options, line -> {
             progress.println(line);
             progress.flush();
         });

@@ -65,29 +65,24 @@ public final class Bench {
      * What to run. {@code bandwidthElements} per array (the CLI uses 32M doubles = 256 MB; tests
      * use less), {@code trainSteps} of which the first 2 are warm-up.
      */
-    /**
-     * @param quantized the {@code runtime.weights} format the int8 phase measures (an 8-bit one)
-     * @param training  whether the training phases run (they take most of the time)
-     */
-    public record Options(String preset, Path dir, int tokens, int bandwidthElements, int trainSteps, int repeats, Quantization quantized,
-                          boolean training) {
+    /** @param training whether the training phases run (they take most of the time) */
+    public record Options(String preset, Path dir, int tokens, int bandwidthElements, int trainSteps, int repeats, boolean training) {
         public Options {
             Objects.requireNonNull(preset, "preset");
             if (tokens < MIN_DECODE_STEPS + 1) throw new IrisException("--tokens: at least " + (MIN_DECODE_STEPS + 1) + " (32 decode steps are measured)");
             if (trainSteps < 3) throw new IrisException("train steps: at least 3 (the first 2 are warm-up)");
-            if (quantized.bits() != 8) throw new IrisException("--int8: '" + quantized.spec() + "' is not an 8-bit format (use int8 or int8_channel)");
         }
 
         public Options(String preset, Path dir, int tokens, int bandwidthElements, int trainSteps, int repeats) {
-            this(preset, dir, tokens, bandwidthElements, trainSteps, repeats, Quantization.parse("int8"), true);
+            this(preset, dir, tokens, bandwidthElements, trainSteps, repeats, true);
         }
 
         public static Options defaults(String preset, Path dir, int tokens) {
             return new Options(preset, dir, tokens, 32 << 20, 7, 5);
         }
 
-        public Options with(Quantization quantized, boolean training) {
-            return new Options(preset, dir, tokens, bandwidthElements, trainSteps, repeats, quantized, training);
+        public Options withoutTraining() {
+            return new Options(preset, dir, tokens, bandwidthElements, trainSteps, repeats, false);
         }
     }
 
@@ -184,35 +179,10 @@ public final class Bench {
             r.put("_decode_config", d.config());
         }
         double peak = phasePeak("generate_peak_rss_mb", 0);
-        // the same model with int8 linear weights (runtime.weights: int8), in the same process
+        // the same model with 8-bit linear weights, in blocks (int8) and per channel (int8_channel), each loaded in this process
         long[] fp32Tokens = (long[]) r.remove("_fp32_tokens");
         GenerateConfig decodeConfig = (GenerateConfig) r.remove("_decode_config");
-        long i0 = System.nanoTime();
-        try (VisionLanguageModel int8 = VisionLanguageModel.load(int8Config(cfg), registry)) {
-            int8.prepare();
-            put("load_int8_s", (System.nanoTime() - i0) / 1e9);
-            loadFigures(int8, "_int8");
-            byte[] image = shapePng(int8.parts().vision().imageSize());
-            VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), textQuestion(int8, image),
-                    Optional.of(image), "bench.png");
-            int8.generate(request, GenerateConfig.defaults().withMaxNewTokens(2), s -> {}, false);   // warm-up
-            int8Prefill(int8, request);
-            GenerationResult q = int8.generate(request, decodeConfig, s -> {}, false);
-            put("decode_int8_steps", q.decodeMs().size());
-            put("decode_int8_ms_per_token", q.medianDecodeMs());
-            put("decode_int8_tokens_per_s", 1e3 / q.medianDecodeMs());
-            // the share of steps where int8 picks the fp32 token, up to the first difference and overall position by position
-            long[] qt = q.generatedIds();
-            int same = 0, n = Math.min(qt.length, fp32Tokens.length), prefix = 0;
-            for (int i = 0; i < n; i++) if (qt[i] == fp32Tokens[i]) same++;
-            while (prefix < n && qt[prefix] == fp32Tokens[prefix]) prefix++;
-            put("int8_token_agreement", n == 0 ? 0.0 : same / (double) n);
-            r.put("_int8_weight_bytes", WeightBytesPerToken.of(int8.parts().llm(), int8Config(cfg).runtime().weights()));
-            r.put("_int8_tps", 1e3 / q.medianDecodeMs());
-            put("int8_identical_prefix_tokens", prefix);
-        }
-        peak = phasePeak("generate_int8_peak_rss_mb", peak);
-        put("int8_format", o.quantized().spec());
+        for (Quantization format : QUANTIZED) peak = quantized(cfg, format, fp32Tokens, decodeConfig, peak);
         if (o.training()) peak = train(cfg, peak);
         put("peak_rss_mb", peak);
         double bw = MemoryBandwidth.triadGbPerS(o.bandwidthElements(), 2, 5);
@@ -223,12 +193,15 @@ public final class Bench {
         double ceiling = bw * 1e9 / weightBytes;
         put("decode_ceiling_tokens_per_s", ceiling);
         put("decode_fraction_of_ceiling", decodeTps / ceiling);
-        // int8: codes and scales per token over the same bandwidth
-        long int8Bytes = (Long) r.remove("_int8_weight_bytes");
-        double int8Ceiling = bw * 1e9 / int8Bytes;
-        put("weight_bytes_per_token_int8", int8Bytes);
-        put("decode_int8_ceiling_tokens_per_s", int8Ceiling);
-        put("decode_int8_fraction_of_ceiling", (Double) r.remove("_int8_tps") / int8Ceiling);
+        // 8-bit: codes and scales per token over the same bandwidth
+        for (Quantization format : QUANTIZED) {
+            String f = format.spec();
+            long bytes = (Long) r.remove("_" + f + "_weight_bytes");
+            double ceiling8 = bw * 1e9 / bytes;
+            put("weight_bytes_per_token_" + f, bytes);
+            put("decode_" + f + "_ceiling_tokens_per_s", ceiling8);
+            put("decode_" + f + "_fraction_of_ceiling", (Double) r.remove("_" + f + "_tps") / ceiling8);
+        }
         // the same over a read-only probe, the access pattern decode actually has (3 arrays' worth of bytes in one)
         double read = MemoryBandwidth.readGbPerS(3 * o.bandwidthElements(), 2, 5);
         put("bandwidth_read_gb_s", read);
@@ -324,19 +297,53 @@ public final class Bench {
         }
     }
 
-    /** The fp32 prefill figures' int8 twin: the same prompt, median of the same repeats. */
-    private void int8Prefill(VisionLanguageModel int8, VisionLanguageModel.Request request) {
-        GenerateConfig one = GenerateConfig.defaults().withMaxNewTokens(1);
-        double[] pre = new double[o.repeats()];
-        int tokens = 0;
-        for (int i = 0; i < pre.length; i++) {
-            GenerationResult g = int8.generate(request, one, s -> {}, false);
-            pre[i] = g.prefillMs();
-            tokens = g.promptIds().length;
+    /** The 8-bit formats measured next to fp32: blocks (MatMulNBits) and per channel (integer GEMM). */
+    static final List<Quantization> QUANTIZED = List.of(Quantization.parse("int8"), Quantization.parse("int8_channel"));
+
+    /**
+     * Load, prefill and decode with {@code format}'s weights (figures named with its
+     * {@code runtime.weights} value, e.g. {@code prefill_int8_channel_ms}), and how often it
+     * picks the fp32 run's token; returns the largest peak so far.
+     */
+    private double quantized(IrisConfig cfg, Quantization format, long[] fp32Tokens, GenerateConfig decodeConfig, double peak) {
+        String f = format.spec();
+        IrisConfig qc = cfg.edit().runtimeWeights(format).done();
+        long i0 = System.nanoTime();
+        try (VisionLanguageModel model = VisionLanguageModel.load(qc, registry)) {
+            model.prepare();
+            put("load_" + f + "_s", (System.nanoTime() - i0) / 1e9);
+            loadFigures(model, "_" + f);
+            byte[] image = shapePng(model.parts().vision().imageSize());
+            VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), textQuestion(model, image),
+                    Optional.of(image), "bench.png");
+            model.generate(request, GenerateConfig.defaults().withMaxNewTokens(2), s -> {}, false);   // warm-up
+            // the fp32 prefill figures' twin: the same prompt, median of the same repeats
+            GenerateConfig one = GenerateConfig.defaults().withMaxNewTokens(1);
+            double[] pre = new double[o.repeats()];
+            int tokens = 0;
+            for (int i = 0; i < pre.length; i++) {
+                GenerationResult g = model.generate(request, one, s -> {}, false);
+                pre[i] = g.prefillMs();
+                tokens = g.promptIds().length;
+            }
+            double ms = median(pre);
+            put("prefill_" + f + "_ms", ms);
+            put("prefill_" + f + "_tokens_per_s", tokens / (ms / 1e3));
+            GenerationResult q = model.generate(request, decodeConfig, s -> {}, false);
+            put("decode_" + f + "_steps", q.decodeMs().size());
+            put("decode_" + f + "_ms_per_token", q.medianDecodeMs());
+            put("decode_" + f + "_tokens_per_s", 1e3 / q.medianDecodeMs());
+            // the share of steps where it picks the fp32 token, up to the first difference and overall position by position
+            long[] qt = q.generatedIds();
+            int same = 0, n = Math.min(qt.length, fp32Tokens.length), prefix = 0;
+            for (int i = 0; i < n; i++) if (qt[i] == fp32Tokens[i]) same++;
+            while (prefix < n && qt[prefix] == fp32Tokens[prefix]) prefix++;
+            put(f + "_token_agreement", n == 0 ? 0.0 : same / (double) n);
+            put(f + "_identical_prefix_tokens", prefix);
+            r.put("_" + f + "_weight_bytes", WeightBytesPerToken.of(model.parts().llm(), format));
+            r.put("_" + f + "_tps", 1e3 / q.medianDecodeMs());
         }
-        double ms = median(pre);
-        put("prefill_int8_ms", ms);
-        put("prefill_int8_tokens_per_s", tokens / (ms / 1e3));
+        return phasePeak("generate_" + f + "_peak_rss_mb", peak);
     }
 
     private void put(String key, Object value) {
@@ -346,9 +353,6 @@ public final class Bench {
 
     // ------------------------------------------------------------------ models
 
-    private IrisConfig int8Config(IrisConfig cfg) {
-        return cfg.edit().runtimeWeights(o.quantized()).done();
-    }
 
     /** The preset's models under {@code dir}, written on first use; returns the config. */
     private Path ensureModels() {

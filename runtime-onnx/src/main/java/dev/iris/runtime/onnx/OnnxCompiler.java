@@ -201,7 +201,7 @@ public final class OnnxCompiler {
                 // x quantized per row (once for all the layers reading it, e.g. q, k and v) times
                 // the codes [K, N] in an integer GEMM scaled per output channel, then per row
                 String q = ((Op.Weight) graph.op(l.weight())).qualifiedName();
-                RowQuantized a = rowQuantized.computeIfAbsent(name(l.x()), x -> rowQuantize(x, l.weight().shape().sizes()[1]));
+                RowQuantized a = rowQuantized.computeIfAbsent(name(l.x()), x -> rowQuantize(l.x(), l.weight().shape().sizes()[1]));
                 String perColumn = tmp(), scaled = l.bias() == null ? out : tmp();
                 gp.addNode(node("MatMulIntegerToFloat", List.of(a.codes(), CompiledGraph.Quantization.codes(q), floatConst(1.0),
                         CompiledGraph.Quantization.scales(q), a.zeroPoint(), a.zeroPoint()), perColumn).toBuilder().setDomain("com.microsoft"));
@@ -482,19 +482,28 @@ public final class OnnxCompiler {
      * would leave the small ones few levels. Blocked QuantizeLinear with a block of all K does
      * the rounding in one kernel; all-zero rows get a tiny scale instead of a division by zero.
      */
-    private RowQuantized rowQuantize(String x, long k) {
-        String abs = tmp(), max = tmp(), scale = tmp(), guarded = tmp(), zero = tmp(), rows = tmp(), zeros = tmp(), codes = tmp();
+    private RowQuantized rowQuantize(Value input, long k) {
+        String x = name(input), abs = tmp(), max = tmp(), scale = tmp(), guarded = tmp(), codes = tmp();
         gp.addNode(node("Abs", List.of(x), abs));
         gp.addNode(node("ReduceMax", List.of(abs, longConst(new long[] {-1})), max, intAttr("keepdims", 1)));
         gp.addNode(node("Mul", List.of(max, floatConst(1.0 / WeightQuantizer.PER_CHANNEL_MAX)), scale));
         gp.addNode(node("Max", List.of(scale, floatConst(1e-30)), guarded));
-        gp.addNode(node("Constant", List.of(), zero, AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
-                .setT(uint8Scalar(WeightQuantizer.PER_CHANNEL_ZERO)).build()));
-        gp.addNode(node("Shape", List.of(guarded), rows));
-        gp.addNode(node("Expand", List.of(zero, rows), zeros));   // blocked QuantizeLinear wants a zero point per block
-        gp.addNode(node("QuantizeLinear", List.of(x, guarded, zeros), codes, intAttr("axis", -1), intAttr("block_size", k)));
-        return new RowQuantized(codes, guarded, zero);
+        // blocked QuantizeLinear wants a zero point per block (row): made once for all inputs with the same rows
+        List<Dim> dims = input.shape().dims();
+        String[] zero = rowZeroPoints.computeIfAbsent(dims.subList(0, dims.size() - 1).toString(), key -> {
+            String one = tmp(), rows = tmp(), perRow = tmp();
+            gp.addNode(node("Constant", List.of(), one, AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+                    .setT(uint8Scalar(WeightQuantizer.PER_CHANNEL_ZERO)).build()));
+            gp.addNode(node("Shape", List.of(guarded), rows));
+            gp.addNode(node("Expand", List.of(one, rows), perRow));
+            return new String[] {one, perRow};
+        });
+        gp.addNode(node("QuantizeLinear", List.of(x, guarded, zero[1]), codes, intAttr("axis", -1), intAttr("block_size", k)));
+        return new RowQuantized(codes, guarded, zero[0]);
     }
+
+    /** By the symbolic row dimensions of quantized inputs: the scalar zero point 128 and its copy per row. */
+    private final Map<String, String[]> rowZeroPoints = new HashMap<>();
 
     private static TensorProto uint8Scalar(int value) {
         return TensorProto.newBuilder().setDataType(TensorProto.DataType.UINT8_VALUE)

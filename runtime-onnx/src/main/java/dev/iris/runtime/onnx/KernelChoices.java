@@ -1,12 +1,15 @@
 package dev.iris.runtime.onnx;
 
+import dev.iris.api.graph.Dim;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.Op;
 import dev.iris.api.graph.Value;
 import dev.iris.api.tensor.DType;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -32,6 +35,17 @@ final class KernelChoices {
     /** KV-cache concatenations done by the Attention node that reads them (value ids), and those Attention nodes. */
     final Set<Integer> cacheConcats = new HashSet<>(), attentionsWithPast = new HashSet<>();
 
+    /**
+     * Attention nodes that read q, k and v as [B, T, heads * hd] and write [B, T, heads * hd] (by
+     * the attention's value id), the per-head reshapes and transposes around them that are then
+     * not emitted, and rotary embeddings applied to the 3-D form (by value id: heads, 3-D input).
+     */
+    record Attention3d(Value q, Value k, Value v, long qHeads, long kvHeads, Value merged) {}
+    record Rotary3d(Value x, long heads) {}
+    final Map<Integer, Attention3d> attentions3d = new HashMap<>();
+    final Map<Integer, Rotary3d> rotaries3d = new HashMap<>();
+    final Set<Integer> headSplits = new HashSet<>();
+
     private final Graph graph;
     private final DType precision;
     private final Set<String> trainable;
@@ -45,6 +59,7 @@ final class KernelChoices {
         chooseQuantized();
         chooseSkipNorms();
         chooseCacheConcats();
+        chooseAttention3d();
     }
 
     /**
@@ -117,6 +132,73 @@ final class KernelChoices {
                 attentionsWithPast.add(n.value().id());
             }
         }
+    }
+
+    /**
+     * x [B, T, D] -> reshape [B, T, n, hd] -> transpose to [B, n, T, hd] (-> rotary) feeding an
+     * attention, and its output transposed back and reshaped to [B, T, n * hd]: opset-23 Attention
+     * and RotaryEmbedding take the 3-D form with head counts, so these 4 reshapes and 4 transposes
+     * per layer (about 200 small kernels per decode step) are not run.
+     */
+    private void chooseAttention3d() {
+        if (precision != DType.F32) return;
+        Map<Integer, Integer> readers = new HashMap<>();
+        Map<Integer, Graph.Node> readerOf = new HashMap<>();
+        for (Graph.Node n : graph.nodes()) {
+            for (Value in : n.op().inputs()) {
+                readers.merge(in.id(), 1, Integer::sum);
+                readerOf.put(in.id(), n);
+            }
+        }
+        Set<Integer> outputs = new HashSet<>();
+        graph.outputs().values().forEach(v -> outputs.add(v.id()));
+        java.util.function.IntPredicate private1 = id -> readers.getOrDefault(id, 0) == 1 && !outputs.contains(id);
+        for (Graph.Node n : graph.nodes()) {
+            if (!(n.op() instanceof Op.Attention a) || !private1.test(n.value().id())) continue;
+            boolean past = attentionsWithPast.contains(n.value().id());
+            Value k = past ? ((Op.Concat) graph.op(a.k())).parts().get(1) : a.k();
+            Value v = past ? ((Op.Concat) graph.op(a.v())).parts().get(1) : a.v();
+            List<Integer> splits = new ArrayList<>();
+            Map<Integer, Rotary3d> rotaries = new HashMap<>();
+            Flat q3 = threeD(a.q(), splits, rotaries, private1), k3 = threeD(k, splits, rotaries, private1), v3 = threeD(v, splits, rotaries, private1);
+            // the output: transposed back to [B, T, n, hd] and merged to [B, T, n * hd]
+            Graph.Node back = readerOf.get(n.value().id());
+            if (q3 == null || k3 == null || v3 == null || !(back.op() instanceof Op.Transpose t) || !java.util.Arrays.equals(t.perm(), TO_HEADS)
+                    || !private1.test(back.value().id())) continue;
+            Graph.Node merge = readerOf.get(back.value().id());
+            if (!(merge.op() instanceof Op.Reshape r) || r.dims().length != 3 || r.dims()[0] != 0 || r.dims()[1] != 0) continue;
+            splits.add(back.value().id());
+            splits.add(merge.value().id());
+            headSplits.addAll(splits);
+            rotaries3d.putAll(rotaries);
+            attentions3d.put(n.value().id(), new Attention3d(q3.value(), k3.value(), v3.value(), q3.heads(), k3.heads(), merge.value()));
+        }
+    }
+
+    private static final int[] TO_HEADS = {0, 2, 1, 3};
+
+    /**
+     * The value an attention reads in 3-D form for {@code x4} = [rotary of] transpose(reshape(x,
+     * [0, 0, n, hd]), 0 2 1 3), x [B, T, n * hd]; null when it is not that (or a step has other readers).
+     */
+    private record Flat(Value value, long heads) {}
+
+    private Flat threeD(Value x4, List<Integer> splits, Map<Integer, Rotary3d> rotaries, java.util.function.IntPredicate private1) {
+        Value head = x4;
+        Op.Rotary rotary = null;
+        if (graph.op(x4) instanceof Op.Rotary r) {
+            if (!private1.test(x4.id())) return null;
+            rotary = r;
+            head = r.x();
+        }
+        if (!(graph.op(head) instanceof Op.Transpose t) || !java.util.Arrays.equals(t.perm(), TO_HEADS) || !private1.test(head.id())) return null;
+        if (!(graph.op(t.x()) instanceof Op.Reshape r) || !private1.test(t.x().id()) || r.dims().length != 4 || r.dims()[0] != 0
+                || r.dims()[1] != 0 || r.x().rank() != 3 || !(x4.shape().dim(3) instanceof Dim.Fixed)) return null;
+        splits.add(head.id());
+        splits.add(t.x().id());
+        if (rotary == null) return new Flat(r.x(), r.dims()[2]);
+        rotaries.put(x4.id(), new Rotary3d(r.x(), r.dims()[2]));
+        return new Flat(x4, r.dims()[2]);
     }
 
     private boolean isCacheConcat(Value v, Map<Integer, Integer> readers) {

@@ -240,10 +240,12 @@ public final class OnnxCompiler {
             case Op.Reduce r -> gp.addNode(node(switch (r.fn()) { case SUM -> "ReduceSum"; case MEAN -> "ReduceMean"; case MAX -> "ReduceMax"; },
                     List.of(name(r.x()), longConst(toLongs(r.axes()))), out, intAttr("keepdims", r.keepDims() ? 1 : 0)));
             case Op.Softmax s -> gp.addNode(node("Softmax", List.of(name(s.x())), out, intAttr("axis", s.axis())));
+            case Op.Reshape r when kernels.headSplits.contains(v.id()) -> {}   // attention reads and writes [B, T, heads * hd]
             case Op.Reshape r -> gp.addNode(node("Reshape", List.of(name(r.x()), longConst(r.dims())), out));
             case Op.Unsqueeze u -> gp.addNode(node("Unsqueeze", List.of(name(u.x()), longConst(new long[] {u.axis()})), out));
             case Op.ReshapeLike r -> gp.addNode(node("Reshape", List.of(name(r.x()), shapeOf(name(r.like()))), out));
             case Op.ExpandLike e -> gp.addNode(node("Expand", List.of(name(e.x()), shapeOf(name(e.like()))), out));
+            case Op.Transpose t when kernels.headSplits.contains(v.id()) -> {}
             case Op.Transpose t -> gp.addNode(node("Transpose", List.of(name(t.x())), out, ints("perm", t.perm())));
             case Op.Concat c when kernels.cacheConcats.contains(v.id()) -> {}   // made by the Attention node that reads it
             case Op.Concat c -> gp.addNode(node("Concat", c.parts().stream().map(this::name).toList(), out, intAttr("axis", c.axis())));
@@ -285,7 +287,26 @@ public final class OnnxCompiler {
             case Op.Rotary r -> {
                 // per-token cos/sin tables [B, T, D/2] (no position ids): computed once per positions input, shared by every layer
                 String[] tables = rotaryTables(r);
-                gp.addNode(node("RotaryEmbedding", List.of(name(r.x()), tables[0], tables[1]), out, intAttr("interleaved", 0)));
+                KernelChoices.Rotary3d flat = kernels.rotaries3d.get(v.id());
+                if (flat != null) {
+                    gp.addNode(node("RotaryEmbedding", List.of(name(flat.x()), tables[0], tables[1]), out, intAttr("interleaved", 0),
+                            intAttr("num_heads", flat.heads())));
+                } else {
+                    gp.addNode(node("RotaryEmbedding", List.of(name(r.x()), tables[0], tables[1]), out, intAttr("interleaved", 0)));
+                }
+            }
+            case Op.Attention a when kernels.attentions3d.containsKey(v.id()) -> {
+                KernelChoices.Attention3d a3 = kernels.attentions3d.get(v.id());
+                boolean past = kernels.attentionsWithPast.contains(v.id());
+                List<String> in = new ArrayList<>(List.of(name(a3.q()), name(a3.k()), name(a3.v()), a.mask() == null ? "" : name(a.mask())));
+                if (past) {
+                    in.add(name(((Op.Concat) graph.op(a.k())).parts().get(0)));
+                    in.add(name(((Op.Concat) graph.op(a.v())).parts().get(0)));
+                }
+                NodeProto.Builder nb = node("Attention", in, name(a3.merged()), floatAttr("scale", a.scale()), intAttr("q_num_heads", a3.qHeads()),
+                        intAttr("kv_num_heads", a3.kvHeads())).toBuilder();
+                if (past) nb.addOutput(name(a.k())).addOutput(name(a.v()));
+                gp.addNode(nb);
             }
             case Op.Attention a when kernels.attentionsWithPast.contains(v.id()) -> {
                 Op.Concat k = (Op.Concat) graph.op(a.k()), val = (Op.Concat) graph.op(a.v());

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.onnx.proto.OnnxMl;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Value;
 import dev.iris.api.spi.LanguageModel;
 import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
+import dev.iris.runtime.onnx.CompiledGraph;
+import dev.iris.runtime.onnx.OnnxCompiler;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -163,6 +166,34 @@ public abstract class LanguageModelContract {
         Map<String, Tensor> w = weights(plain, 5), f = feeds(sequences(6));
         assertThat(GraphRun.run(hooked, w, f, DType.F32).get("logits").toFloats())
                 .isNotEqualTo(GraphRun.run(plain, w, f, DType.F32).get("logits").toFloats());
+    }
+
+    /**
+     * What a decode step runs, counted in the compiled graph (the numbers are checked by the
+     * tests above): attention and rotary embeddings read the linear layers' [B, T, heads x hd]
+     * outputs as they are (no per-head Reshape or Transpose nodes), and with per-channel int8
+     * each distinct input of the linear layers is quantized once (q, k and v share one), with
+     * one per-row zero-point tensor for all of them.
+     */
+    @Test
+    void theCachedDecoderRunsNoPerHeadReshapesAndQuantizesEachInputOnce() {
+        requires(PluginBehavior.HAS_KV_CACHE);
+        Graph g = logitsGraph("batch", "seq", true, null);
+        Map<String, Long> fp32 = opCounts(OnnxCompiler.compile(g, DType.F32, List.of()));
+        assertThat(fp32.get("Attention")).isEqualTo(model.layers());
+        assertThat(fp32).doesNotContainKeys("Transpose", "Reshape");
+        Map<String, Long> perChannel = opCounts(OnnxCompiler.compile(g, DType.F32, List.of(), CompiledGraph.Quantization.parse("int8_channel")));
+        assertThat(perChannel.get("QuantizeLinear")).isLessThan(perChannel.get("MatMulIntegerToFloat"));
+        assertThat(perChannel.get("Expand")).isEqualTo(1);
+    }
+
+    private static Map<String, Long> opCounts(CompiledGraph cg) {
+        try {
+            return OnnxMl.ModelProto.parseFrom(cg.model()).getGraph().getNodeList().stream()
+                    .collect(java.util.stream.Collectors.groupingBy(OnnxMl.NodeProto::getOpType, java.util.stream.Collectors.counting()));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @ParameterizedTest

@@ -53,13 +53,15 @@ class LanguageModelContractTest {
 
     @Test
     void aCacheThatForgetsThePastFails() {
-        assertThat(failed(run(CacheForgetsThePast.class))).containsExactly("continuingFromTheCacheGivesTheLogitsOfRecomputing");
+        // (its present keys are also read before the attention, so they keep their per-head transpose)
+        assertThat(failed(run(CacheForgetsThePast.class))).containsExactlyInAnyOrder("continuingFromTheCacheGivesTheLogitsOfRecomputing",
+                "theCachedDecoderRunsNoPerHeadReshapesAndQuantizesEachInputOnce");
     }
 
     @Test
     void anUndeclaredAbilityIsSkippedNotFailed() {
         Events events = run(NoCacheDeclared.class);
         assertThat(failed(events)).isEmpty();
-        assertThat(events.skipped().count() + events.aborted().count()).isEqualTo(2);
+        assertThat(events.skipped().count() + events.aborted().count()).isEqualTo(3);
     }
 }

@@ -143,16 +143,10 @@ public final class Bench {
 
             String question = textQuestion(model, image);
             VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), question, Optional.of(image), "bench.png");
-            GenerateConfig one = GenerateConfig.defaults().withMaxNewTokens(1);
-            model.generate(request, one, s -> {}, false);   // warm-up
-            double[] pre = new double[o.repeats()];
-            int prefillTokens = 0;
-            for (int i = 0; i < pre.length; i++) {
-                GenerationResult g = model.generate(request, one, s -> {}, false);
-                pre[i] = g.prefillMs();
-                prefillTokens = g.promptIds().length;
-            }
-            double prefillMs = median(pre);
+            model.generate(request, GenerateConfig.defaults().withMaxNewTokens(1), s -> {}, false);   // warm-up
+            Prefill prefill = prefill(model, request);
+            double prefillMs = prefill.ms();
+            int prefillTokens = prefill.tokens();
             int imageTokens = model.parts().fusion().imageTokens();
             put("prefill_image_tokens", imageTokens);
             put("prefill_text_tokens", prefillTokens - imageTokens);
@@ -297,6 +291,21 @@ public final class Bench {
         }
     }
 
+    private record Prefill(double ms, int tokens) {}
+
+    /** The median prefill time of {@code request} over the repeats (one token generated each time), and its prompt length. */
+    private Prefill prefill(VisionLanguageModel model, VisionLanguageModel.Request request) {
+        GenerateConfig one = GenerateConfig.defaults().withMaxNewTokens(1);
+        double[] ms = new double[o.repeats()];
+        int tokens = 0;
+        for (int i = 0; i < ms.length; i++) {
+            GenerationResult g = model.generate(request, one, s -> {}, false);
+            ms[i] = g.prefillMs();
+            tokens = g.promptIds().length;
+        }
+        return new Prefill(median(ms), tokens);
+    }
+
     /** The 8-bit formats measured next to fp32: blocks (MatMulNBits) and per channel (integer GEMM). */
     static final List<Quantization> QUANTIZED = List.of(Quantization.parse("int8"), Quantization.parse("int8_channel"));
 
@@ -317,18 +326,9 @@ public final class Bench {
             VisionLanguageModel.Request request = VisionLanguageModel.Request.question(Optional.empty(), textQuestion(model, image),
                     Optional.of(image), "bench.png");
             model.generate(request, GenerateConfig.defaults().withMaxNewTokens(2), s -> {}, false);   // warm-up
-            // the fp32 prefill figures' twin: the same prompt, median of the same repeats
-            GenerateConfig one = GenerateConfig.defaults().withMaxNewTokens(1);
-            double[] pre = new double[o.repeats()];
-            int tokens = 0;
-            for (int i = 0; i < pre.length; i++) {
-                GenerationResult g = model.generate(request, one, s -> {}, false);
-                pre[i] = g.prefillMs();
-                tokens = g.promptIds().length;
-            }
-            double ms = median(pre);
-            put("prefill_" + f + "_ms", ms);
-            put("prefill_" + f + "_tokens_per_s", tokens / (ms / 1e3));
+            Prefill prefill = prefill(model, request);   // the fp32 prefill figures' twin: the same prompt and repeats
+            put("prefill_" + f + "_ms", prefill.ms());
+            put("prefill_" + f + "_tokens_per_s", prefill.tokens() / (prefill.ms() / 1e3));
             GenerationResult q = model.generate(request, decodeConfig, s -> {}, false);
             put("decode_" + f + "_steps", q.decodeMs().size());
             put("decode_" + f + "_ms_per_token", q.medianDecodeMs());

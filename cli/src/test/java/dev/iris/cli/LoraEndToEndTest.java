@@ -4,18 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iris.api.tensor.DType;
+import dev.iris.api.tensor.Tensor;
 import dev.iris.api.weights.WeightSource;
 import dev.iris.datasets.ShapesGenerator;
 import dev.iris.plugins.host.PluginRegistry;
 import dev.iris.plugins.model.ModelInit;
 import dev.iris.runtime.safetensors.Safetensors;
+import dev.iris.runtime.safetensors.SafetensorsWriter;
 import dev.iris.training.Checkpoint;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,11 +114,29 @@ class LoraEndToEndTest {
         JsonNode unmerged = generate("--set", "model.llm.adapter=" + fin);
         IrisCliTest.Run merge = IrisCliTest.run("merge", "--adapter", fin.toString(), "--output", dir.resolve("merged").toString());
         assertThat(merge.exitCode()).as(merge.err()).isZero();
-        assertThat(merge.out()).contains("merged 6 adapted modules");
+        assertThat(merge.out()).contains("merged 6 adapted modules", "(float32)");
         JsonNode merged = generate("--set", "model.llm.path=" + dir.resolve("merged"));
         assertThat(unmerged.get("generated_ids").size()).isBetween(1, 8);
         assertThat(merged.get("generated_ids")).isEqualTo(unmerged.get("generated_ids"));
         assertThat(merged.get("text").asText()).isEqualTo(unmerged.get("text").asText());
+
+        // a bf16 base merges to a bf16 folder that generates the unmerged adapter's tokens; --dtype float32 writes float32
+        Path bf16 = bf16Copy(dir.resolve("models/llm"), dir.resolve("llm-bf16"));
+        IrisCliTest.Run mergeBf16 = IrisCliTest.run("merge", "--adapter", fin.toString(), "--base", bf16.toString(),
+                "--output", dir.resolve("merged-bf16").toString());
+        assertThat(mergeBf16.exitCode()).as(mergeBf16.err()).isZero();
+        assertThat(mergeBf16.out()).contains("(bfloat16)");
+        assertThat(dtypes(dir.resolve("merged-bf16"))).containsExactly(DType.BF16);
+        assertThat(new ObjectMapper().readTree(dir.resolve("merged-bf16/config.json").toFile()).get("torch_dtype").asText()).isEqualTo("bfloat16");
+        assertThat(Files.size(dir.resolve("merged-bf16/model.safetensors"))).isLessThan(Files.size(dir.resolve("merged/model.safetensors")) / 2 + 4096);
+        JsonNode unmergedBf16 = generate("--set", "model.llm.path=" + bf16, "--set", "model.llm.adapter=" + fin);
+        JsonNode mergedBf16 = generate("--set", "model.llm.path=" + dir.resolve("merged-bf16"));
+        assertThat(mergedBf16.get("generated_ids")).isEqualTo(unmergedBf16.get("generated_ids"));
+        IrisCliTest.Run mergeF32 = IrisCliTest.run("merge", "--adapter", fin.toString(), "--base", bf16.toString(),
+                "--output", dir.resolve("merged-bf16-f32").toString(), "--dtype", "float32");
+        assertThat(mergeF32.exitCode()).as(mergeF32.err()).isZero();
+        assertThat(dtypes(dir.resolve("merged-bf16-f32"))).containsExactly(DType.F32);
+        assertThat(new ObjectMapper().readTree(dir.resolve("merged-bf16-f32/config.json").toFile()).get("torch_dtype").asText()).isEqualTo("float32");
 
         // iris eval of the run's checkpoint applies its adapter: the same held-out loss as the merged model with the trained fusion
         JsonNode eval = evalLoss("--checkpoint", fin.toString());
@@ -121,6 +146,38 @@ class LoraEndToEndTest {
         JsonNode evalBase = evalLoss("--checkpoint", fusionOnly.toString());
         assertThat(eval.get("heldout_loss").asDouble()).isNotEqualTo(evalBase.get("heldout_loss").asDouble());
         assertThat(eval.get("heldout_loss").asDouble()).isCloseTo(evalMerged.get("heldout_loss").asDouble(), org.assertj.core.data.Offset.offset(1e-4));
+    }
+
+    @Test
+    void mergeRefusesADtypeOtherThanTheFourNamingTheOptionAndTheChoices() {
+        IrisCliTest.Run r = IrisCliTest.run("merge", "--adapter", dir.resolve("no-adapter").toString(), "--output",
+                dir.resolve("merged-int8").toString(), "--dtype", "int8");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("--dtype int8: expected one of auto, float32, bfloat16, float16");
+        assertThat(dir.resolve("merged-int8")).doesNotExist();
+    }
+
+    /** The floating dtypes a model folder's tensors are stored in. */
+    private static Set<DType> dtypes(Path folder) {
+        try (WeightSource w = Safetensors.open(folder)) {
+            return w.names().stream().map(n -> w.info(n).orElseThrow().dtype()).filter(DType::isFloating).collect(Collectors.toSet());
+        }
+    }
+
+    /** A model folder copied with its weights stored as bf16. */
+    private static Path bf16Copy(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        try (WeightSource w = Safetensors.open(from)) {
+            for (String n : w.names()) t.put(n, w.read(n));
+        }
+        SafetensorsWriter.write(to.resolve(Safetensors.SINGLE_FILE), t, DType.BF16);
+        try (var files = Files.list(from)) {
+            for (Path f : files.filter(f -> !f.getFileName().toString().endsWith(".safetensors") && Files.isRegularFile(f)).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        return to;
     }
 
     private static Float[] nonZero(WeightSource a, String module) {

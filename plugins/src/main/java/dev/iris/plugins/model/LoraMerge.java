@@ -14,25 +14,41 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * {@code iris merge}: folds a LoRA adapter into its base model, {@code W' = W + (alpha / r) B A}
  * for every adapted module, and writes a loadable Hugging Face model folder: one
- * {@code model.safetensors} in the language model's own names (float32, every tensor), and the
- * base folder's other files (config, tokenizer, generation config) copied as they are.
+ * {@code model.safetensors} in the language model's own names (every tensor, each in the dtype
+ * the base stores it in, or all floating ones in the dtype asked for), and the base folder's
+ * other files (config, tokenizer, generation config) copied, {@code config.json}'s dtype set to
+ * the one written.
  */
 public final class LoraMerge {
-    /** What was written: the folder, the modules folded in, and the tensors written. */
-    public record Result(Path output, List<String> modules, int tensors) {}
+    /** What was written: the folder, the modules folded in, the tensors written and their floating dtypes. */
+    public record Result(Path output, List<String> modules, int tensors, Set<DType> dtypes) {}
+
+    private static final String CONFIG = "config.json";
 
     private LoraMerge() {}
 
-    /** @param base the base model folder (the adapter's {@code base_model_name_or_path} when null) */
+    /** {@link #merge(Path, Path, Path, Optional)} keeping each tensor's dtype. */
     public static Result merge(Path adapterFolder, Path base, Path output) {
+        return merge(adapterFolder, base, output, Optional.empty());
+    }
+
+    /**
+     * @param base the base model folder (the adapter's {@code base_model_name_or_path} when null)
+     * @param dtype the floating dtype to write; empty keeps each tensor's dtype in the base (a
+     *     merged weight is computed in float32 and rounded to nearest even into it)
+     */
+    public static Result merge(Path adapterFolder, Path base, Path output, Optional<DType> dtype) {
         PeftAdapter adapter = PeftAdapter.read(adapterFolder);
         if (base == null) {
             if (adapter.base().isEmpty()) {
@@ -59,15 +75,25 @@ public final class LoraMerge {
                 if (w == null) {
                     throw new IrisException("the adapter adapts " + m + " but the base model " + base + " has no tensor " + key);
                 }
-                out.put(key, folded(w, adapter.weights().get(m + LoraRewrite.A), adapter.weights().get(m + LoraRewrite.B), scale, key));
+                Tensor merged = folded(w, adapter.weights().get(m + LoraRewrite.A), adapter.weights().get(m + LoraRewrite.B), scale, key);
+                out.put(key, merged.toFloating(dtype.orElse(w.dtype())));
             }
+            Set<DType> written = EnumSet.noneOf(DType.class);
+            for (Tensor t : out.values()) if (t.dtype().isFloating()) written.add(dtype.orElse(t.dtype()));
             deleteRecursively(tmp);
             Files.createDirectories(tmp);
-            SafetensorsWriter.write(tmp.resolve(Safetensors.SINGLE_FILE), out, DType.F32, Map.of("format", "pt"));
+            Path file = tmp.resolve(Safetensors.SINGLE_FILE);
+            // the other tensors are converted as they are written, never all held converted at once
+            if (dtype.isPresent()) SafetensorsWriter.write(file, out, dtype.get(), Map.of("format", "pt"));
+            else SafetensorsWriter.writeAsHeld(file, out, Map.of("format", "pt"));
             copyOtherFiles(base, tmp);
+            // with several dtypes (kept from such a base) no single name is true; the copied config then stays the base's
+            if (written.size() == 1 && Files.isRegularFile(tmp.resolve(CONFIG))) {
+                ConfigDType.set(tmp.resolve(CONFIG), base.resolve(CONFIG), written.iterator().next());
+            }
             Files.deleteIfExists(output);
             Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE);
-            return new Result(output, adapter.modules(), out.size());
+            return new Result(output, adapter.modules(), out.size(), written);
         } catch (IOException e) {
             throw new IrisException("cannot write merged model " + output + ": " + e.getMessage(), e);
         } finally {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iris.api.IrisException;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.GraphBuilder;
@@ -27,7 +28,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
+import java.util.function.Function;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +46,9 @@ class LoraAdapterTest {
     @TempDir
     static Path dir;
     private static List<String> modules;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Merged weights rounded to bf16 move the tiny model's logits by less than this (measured: 8.8e-4 at most). */
+    private static final double BF16_LOGIT_TOLERANCE = 5e-3;
 
     @BeforeAll
     static void tinyModelAndAdapter() throws Exception {
@@ -128,9 +134,126 @@ class LoraAdapterTest {
         float[] merged = logits(config("model.llm.path=" + dir.resolve("merged")));
 
         assertThat(unmerged).isNotEqualTo(base);   // the adapter is applied
+        assertThat(r.dtypes()).as("the tiny base is float32").containsExactly(DType.F32);
+        assertThat(largestDifference(merged, unmerged)).as("largest logit difference, merged vs unmerged").isLessThan(1e-5);
+    }
+
+    @Test
+    void aBf16BaseMergesToBf16ValuesThatAreTheFloat32MergeRounded() throws Exception {
+        Path base = convertedBase("llm-bf16", name -> DType.BF16);
+        ObjectNode cfg = (ObjectNode) JSON.readTree(base.resolve("config.json").toFile());
+        Files.writeString(base.resolve("config.json"), cfg.put("torch_dtype", "bfloat16").put("dtype", "bfloat16").toString());
+        LoraMerge.Result r = LoraMerge.merge(dir.resolve("adapter"), base, dir.resolve("merged-bf16"));
+        LoraMerge.Result f32 = LoraMerge.merge(dir.resolve("adapter"), base, dir.resolve("merged-bf16-as-f32"), Optional.of(DType.F32));
+        assertThat(r.dtypes()).containsExactly(DType.BF16);
+        assertThat(f32.dtypes()).containsExactly(DType.F32);
+
+        try (WeightSource b = Safetensors.open(base); WeightSource m = Safetensors.open(dir.resolve("merged-bf16"));
+             WeightSource w = Safetensors.open(dir.resolve("merged-bf16-as-f32"))) {
+            assertThat(m.names()).isEqualTo(b.names());
+            int merged = 0;
+            for (String n : b.names()) {
+                assertThat(m.info(n).orElseThrow().dtype()).as(n).isEqualTo(DType.BF16);
+                assertThat(w.info(n).orElseThrow().dtype()).as(n).isEqualTo(DType.F32);
+                Tensor bf = m.read(n);
+                float[] full = w.read(n).toFloats();
+                if (!n.endsWith(".weight") || !modules.contains(n.substring(0, n.length() - ".weight".length()))) {
+                    assertThat(bf.data()).as(n + " is the base's, byte for byte").isEqualTo(b.read(n).data());
+                    assertThat(full).as(n).containsExactly(b.read(n).toFloats());
+                    continue;
+                }
+                merged++;
+                assertThat(full).as(n + " is changed by the adapter").isNotEqualTo(b.read(n).toFloats());
+                for (int i = 0; i < full.length; i++) {
+                    int bits = bf.data().getShort(2 * i) & 0xffff;
+                    if (bits != nearestBf16(full[i])) {
+                        throw new AssertionError(n + " element " + i + ": bf16 0x" + Integer.toHexString(bits) + ", the float32 merge "
+                                + full[i] + " rounds to 0x" + Integer.toHexString(nearestBf16(full[i])));
+                    }
+                }
+            }
+            assertThat(merged).isEqualTo(modules.size());
+        }
+        JsonNode written = JSON.readTree(dir.resolve("merged-bf16/config.json").toFile());
+        assertThat(written.get("torch_dtype").asText()).isEqualTo("bfloat16");
+        assertThat(written.get("dtype").asText()).isEqualTo("bfloat16");
+        JsonNode asF32 = JSON.readTree(dir.resolve("merged-bf16-as-f32/config.json").toFile());
+        assertThat(asF32.get("torch_dtype").asText()).isEqualTo("float32");
+        assertThat(asF32.get("dtype").asText()).isEqualTo("float32");
+        assertThat(((ObjectNode) asF32.deepCopy()).put("torch_dtype", "bfloat16").put("dtype", "bfloat16")).as("the other fields")
+                .isEqualTo(cfg);
+        assertThat(Files.readString(dir.resolve("merged-bf16-as-f32/config.json"))).as("laid out as transformers writes it")
+                .contains("\n  \"torch_dtype\": \"float32\"");
+
+        // the bf16 folder loads back: its logits are the float32 merge's within bf16 rounding, which the unmerged adapter on the bf16 base matches
+        float[] unmerged = logits(config("model.llm.path=" + base, "model.llm.adapter=" + dir.resolve("adapter")));
+        float[] asFloat32 = logits(config("model.llm.path=" + dir.resolve("merged-bf16-as-f32")));
+        float[] asBf16 = logits(config("model.llm.path=" + dir.resolve("merged-bf16")));
+        assertThat(largestDifference(asFloat32, unmerged)).as("float32 merge vs unmerged").isLessThan(1e-5);
+        assertThat(largestDifference(asBf16, unmerged)).as("bf16 merge vs unmerged").isLessThan(BF16_LOGIT_TOLERANCE).isGreaterThan(0);
+    }
+
+    @Test
+    void underAutoEachTensorKeepsItsOwnDtypeAndAMixedConfigIsLeftAsIs() throws Exception {
+        String half = modules.get(0) + ".weight";
+        Path base = convertedBase("llm-mixed", name -> name.equals(half) ? DType.F16 : name.endsWith("norm.weight") ? DType.F32 : DType.BF16);
+        byte[] config = Files.readAllBytes(base.resolve("config.json"));
+        LoraMerge.Result r = LoraMerge.merge(dir.resolve("adapter"), base, dir.resolve("merged-mixed"));
+        assertThat(r.dtypes()).containsExactlyInAnyOrder(DType.F32, DType.F16, DType.BF16);
+        try (WeightSource b = Safetensors.open(base); WeightSource m = Safetensors.open(dir.resolve("merged-mixed"))) {
+            for (String n : b.names()) assertThat(m.info(n).orElseThrow().dtype()).as(n).isEqualTo(b.info(n).orElseThrow().dtype());
+            assertThat(m.read(half).toFloats()).isNotEqualTo(b.read(half).toFloats());
+        }
+        assertThat(dir.resolve("merged-mixed/config.json")).hasBinaryContent(config);
+
+        // one dtype asked for: every floating tensor in it, and the config says so
+        LoraMerge.Result h = LoraMerge.merge(dir.resolve("adapter"), base, dir.resolve("merged-mixed-f16"), MergeDType.parse("float16"));
+        assertThat(h.dtypes()).containsExactly(DType.F16);
+        try (WeightSource m = Safetensors.open(dir.resolve("merged-mixed-f16"))) {
+            for (String n : m.names()) assertThat(m.info(n).orElseThrow().dtype()).as(n).isEqualTo(DType.F16);
+        }
+        assertThat(JSON.readTree(dir.resolve("merged-mixed-f16/config.json").toFile()).get("torch_dtype").asText()).isEqualTo("float16");
+    }
+
+    @Test
+    void aDtypeOtherThanTheFourIsRefusedNamingTheOptionAndTheChoices() {
+        assertThat(MergeDType.parse("auto")).isEmpty();
+        assertThat(MergeDType.parse("bfloat16")).contains(DType.BF16);
+        assertThatThrownBy(() -> MergeDType.parse("int8")).isInstanceOf(IrisException.class)
+                .hasMessage("--dtype int8: expected one of auto, float32, bfloat16, float16");
+    }
+
+    /** Bits of the bf16 value nearest to {@code f}, the even one on a tie, found by comparing the two neighbours (not by bit tricks). */
+    private static int nearestBf16(float f) {
+        int down = Float.floatToRawIntBits(f) & 0xffff0000;
+        int up = down + 0x10000;
+        double below = Math.abs((double) f - Float.intBitsToFloat(down));
+        double above = Math.abs((double) Float.intBitsToFloat(up) - f);
+        int pick = below < above ? down : above < below ? up : ((down >>> 16) & 1) == 0 ? down : up;
+        return pick >>> 16;
+    }
+
+    private static double largestDifference(float[] a, float[] b) {
         double worst = 0;
-        for (int i = 0; i < merged.length; i++) worst = Math.max(worst, Math.abs(merged[i] - unmerged[i]));
-        assertThat(worst).as("largest logit difference, merged vs unmerged").isLessThan(1e-5);
+        for (int i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        return worst;
+    }
+
+    /** The tiny language model folder copied with its tensors stored as {@code dtypeOf} names. */
+    private static Path convertedBase(String name, Function<String, DType> dtypeOf) throws Exception {
+        Path from = dir.resolve("models/llm");
+        Path to = Files.createDirectories(dir.resolve(name));
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        try (WeightSource w = Safetensors.open(from)) {
+            for (String n : w.names()) t.put(n, w.read(n).toFloating(dtypeOf.apply(n)));
+        }
+        SafetensorsWriter.writeAsHeld(to.resolve(Safetensors.SINGLE_FILE), t, Map.of("format", "pt"));
+        try (var files = Files.list(from)) {
+            for (Path f : files.filter(f -> !f.getFileName().toString().endsWith(".safetensors") && Files.isRegularFile(f)).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        return to;
     }
 
     @Test

@@ -25,10 +25,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
 
 /**
  * Writes tensors to a safetensors file. Floating tensors are converted to the requested
- * floating dtype (BF16 rounds to nearest even); integer and bool tensors are written as they
+ * floating dtype (BF16 and F16 round to nearest even, NaN and infinities stay what they are), or
+ * each kept in its own ({@link #writeAsHeld}); integer and bool tensors are written as they
  * are. The header keeps the map's insertion order and is padded with spaces to a multiple of
  * 8 bytes, so the data section starts 8-byte aligned.
  *
@@ -68,7 +70,25 @@ public final class SafetensorsWriter {
         if (!floatType.isFloating()) {
             throw new IllegalArgumentException("floating tensors must be written as a floating dtype, not " + floatType);
         }
-        List<Planned> plan = plan(tensors, floatType);
+        write(target, tensors, held -> floatType, metadata, hook);
+    }
+
+    /**
+     * Writes {@code tensors} to {@code target} each in the dtype it holds, with {@code metadata}
+     * as the {@code __metadata__} string map: for tensors of several floating dtypes, each
+     * already converted to the one it should be stored in.
+     *
+     * @throws dev.iris.api.weights.WeightException naming the target when the file cannot be written
+     * @throws IllegalArgumentException for a reserved/null name
+     */
+    public static void writeAsHeld(Path target, Map<String, Tensor> tensors, Map<String, String> metadata) {
+        write(target, tensors, held -> held, metadata, name -> {});
+    }
+
+    /** @param floatTypeOf the dtype a floating tensor is written as, given the one it holds */
+    private static void write(Path target, Map<String, Tensor> tensors, UnaryOperator<DType> floatTypeOf,
+            Map<String, String> metadata, Hook hook) {
+        List<Planned> plan = plan(tensors, floatTypeOf);
         byte[] header = header(target, plan, metadata);
 
         Path absolute = target.toAbsolutePath();
@@ -114,7 +134,7 @@ public final class SafetensorsWriter {
     /** One tensor to write: its output dtype and offsets in the data section. */
     private record Planned(String name, Tensor tensor, DType out, long begin, long end) {}
 
-    private static List<Planned> plan(Map<String, Tensor> tensors, DType floatType) {
+    private static List<Planned> plan(Map<String, Tensor> tensors, UnaryOperator<DType> floatTypeOf) {
         record Item(String name, Tensor tensor, DType out) {}
         List<Item> items = new ArrayList<>();
         tensors.forEach((name, t) -> {
@@ -122,7 +142,7 @@ public final class SafetensorsWriter {
             if (name.equals(SafetensorsHeader.METADATA_KEY)) {
                 throw new IllegalArgumentException("'" + name + "' is reserved for metadata and cannot name a tensor");
             }
-            items.add(new Item(name, t, t.dtype().isFloating() ? floatType : t.dtype()));
+            items.add(new Item(name, t, t.dtype().isFloating() ? floatTypeOf.apply(t.dtype()) : t.dtype()));
         });
         // Data goes widest-element first so every tensor starts aligned to its element size
         // without padding gaps (which the reference reader rejects); the header keeps map order.

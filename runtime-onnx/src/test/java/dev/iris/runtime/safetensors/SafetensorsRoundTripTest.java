@@ -185,6 +185,55 @@ class SafetensorsRoundTripTest {
     }
 
     @Test
+    void halfPrecisionWritesKeepNaNAndInfinities() throws IOException {
+        // NaN (quiet, and a signalling payload that truncation alone would turn into an infinity), +-inf,
+        // and a finite value each format rounds up to infinity
+        int[] bits = {0x7FC00000, 0x7F800001, 0x7F800000, 0xFF800000, 0x477FF000};
+        Map<String, Tensor> in = Map.of("x", floatsFromBits(bits));
+        Path bf16 = dir.resolve("nan-bf16.safetensors");
+        Path f16 = dir.resolve("nan-f16.safetensors");
+        SafetensorsWriter.write(bf16, in, DType.BF16);
+        SafetensorsWriter.write(f16, in, DType.F16);
+        try (WeightSource a = Safetensors.open(bf16); WeightSource b = Safetensors.open(f16)) {
+            float[] bv = a.read("x").toFloats();
+            float[] hv = b.read("x").toFloats();
+            assertThat(bv[0]).isNaN();
+            assertThat(bv[1]).isNaN();
+            assertThat(new float[] {bv[2], bv[3]}).containsExactly(Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY);
+            assertThat(bv[4]).isEqualTo(65536f);   // 65520 rounds up to bf16 0x4780, still finite
+            assertThat(hv[0]).isNaN();
+            assertThat(hv[1]).isNaN();
+            assertThat(new float[] {hv[2], hv[3], hv[4]})
+                    .containsExactly(Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);   // past f16's 65504
+        }
+    }
+
+    @Test
+    void writeAsHeldKeepsEachTensorsOwnDtypeAndBytes() throws IOException {
+        Map<String, Tensor> in = new LinkedHashMap<>();
+        in.put("half", new Tensor(DType.F16, new long[] {2}, ByteBuffer.wrap(RawSafetensors.shorts(0x3C00, 0xC000))));
+        in.put("brain", new Tensor(DType.BF16, new long[] {2}, ByteBuffer.wrap(RawSafetensors.shorts(0x4049, 0xBF80))));
+        in.put("full", Tensor.ofFloats(new float[] {0.1f, -3f}, 2));
+        in.put("ids", Tensor.ofLongs(new long[] {7, 8}, 2));
+        Path file = dir.resolve("held.safetensors");
+        SafetensorsWriter.writeAsHeld(file, in, Map.of("format", "pt"));
+
+        Layout l = layout(file);
+        assertThat(l.header().get("__metadata__").get("format").asText()).isEqualTo("pt");
+        Map<String, String> dtypes = new LinkedHashMap<>();
+        for (String n : in.keySet()) dtypes.put(n, l.header().get(n).get("dtype").asText());
+        assertThat(dtypes).containsExactly(Map.entry("half", "F16"), Map.entry("brain", "BF16"), Map.entry("full", "F32"), Map.entry("ids", "I64"));
+        for (String n : in.keySet()) {
+            assertThat(l.tensorBytes(n)).as(n).isEqualTo(in.get(n).data().duplicate().clear().order(ByteOrder.LITTLE_ENDIAN));
+        }
+        try (WeightSource st = Safetensors.open(file)) {
+            assertThat(st.read("half").toFloats()).containsExactly(1f, -2f);
+            assertThat(st.read("brain").toFloats()).containsExactly(3.140625f, -1f);
+            assertThat(st.read("full").toFloats()).containsExactly(0.1f, -3f);
+        }
+    }
+
+    @Test
     void readsFilesWrittenByteByByte() throws IOException {
         Path file = new RawSafetensors()
                 .metadata("format", "pt")

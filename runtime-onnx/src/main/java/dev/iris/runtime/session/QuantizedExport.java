@@ -21,7 +21,8 @@ import java.util.Map;
  * the open inference sessions read (from the weight cache), so a later load in the same format
  * quantizes nothing: {@code W#codes} and {@code W#scales} in {@link dev.iris.runtime.onnx.WeightQuantizer}'s
  * layout (embedding tables too, tied or not: inference graphs gather their rows from the codes),
- * every other tensor (and a quantized weight a graph also reads as floats) as float32, with metadata {@value QuantizedSource#WEIGHTS_KEY} and {@value QuantizedSource#LAYOUT_KEY}.
+ * every other tensor (and a quantized weight a graph also reads as floats) as float32, with
+ * metadata {@value QuantizedSource#WEIGHTS_KEY} and {@value QuantizedSource#LAYOUT_KEY}.
  */
 public final class QuantizedExport {
     private QuantizedExport() {}

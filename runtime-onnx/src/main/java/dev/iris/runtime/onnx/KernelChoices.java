@@ -63,22 +63,35 @@ final class KernelChoices {
     }
 
     /**
-     * Frozen weights read as a linear layer's weight, with K a multiple of the block size. A weight
-     * other operations also read (a tied LM head is the embedding table too) keeps its float copy
-     * for them; the linear layer reads the codes. In a training graph such a weight stays float
-     * alone, and the others are also read dequantized (see {@link #dequantized}).
+     * Frozen weights read as a linear layer's weight, with K a multiple of the block size, and in
+     * an inference graph also embedding tables (frozen weights read only as a Gather's table, or
+     * by Gathers and linear layers: a tied LM head): the Gather then reads rows of the codes and
+     * dequantizes just those (see OnnxCompiler), so no float copy of the table is bound. A weight
+     * other operations also read keeps its float copy for them. In a training graph a weight any
+     * other operation reads (a tied LM head's table too) stays float alone, and the others are
+     * also read dequantized (see {@link #dequantized}).
      */
     private void chooseQuantized() {
         if (!quantization.enabled()) return;
         boolean training = !trainable.isEmpty();
-        Map<Integer, Boolean> asLinear = new HashMap<>(), asMatMulRight = new HashMap<>(), otherwise = new HashMap<>();
+        Map<Integer, Boolean> asLinear = new HashMap<>(), asMatMulRight = new HashMap<>(), asTable = new HashMap<>(), otherwise = new HashMap<>();
         for (Graph.Node n : graph.nodes()) {
             for (Value in : n.op().inputs()) {
                 if (!(graph.op(in) instanceof Op.Weight)) continue;
                 boolean asLinearWeight = n.op() instanceof Op.Linear l && l.weight().equals(in) && !l.x().equals(in)
                         && (l.bias() == null || !l.bias().equals(in));
                 boolean rightOfMatMul = training && n.op() instanceof Op.MatMul m && m.b().equals(in) && !m.a().equals(in);
-                (asLinearWeight ? asLinear : rightOfMatMul ? asMatMulRight : otherwise).put(in.id(), true);
+                boolean gatherTable = !training && n.op() instanceof Op.Gather ga && ga.table().equals(in) && !ga.indices().equals(in)
+                        && in.rank() == 2 && in.dtype() == DType.F32;
+                (asLinearWeight ? asLinear : rightOfMatMul ? asMatMulRight : gatherTable ? asTable : otherwise).put(in.id(), true);
+            }
+        }
+        if (!training) {
+            // embedding tables read by nothing but Gathers (and linear layers: a tied head) are codes only
+            for (Integer id : asTable.keySet()) {
+                Value v = graph.nodes().get(id).value();
+                if (otherwise.containsKey(id) || !quantization.quantizes(v.shape().sizes()[1])) otherwise.put(id, true);   // read as floats
+                else quantized.add(((Op.Weight) graph.op(v)).qualifiedName());
             }
         }
         asLinear.keySet().forEach(id -> {

@@ -70,8 +70,9 @@ public final class OnnxCompiler {
 
     /**
      * As {@link #compile(Graph, DType, Collection)}; with {@code quantization} enabled, frozen
-     * weights used only as linear-layer weights run as {@code com.microsoft:MatMulNBits}
-     * (embeddings, norms and trainable weights stay float).
+     * linear-layer weights run as {@code com.microsoft:MatMulNBits} (or MatMulIntegerToFloat per
+     * channel) and, in inference graphs, embedding tables are gathered from their codes (norms,
+     * trainable weights and a training graph's tables stay float; see {@link KernelChoices}).
      */
     public static CompiledGraph compile(Graph graph, DType precision, Collection<String> trainable, CompiledGraph.Quantization quantization) {
         if (precision != DType.F32 && precision != DType.F64) throw new IllegalArgumentException("precision must be F32 or F64: " + precision);
@@ -257,6 +258,7 @@ public final class OnnxCompiler {
                 pads[p.x().rank() + p.axis()] = p.after();
                 gp.addNode(node("Pad", List.of(name(p.x()), longConst(pads)), out));
             }
+            case Op.Gather ga when isQuantized(ga.table()) && !kernels.floatToo.contains(qualifiedName(ga.table())) -> gatheredRows(ga, out);
             case Op.Gather ga -> gp.addNode(node("Gather", List.of(name(ga.table()), name(ga.indices())), out, intAttr("axis", 0)));
             case Op.ScatterAddRows s -> {
                 String zeros = zerosLike(name(s.like()));
@@ -636,6 +638,83 @@ public final class OnnxCompiler {
         gp.addNode(node("DequantizeLinear", List.of(flat, scales, zero), rowsOut, intAttr("axis", 0)));
         gp.addNode(node("Reshape", List.of(rowsOut, longConst(s)), w));
         return w;
+    }
+
+    private String qualifiedName(Value weight) {
+        return ((Op.Weight) graph.op(weight)).qualifiedName();
+    }
+
+    /**
+     * Embedding rows of a table held only as codes: the codes and scales of the rows asked for,
+     * dequantized as (code - zero point) * scale, so only ids x K floats are made and no float
+     * table is bound. In blocks the codes are [N, blocks, bytes per block] (4-bit: two to a byte,
+     * low nibble first) and row i's scales are i * blocks .. i * blocks + blocks - 1 of a flat
+     * [N * blocks] (indexed rather than reshaped: a reshaped initializer would be folded into a
+     * copy); per channel the codes are the transposed table [K, N] and the scales [N].
+     */
+    private void gatheredRows(Op.Gather ga, String out) {
+        String q = qualifiedName(ga.table()), ids = name(ga.indices());
+        String codes = CompiledGraph.Quantization.codes(q), scales = CompiledGraph.Quantization.scales(q);
+        long k = ga.table().shape().sizes()[1];
+        int r = ga.indices().rank();
+        if (quantization.perChannel()) {
+            String columns = tmp(), rows = tmp(), rowScales = tmp(), scale = tmp();
+            gp.addNode(node("Gather", List.of(codes, ids), columns, intAttr("axis", 1)));   // [K, ..ids]
+            int[] perm = new int[r + 1];
+            for (int i = 0; i < r; i++) perm[i] = i + 1;
+            gp.addNode(node("Transpose", List.of(columns), rows, ints("perm", perm)));      // [..ids, K]
+            gp.addNode(node("Gather", List.of(scales, ids), rowScales, intAttr("axis", 0)));
+            gp.addNode(node("Unsqueeze", List.of(rowScales, longConst(new long[] {-1})), scale));
+            dequantizeCodes(rows, WeightQuantizer.PER_CHANNEL_ZERO, scale, out);
+            return;
+        }
+        int block = quantization.blockFor(k), bits = quantization.bits();
+        long blocks = k / block;
+        String picked = tmp();
+        gp.addNode(node("Gather", List.of(codes, ids), picked, intAttr("axis", 0)));       // [..ids, blocks, bytes]
+        if (bits == 4) picked = unpackNibbles(picked, r);                                  // [..ids, blocks, block]
+        // the scales of row i are at i * blocks + b
+        String first = tmp(), at = tmp(), atRow = tmp(), rowScales = tmp(), scale = tmp(), values = tmp();
+        gp.addNode(node("Unsqueeze", List.of(ids, longConst(new long[] {-1})), first));
+        gp.addNode(node("Mul", List.of(first, longConst(new long[] {blocks})), at));
+        long[] offsets = new long[(int) blocks];
+        for (int b = 0; b < blocks; b++) offsets[b] = b;
+        gp.addNode(node("Add", List.of(at, longConst(offsets)), atRow));
+        gp.addNode(node("Gather", List.of(scales, atRow), rowScales, intAttr("axis", 0)));    // [..ids, blocks]
+        gp.addNode(node("Unsqueeze", List.of(rowScales, longConst(new long[] {-1})), scale));
+        dequantizeCodes(picked, 1 << (bits - 1), scale, values);
+        long[] dims = new long[r + 1];   // 0: the ids' own dimensions, then K
+        dims[r] = k;
+        gp.addNode(node("Reshape", List.of(values, longConst(dims)), out));
+    }
+
+    /** uint8 bytes [..ids, blocks, bytes] holding two 4-bit codes each (low nibble first) as one code a byte [..ids, blocks, block]. */
+    private String unpackNibbles(String packed, int idsRank) {
+        String low = tmp(), high = tmp(), low1 = tmp(), high1 = tmp(), pairs = tmp(), codes = tmp();
+        gp.addNode(node("BitwiseAnd", List.of(packed, uint8Const(0xf)), low));
+        gp.addNode(node("BitShift", List.of(packed, uint8Const(4)), high, strAttr("direction", "RIGHT")));
+        gp.addNode(node("Unsqueeze", List.of(low, longConst(new long[] {-1})), low1));
+        gp.addNode(node("Unsqueeze", List.of(high, longConst(new long[] {-1})), high1));
+        gp.addNode(node("Concat", List.of(low1, high1), pairs, intAttr("axis", -1)));      // [..ids, blocks, bytes, 2]
+        long[] dims = new long[idsRank + 2];   // 0: kept as they are (the ids' dimensions and blocks)
+        dims[idsRank + 1] = -1;
+        gp.addNode(node("Reshape", List.of(pairs, longConst(dims)), codes));
+        return codes;
+    }
+
+    /** (codes - zero) * scale for uint8 codes, the scale broadcast over the last axis. */
+    private void dequantizeCodes(String codes, int zero, String scale, String out) {
+        String f = tmp(), centered = tmp();
+        gp.addNode(node("Cast", List.of(codes), f, intAttr("to", onnxType(DType.F32))));
+        gp.addNode(node("Sub", List.of(f, floatConst(zero)), centered));
+        gp.addNode(node("Mul", List.of(centered, scale), out));
+    }
+
+    private String uint8Const(int value) {
+        String n = tmp();
+        gp.addNode(node("Constant", List.of(), n, AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+                .setT(uint8Scalar(value)).build()));
+        return n;
     }
 
     private boolean isQuantized(Value weight) {

@@ -20,8 +20,9 @@ import java.util.Map;
  * Writes one weight group's checkpoint with its quantized linear weights as the codes and scales
  * the open inference sessions read (from the weight cache), so a later load in the same format
  * quantizes nothing: {@code W#codes} and {@code W#scales} in {@link dev.iris.runtime.onnx.WeightQuantizer}'s
- * layout, every other tensor (and a quantized weight a graph also reads as floats) as float32,
- * with metadata {@value QuantizedSource#WEIGHTS_KEY} and {@value QuantizedSource#LAYOUT_KEY}.
+ * layout (embedding tables too, tied or not: inference graphs gather their rows from the codes),
+ * every other tensor (and a quantized weight a graph also reads as floats) as float32, with
+ * metadata {@value QuantizedSource#WEIGHTS_KEY} and {@value QuantizedSource#LAYOUT_KEY}.
  */
 public final class QuantizedExport {
     private QuantizedExport() {}

@@ -16,7 +16,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-/** Linear layers with int8 / int4 weights run as MatMulNBits and compute with exactly the dequantized weights. */
+/**
+ * Linear layers with int8 / int4 weights run as MatMulNBits and compute with exactly the dequantized weights;
+ * embedding tables (tied or not) are gathered from the codes as exactly the dequantized rows.
+ */
 class QuantizedLinearTest {
     static final int N = 24, K = 64, T = 5;
 
@@ -31,12 +34,12 @@ class QuantizedLinearTest {
         Tensor weight = Tensor.ofFloats(w, N, K);
         GraphBuilder g = new GraphBuilder();
         Value in = g.input("x", DType.F32, "batch", "seq", (long) K);
-        Value embed = g.weight("m", "embed", 3, K);   // used by a gather only: stays float
+        Value embed = g.weight("m", "embed", 3, K);   // used by a gather only: codes too
         g.output("y", g.linear(in, g.weight("m", "proj.weight", N, K), g.weight("m", "proj.bias", N)));
         g.output("e", g.gather(embed, g.constant(Tensor.ofLongs(new long[] {1}, 1))));
         // a tied head: the same weight is a table for a gather and a linear layer's weight
         Value tied = g.weight("m", "tied", N, K);
-        g.output("rows", g.gather(tied, g.constant(Tensor.ofLongs(new long[] {2}, 1))));
+        g.output("rows", g.gather(tied, g.constant(Tensor.ofLongs(IDS, 2, 2))));
         g.output("head", g.linear(in, tied, null));
         Graph graph = g.build();
         // accuracy level 0 computes with exactly the dequantized weights: this checks the packing
@@ -44,16 +47,19 @@ class QuantizedLinearTest {
         int block = configured.blockFor(K);
         CompiledGraph.Quantization unpacked = new CompiledGraph.Quantization(bits, block, 0);
         CompiledGraph cg = OnnxCompiler.compile(graph, DType.F32, List.of(), unpacked);
-        assertThat(cg.quantized()).containsExactlyInAnyOrder("m/proj.weight", "m/tied");
-        assertThat(cg.floatToo()).containsExactly("m/tied");
+        assertThat(cg.quantized()).containsExactlyInAnyOrder("m/proj.weight", "m/tied", "m/embed");
+        assertThat(cg.floatToo()).isEmpty();
+        assertThat(GraphSession.initializerNames(cg)).doesNotContain("m/tied", "m/embed");
         float[] embedding = new float[3 * K];
+        for (int i = 0; i < embedding.length; i++) embedding[i] = (float) r.nextGaussian();
         Map<String, Tensor> frozen = Map.of("m/proj.weight", weight, "m/proj.bias", Tensor.ofFloats(b, N), "m/embed", Tensor.ofFloats(embedding, 3, K),
                 "m/tied", weight);
         try (GraphSession s = OrtRuntime.cpu(1).open(cg, frozen)) {
             Map<String, Tensor> out = s.run(Map.of("x", Tensor.ofFloats(x, 2, T, K)));
-            // the gather reads the exact float rows; the linear layer the quantized ones
-            float[] rows = out.get("rows").toFloats();
-            for (int i = 0; i < K; i++) assertThat(rows[i]).isEqualTo(w[2 * K + i]);
+            // both gathers read the rows the codes stand for, as the linear layer does
+            assertThat(out.get("rows").shape()).containsExactly(2, 2, K);
+            assertRowsAreDequantized(out.get("rows").toFloats(), IDS, weight, bits, block);
+            assertRowsAreDequantized(out.get("e").toFloats(), new long[] {1}, Tensor.ofFloats(embedding, 3, K), bits, block);
             float[] head = out.get("head").toFloats(), y0 = out.get("y").toFloats();
             for (int i = 0; i < head.length; i++) assertThat((double) head[i]).isCloseTo(y0[i] - b[i % N], within(1e-3));
         }
@@ -76,6 +82,34 @@ class QuantizedLinearTest {
         }
         // and the quantization itself is close to the float weights (coarser for 4 bits)
         assertThat(worst).isLessThan(bits == 8 ? 0.2 : 2.5);
+    }
+
+    /** Rows gathered (negative ids count from the end, as ONNX Gather does) and a row id past the first block's scales. */
+    static final long[] IDS = {2, 0, -1, N - 2};
+
+    /** Each gathered row equals, exactly, that row of the weight dequantized in plain Java from its codes. */
+    private static void assertRowsAreDequantized(float[] rows, long[] ids, Tensor table, int bits, int block) {
+        int n = Math.toIntExact(table.shape()[0]), k = Math.toIntExact(table.shape()[1]);
+        float[] dq = WeightQuantizer.dequantize(WeightQuantizer.quantize(table, bits, block), bits, block, n, k);
+        assertThat(rows).hasSize(ids.length * k);
+        for (int j = 0; j < ids.length; j++) {
+            int row = Math.floorMod(Math.toIntExact(ids[j]), n);
+            for (int i = 0; i < k; i++) assertThat(rows[j * k + i]).as("row %d, column %d", row, i).isEqualTo(dq[row * k + i]);
+        }
+    }
+
+    /** A training graph keeps its tables float (a tied head's included): the gradients of what reads them are exact. */
+    @Test
+    void trainingGraphsKeepTheirTablesFloat() {
+        GraphBuilder g = new GraphBuilder();
+        Value in = g.input("x", DType.F32, "batch", (long) K);
+        Value tied = g.weight("m", "tied", N, K), embed = g.weight("m", "embed", 3, K);
+        Value ids = g.constant(Tensor.ofLongs(new long[] {1}, 1));
+        Value h = g.add(g.linear(in, g.weight("adapter", "t", K, K), null), g.add(g.gather(tied, ids), g.gather(embed, ids)));
+        g.output("loss", g.sum(g.linear(h, tied, null), false, 0, 1));
+        CompiledGraph cg = OnnxCompiler.compile(g.build(), DType.F32, List.of("adapter/t"), CompiledGraph.Quantization.parse("int8"));
+        assertThat(cg.quantized()).doesNotContain("m/tied", "m/embed");
+        assertThat(GraphSession.initializerNames(cg)).contains("m/tied", "m/embed");
     }
 
     private static float[] run(CompiledGraph cg, Map<String, Tensor> frozen, float[] x) {
@@ -102,12 +136,14 @@ class QuantizedLinearTest {
         Value in = g.input("x", DType.F32, "batch", "seq", (long) k);
         g.output("y", g.linear(in, g.weight("m", "proj.weight", N, k), g.weight("m", "proj.bias", N)));
         Value tied = g.weight("m", "tied", N, k);
-        g.output("rows", g.gather(tied, g.constant(Tensor.ofLongs(new long[] {2}, 1))));
+        g.output("rows", g.gather(tied, g.constant(Tensor.ofLongs(IDS, 2, 2))));
         g.output("head", g.linear(in, tied, null));
+        // an untied table read by a gather only
+        g.output("e", g.gather(g.weight("m", "embed", 3, k), g.constant(Tensor.ofLongs(new long[] {0, 2, 1}, 3))));
         CompiledGraph.Quantization q = CompiledGraph.Quantization.parse("int8_channel");
         CompiledGraph cg = OnnxCompiler.compile(g.build(), DType.F32, List.of(), q);
-        assertThat(cg.quantized()).containsExactlyInAnyOrder("m/proj.weight", "m/tied");
-        assertThat(cg.floatToo()).containsExactly("m/tied");
+        assertThat(cg.quantized()).containsExactlyInAnyOrder("m/proj.weight", "m/tied", "m/embed");
+        assertThat(cg.floatToo()).isEmpty();
         Tensor weight = Tensor.ofFloats(w, N, k);
         WeightQuantizer.Quantized qw = WeightQuantizer.quantize(weight, 8, 0);
         assertThat(qw.codes().dtype()).isEqualTo(DType.U8);
@@ -119,7 +155,11 @@ class QuantizedLinearTest {
             x[5 * k + i] *= 300;
         }
         Map<String, Tensor> out;
-        try (GraphSession s = OrtRuntime.cpu(1).open(cg, Map.of("m/proj.weight", weight, "m/proj.bias", Tensor.ofFloats(b, N), "m/tied", weight))) {
+        float[] e = new float[3 * k];
+        for (int i = 0; i < e.length; i++) e[i] = (float) r.nextGaussian();
+        Tensor embedding = Tensor.ofFloats(e, 3, k);
+        try (GraphSession s = OrtRuntime.cpu(1).open(cg, Map.of("m/proj.weight", weight, "m/proj.bias", Tensor.ofFloats(b, N), "m/tied", weight,
+                "m/embed", embedding))) {
             out = s.run(Map.of("x", Tensor.ofFloats(x, 2, T, k)));
         }
         float[] y = out.get("y").toFloats(), head = out.get("head").toFloats();
@@ -148,9 +188,10 @@ class QuantizedLinearTest {
         }
         // and the whole product stays within 2% of the float one (random Gaussian data)
         assertThat(worstVsFloat / scale).isLessThan(0.02);
-        // the gather still reads the float rows of the tied weight
-        float[] rows = out.get("rows").toFloats();
-        for (int i = 0; i < k; i++) assertThat(rows[i]).isEqualTo(w[2 * k + i]);
+        // the gathers read the rows the codes stand for, [ids.., K] though the codes are [K, N]
+        assertThat(out.get("rows").shape()).containsExactly(2, 2, k);
+        assertRowsAreDequantized(out.get("rows").toFloats(), IDS, weight, 8, 0);
+        assertRowsAreDequantized(out.get("e").toFloats(), new long[] {0, 2, 1}, embedding, 8, 0);
     }
 
     @Test

@@ -57,7 +57,70 @@ class QuantizedExportTest {
         }
     }
 
+    /** A tied head (the embedding table is the LM head) and an untied table, as a decoder reads them. */
+    private static Graph tables() {
+        GraphBuilder g = new GraphBuilder();
+        Value ids = g.input("ids", DType.I64, "batch", "seq");
+        Value tied = g.weight("m", "tied", N, K);
+        Value h = g.add(g.gather(tied, ids), g.gather(g.weight("m", "embed", 5, K), ids));
+        g.output("rows", h);
+        g.output("logits", g.linear(h, tied, null));
+        return g.build();
+    }
+
+    private static Map<String, Tensor> runTables(WeightSource source, Quantization q, Path cache) {
+        SessionFactory f = new SessionFactory(CPU, Map.of("m", source), 0, q, WeightCache.in(cache));
+        try (GraphSession s = f.open(tables())) {
+            return s.run(Map.of("ids", Tensor.ofLongs(new long[] {0, 4, 2}, 1, 3)));
+        }
+    }
+
+    /**
+     * Embedding tables, tied or not, are read as codes by the inference graphs: iris quantize
+     * writes them as codes only, and a folder written before (the tied table's float beside its
+     * codes) still loads, its float unused.
+     */
     @ParameterizedTest
+    @ValueSource(strings = {"int8", "int4", "int8_channel"})
+    void tablesAreWrittenAsCodesOnly(String spec) throws Exception {
+        Quantization q = Quantization.parse(spec);
+        Random r = new Random(spec.hashCode() + 1);
+        Tensor tied = Tensor.ofFloats(random(r, N * K), N, K), embed = Tensor.ofFloats(random(r, 5 * K), 5, K);
+        Path original = dir.resolve("original.safetensors"), saved = dir.resolve("saved.safetensors");
+        SafetensorsWriter.write(original, Map.of("tied", tied, "embed", embed), DType.F32);
+        Map<String, Tensor> expected;
+        try (WeightSource src = Safetensors.open(original)) {
+            SessionFactory f = new SessionFactory(CPU, Map.of("m", src), 0, q, WeightCache.in(dir.resolve("cache-a")));
+            try (GraphSession s = f.open(tables())) {
+                expected = s.run(Map.of("ids", Tensor.ofLongs(new long[] {0, 4, 2}, 1, 3)));
+                QuantizedExport.Written written = QuantizedExport.write(f, q, "m", src, saved);
+                assertThat(written.quantized()).isEqualTo(2);
+                assertThat(written.floats()).isZero();
+            }
+        }
+        try (WeightSource loaded = Safetensors.open(saved)) {
+            assertThat(loaded.names()).containsExactlyInAnyOrder("tied", "embed");
+            Map<String, Tensor> again = runTables(loaded, q, dir.resolve("cache-b"));
+            assertThat(again.get("rows").toFloats()).containsExactly(expected.get("rows").toFloats());
+            assertThat(again.get("logits").toFloats()).containsExactly(expected.get("logits").toFloats());
+        }
+        // a folder of an earlier iris quantize: the tied table's float copy beside its codes
+        Map<String, Tensor> older = new LinkedHashMap<>();
+        try (WeightSource loaded = Safetensors.open(saved)) {
+            older.put("tied", tied);
+            for (String t : new String[] {"tied", "embed"}) {
+                older.put(Quantization.codes(t), loaded.read(Quantization.codes(t)));
+                older.put(Quantization.scales(t), loaded.read(Quantization.scales(t)));
+            }
+            Path old = dir.resolve("older.safetensors");
+            SafetensorsWriter.write(old, older, DType.F32, loaded.metadata());
+            try (WeightSource o = Safetensors.open(old)) {
+                assertThat(runTables(o, q, dir.resolve("cache-c")).get("logits").toFloats()).containsExactly(expected.get("logits").toFloats());
+            }
+        }
+    }
+
+        @ParameterizedTest
     @ValueSource(strings = {"int8", "int4", "int8_channel"})
     void writtenCodesLoadAsStoredAndAsFloats(String spec) throws Exception {
         Quantization q = Quantization.parse(spec);

@@ -1,8 +1,10 @@
 package dev.iris.cli;
 
 import dev.iris.plugins.config.IrisConfig;
+import dev.iris.plugins.host.PluginRegistry;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -33,8 +35,14 @@ final class ConfigOptions {
         return overrides.load(file);
     }
 
-    /** The config with the {@code --set} overrides and then {@code last} applied (so {@code last} wins). */
-    IrisConfig loadWith(String last) {
-        return overrides.load(file, last);
+    /**
+     * The config with the {@code --set} overrides and then {@code last} (set by the command itself, so
+     * they win) applied, checked against the plugins: a typo in a plugin section fails here, before
+     * any model is opened. The plugins are looked for only once the config has loaded.
+     */
+    IrisConfig loadChecked(Supplier<PluginRegistry> plugins, String... last) {
+        IrisConfig config = overrides.load(file, last);
+        plugins.get().checkConfig(config);
+        return config;
     }
 }

@@ -46,8 +46,7 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() {
         String f = format.strip().toLowerCase(Locale.ROOT);
         if (!f.equals("onnx") && !f.equals("hf")) throw new IrisException("--format " + format + ": iris export writes onnx or hf");
-        IrisConfig cfg = config.load();
-        parent.registry().checkConfig(cfg);
+        IrisConfig cfg = config.loadChecked(parent::registry);
         long t0 = System.nanoTime();
         PrintWriter console = spec.commandLine().getOut();
         if (f.equals("onnx")) {

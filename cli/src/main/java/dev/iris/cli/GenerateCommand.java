@@ -42,8 +42,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        IrisConfig cfg = config.load();
-        parent.registry().checkConfig(cfg); // a typo in a plugin section fails before any model is opened
+        IrisConfig cfg = config.loadChecked(parent::registry);
         Optional<byte[]> bytes = image == null ? Optional.empty() : Optional.of(InputFiles.read(image));
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();

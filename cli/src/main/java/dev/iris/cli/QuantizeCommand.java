@@ -54,8 +54,7 @@ final class QuantizeCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Quantization q = Quantization.parse(weights);
         if (!q.enabled()) throw new IrisException("--weights " + weights + ": iris quantize writes int8, int4 or int8_channel");
-        IrisConfig cfg = config.loadWith("runtime.weights=" + q.spec());
-        parent.registry().checkConfig(cfg);
+        IrisConfig cfg = config.loadChecked(parent::registry, "runtime.weights=" + q.spec());
         if (cfg.llm().has("adapter")) {
             throw new IrisException("model.llm.adapter is set: fold the adapter into the model first (iris merge), then quantize the merged folder");
         }

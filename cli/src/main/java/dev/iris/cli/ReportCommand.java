@@ -40,8 +40,7 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        IrisConfig cfg = config.load();
-        parent.registry().checkConfig(cfg); // a typo in a plugin section fails before any model is opened
+        IrisConfig cfg = config.loadChecked(parent::registry);
         byte[] bytes = InputFiles.read(image);
         ReportRequest request;
         try {

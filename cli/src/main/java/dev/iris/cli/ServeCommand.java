@@ -43,8 +43,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        IrisConfig cfg = config.load();
-        parent.registry().checkConfig(cfg); // a typo in a plugin section fails before the model loads
+        IrisConfig cfg = config.loadChecked(parent::registry);
         ServeConfig serve = ServeConfig.from(cfg, System.getenv());
         PrintWriter out = spec.commandLine().getOut();
         IrisServer server;

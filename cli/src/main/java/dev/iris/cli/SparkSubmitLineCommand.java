@@ -64,8 +64,7 @@ final class SparkSubmitLineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        // a bad config (a typo in a plugin section too) fails here, not on the cluster
-        parent.registry().checkConfig(config.load());
+        config.loadChecked(parent::registry);   // a bad config (a typo in a plugin section too) fails here, not on the cluster
         if (job == Job.caption && (prompt == null || prompt.isBlank())) {
             throw new IrisException("spark-submit-line --job caption needs --prompt TEXT (the question asked about every image)");
         }

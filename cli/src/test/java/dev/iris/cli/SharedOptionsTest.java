@@ -2,6 +2,8 @@ package dev.iris.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -73,7 +76,7 @@ class SharedOptionsTest {
         if (config != null) {
             assertThat(config.paramLabel()).isEqualTo(ConfigOptions.CONFIG_LABEL);
             assertThat(config.description()).containsExactly(ConfigOptions.CONFIG_DESCRIPTION);
-            assertThat(config.type()).isEqualTo(java.nio.file.Path.class);
+            assertThat(config.type()).isEqualTo(Path.class);
         }
     }
 
@@ -110,6 +113,47 @@ class SharedOptionsTest {
             assertThat(json.description()).as(name).containsExactly(JsonOutput.DESCRIPTION);
             assertThat(json.arity().max()).as(name + " --json is a flag").isZero();
         }
+    }
+
+    /** Each command with a required --config, with the other arguments it needs to reach loading the config. */
+    static Stream<Arguments> commandsThatLoadTheirConfigOption() {
+        return Stream.of(
+                Arguments.of("generate", List.of("--prompt", "hi")),
+                Arguments.of("serve", List.of()),
+                Arguments.of("report", List.of("--image", "x.png", "--prompt", "hi", "--out", "r.pdf")),
+                Arguments.of("quantize", List.of("--weights", "int8", "--out", "q")),
+                Arguments.of("export", List.of("--format", "onnx", "--out", "e")),
+                Arguments.of("eval", List.of("--checkpoint", "c")),
+                Arguments.of("spark-submit-line", List.of("--input", "in", "--output", "out")),
+                Arguments.of("train", List.of()));
+    }
+
+    /** The mixin loads as the commands did: the loader's own messages, before any plugin is looked for. */
+    @ParameterizedTest
+    @MethodSource("commandsThatLoadTheirConfigOption")
+    void aMissingConfigOrABadOverrideFailsWithTheLoadersMessage(String name, List<String> rest, @TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("nope.yaml");
+        IrisCliTest.Run r = runWithoutPlugins(name, missing, List.of(), rest);
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(IrisCli.ERROR);
+        assertThat(r.err()).isEqualTo(missing + ": config file not found" + System.lineSeparator());
+
+        Path file = Files.writeString(dir.resolve("iris.yaml"), "model:\n  vision: { type: siglip, path: m }\n");
+        IrisCliTest.Run noEquals = runWithoutPlugins(name, file, List.of("generate.temperature"), rest);
+        assertThat(noEquals.exitCode()).isEqualTo(IrisCli.ERROR);
+        assertThat(noEquals.err()).isEqualTo("--set generate.temperature: expected key=value, e.g. generate.temperature=0" + System.lineSeparator());
+
+        IrisCliTest.Run typo = runWithoutPlugins(name, file, List.of("generate.temprature=0.5"), rest);
+        assertThat(typo.exitCode()).isEqualTo(IrisCli.ERROR);
+        assertThat(typo.err()).startsWith("--set generate.temprature=0.5: unknown key").contains("temprature");
+    }
+
+    private static IrisCliTest.Run runWithoutPlugins(String name, Path config, List<String> sets, List<String> rest) {
+        List<String> args = new ArrayList<>(List.of(name, "--config", config.toString()));
+        sets.forEach(s -> args.addAll(List.of("--set", s)));
+        args.addAll(rest);
+        return IrisCliTest.run(() -> {
+            throw new AssertionError("the config must fail before plugins are looked for");
+        }, args.toArray(String[]::new));
     }
 
     /** {@code option} is the very option a mixin of {@code type} brought in (not an equal-looking one of the command's own). */

@@ -3,11 +3,10 @@ package dev.iris.cli;
 import dev.iris.evaluation.Compare;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -17,7 +16,7 @@ import picocli.CommandLine.Spec;
 /** Trains, evaluates and measures two configs (two fusions, encoders or language models) alike and writes the comparison. */
 @Command(name = "compare", description = "Train two configs (e.g. fusion A and fusion B, or two encoders, or two language models) on CFG_A's data, "
         + "seed, steps and batch size, evaluate both on its held-out split, time generation and write DIR/compare.json (with parts_differ "
-        + "and part_differences: which parts of the model differ), compare.md and loss-curves.png.")
+        + "and part_differences: which parts of the model differ), compare.md and loss-curves.png. Each --set applies to both configs.")
 final class CompareCommand implements Callable<Integer> {
     @ParentCommand
     IrisCli parent;
@@ -43,14 +42,14 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Evaluate at most N held-out examples (0 = all).")
     int limit;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one value of both configs (repeatable).")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOverrides overrides;
 
     @Override
     public Integer call() {
         PrintWriter pw = spec.commandLine().getOut();
         Compare.Options options = new Compare.Options(configA, configB, out, Optional.ofNullable(checkpointA), Optional.ofNullable(checkpointB),
-                overrides, limit);
+                overrides.values(), limit);
         Compare.Result r;
         try (TrainProgress progress = new TrainProgress(pw, "compare")) {
             r = Compare.run(parent.registry(), options, pw, progress);

@@ -1,16 +1,14 @@
 package dev.iris.cli;
 
-import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.server.ServeConfig;
 import dev.iris.report.ReportSettings;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,9 +30,8 @@ final class ConfigCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The YAML config file.")
     Path file;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Override one value, e.g. --set generate.temperature=0.7 (repeatable).")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOverrides overrides;
 
     @Option(names = "--defaults",
             description = "Print every field of runtime, generate, train (when present), serve and report, with the defaults of those not set (null: absent).")
@@ -42,7 +39,7 @@ final class ConfigCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        IrisConfig config = new ConfigLoader().load(file, overrides);
+        IrisConfig config = overrides.load(file);
         Map<String, Map<String, Object>> filled = new LinkedHashMap<>();
         filled.put("runtime", config.runtime().values());
         filled.put("generate", config.generate().values());

@@ -1,19 +1,15 @@
 package dev.iris.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.evaluation.Evaluator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -21,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 /** Scores a checkpoint on the held-out split (train.eval_dataset) and prints JSON. */
 @Command(name = "eval", description = "Held-out loss, perplexity, BLEU-4, ROUGE-L, CIDEr-D (and the dataset's own metrics, e.g. shapes accuracy) "
-        + "of a checkpoint, as JSON. Rows that cannot be used are skipped and listed, as in training.")
+        + "of a checkpoint, as JSON, on the held-out split the config's train.eval_dataset names. Rows that cannot be used are skipped and listed, as in training.")
 final class EvalCommand implements Callable<Integer> {
     @ParentCommand
     IrisCli parent;
@@ -29,8 +25,8 @@ final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config (train.eval_dataset names the held-out split).")
-    Path config;
+    @Mixin
+    ConfigOptions config;
 
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "A checkpoint folder (e.g. RUN/final).")
     Path checkpoint;
@@ -42,12 +38,9 @@ final class EvalCommand implements Callable<Integer> {
             + "(default: eval-skipped.jsonl in the checkpoint folder; written only when a row is skipped).")
     Path skipped;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config value (repeatable).")
-    List<String> overrides = new ArrayList<>();
-
     @Override
     public Integer call() throws Exception {
-        IrisConfig cfg = new ConfigLoader().load(config, overrides);
+        IrisConfig cfg = config.load();
         Path skippedFile = skipped != null ? skipped : checkpoint.resolve("eval-skipped.jsonl");
         Evaluator.Result r = Evaluator.evaluate(cfg, parent.registry(), checkpoint, limit, Optional.of(skippedFile), n -> {});
         Map<String, Object> m = new LinkedHashMap<>();
@@ -69,7 +62,7 @@ final class EvalCommand implements Callable<Integer> {
         m.put("seconds", r.seconds());
         m.put("captions", r.captions().subList(0, Math.min(10, r.captions().size())));
         PrintWriter out = spec.commandLine().getOut();
-        out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+        JsonOutput.print(out, m);
         out.flush();
         return 0;
     }

@@ -1,7 +1,6 @@
 package dev.iris.cli;
 
 import dev.iris.api.IrisException;
-import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.model.HfExporter;
 import dev.iris.plugins.model.ModelParts;
@@ -9,11 +8,10 @@ import dev.iris.plugins.model.OnnxExporter;
 import dev.iris.plugins.model.VisionLanguageModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -35,8 +33,8 @@ final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config of the model.")
-    Path config;
+    @Mixin
+    ConfigOptions config;
 
     @Option(names = "--format", required = true, paramLabel = "FORMAT", description = "onnx or hf.")
     String format;
@@ -44,15 +42,11 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "The folder to write (must not exist or be empty).")
     Path out;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config value (repeatable).")
-    List<String> overrides = new ArrayList<>();
-
     @Override
     public Integer call() {
         String f = format.strip().toLowerCase(Locale.ROOT);
         if (!f.equals("onnx") && !f.equals("hf")) throw new IrisException("--format " + format + ": iris export writes onnx or hf");
-        IrisConfig cfg = new ConfigLoader().load(config, overrides);
-        parent.registry().checkConfig(cfg);
+        IrisConfig cfg = config.loadChecked(parent::registry);
         long t0 = System.nanoTime();
         PrintWriter console = spec.commandLine().getOut();
         if (f.equals("onnx")) {

@@ -1,28 +1,26 @@
 package dev.iris.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.model.GenerationResult;
 import dev.iris.plugins.model.VisionLanguageModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** Answers a prompt about an image (or text alone), streaming the text as it is generated. */
-@Command(name = "generate", description = "Generate text about an image with the model a config describes.")
+@Command(name = "generate", description = {
+    "Generate text about an image with the model a config describes.",
+    "--json prints one object: text, prompt_ids, generated_ids, stop_reason and timings."})
 final class GenerateCommand implements Callable<Integer> {
     @ParentCommand
     IrisCli parent;
@@ -30,8 +28,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config.")
-    Path config;
+    @Mixin
+    ConfigOptions config;
 
     @Option(names = "--image", paramLabel = "FILE", description = "A PNG or JPEG image (leave out for a text-only prompt).")
     Path image;
@@ -39,16 +37,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The question or instruction.")
     String prompt;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config value (repeatable).")
-    List<String> overrides = new ArrayList<>();
-
-    @Option(names = "--json", description = "Print one JSON object: text, prompt_ids, generated_ids and timings.")
-    boolean json;
+    @Mixin
+    JsonOutput json;
 
     @Override
     public Integer call() throws IOException {
-        IrisConfig cfg = new ConfigLoader().load(config, overrides);
-        parent.registry().checkConfig(cfg); // a typo in a plugin section fails before any model is opened
+        IrisConfig cfg = config.loadChecked(parent::registry);
         Optional<byte[]> bytes = image == null ? Optional.empty() : Optional.of(InputFiles.read(image));
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
@@ -56,12 +50,12 @@ final class GenerateCommand implements Callable<Integer> {
             model.prepare();   // compile and bind now, so the timings below are compute alone
             double loadS = (System.nanoTime() - t0) / 1e9;
             GenerationResult r = model.generate(bytes, image == null ? "" : image.toString(), prompt, cfg.generate(), piece -> {
-                if (!json) {
+                if (!json.enabled()) {
                     out.print(piece);
                     out.flush();
                 }
             });
-            if (json) {
+            if (json.enabled()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("text", r.text());
                 m.put("prompt_ids", r.promptIds());
@@ -75,7 +69,7 @@ final class GenerateCommand implements Callable<Integer> {
                 timings.put("decode_ms_per_token_median", r.medianDecodeMs());
                 timings.put("decode_ms", r.decodeMs());
                 m.put("timings", timings);
-                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+                JsonOutput.print(out, m);
             } else {
                 out.println();
             }

@@ -3,10 +3,9 @@ package dev.iris.cli;
 import dev.iris.plugins.model.ModelInit;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -19,7 +18,7 @@ import picocli.CommandLine.Spec;
     "A model preset (e.g. tiny, fast enough for tests, or siglip-qwen2.5-0.5b, real shapes) writes vision/, llm/ and iris.yaml;",
     "a part preset of one plugin (e.g. qwen2.5-0.5b, siglip-base-patch16-224) writes that part's folder; an unknown name lists them all.",
     "Any pair instead: --vision TYPE:PRESET --llm TYPE:PRESET --fusion TYPE writes DIR/TYPE-PRESET for each part and DIR/VISION-LLM-FUSION.yaml",
-    "(see `iris plugins` for the types and their presets)."})
+    "(see `iris plugins` for the types and their presets); --set overrides a value of that config, e.g. --set model.fusion.factor=1."})
 final class InitCommand implements Callable<Integer> {
     @ParentCommand
     IrisCli parent;
@@ -39,8 +38,8 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--fusion", paramLabel = "TYPE", description = "The fusion of a pair, e.g. projector or crossattn.")
     String fusion;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one value of the pair's config (repeatable), e.g. model.fusion.factor=1.")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOverrides overrides;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to write into.")
     Path out;
@@ -60,7 +59,7 @@ final class InitCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "a pair needs all of --vision TYPE:PRESET --llm TYPE:PRESET --fusion TYPE");
             }
             PairInit.Written w = PairInit.write(parent.registry(), PairInit.PartSpec.parse("--vision", vision), PairInit.PartSpec.parse("--llm", llm),
-                    fusion, overrides, out, seed);
+                    fusion, overrides.values(), out, seed);
             PrintWriter pw = spec.commandLine().getOut();
             pw.println("vision: " + w.vision());
             pw.println("llm: " + w.llm());
@@ -69,7 +68,7 @@ final class InitCommand implements Callable<Integer> {
             pw.flush();
             return 0;
         }
-        if (!overrides.isEmpty()) throw new ParameterException(spec.commandLine(), "--set applies to a pair (--vision/--llm/--fusion), not to --preset");
+        if (!overrides.values().isEmpty()) throw new ParameterException(spec.commandLine(), "--set applies to a pair (--vision/--llm/--fusion), not to --preset");
         ModelInit.Written w = ModelInit.write(parent.registry(), preset, out, seed);
         PrintWriter pw = spec.commandLine().getOut();
         w.folders().forEach((role, folder) -> pw.println(role + ": " + folder));

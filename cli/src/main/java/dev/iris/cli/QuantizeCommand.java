@@ -2,7 +2,6 @@ package dev.iris.cli;
 
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
-import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.model.VisionLanguageModel;
 import dev.iris.runtime.onnx.CompiledGraph.Quantization;
@@ -19,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -38,17 +38,14 @@ final class QuantizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config of the model.")
-    Path config;
+    @Mixin
+    ConfigOptions config;
 
     @Option(names = "--weights", required = true, paramLabel = "FORMAT", description = "int8, int4 or int8_channel.")
     String weights;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "The folder to write (must not exist or be empty).")
     Path out;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config value (repeatable).")
-    List<String> overrides = new ArrayList<>();
 
     /** The parts written as folders: their config section's {@code path} is a model folder. */
     static final List<String> PARTS = List.of("vision", "llm");
@@ -57,10 +54,7 @@ final class QuantizeCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Quantization q = Quantization.parse(weights);
         if (!q.enabled()) throw new IrisException("--weights " + weights + ": iris quantize writes int8, int4 or int8_channel");
-        List<String> all = new ArrayList<>(overrides);
-        all.add("runtime.weights=" + q.spec());
-        IrisConfig cfg = new ConfigLoader().load(config, all);
-        parent.registry().checkConfig(cfg);
+        IrisConfig cfg = config.loadChecked(parent::registry, "runtime.weights=" + q.spec());
         if (cfg.llm().has("adapter")) {
             throw new IrisException("model.llm.adapter is set: fold the adapter into the model first (iris merge), then quantize the merged folder");
         }
@@ -118,7 +112,7 @@ final class QuantizeCommand implements Callable<Integer> {
         generate.values().removeIf(v -> v == null);
         IrisConfig written = IrisConfig.empty("iris quantize", out).edit().set("model", model).set("runtime", runtime)
                 .set("generate", generate).done();
-        Files.writeString(out.resolve("iris.yaml"), "# written by `iris quantize --weights " + q.spec() + "` from " + config + "\n" + written.toYaml());
+        Files.writeString(out.resolve("iris.yaml"), "# written by `iris quantize --weights " + q.spec() + "` from " + config.file() + "\n" + written.toYaml());
     }
 
     private static void deleteRecursively(Path p) throws IOException {

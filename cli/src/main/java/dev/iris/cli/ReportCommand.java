@@ -1,7 +1,6 @@
 package dev.iris.cli;
 
 import dev.iris.api.IrisException;
-import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.model.VisionLanguageModel;
 import dev.iris.report.Report;
@@ -10,10 +9,9 @@ import dev.iris.report.ReportService;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -28,8 +26,8 @@ final class ReportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config.")
-    Path config;
+    @Mixin
+    ConfigOptions config;
 
     @Option(names = "--image", required = true, paramLabel = "FILE", description = "A PNG or JPEG image.")
     Path image;
@@ -40,13 +38,9 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE.pdf", description = "The PDF to write (replaced atomically).")
     Path out;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config value (repeatable).")
-    List<String> overrides = new ArrayList<>();
-
     @Override
     public Integer call() throws IOException {
-        IrisConfig cfg = new ConfigLoader().load(config, overrides);
-        parent.registry().checkConfig(cfg); // a typo in a plugin section fails before any model is opened
+        IrisConfig cfg = config.loadChecked(parent::registry);
         byte[] bytes = InputFiles.read(image);
         ReportRequest request;
         try {

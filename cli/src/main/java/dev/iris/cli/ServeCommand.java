@@ -1,6 +1,5 @@
 package dev.iris.cli;
 
-import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.plugins.model.VisionLanguageModel;
 import dev.iris.server.BindAddress;
@@ -10,12 +9,10 @@ import dev.iris.server.IrisServer;
 import dev.iris.server.PortInUseException;
 import dev.iris.server.ServeConfig;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -26,7 +23,7 @@ import dev.iris.report.ReportService;
  * Serves the model over HTTP until the process is stopped (Ctrl+C / SIGTERM drains requests
  * under way first). The server listens at once; {@code /ready} turns 200 when the model is loaded.
  */
-@Command(name = "serve", description = "Serve the model over HTTP: OpenAI-compatible chat completions and a web page.")
+@Command(name = "serve", description = "Serve the model over HTTP: OpenAI-compatible chat completions and a web page. The config's serve section sets the limits.")
 final class ServeCommand implements Callable<Integer> {
     @ParentCommand
     IrisCli parent;
@@ -34,8 +31,8 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config (its serve section sets the limits).")
-    Path config;
+    @Mixin
+    ConfigOptions config;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "HOST",
             description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface).")
@@ -44,13 +41,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config value (repeatable), e.g. serve.workers=2.")
-    List<String> overrides = new ArrayList<>();
-
     @Override
     public Integer call() throws InterruptedException {
-        IrisConfig cfg = new ConfigLoader().load(config, overrides);
-        parent.registry().checkConfig(cfg); // a typo in a plugin section fails before the model loads
+        IrisConfig cfg = config.loadChecked(parent::registry);
         ServeConfig serve = ServeConfig.from(cfg, System.getenv());
         PrintWriter out = spec.commandLine().getOut();
         IrisServer server;

@@ -1,7 +1,6 @@
 package dev.iris.cli;
 
 import dev.iris.api.IrisException;
-import dev.iris.plugins.config.ConfigLoader;
 import java.io.PrintWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -11,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
  * module, not part of this jar) with a config. The config is loaded first, so a typo fails
  * here rather than on the cluster; paths become absolute, as the executors must see them.
  */
-@Command(name = "spark-submit-line", description = "Print the spark-submit command that runs the features or caption Spark job with a config.")
+@Command(name = "spark-submit-line", description = {
+    "Print the spark-submit command that runs the features or caption Spark job with a config.",
+    "Every executor must see the config's paths; the --set overrides are checked here and passed on to the job."})
 final class SparkSubmitLineCommand implements Callable<Integer> {
     /** Native code (ONNX Runtime, tokenizers) on JDK 21+; Spark adds its own module options to both JVMs itself. */
     static final String JAVA_OPTIONS = "--enable-native-access=ALL-UNNAMED";
@@ -36,8 +38,8 @@ final class SparkSubmitLineCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config (every executor must see its paths).")
-    Path config;
+    @Mixin
+    ConfigOptions config;
 
     @Option(names = "--job", paramLabel = "JOB", description = "features (vision features for train.features) or caption (default: ${DEFAULT-VALUE}).")
     Job job = Job.features;
@@ -60,13 +62,9 @@ final class SparkSubmitLineCommand implements Callable<Integer> {
     @Option(names = "--jar", paramLabel = "FILE", description = "The Iris assembly for Spark (default: " + ASSEMBLY + " beside this Iris).")
     Path jar;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config value (repeatable), passed on to the job.")
-    List<String> overrides = new ArrayList<>();
-
     @Override
     public Integer call() {
-        // a bad config (a typo in a plugin section too) fails here, not on the cluster
-        parent.registry().checkConfig(new ConfigLoader().load(config, overrides));
+        config.loadChecked(parent::registry);   // a bad config (a typo in a plugin section too) fails here, not on the cluster
         if (job == Job.caption && (prompt == null || prompt.isBlank())) {
             throw new IrisException("spark-submit-line --job caption needs --prompt TEXT (the question asked about every image)");
         }
@@ -88,10 +86,10 @@ final class SparkSubmitLineCommand implements Callable<Integer> {
                 "--conf", quote("spark.driver.extraJavaOptions=" + JAVA_OPTIONS),
                 "--conf", quote("spark.executor.extraJavaOptions=" + JAVA_OPTIONS),
                 "--class", job == Job.features ? "dev.iris.spark.FeaturesJob" : "dev.iris.spark.CaptionJob",
-                quote(assembly.toString()), quote(absolute(config.toString())), quote(absolute(input)), quote(absolute(output))));
+                quote(assembly.toString()), quote(absolute(config.file().toString())), quote(absolute(input)), quote(absolute(output))));
         if (prompt != null) words.add(quote("prompt=" + prompt));
         if (shards != null) words.add("shards=" + shards);
-        for (String o : overrides) words.add(quote("set=" + o));
+        for (String o : config.overrides()) words.add(quote("set=" + o));
         return words;
     }
 

@@ -1,18 +1,16 @@
 package dev.iris.cli;
 
 import dev.iris.api.IrisException;
-import dev.iris.plugins.config.ConfigLoader;
 import dev.iris.plugins.config.IrisConfig;
 import dev.iris.training.RunConfig;
 import dev.iris.training.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -21,7 +19,7 @@ import picocli.CommandLine.Spec;
 /** Trains the stage's trainable weights and writes a run folder. */
 @Command(name = "train", description = {
     "Train the fusion module (stage pretrain), fusion + LLM (finetune) or the LLM on text (lm).",
-    "Writes train.output: config.yaml, metrics.jsonl, loss-curve.png, checkpoints/ and final/."})
+    "The config needs a train section. Writes train.output: config.yaml, metrics.jsonl, loss-curve.png, checkpoints/ and final/."})
 final class TrainCommand implements Callable<Integer> {
     @ParentCommand
     IrisCli parent;
@@ -29,14 +27,15 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The YAML config (with a train section).")
+    // not ConfigOptions: --config is optional here, as --resume RUN_DIR names the config instead
+    @Option(names = "--config", paramLabel = ConfigOptions.CONFIG_LABEL, description = ConfigOptions.CONFIG_DESCRIPTION)
     Path config;
 
     @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its last complete checkpoint (uses its config.yaml and config-origin.json; works from any directory).")
     Path resume;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config value (repeatable).")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOverrides overrides;
 
     @Override
     public Integer call() {
@@ -45,9 +44,9 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             if (!Files.isDirectory(resume)) throw new IrisException("--resume " + resume + ": no such folder");
             // the run's own record: its relative paths resolve as in the original run, from any directory
-            cfg = RunConfig.read(resume, overrides);
+            cfg = RunConfig.read(resume, overrides.values());
         } else {
-            cfg = new ConfigLoader().load(config, overrides);
+            cfg = overrides.load(config);
         }
         if (!cfg.hasTrain()) throw new IrisException(cfg.source() + ": the config has no train section");
         PrintWriter out = spec.commandLine().getOut();

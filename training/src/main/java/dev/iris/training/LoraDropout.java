@@ -29,6 +29,8 @@ final class LoraDropout {
     private final long seed;
     private final Map<String, Value> masks = new LinkedHashMap<>();
     private final Map<String, Value> others = new LinkedHashMap<>();
+    /** One buffer per mask, reused by every pass: direct memory a collection would free only late otherwise. */
+    private final Map<String, ByteBuffer> buffers = new HashMap<>();
 
     LoraDropout(Graph graph, double p, long seed) {
         this.p = p;
@@ -44,7 +46,10 @@ final class LoraDropout {
         }
     }
 
-    /** {@code feeds} with the masks of pass {@code pass} of optimizer step {@code step} added. */
+    /**
+     * {@code feeds} with the masks of pass {@code pass} of optimizer step {@code step} added. The
+     * masks' memory is reused: they hold until the next call (the trainer runs one pass at a time).
+     */
     Map<String, Tensor> withMasks(Map<String, Tensor> feeds, long step, int pass) {
         if (masks.isEmpty()) return feeds;
         Map<String, Long> sizes = new HashMap<>();
@@ -66,10 +71,17 @@ final class LoraDropout {
                 };
             }
             // written straight into the tensor's buffer: no Java array of the mask's size
-            ByteBuffer mask = Tensor.allocate(Tensor.numel(shape));
+            ByteBuffer mask = buffer(m.getKey(), Tensor.numel(shape));
             for (int i = 0, n = mask.capacity(); i < n; i++) mask.put(i, random.nextDouble() < p ? DROPPED : KEPT);
             out.put(m.getKey(), new Tensor(DType.U8, shape, mask));
         }
         return out;
+    }
+
+    /** The first {@code bytes} bytes of the mask's buffer, grown when a batch is larger than any before. */
+    private ByteBuffer buffer(String name, long bytes) {
+        ByteBuffer b = buffers.get(name);
+        if (b == null || b.capacity() < bytes) buffers.put(name, b = Tensor.allocate(bytes));
+        return b.slice(0, Math.toIntExact(bytes));
     }
 }

@@ -38,7 +38,8 @@ class LoraDropoutTest {
 
     @Test
     void masksAreOneByteZerosAndOnesShapedByTheBatchDroppingAboutP() {
-        Map<String, Tensor> fed = new LoraDropout(graph(0.25), 0.25, 7).withMasks(FEEDS, 4, 1);
+        LoraDropout d = new LoraDropout(graph(0.25), 0.25, 7);
+        Map<String, Tensor> fed = d.withMasks(FEEDS, 4, 1);
         assertThat(fed).containsKeys("ids", "x", Q, K);
         Tensor m = fed.get(Q);
         assertThat(m.dtype()).isEqualTo(DType.U8);
@@ -50,6 +51,11 @@ class LoraDropoutTest {
             if (b == LoraDropout.DROPPED) dropped++;
         }
         assertThat(dropped / 4800.0).isBetween(0.22, 0.28);
+        // a shorter batch next (the buffers are reused): the mask takes its shape
+        Map<String, Tensor> shorter = Map.of("ids", Tensor.ofLongs(new long[3 * 20], 3, 20), "x", Tensor.zeros(DType.F32, 3, 20, 32));
+        Tensor s = d.withMasks(shorter, 5, 0).get(Q);
+        assertThat(s.shape()).containsExactly(3, 20, 32);
+        assertThat(s.data().remaining()).isEqualTo(3 * 20 * 32);
     }
 
     @Test

@@ -145,6 +145,63 @@ class LoraRewriteTest {
         assertThatThrownBy(() -> LoraRewrite.apply(block(), "llm", spec, -0.1)).hasMessageContaining("[0, 1)");
     }
 
+    /**
+     * The float masks are not held from the forward pass to the backward pass: the backward rules
+     * (and the recomputed segments) cast the uint8 input again, and the gradients are those of
+     * the plain backward pass. On {@link RecomputeTest}'s decoder with every linear layer adapted.
+     */
+    @Test
+    void theBackwardPassCastsTheMasksAgainInsteadOfHoldingThem() {
+        GraphBuilder g = new GraphBuilder();
+        Value x = g.input("x", DType.F32, RecomputeTest.B, RecomputeTest.T, RecomputeTest.D);
+        List<Value> w = new ArrayList<>();
+        List<long[]> shapes = RecomputeTest.shapes();
+        for (int i = 0; i < shapes.size(); i++) w.add(g.weight(i == 0 ? "fusion" : "llm", "m.w" + i + ".weight", shapes.get(i)));
+        Value h = RecomputeTest.decoder(g, x, w);
+        g.output("loss", g.sum(g.mul(h, h), false, 0, 1, 2));
+        Graph base = g.build();
+        Graph adapted = LoraRewrite.apply(base, "llm", new LoraRewrite.Spec(2, 4, LoraRewrite.linearModules(base, "llm")), 0.3).graph();
+        List<String> trainable = new ArrayList<>(List.of("fusion/m.w0.weight"));
+        adapted.weights().keySet().stream().filter(n -> n.startsWith(LoraRewrite.GROUP + "/")).forEach(trainable::add);
+        Random rnd = new Random(3);
+        Map<String, Tensor> feeds = randomWeights(adapted, rnd, DType.F32);
+        feeds.put("x", GraphHarness.random(rnd, DType.F32, RecomputeTest.B, RecomputeTest.T, RecomputeTest.D));
+        adapted.inputs().forEach((name, v) -> {
+            if (!name.startsWith(LoraRewrite.DROPOUT_INPUT)) return;
+            Tensor m = Tensor.zeros(DType.U8, RecomputeTest.B, RecomputeTest.T, ((dev.iris.api.graph.Dim.Fixed) v.shape().dim(2)).size());
+            for (int i = 0; i < m.data().capacity(); i++) m.data().put(i, (byte) (rnd.nextDouble() < 0.3 ? 0 : 1));
+            feeds.put(name, m);
+        });
+        Map<Double, Map<String, Tensor>> grads = new HashMap<>();
+        for (double recompute : new double[] {0, 1}) {
+            Differentiator d = Differentiator.differentiate(adapted, "loss", trainable, recompute);
+            int forwardNodes = d.forward().nodes().size();
+            List<Integer> casts = new ArrayList<>();
+            for (Graph.Node n : d.forward().nodes()) {
+                if (n.op() instanceof Op.Cast c && d.forward().op(c.x()) instanceof Op.Input in && in.name().startsWith(LoraRewrite.DROPOUT_INPUT)) {
+                    casts.add(n.value().id());
+                }
+            }
+            assertThat(casts).hasSize(adapted.inputs().size() - 1);
+            List<Graph.Node> nodes = d.result.nodes();
+            for (Graph.Node n : nodes.subList(forwardNodes, nodes.size())) {
+                for (Value in : n.op().inputs()) assertThat(casts).as("backward node %s reads a forward mask", n).doesNotContain(in.id());
+            }
+            CompiledGraph cg = OnnxCompiler.compile(d.result, DType.F32, List.copyOf(adapted.weights().keySet()));
+            try (GraphSession s = GraphHarness.ORT.open(cg, Map.of())) {
+                grads.put(recompute, s.run(feeds));
+            }
+        }
+        for (String name : trainable) {
+            float[] plain = grads.get(0.0).get(Differentiator.GRAD_PREFIX + name).toFloats();
+            float[] re = grads.get(1.0).get(Differentiator.GRAD_PREFIX + name).toFloats();
+            double scale = 0;
+            for (float f : plain) scale = Math.max(scale, Math.abs(f));
+            assertThat(scale).as("gradient of %s is not all zero", name).isGreaterThan(0);
+            for (int i = 0; i < plain.length; i++) assertThat((double) re[i]).as("%s[%d]", name, i).isCloseTo(plain[i], Offset.offset(1e-5 * scale));
+        }
+    }
+
     /** A uint8 mask of {@code value} everywhere. */
     private static Tensor bytes(int value, long... shape) {
         Tensor t = Tensor.zeros(DType.U8, shape);

@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Reverse-mode differentiation of a graph description. The result is the forward graph plus
@@ -211,7 +212,7 @@ public final class Differentiator {
         if (r != null) return r;
         int seg = segmentOf[v.id()];
         Graph.Node node = forward.nodes().get(v.id());
-        java.util.function.UnaryOperator<Value> replayed = in -> {
+        UnaryOperator<Value> replayed = in -> {
             if (in.id() == checkpoints.get(seg).id()) return anchor(seg);
             if (in.id() < segmentOf.length && segmentOf[in.id()] == seg) return saved(in);
             return in;

@@ -4,8 +4,10 @@ import dev.iris.api.IrisException;
 import dev.iris.api.graph.Dim;
 import dev.iris.api.graph.Graph;
 import dev.iris.api.graph.Value;
+import dev.iris.api.tensor.DType;
 import dev.iris.api.tensor.Tensor;
 import dev.iris.runtime.graph.LoraRewrite;
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,16 +16,21 @@ import java.util.SplittableRandom;
 
 /**
  * Dropout on the LoRA adapters' inputs ({@code train.lora.dropout}): a fresh mask for every
- * adapted layer on every pass, each element 0 with probability p and 1 / (1 - p) otherwise, as
- * {@code torch.nn.Dropout} in training. The masks are drawn from the run's seed, the step and the
- * pass, so a resumed run draws the same ones. A mask's symbolic sizes (batch, seq) are read from
- * the batch's own inputs.
+ * adapted layer on every pass (each its own, as PEFT gives each adapter its own
+ * {@code nn.Dropout}), each element 0 (dropped) with probability p and 1 (kept) otherwise, one
+ * byte each: the graph scales the kept ones by 1 / (1 - p) (see {@link LoraRewrite}), so the
+ * adapters see what {@code torch.nn.Dropout} gives in training. The masks are drawn from the
+ * run's seed, the step and the pass, so a resumed run draws the same ones. A mask's symbolic
+ * sizes (batch, seq) are read from the batch's own inputs.
  */
 final class LoraDropout {
+    static final byte DROPPED = 0, KEPT = 1;
     private final double p;
     private final long seed;
     private final Map<String, Value> masks = new LinkedHashMap<>();
     private final Map<String, Value> others = new LinkedHashMap<>();
+    /** One buffer per mask, reused by every pass: direct memory a collection would free only late otherwise. */
+    private final Map<String, ByteBuffer> buffers = new HashMap<>();
 
     LoraDropout(Graph graph, double p, long seed) {
         this.p = p;
@@ -39,7 +46,10 @@ final class LoraDropout {
         }
     }
 
-    /** {@code feeds} with the masks of pass {@code pass} of optimizer step {@code step} added. */
+    /**
+     * {@code feeds} with the masks of pass {@code pass} of optimizer step {@code step} added. The
+     * masks' memory is reused: they hold until the next call (the trainer runs one pass at a time).
+     */
     Map<String, Tensor> withMasks(Map<String, Tensor> feeds, long step, int pass) {
         if (masks.isEmpty()) return feeds;
         Map<String, Long> sizes = new HashMap<>();
@@ -50,7 +60,6 @@ final class LoraDropout {
             for (int i = 0; i < dims.size(); i++) if (dims.get(i) instanceof Dim.Symbol s) sizes.put(s.name(), t.shape()[i]);
         });
         SplittableRandom random = new SplittableRandom(seed * 1_000_003L + step * 1_009L + pass);
-        float keep = (float) (1 / (1 - p));
         Map<String, Tensor> out = new HashMap<>(feeds);
         for (var m : masks.entrySet()) {
             List<Dim> dims = m.getValue().shape().dims();
@@ -61,10 +70,18 @@ final class LoraDropout {
                     case Dim.Symbol s -> sizes.get(s.name());
                 };
             }
-            float[] v = new float[Math.toIntExact(Tensor.numel(shape))];
-            for (int i = 0; i < v.length; i++) v[i] = random.nextDouble() < p ? 0f : keep;
-            out.put(m.getKey(), Tensor.ofFloats(v, shape));
+            // written straight into the tensor's buffer: no Java array of the mask's size
+            ByteBuffer mask = buffer(m.getKey(), Tensor.numel(shape));
+            for (int i = 0, n = mask.capacity(); i < n; i++) mask.put(i, random.nextDouble() < p ? DROPPED : KEPT);
+            out.put(m.getKey(), new Tensor(DType.U8, shape, mask));
         }
         return out;
+    }
+
+    /** The first {@code bytes} bytes of the mask's buffer, grown when a batch is larger than any before. */
+    private ByteBuffer buffer(String name, long bytes) {
+        ByteBuffer b = buffers.get(name);
+        if (b == null || b.capacity() < bytes) buffers.put(name, b = Tensor.allocate(bytes));
+        return b.slice(0, Math.toIntExact(bytes));
     }
 }

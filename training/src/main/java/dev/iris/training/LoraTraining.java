@@ -58,7 +58,7 @@ final class LoraTraining {
     static Graph adapt(Graph graph, Optional<LoraRewrite.Spec> lora, double dropout) {
         if (lora.isEmpty()) return graph;
         LoraRewrite.requireEveryTarget(graph, "llm", lora.get(), "train.lora.targets");
-        return LoraRewrite.apply(graph, "llm", lora.get(), dropout > 0).graph();
+        return LoraRewrite.apply(graph, "llm", lora.get(), dropout).graph();
     }
 
     /** The dropout masks' source when {@code train.lora.dropout} is above 0. */

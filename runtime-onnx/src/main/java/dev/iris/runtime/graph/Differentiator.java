@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Reverse-mode differentiation of a graph description. The result is the forward graph plus
@@ -211,13 +212,42 @@ public final class Differentiator {
         if (r != null) return r;
         int seg = segmentOf[v.id()];
         Graph.Node node = forward.nodes().get(v.id());
-        r = Replay.record(g, node, in -> {
+        UnaryOperator<Value> replayed = in -> {
             if (in.id() == checkpoints.get(seg).id()) return anchor(seg);
             if (in.id() < segmentOf.length && segmentOf[in.id()] == seg) return saved(in);
             return in;
-        });
+        };
+        if (node.op() instanceof Op.Binary b && b.fn() == Op.BinaryFn.MUL && (compactCast(b.a()) || compactCast(b.b()))) {
+            // a product with a mask: the mask is cast again next to the recomputed operand (see savedNextTo)
+            Value a = replayed.apply(b.a()), c = replayed.apply(b.b());
+            r = g.mul(compactCast(b.a()) ? savedNextTo(b.a(), c) : a, compactCast(b.b()) ? savedNextTo(b.b(), a) : c);
+        } else {
+            r = Replay.record(g, node, replayed::apply);
+        }
         recomputed.put(v.id(), r);
         return r;
+    }
+
+    /**
+     * Whether {@code v} is a float cast of a non-float graph input (a dropout mask fed as bytes):
+     * four times the input's memory when held from the forward pass to the backward pass.
+     */
+    private boolean compactCast(Value v) {
+        return v.id() < forward.nodes().size() && forward.op(v) instanceof Op.Cast c && v.dtype().isFloating()
+                && !c.x().dtype().isFloating() && forward.op(c.x()) instanceof Op.Input;
+    }
+
+    /**
+     * {@link #saved} for a backward rule that reads {@code v} together with {@code next}: a
+     * {@link #compactCast} of {@code next}'s shape is cast again from its input instead of held,
+     * reshaped to {@code next}'s shape (a no-op) so that it waits for {@code next}: a cast without
+     * that dependency could run, and be held, from the forward pass on, or be merged with the
+     * forward cast by ONNX Runtime's common subexpression elimination.
+     */
+    private Value savedNextTo(Value v, Value next) {
+        if (!compactCast(v) || !v.shape().equals(next.shape())) return saved(v);
+        Op.Cast c = (Op.Cast) forward.op(v);
+        return g.cast(g.reshapeLike(c.x(), next), c.to());
     }
 
     /**
@@ -386,8 +416,8 @@ public final class Differentiator {
                 if (wants(c)) accumulate(c, sumTo(g.neg(gy), c));
             }
             case MUL -> {
-                if (wants(a)) accumulate(a, sumTo(g.mul(gy, saved(c)), a));
-                if (wants(c)) accumulate(c, sumTo(g.mul(gy, saved(a)), c));
+                if (wants(a)) accumulate(a, sumTo(g.mul(gy, savedNextTo(c, gy)), a));
+                if (wants(c)) accumulate(c, sumTo(g.mul(gy, savedNextTo(a, gy)), c));
             }
             case DIV -> {
                 if (wants(a)) accumulate(a, sumTo(g.div(gy, saved(c)), a));

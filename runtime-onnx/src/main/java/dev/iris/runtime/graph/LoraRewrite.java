@@ -6,6 +6,7 @@ import dev.iris.api.graph.GraphBuilder;
 import dev.iris.api.graph.Init;
 import dev.iris.api.graph.Op;
 import dev.iris.api.graph.Value;
+import dev.iris.api.tensor.DType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -29,7 +30,9 @@ public final class LoraRewrite {
     public static final String A = ".lora_A.weight", B = ".lora_B.weight";
     /**
      * Prefix of the inputs a rewrite with dropout adds, one per adapted layer, shaped like the
-     * layer's input: the trainer feeds each a fresh mask (0, or 1 / (1 - p)) every pass.
+     * layer's input and of type uint8: the trainer feeds each a fresh mask of 0 (dropped) and 1
+     * (kept) every pass. The graph casts it to float; dropout's 1 / (1 - p) is folded into the
+     * adapter's scale, so a mask costs a byte per element instead of a float's four.
      */
     public static final String DROPOUT_INPUT = "lora_dropout:";
     /** PEFT's shorthand target: every linear layer but the output layer. */
@@ -80,15 +83,18 @@ public final class LoraRewrite {
      * shared (tied) share one adapter. Nothing is checked about coverage: see {@link #requireEveryTarget}.
      */
     public static Result apply(Graph graph, String group, Spec spec) {
-        return apply(graph, group, spec, false);
+        return apply(graph, group, spec, 0);
     }
 
     /**
-     * As {@link #apply(Graph, String, Spec)}; with {@code dropout} the adapters read
-     * {@code x * mask} (PEFT's dropout on the adapter's input), the mask an input named
-     * {@link #DROPOUT_INPUT}{@code <module>} (with {@code #n} for a module's later uses).
+     * As {@link #apply(Graph, String, Spec)}; with a {@code dropout} rate p above 0 the adapters
+     * read {@code x * mask / (1 - p)} (PEFT's dropout on the adapter's input), the mask a uint8
+     * input named {@link #DROPOUT_INPUT}{@code <module>} (with {@code #n} for a module's later
+     * uses). The adapter is linear in its input, so {@code 1 / (1 - p)} joins {@code alpha / rank}
+     * in one scalar instead of a multiplication over the whole input.
      */
-    public static Result apply(Graph graph, String group, Spec spec, boolean dropout) {
+    public static Result apply(Graph graph, String group, Spec spec, double dropout) {
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + dropout);
         Map<Integer, Module> adapted = new HashMap<>();
         for (Graph.Node n : graph.nodes()) {
             if (n.op() instanceof Op.Linear l) {
@@ -108,14 +114,14 @@ public final class LoraRewrite {
                 modules.putIfAbsent(m.name(), m);
                 Op.Linear l = (Op.Linear) n.op();
                 Value x = map.get(l.x().id());
-                if (dropout) {
+                if (dropout > 0) {
                     String name = DROPOUT_INPUT + m.name();
                     for (int k = 2; !maskNames.add(name); k++) name = DROPOUT_INPUT + m.name() + "#" + k;
-                    x = g.mul(x, g.input(name, x.dtype(), x.shape().dims().toArray()));
+                    x = g.mul(x, g.cast(g.input(name, DType.U8, x.shape().dims().toArray()), x.dtype()));
                 }
                 Value a = g.weight(GROUP, m.a(), Init.uniform(1.0 / Math.sqrt(m.in())), spec.rank(), m.in());
                 Value b = g.weight(GROUP, m.b(), Init.zeros(), m.out(), spec.rank());
-                if (scale == null) scale = g.scalar(spec.scale());
+                if (scale == null) scale = g.scalar(spec.scale() / (1 - dropout));
                 out = g.add(out, g.mul(g.linear(g.linear(x, a, null), b, null), scale));
             }
             map.put(n.value().id(), out);

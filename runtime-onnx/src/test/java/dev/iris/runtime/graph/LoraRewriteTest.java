@@ -112,22 +112,25 @@ class LoraRewriteTest {
     }
 
     @Test
-    void dropoutMasksTheAdaptersInputOnly() {
-        LoraRewrite.Spec spec = new LoraRewrite.Spec(2, 4, List.of("q_proj", "o_proj"));
-        Graph plain = LoraRewrite.apply(block(), "llm", spec).graph();
-        Graph dropped = LoraRewrite.apply(block(), "llm", spec, true).graph();
+    void dropoutMasksTheAdaptersInputOnlyAndScalesWhatItKeeps() {
+        // rate 0.5: kept inputs count twice, as an adapter with alpha 8 instead of 4 (exact in floats)
+        Graph plain = LoraRewrite.apply(block(), "llm", new LoraRewrite.Spec(2, 4, List.of("q_proj", "o_proj"))).graph();
+        Graph doubled = LoraRewrite.apply(block(), "llm", new LoraRewrite.Spec(2, 8, List.of("q_proj", "o_proj"))).graph();
+        Graph dropped = LoraRewrite.apply(block(), "llm", new LoraRewrite.Spec(2, 4, List.of("q_proj", "o_proj")), 0.5).graph();
         assertThat(dropped.inputs().keySet()).containsExactly("x", LoraRewrite.DROPOUT_INPUT + Q, LoraRewrite.DROPOUT_INPUT + O);
-        assertThat(dropped.inputs().get(LoraRewrite.DROPOUT_INPUT + Q).shape()).isEqualTo(dropped.inputs().get("x").shape());
+        Value mask = dropped.inputs().get(LoraRewrite.DROPOUT_INPUT + Q);
+        assertThat(mask.shape()).isEqualTo(dropped.inputs().get("x").shape());
+        assertThat(mask.dtype()).isEqualTo(DType.U8);
         Random rnd = new Random(5);
         Map<String, Tensor> feeds = randomWeights(plain, rnd, DType.F32);
         feeds.put("x", GraphHarness.random(rnd, DType.F32, 2, 3, 4));
         Map<String, Tensor> ones = new HashMap<>(feeds), zeros = new HashMap<>(feeds);
-        ones.put(LoraRewrite.DROPOUT_INPUT + Q, ones(2, 3, 4));
-        ones.put(LoraRewrite.DROPOUT_INPUT + O, ones(2, 3, 6));
-        zeros.put(LoraRewrite.DROPOUT_INPUT + Q, Tensor.zeros(DType.F32, 2, 3, 4));
-        zeros.put(LoraRewrite.DROPOUT_INPUT + O, Tensor.zeros(DType.F32, 2, 3, 6));
-        // a mask of ones is no dropout; a mask of zeros leaves the base layers alone
-        assertThat(run(dropped, DType.F32, ones).get("y").toFloats()).containsExactly(run(plain, DType.F32, feeds).get("y").toFloats());
+        ones.put(LoraRewrite.DROPOUT_INPUT + Q, bytes(1, 2, 3, 4));
+        ones.put(LoraRewrite.DROPOUT_INPUT + O, bytes(1, 2, 3, 6));
+        zeros.put(LoraRewrite.DROPOUT_INPUT + Q, bytes(0, 2, 3, 4));
+        zeros.put(LoraRewrite.DROPOUT_INPUT + O, bytes(0, 2, 3, 6));
+        // a mask that keeps everything scales the adapters by 1 / (1 - p); one that drops everything leaves the base layers alone
+        assertThat(run(dropped, DType.F32, ones).get("y").toFloats()).containsExactly(run(doubled, DType.F32, feeds).get("y").toFloats());
         Map<String, Tensor> noAdapter = new HashMap<>(feeds);
         plain.weights().forEach((name, v) -> {
             if (name.endsWith("lora_B.weight")) noAdapter.put(name, Tensor.zeros(DType.F32, v.shape().sizes()));
@@ -135,16 +138,81 @@ class LoraRewriteTest {
         assertThat(run(dropped, DType.F32, zeros).get("y").toFloats()).containsExactly(run(plain, DType.F32, noAdapter).get("y").toFloats());
     }
 
-    private static Tensor ones(long... shape) {
-        float[] v = new float[(int) Tensor.numel(shape)];
-        java.util.Arrays.fill(v, 1f);
-        return Tensor.ofFloats(v, shape);
+    @Test
+    void dropoutRateOutsideZeroToOneIsRefused() {
+        LoraRewrite.Spec spec = new LoraRewrite.Spec(2, 4, List.of("q_proj"));
+        assertThatThrownBy(() -> LoraRewrite.apply(block(), "llm", spec, 1.0)).hasMessageContaining("[0, 1)").hasMessageContaining("1.0");
+        assertThatThrownBy(() -> LoraRewrite.apply(block(), "llm", spec, -0.1)).hasMessageContaining("[0, 1)");
+    }
+
+    /**
+     * The float masks are not held from the forward pass to the backward pass: the backward rules
+     * (and the recomputed segments) cast the uint8 input again, and the gradients are those of
+     * the plain backward pass. On {@link RecomputeTest}'s decoder with every linear layer adapted.
+     */
+    @Test
+    void theBackwardPassCastsTheMasksAgainInsteadOfHoldingThem() {
+        GraphBuilder g = new GraphBuilder();
+        Value x = g.input("x", DType.F32, RecomputeTest.B, RecomputeTest.T, RecomputeTest.D);
+        List<Value> w = new ArrayList<>();
+        List<long[]> shapes = RecomputeTest.shapes();
+        for (int i = 0; i < shapes.size(); i++) w.add(g.weight(i == 0 ? "fusion" : "llm", "m.w" + i + ".weight", shapes.get(i)));
+        Value h = RecomputeTest.decoder(g, x, w);
+        g.output("loss", g.sum(g.mul(h, h), false, 0, 1, 2));
+        Graph base = g.build();
+        Graph adapted = LoraRewrite.apply(base, "llm", new LoraRewrite.Spec(2, 4, LoraRewrite.linearModules(base, "llm")), 0.3).graph();
+        List<String> trainable = new ArrayList<>(List.of("fusion/m.w0.weight"));
+        adapted.weights().keySet().stream().filter(n -> n.startsWith(LoraRewrite.GROUP + "/")).forEach(trainable::add);
+        Random rnd = new Random(3);
+        Map<String, Tensor> feeds = randomWeights(adapted, rnd, DType.F32);
+        feeds.put("x", GraphHarness.random(rnd, DType.F32, RecomputeTest.B, RecomputeTest.T, RecomputeTest.D));
+        adapted.inputs().forEach((name, v) -> {
+            if (!name.startsWith(LoraRewrite.DROPOUT_INPUT)) return;
+            Tensor m = Tensor.zeros(DType.U8, RecomputeTest.B, RecomputeTest.T, ((dev.iris.api.graph.Dim.Fixed) v.shape().dim(2)).size());
+            for (int i = 0; i < m.data().capacity(); i++) m.data().put(i, (byte) (rnd.nextDouble() < 0.3 ? 0 : 1));
+            feeds.put(name, m);
+        });
+        Map<Double, Map<String, Tensor>> grads = new HashMap<>();
+        for (double recompute : new double[] {0, 1}) {
+            Differentiator d = Differentiator.differentiate(adapted, "loss", trainable, recompute);
+            int forwardNodes = d.forward().nodes().size();
+            List<Integer> casts = new ArrayList<>();
+            for (Graph.Node n : d.forward().nodes()) {
+                if (n.op() instanceof Op.Cast c && d.forward().op(c.x()) instanceof Op.Input in && in.name().startsWith(LoraRewrite.DROPOUT_INPUT)) {
+                    casts.add(n.value().id());
+                }
+            }
+            assertThat(casts).hasSize(adapted.inputs().size() - 1);
+            List<Graph.Node> nodes = d.result.nodes();
+            for (Graph.Node n : nodes.subList(forwardNodes, nodes.size())) {
+                for (Value in : n.op().inputs()) assertThat(casts).as("backward node %s reads a forward mask", n).doesNotContain(in.id());
+            }
+            CompiledGraph cg = OnnxCompiler.compile(d.result, DType.F32, List.copyOf(adapted.weights().keySet()));
+            try (GraphSession s = GraphHarness.ORT.open(cg, Map.of())) {
+                grads.put(recompute, s.run(feeds));
+            }
+        }
+        for (String name : trainable) {
+            float[] plain = grads.get(0.0).get(Differentiator.GRAD_PREFIX + name).toFloats();
+            float[] re = grads.get(1.0).get(Differentiator.GRAD_PREFIX + name).toFloats();
+            double scale = 0;
+            for (float f : plain) scale = Math.max(scale, Math.abs(f));
+            assertThat(scale).as("gradient of %s is not all zero", name).isGreaterThan(0);
+            for (int i = 0; i < plain.length; i++) assertThat((double) re[i]).as("%s[%d]", name, i).isCloseTo(plain[i], Offset.offset(1e-5 * scale));
+        }
+    }
+
+    /** A uint8 mask of {@code value} everywhere. */
+    private static Tensor bytes(int value, long... shape) {
+        Tensor t = Tensor.zeros(DType.U8, shape);
+        for (int i = 0; i < t.data().capacity(); i++) t.data().put(i, (byte) value);
+        return t;
     }
 
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
     void adapterGradientsMatchFiniteDifferences(boolean dropout) {
-        Graph adapted = LoraRewrite.apply(block(), "llm", new LoraRewrite.Spec(2, 3, List.of("q_proj", "o_proj")), dropout).graph();
+        Graph adapted = LoraRewrite.apply(block(), "llm", new LoraRewrite.Spec(2, 3, List.of("q_proj", "o_proj")), dropout ? 0.3 : 0).graph();
         List<String> lora = adapted.weights().keySet().stream().filter(n -> n.startsWith("lora/")).toList();
         assertThat(lora).hasSize(4);
         Graph train = Differentiator.gradients(adapted, "loss", lora, false);
@@ -155,9 +223,9 @@ class LoraRewriteTest {
         adapted.inputs().forEach((name, v) -> {
             if (!name.startsWith(LoraRewrite.DROPOUT_INPUT)) return;
             long[] shape = {2, 3, ((dev.iris.api.graph.Dim.Fixed) v.shape().dim(2)).size()};
-            double[] m = new double[(int) Tensor.numel(shape)];
-            for (int i = 0; i < m.length; i++) m[i] = rnd.nextDouble() < 0.3 ? 0 : 1 / 0.7;
-            feeds.put(name, Tensor.ofDoubles(m, shape));
+            Tensor m = Tensor.zeros(DType.U8, shape);
+            for (int i = 0; i < m.data().capacity(); i++) m.data().put(i, (byte) (rnd.nextDouble() < 0.3 ? 0 : 1));
+            feeds.put(name, m);
         });
         try (GraphSession s = GraphHarness.ORT.open(cg, Map.of())) {
             Map<String, Tensor> out = s.run(feeds);

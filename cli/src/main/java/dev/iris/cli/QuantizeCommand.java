@@ -3,6 +3,7 @@ package dev.iris.cli;
 import dev.iris.api.IrisException;
 import dev.iris.api.config.ComponentConfig;
 import dev.iris.plugins.config.IrisConfig;
+import dev.iris.plugins.model.ModelFolders;
 import dev.iris.plugins.model.VisionLanguageModel;
 import dev.iris.runtime.onnx.CompiledGraph.Quantization;
 import dev.iris.runtime.safetensors.Safetensors;
@@ -11,12 +12,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,18 +57,13 @@ final class QuantizeCommand implements Callable<Integer> {
         if (cfg.llm().has("adapter")) {
             throw new IrisException("model.llm.adapter is set: fold the adapter into the model first (iris merge), then quantize the merged folder");
         }
-        checkEmpty(out);
         long t0 = System.nanoTime();
         PrintWriter console = spec.commandLine().getOut();
         // written beside OUT and renamed at the end: a failure leaves no half-written model under OUT's name
-        Path tmp = out.toAbsolutePath().normalize().resolveSibling(out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        try {
+        ModelFolders.writeNew(out, "--out", tmp -> {
             write(cfg, q, tmp, console);
-            if (Files.exists(out)) Files.delete(out);   // empty, checked above
-            Files.move(tmp, out);
-        } finally {
-            deleteRecursively(tmp);
-        }
+            return tmp;
+        });
         console.printf("config: %s (%.1f s)%n", out.resolve("iris.yaml"), (System.nanoTime() - t0) / 1e9);
         console.flush();
         return 0;
@@ -86,7 +80,9 @@ final class QuantizeCommand implements Callable<Integer> {
                 ComponentConfig section = cfg.section("model." + part);
                 Path folder = out.resolve(part);
                 Files.createDirectories(folder);
-                copyOtherFiles(section.path("path"), folder);
+                Path from = section.path("path");
+                if (!Files.isDirectory(from)) throw new IrisException(from + ": iris quantize needs a model folder here, not a file");
+                ModelFolders.copyOtherFiles(from, folder);
                 QuantizedExport.Written w = QuantizedExport.write(model.sessions(), q, part, model.parts().sources().get(part),
                         folder.resolve(Safetensors.SINGLE_FILE));
                 console.printf("%s: %d weights as %s codes, %d tensors as float32 (%s/%s)%n", part, w.quantized(), q.spec(), w.floats(), part,
@@ -115,37 +111,10 @@ final class QuantizeCommand implements Callable<Integer> {
         Files.writeString(out.resolve("iris.yaml"), "# written by `iris quantize --weights " + q.spec() + "` from " + config.file() + "\n" + written.toYaml());
     }
 
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
-    }
-
     /** A plugin section's values with one path field pointing at a folder of OUT (relative: OUT/iris.yaml resolves it). */
     private static Map<String, Object> withPath(ComponentConfig section, String field, String relative) {
         Map<String, Object> m = new LinkedHashMap<>(section.values());
         m.put(field, relative);
         return m;
-    }
-
-    private static void checkEmpty(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        if (!Files.isDirectory(dir)) throw new IrisException("--out " + dir + " is a file, not a folder");
-        try (Stream<Path> s = Files.list(dir)) {
-            if (s.findAny().isPresent()) throw new IrisException("--out " + dir + " is not empty: give a new folder");
-        }
-    }
-
-    /** The part folder's files other than its weights (config, tokenizer, ...); hidden entries (the weight cache) are left out. */
-    private static void copyOtherFiles(Path from, Path to) throws IOException {
-        if (!Files.isDirectory(from)) throw new IrisException(from + ": iris quantize needs a model folder here, not a file");
-        try (Stream<Path> s = Files.list(from)) {
-            for (Path f : s.filter(Files::isRegularFile).toList()) {
-                String n = f.getFileName().toString();
-                if (n.startsWith(".") || n.endsWith(".safetensors") || n.equals(Safetensors.INDEX_FILE)) continue;
-                Files.copy(f, to.resolve(n));
-            }
-        }
     }
 }

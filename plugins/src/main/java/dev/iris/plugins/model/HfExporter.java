@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /**
  * {@code iris export --format hf}: the model's trained parts in Hugging Face names, for
@@ -43,13 +42,7 @@ public final class HfExporter {
 
     /** Writes the parts of {@code parts} (created from {@code config}) into {@code out}, which must not exist or be empty. */
     public static Written export(IrisConfig config, ModelParts parts, Path out) {
-        Written w = ExportFolders.writeAtomically(out, tmp -> {
-            try {
-                return write(config, parts, tmp);
-            } catch (IOException e) {
-                throw new IrisException("cannot write the export to " + out + ": " + e.getMessage(), e);
-            }
-        });
+        Written w = ModelFolders.writeNew(out, "--out", tmp -> write(config, parts, tmp));
         return new Written(out, w.llmTensors(), w.foldedModules(), w.fusionTensors(), w.fusionNaming());
     }
 
@@ -71,7 +64,7 @@ public final class HfExporter {
             folded = a.modules();
         }
         SafetensorsWriter.write(llmFolder.resolve(Safetensors.SINGLE_FILE), tensors, DType.F32, Map.of("format", "pt"));
-        copyOtherFiles(ModelParts.folderOf(config.llm()), llmFolder);
+        ModelFolders.copyOtherFiles(ModelParts.folderOf(config.llm()), llmFolder);
 
         if (parts.fusionWeightsFile().isEmpty()) return new Written(out, tensors.size(), folded, 0, Optional.empty());
         WeightSource fusion = parts.sources().get("fusion");
@@ -84,16 +77,5 @@ public final class HfExporter {
         SafetensorsWriter.write(out.resolve(FUSION), f, DType.F32,
                 Map.of("format", "pt", ModelParts.FUSION_TYPE_KEY, parts.fusionType(), NAMING_KEY, namingName));
         return new Written(out, tensors.size(), folded, f.size(), Optional.of(namingName));
-    }
-
-    /** The folder's files other than its weights (config, tokenizer, generation config); hidden entries (caches) are left out. */
-    private static void copyOtherFiles(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.list(from)) {
-            for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
-                String n = f.getFileName().toString();
-                if (n.startsWith(".") || n.endsWith(".safetensors") || n.equals(Safetensors.INDEX_FILE)) continue;
-                Files.copy(f, to.resolve(n));
-            }
-        }
     }
 }

@@ -7,20 +7,15 @@ import dev.iris.api.weights.WeightSource;
 import dev.iris.runtime.graph.LoraRewrite;
 import dev.iris.runtime.safetensors.Safetensors;
 import dev.iris.runtime.safetensors.SafetensorsWriter;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * {@code iris merge}: folds a LoRA adapter into its base model, {@code W' = W + (alpha / r) B A}
@@ -57,52 +52,35 @@ public final class LoraMerge {
             base = Path.of(adapter.base());
         }
         if (!Files.isDirectory(base)) throw new IrisException("base model " + base + " is not a folder");
-        try {
-            if (Files.exists(output) && (!Files.isDirectory(output) || !isEmpty(output))) {
-                throw new IrisException("--output " + output + " exists and is not an empty folder; merge writes a new model folder");
-            }
-        } catch (IOException e) {
-            throw new IrisException("cannot read " + output + ": " + e.getMessage(), e);
-        }
-        Path tmp = output.toAbsolutePath().getParent().resolve("." + output.getFileName() + ".tmp");
-        try (WeightSource weights = Safetensors.open(base)) {
-            Map<String, Tensor> out = new LinkedHashMap<>();
-            for (String n : weights.names()) out.put(n, weights.read(n));
-            double scale = adapter.spec().scale();
-            for (String m : adapter.modules()) {
-                String key = m + ".weight";
-                Tensor w = out.get(key);
-                if (w == null) {
-                    throw new IrisException("the adapter adapts " + m + " but the base model " + base + " has no tensor " + key);
+        Path baseFolder = base;
+        return ModelFolders.writeNew(output, "--output", tmp -> {
+            try (WeightSource weights = Safetensors.open(baseFolder)) {
+                Map<String, Tensor> out = new LinkedHashMap<>();
+                for (String n : weights.names()) out.put(n, weights.read(n));
+                double scale = adapter.spec().scale();
+                for (String m : adapter.modules()) {
+                    String key = m + ".weight";
+                    Tensor w = out.get(key);
+                    if (w == null) {
+                        throw new IrisException("the adapter adapts " + m + " but the base model " + baseFolder + " has no tensor " + key);
+                    }
+                    Tensor merged = folded(w, adapter.weights().get(m + LoraRewrite.A), adapter.weights().get(m + LoraRewrite.B), scale, key);
+                    out.put(key, merged.toFloating(dtype.orElse(w.dtype())));
                 }
-                Tensor merged = folded(w, adapter.weights().get(m + LoraRewrite.A), adapter.weights().get(m + LoraRewrite.B), scale, key);
-                out.put(key, merged.toFloating(dtype.orElse(w.dtype())));
+                Set<DType> written = EnumSet.noneOf(DType.class);
+                for (Tensor t : out.values()) if (t.dtype().isFloating()) written.add(dtype.orElse(t.dtype()));
+                Path file = tmp.resolve(Safetensors.SINGLE_FILE);
+                // the other tensors are converted as they are written, never all held converted at once
+                if (dtype.isPresent()) SafetensorsWriter.write(file, out, dtype.get(), Map.of("format", "pt"));
+                else SafetensorsWriter.writeAsHeld(file, out, Map.of("format", "pt"));
+                ModelFolders.copyOtherFiles(baseFolder, tmp);
+                // with several dtypes (kept from such a base) no single name is true; the copied config then stays the base's
+                if (written.size() == 1 && Files.isRegularFile(tmp.resolve(CONFIG))) {
+                    ConfigDType.set(tmp.resolve(CONFIG), baseFolder.resolve(CONFIG), written.iterator().next());
+                }
+                return new Result(output, adapter.modules(), out.size(), written);
             }
-            Set<DType> written = EnumSet.noneOf(DType.class);
-            for (Tensor t : out.values()) if (t.dtype().isFloating()) written.add(dtype.orElse(t.dtype()));
-            deleteRecursively(tmp);
-            Files.createDirectories(tmp);
-            Path file = tmp.resolve(Safetensors.SINGLE_FILE);
-            // the other tensors are converted as they are written, never all held converted at once
-            if (dtype.isPresent()) SafetensorsWriter.write(file, out, dtype.get(), Map.of("format", "pt"));
-            else SafetensorsWriter.writeAsHeld(file, out, Map.of("format", "pt"));
-            copyOtherFiles(base, tmp);
-            // with several dtypes (kept from such a base) no single name is true; the copied config then stays the base's
-            if (written.size() == 1 && Files.isRegularFile(tmp.resolve(CONFIG))) {
-                ConfigDType.set(tmp.resolve(CONFIG), base.resolve(CONFIG), written.iterator().next());
-            }
-            Files.deleteIfExists(output);
-            Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE);
-            return new Result(output, adapter.modules(), out.size(), written);
-        } catch (IOException e) {
-            throw new IrisException("cannot write merged model " + output + ": " + e.getMessage(), e);
-        } finally {
-            try {
-                deleteRecursively(tmp);
-            } catch (IOException ignored) {
-                // left behind only when the folder cannot be deleted; the message above says what failed
-            }
-        }
+        });
     }
 
     /** W + scale * B A, in float32 with float64 sums. */
@@ -126,30 +104,5 @@ public final class LoraMerge {
             for (int i = 0; i < in; i++) merged[o * in + i] = (float) (wv[o * in + i] + scale * row[i]);
         }
         return Tensor.ofFloats(merged, ws);
-    }
-
-    /** The base folder's files other than its weights (config, tokenizer, ...); hidden entries (caches) are left out. */
-    private static void copyOtherFiles(Path base, Path to) throws IOException {
-        List<Path> files = new ArrayList<>();
-        try (Stream<Path> s = Files.list(base)) {
-            s.filter(Files::isRegularFile).filter(p -> {
-                String n = p.getFileName().toString();
-                return !n.startsWith(".") && !n.endsWith(".safetensors") && !n.equals(Safetensors.INDEX_FILE);
-            }).forEach(files::add);
-        }
-        for (Path f : files) Files.copy(f, to.resolve(f.getFileName()));
-    }
-
-    private static boolean isEmpty(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        }
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
     }
 }

@@ -41,7 +41,7 @@ public final class OnnxExporter {
 
     /** Writes {@code model} (loaded from {@code config}) into {@code out}, which must not exist or be empty. */
     public static Written export(IrisConfig config, VisionLanguageModel model, Path out) {
-        Written w = ExportFolders.writeAtomically(out, tmp -> write(config, model, tmp));
+        Written w = ModelFolders.writeNew(out, "--out", tmp -> write(config, model, tmp));
         return new Written(out, w.files(), w.weights(), w.weightBytes());
     }
 

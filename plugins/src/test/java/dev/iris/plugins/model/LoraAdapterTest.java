@@ -257,6 +257,24 @@ class LoraAdapterTest {
     }
 
     @Test
+    void aMergeIntoAFolderInUseOrOverAMissingModuleWritesNothing() throws Exception {
+        Path used = Files.createDirectories(dir.resolve("in-use"));
+        Files.writeString(used.resolve("notes.txt"), "mine");
+        assertThatThrownBy(() -> LoraMerge.merge(dir.resolve("adapter"), null, used)).isInstanceOf(IrisException.class)
+                .hasMessage("--output " + used + " is not empty: give a new folder");
+        assertThat(Files.readString(used.resolve("notes.txt"))).isEqualTo("mine");
+        // an adapter for a module the base lacks fails half-way: no folder under the name, no temporary folder beside it
+        Path other = dir.resolve("adapter-99");
+        writeAdapter(other, new LoraRewrite.Spec(4, 8, List.of("q_proj")), List.of(modules.get(0), "model.layers.99.self_attn.q_proj"));
+        Path out = dir.resolve("merged-missing");
+        assertThatThrownBy(() -> LoraMerge.merge(other, dir.resolve("models/llm"), out)).hasMessageContaining("has no tensor model.layers.99.self_attn.q_proj.weight");
+        assertThat(out).doesNotExist();
+        try (var siblings = Files.list(dir)) {
+            assertThat(siblings.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("merged-missing"));
+        }
+    }
+
+    @Test
     void anAdapterForOtherModulesOrInAnotherLayoutIsAnErrorNamingTheProblem() throws Exception {
         Path other = dir.resolve("other");
         writeAdapter(other, new LoraRewrite.Spec(4, 8, List.of("q_proj")), List.of(modules.get(0), "model.layers.99.self_attn.q_proj"));

@@ -46,6 +46,11 @@ final class KernelChoices {
     final Map<Integer, Rotary3d> rotaries3d = new HashMap<>();
     final Set<Integer> headSplits = new HashSet<>();
 
+    /** How many input slots read each value, the last node reading it, and the graph's outputs (value ids). */
+    private final Map<Integer, Integer> readers = new HashMap<>();
+    private final Map<Integer, Graph.Node> lastReader = new HashMap<>();
+    private final Set<Integer> outputs = new HashSet<>();
+
     private final Graph graph;
     private final DType precision;
     private final Set<String> trainable;
@@ -56,6 +61,13 @@ final class KernelChoices {
         this.precision = precision;
         this.trainable = trainable;
         this.quantization = quantization;
+        for (Graph.Node n : graph.nodes()) {
+            for (Value in : n.op().inputs()) {
+                readers.merge(in.id(), 1, Integer::sum);
+                lastReader.put(in.id(), n);
+            }
+        }
+        graph.outputs().values().forEach(v -> outputs.add(v.id()));
         chooseQuantized();
         chooseSkipNorms();
         chooseCacheConcats();
@@ -136,10 +148,8 @@ final class KernelChoices {
      */
     private void chooseCacheConcats() {
         if (precision != DType.F32) return;
-        Map<Integer, Integer> readers = new HashMap<>();
-        for (Graph.Node n : graph.nodes()) for (Value in : n.op().inputs()) readers.merge(in.id(), 1, Integer::sum);
         for (Graph.Node n : graph.nodes()) {
-            if (n.op() instanceof Op.Attention a && isCacheConcat(a.k(), readers) && isCacheConcat(a.v(), readers)) {
+            if (n.op() instanceof Op.Attention a && isCacheConcat(a.k()) && isCacheConcat(a.v())) {
                 cacheConcats.add(a.k().id());
                 cacheConcats.add(a.v().id());
                 attentionsWithPast.add(n.value().id());
@@ -155,30 +165,19 @@ final class KernelChoices {
      */
     private void chooseAttention3d() {
         if (precision != DType.F32) return;
-        Map<Integer, Integer> readers = new HashMap<>();
-        Map<Integer, Graph.Node> readerOf = new HashMap<>();
         for (Graph.Node n : graph.nodes()) {
-            for (Value in : n.op().inputs()) {
-                readers.merge(in.id(), 1, Integer::sum);
-                readerOf.put(in.id(), n);
-            }
-        }
-        Set<Integer> outputs = new HashSet<>();
-        graph.outputs().values().forEach(v -> outputs.add(v.id()));
-        java.util.function.IntPredicate private1 = id -> readers.getOrDefault(id, 0) == 1 && !outputs.contains(id);
-        for (Graph.Node n : graph.nodes()) {
-            if (!(n.op() instanceof Op.Attention a) || !private1.test(n.value().id())) continue;
+            if (!(n.op() instanceof Op.Attention a) || !readOnceInside(n.value())) continue;
             boolean past = attentionsWithPast.contains(n.value().id());
             Value k = past ? ((Op.Concat) graph.op(a.k())).parts().get(1) : a.k();
             Value v = past ? ((Op.Concat) graph.op(a.v())).parts().get(1) : a.v();
             List<Integer> splits = new ArrayList<>();
             Map<Integer, Rotary3d> rotaries = new HashMap<>();
-            Flat q3 = threeD(a.q(), splits, rotaries, private1), k3 = threeD(k, splits, rotaries, private1), v3 = threeD(v, splits, rotaries, private1);
+            Flat q3 = threeD(a.q(), splits, rotaries), k3 = threeD(k, splits, rotaries), v3 = threeD(v, splits, rotaries);
             // the output: transposed back to [B, T, n, hd] and merged to [B, T, n * hd]
-            Graph.Node back = readerOf.get(n.value().id());
+            Graph.Node back = lastReader.get(n.value().id());
             if (q3 == null || k3 == null || v3 == null || !(back.op() instanceof Op.Transpose t) || !java.util.Arrays.equals(t.perm(), TO_HEADS)
-                    || !private1.test(back.value().id())) continue;
-            Graph.Node merge = readerOf.get(back.value().id());
+                    || !readOnceInside(back.value())) continue;
+            Graph.Node merge = lastReader.get(back.value().id());
             if (!(merge.op() instanceof Op.Reshape r) || r.dims().length != 3 || r.dims()[0] != 0 || r.dims()[1] != 0) continue;
             splits.add(back.value().id());
             splits.add(merge.value().id());
@@ -196,16 +195,16 @@ final class KernelChoices {
      */
     private record Flat(Value value, long heads) {}
 
-    private Flat threeD(Value x4, List<Integer> splits, Map<Integer, Rotary3d> rotaries, java.util.function.IntPredicate private1) {
+    private Flat threeD(Value x4, List<Integer> splits, Map<Integer, Rotary3d> rotaries) {
         Value head = x4;
         Op.Rotary rotary = null;
         if (graph.op(x4) instanceof Op.Rotary r) {
-            if (!private1.test(x4.id())) return null;
+            if (!readOnceInside(x4)) return null;
             rotary = r;
             head = r.x();
         }
-        if (!(graph.op(head) instanceof Op.Transpose t) || !java.util.Arrays.equals(t.perm(), TO_HEADS) || !private1.test(head.id())) return null;
-        if (!(graph.op(t.x()) instanceof Op.Reshape r) || !private1.test(t.x().id()) || r.dims().length != 4 || r.dims()[0] != 0
+        if (!(graph.op(head) instanceof Op.Transpose t) || !java.util.Arrays.equals(t.perm(), TO_HEADS) || !readOnceInside(head)) return null;
+        if (!(graph.op(t.x()) instanceof Op.Reshape r) || !readOnceInside(t.x()) || r.dims().length != 4 || r.dims()[0] != 0
                 || r.dims()[1] != 0 || r.x().rank() != 3 || !(x4.shape().dim(3) instanceof Dim.Fixed)) return null;
         splits.add(head.id());
         splits.add(t.x().id());
@@ -214,8 +213,13 @@ final class KernelChoices {
         return new Flat(x4, r.dims()[2]);
     }
 
-    private boolean isCacheConcat(Value v, Map<Integer, Integer> readers) {
+    private boolean isCacheConcat(Value v) {
         return graph.op(v) instanceof Op.Concat c && c.parts().size() == 2 && (c.axis() == 2 || c.axis() == -2) && v.rank() == 4
                 && readers.getOrDefault(v.id(), 0) == 1;
+    }
+
+    /** Whether one node reads {@code v} and it is not a graph output: a lowering may then fold it into that reader. */
+    private boolean readOnceInside(Value v) {
+        return readers.getOrDefault(v.id(), 0) == 1 && !outputs.contains(v.id());
     }
 }
